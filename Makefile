@@ -1,0 +1,55 @@
+# newsfeed: `make run` starts the whole system on this machine; `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 3000
+AWS_PORT ?= 4566
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck template-lint pytest bench build deploy clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m infra.local_stack --port $(PORT) --aws-port $(AWS_PORT)
+
+test: lint typecheck template-lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+template-lint: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench
+
+# `sam build` needs the SAM CLI and the Lambda runtime's Python (3.13) on PATH. The SAM CLI gets a venv of
+# its own (its pins clash with moto's); Python 3.13 is taken from PATH, else from pyenv.
+SAM_VENV ?= .venv-sam
+PY313_DIR := $(shell python3.13 --version >/dev/null 2>&1 || ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.13*/bin 2>/dev/null | tail -1)
+SAM_PATH := $(if $(PY313_DIR),$(PY313_DIR):,)$(PATH)
+
+$(SAM_VENV)/bin/sam:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip aws-sam-cli
+
+build: $(SAM_VENV)/bin/sam
+	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --config-file infra/samconfig.toml
+
+deploy: build
+	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided --config-file infra/samconfig.toml
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .pytest_cache .ruff_cache

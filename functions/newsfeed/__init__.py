@@ -1,0 +1,3 @@
+"""newsfeed: a serverless content feed for news publishers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,179 @@
+"""`newsfeed`: the editor's command. Publishes to the local stack by default, or to `--stack NAME`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsfeed.models import limits
+from newsfeed.models.upload import Problem, UploadRejected
+
+if TYPE_CHECKING:
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.uploads import UploadBucket
+
+LOCAL_STACK = "newsfeed-local"
+LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+
+
+def _problems(problems: Sequence[Problem]) -> str:
+    return "\n".join(f"  - {problem}" for problem in problems)
+
+
+def validate(files: Sequence[Path]) -> int:
+    """Check files offline with exactly the ingest's rules."""
+    from newsfeed.logic.parsing import parse_upload
+
+    failed = 0
+    for path in files:
+        try:
+            parsed = parse_upload(path.name, path.read_bytes())
+        except UploadRejected as rejected:
+            failed += 1
+            print(f"invalid: {path}\n{_problems(rejected.problems)}")
+        except OSError as error:
+            failed += 1
+            print(f"invalid: {path}\n  - file: {error.strerror}")
+        else:
+            print(f"ok: {path} (slug: {parsed.slug})")
+    return 1 if failed else 0
+
+
+@dataclass
+class Target:
+    stack: str
+    endpoint_url: str | None
+
+
+@dataclass
+class Connection:
+    uploads: UploadBucket
+    table: ContentTable
+    api_url: str
+
+
+def connect(target: Target) -> Connection:
+    """The stack's uploads bucket, content table and API URL, found through its CloudFormation outputs."""
+    import boto3
+
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.stack import stack_outputs
+    from newsfeed.dal.uploads import UploadBucket
+
+    endpoint = target.endpoint_url
+    if target.stack == LOCAL_STACK and endpoint is None:
+        endpoint = os.environ.get("NEWSFEED_ENDPOINT_URL", LOCAL_ENDPOINT)
+    if endpoint:  # the local stack takes any credentials; never send real ones there
+        session = boto3.session.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+            region_name="us-east-1",
+        )
+    else:
+        session = boto3.session.Session()
+    outputs = stack_outputs(session.client("cloudformation", endpoint_url=endpoint), target.stack)
+    return Connection(
+        uploads=UploadBucket(outputs.uploads_bucket, session.client("s3", endpoint_url=endpoint)),
+        table=ContentTable(outputs.content_table, session.client("dynamodb", endpoint_url=endpoint)),
+        api_url=outputs.api_url,
+    )
+
+
+def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | None:
+    """(accepted?, what to print) once the ingest has dealt with this version of the upload; else None."""
+    from newsfeed.models.article import Article
+
+    report = connection.uploads.read_rejection(key)
+    if report is not None and report.etag == etag:
+        return False, _problems(report.problems)
+    record = connection.table.upload_record(key)
+    if record is None or record.etag != etag or record.deleted:
+        return None
+    article = connection.table.article_record(record.slug)
+    url = f"{connection.api_url}/articles/{record.slug}"
+    if isinstance(article, Article) and article.is_public:
+        return True, f"published: {url}"
+    return True, f"saved as draft (not public): {url}"
+
+
+def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
+    """Upload each file to inbox/ and report what the ingest made of it."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from newsfeed.dal.stack import StackNotFound
+
+    try:
+        connection = connect(target)
+    except (StackNotFound, BotoCoreError) as error:
+        hint = " (start it with `make run`)" if target.stack == LOCAL_STACK else ""
+        print(f"error: {error}{hint}", file=sys.stderr)
+        return 2
+    pending: dict[str, tuple[Path, str]] = {}
+    failed = 0
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            failed += 1
+            print(f"rejected: {path}\n  - file: {error.strerror}")
+            continue
+        key = f"{limits.UPLOAD_PREFIX}{path.name}"
+        try:
+            pending[key] = (path, connection.uploads.upload(key, data))
+        except (ClientError, BotoCoreError) as error:
+            print(f"error: could not upload {path}: {error}", file=sys.stderr)
+            return 2
+
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for key, (path, etag) in list(pending.items()):
+            outcome = _outcome(connection, key, etag)
+            if outcome is None:
+                continue
+            accepted, message = outcome
+            print(message if accepted else f"rejected: {path}\n{message}")
+            failed += 0 if accepted else 1
+            del pending[key]
+        if pending:
+            time.sleep(0.1)
+    for path, _ in pending.values():
+        failed += 1
+        print(f"timed out: {path}: no result after {timeout:.0f}s (is the stack's ingest running?)")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="newsfeed", description="Publish and check newsfeed articles.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    publish_cmd = commands.add_parser("publish", help="upload articles and report the result of each")
+    publish_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    publish_cmd.add_argument(
+        "--stack",
+        default=LOCAL_STACK,
+        help=f"CloudFormation stack to publish to (default: the local stack, {LOCAL_STACK})",
+    )
+    publish_cmd.add_argument(
+        "--endpoint-url",
+        default=None,
+        help=f"AWS endpoint (default for the local stack: $NEWSFEED_ENDPOINT_URL or {LOCAL_ENDPOINT})",
+    )
+    publish_cmd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each result")
+
+    validate_cmd = commands.add_parser("validate", help="check articles offline, with the ingest's rules")
+    validate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    args = parser.parse_args(argv)
+    if args.command == "validate":
+        return validate(args.files)
+    return publish(args.files, Target(args.stack, args.endpoint_url), args.timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

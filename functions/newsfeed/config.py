@@ -1,0 +1,98 @@
+"""Site settings, read from the environment once per cold start and validated there.
+
+`template.yaml` passes these to every function (its Parameters are the publication's settings); the local
+stack passes the same names. A wrong value stops the function at cold start with a message naming the
+variable, rather than producing broken feeds later.
+
+This is a plain pydantic model rather than pydantic-settings: importing pydantic-settings costs the API
+function about a quarter of its cold-start budget (measured in tests/bench/bench_cold_start.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from newsfeed.models import limits
+from newsfeed.models.site import Site
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable site; the message names each bad variable."""
+
+
+def _base_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if not re.match(r"^https?://[^/\s?#]+(?:/[^\s?#]*)?$", value):
+        raise ValueError("must be an absolute http(s) URL without query or fragment")
+    return value
+
+
+class Settings(BaseModel):
+    """What every function knows about the site and where its content lives."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    site_name: Annotated[str, Field(min_length=1, max_length=200, alias="SITE_NAME")]
+    site_url: Annotated[str, Field(alias="SITE_URL")]
+    site_description: Annotated[str, Field(max_length=1000, alias="SITE_DESCRIPTION")] = ""
+    site_language: Annotated[str, Field(alias="SITE_LANGUAGE")] = "en"
+    feeds_url: Annotated[str, Field(alias="FEEDS_URL")]
+    content_table: Annotated[str, Field(min_length=3, max_length=255, alias="CONTENT_TABLE")]
+    uploads_bucket: Annotated[str, Field(alias="UPLOADS_BUCKET")]
+    public_bucket: Annotated[str, Field(alias="PUBLIC_BUCKET")]
+    feed_items: Annotated[int, Field(ge=1, le=500, alias="FEED_ITEMS")] = limits.FEED_ITEMS
+
+    @field_validator("site_url", "feeds_url")
+    @classmethod
+    def _urls(cls, value: str) -> str:
+        return _base_url(value)
+
+    @field_validator("site_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not _LANGUAGE.match(value):
+            raise ValueError("must be a BCP 47 language tag such as 'en' or 'kk-KZ'")
+        return value
+
+    @field_validator("uploads_bucket", "public_bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        if not _BUCKET.match(value):
+            raise ValueError("must be an S3 bucket name")
+        return value
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        try:
+            return cls.model_validate(dict(env))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise SettingsError(f"invalid newsfeed settings in the environment: {problems}") from None
+
+    @property
+    def site(self) -> Site:
+        return Site(
+            name=self.site_name,
+            url=self.site_url,
+            description=self.site_description,
+            language=self.site_language,
+            feeds_url=self.feeds_url,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings (validated once; tests clear the cache with `get_settings.cache_clear()`)."""
+    return Settings.from_environ()

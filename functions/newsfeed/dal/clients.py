@@ -1,0 +1,50 @@
+"""boto3 clients, created once per process on first use and shared by every store.
+
+Endpoints come from boto3's own configuration (AWS_ENDPOINT_URL points them at the local stack).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},  # throttling and 5xx back off and retry
+    connect_timeout=3,
+    read_timeout=10,
+    tcp_keepalive=True,
+)
+
+
+@cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+def _client(service: str) -> Any:
+    return _session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    client: DynamoDBClient = _client("dynamodb")
+    return client
+
+
+@cache
+def s3() -> S3Client:
+    client: S3Client = _client("s3")
+    return client
+
+
+def reset() -> None:
+    """Forget the clients (tests switch between mocked and real endpoints)."""
+    for factory in (_session, dynamodb, s3):
+        factory.cache_clear()

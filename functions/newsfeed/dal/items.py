@@ -1,0 +1,106 @@
+"""The content table's item layout: one table, keys `pk`/`sk`.
+
+| item | pk | sk | holds |
+|---|---|---|---|
+| article record | `article#<slug>` | `article` | an Article (published or draft), Gone (410) or Moved (301) |
+| upload record | `upload#<key>` | `upload` | which article an upload key feeds; the newest change applied |
+| list entry | `list#site`, `list#<section|tag|author>#<slug>` | `<published_at>#<id>` | an ArticleCard |
+
+Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
+answers "the newest N articles of a scope" in one bounded read, whatever the size of the archive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, UploadRecord
+from newsfeed.models.scope import Scope, ScopeKind
+from newsfeed.models.text import format_utc
+
+ARTICLE_SK = "article"
+UPLOAD_SK = "upload"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]  # in DynamoDB's attribute-value form
+
+
+def to_attributes(values: Mapping[str, Any]) -> Item:
+    return {name: _serializer.serialize(value) for name, value in values.items() if value is not None}
+
+
+def from_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def article_key(slug: str) -> Item:
+    return {"pk": {"S": f"article#{slug}"}, "sk": {"S": ARTICLE_SK}}
+
+
+def upload_key(key: str) -> Item:
+    return {"pk": {"S": f"upload#{key}"}, "sk": {"S": UPLOAD_SK}}
+
+
+def list_pk(scope: Scope) -> str:
+    return "list#site" if scope.kind is ScopeKind.SITE else f"list#{scope.kind.value}#{scope.slug}"
+
+
+def list_sk(card: ArticleCard | Article) -> str:
+    return f"{format_utc(card.published_at)}#{card.id}"
+
+
+def _dump(model: Article | Gone | Moved | ArticleCard | UploadRecord) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+def record_item(record: ArticleRecord) -> Item:
+    return {**article_key(record.slug), **to_attributes(_dump(record))}
+
+
+def record_from_item(item: Mapping[str, Any]) -> ArticleRecord:
+    values = from_attributes(item)
+    status = values.get("status")
+    if status == "unpublished":
+        return Gone.model_validate(values)
+    if status == "moved":
+        return Moved.model_validate(values)
+    return Article.model_validate(values)
+
+
+def is_article_item(keys: Mapping[str, Any]) -> bool:
+    """True for the key of an article record (stream records of other items are not the publisher's)."""
+    sk = keys.get("sk", {})
+    return (sk.get("S") if isinstance(sk, dict) else sk) == ARTICLE_SK
+
+
+def upload_item(record: UploadRecord) -> Item:
+    values = _dump(record)
+    values["change_order"] = values.pop("order")
+    return {**upload_key(record.key), **to_attributes(values)}
+
+
+def upload_from_item(item: Mapping[str, Any]) -> UploadRecord:
+    values = from_attributes(item)
+    values["order"] = values.pop("change_order")
+    return UploadRecord.model_validate(values)
+
+
+def list_entry_key(scope: Scope, card: ArticleCard) -> Item:
+    return {"pk": {"S": list_pk(scope)}, "sk": {"S": list_sk(card)}}
+
+
+def list_entry_item(scope: Scope, card: ArticleCard) -> Item:
+    return {**list_entry_key(scope, card), **to_attributes(_dump(card))}
+
+
+CARD_FIELDS = tuple(ArticleCard.model_fields)
+
+
+def card_from_item(item: Mapping[str, Any]) -> ArticleCard:
+    values = from_attributes(item)
+    return ArticleCard.model_validate({name: values[name] for name in CARD_FIELDS if name in values})

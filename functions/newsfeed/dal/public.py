@@ -1,0 +1,83 @@
+"""The public bucket (behind CloudFront): feeds written only when their bytes change, never backwards."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from newsfeed.dal import clients
+from newsfeed.dal.errors import is_not_found, is_precondition_failed
+from newsfeed.models.errors import PreconditionFailed
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+def etag_of(body: bytes) -> str:
+    """The ETag S3 gives a single-part upload: the MD5 of the bytes (a checksum, not a security measure)."""
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublicFile:
+    body: bytes
+    content_type: str
+    cache_control: str
+    etag: str
+
+
+@dataclass
+class PublicBucket:
+    bucket: str
+    client: S3Client = field(default_factory=clients.s3)
+
+    def etag(self, path: str) -> str | None:
+        """The current ETag of `path`, or None if there is no such file."""
+        try:
+            response = self.client.head_object(Bucket=self.bucket, Key=path)
+        except ClientError as error:
+            if is_not_found(error):
+                return None
+            raise
+        return response["ETag"].strip('"')
+
+    def write_if_changed(
+        self, path: str, body: bytes, *, content_type: str, cache_control: str, expected: str | None
+    ) -> bool:
+        """Write `path` unless it already holds `body`, and only while it still has ETag `expected` (None:
+        only if it does not exist yet). Raises PreconditionFailed when another writer got there first.
+        """
+        if expected is not None and etag_of(body) == expected:
+            return False
+        condition = {"IfMatch": f'"{expected}"'} if expected else {"IfNoneMatch": "*"}
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=path,
+                Body=body,
+                ContentType=content_type,
+                CacheControl=cache_control,
+                **condition,  # type: ignore[arg-type]
+            )
+        except ClientError as error:
+            if is_precondition_failed(error):
+                raise PreconditionFailed(path) from error
+            raise
+        return True
+
+    def read(self, path: str) -> PublicFile | None:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=path)
+        except ClientError as error:
+            if is_not_found(error):
+                return None
+            raise
+        return PublicFile(
+            body=response["Body"].read(),
+            content_type=response.get("ContentType", "application/octet-stream"),
+            cache_control=response.get("CacheControl", ""),
+            etag=response["ETag"].strip('"'),
+        )

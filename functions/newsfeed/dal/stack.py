@@ -1,0 +1,39 @@
+"""Finding a deployed (or local) stack's resources by its CloudFormation outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from newsfeed.models.errors import NewsfeedError
+
+
+class StackNotFound(NewsfeedError):
+    pass
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    api_url: str
+    uploads_bucket: str
+    content_table: str
+    feeds_url: str
+
+
+def stack_outputs(cloudformation: Any, stack: str) -> StackOutputs:
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except (ClientError, BotoCoreError) as error:
+        raise StackNotFound(f"cannot read stack {stack!r}: {error}") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    try:
+        return StackOutputs(
+            api_url=outputs["ApiUrl"].rstrip("/"),
+            uploads_bucket=outputs["UploadsBucketName"],
+            content_table=outputs["ContentTableName"],
+            feeds_url=outputs["FeedsUrl"].rstrip("/"),
+        )
+    except KeyError as missing:
+        raise StackNotFound(f"stack {stack!r} has no output {missing}; is it a newsfeed stack?") from None

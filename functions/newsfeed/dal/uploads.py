@@ -1,0 +1,80 @@
+"""The uploads bucket: editors' files under inbox/, and rejection reports under rejected/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from newsfeed.dal import clients
+from newsfeed.dal.errors import is_not_found, is_precondition_failed
+from newsfeed.models import limits
+from newsfeed.models.upload import RejectionReport, UploadChange
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+def rejection_key(upload_key: str) -> str:
+    """`inbox/a/b.md` is reported at `rejected/inbox/a/b.md.json`."""
+    return f"{limits.REJECTED_PREFIX}{upload_key}.json"
+
+
+@dataclass
+class UploadBucket:
+    """Implements the ingest's UploadFiles."""
+
+    bucket: str
+    client: S3Client = field(default_factory=clients.s3)
+
+    def read(self, change: UploadChange) -> bytes | None:
+        """The object's bytes if it is still the version the event saw (If-Match on its ETag)."""
+        request = {"Bucket": self.bucket, "Key": change.key}
+        if change.etag:
+            request["IfMatch"] = change.etag
+        try:
+            response = self.client.get_object(**request)  # type: ignore[arg-type]
+        except ClientError as error:
+            if is_not_found(error) or is_precondition_failed(error):
+                return None
+            raise
+        return response["Body"].read(limits.MAX_UPLOAD_BYTES + 1)
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if is_not_found(error):
+                return False
+            raise
+        return True
+
+    def write_rejection(self, report: RejectionReport) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=rejection_key(report.key),
+            Body=report.model_dump_json(indent=2, exclude_none=True).encode(),
+            ContentType="application/json",
+        )
+
+    def read_rejection(self, key: str) -> RejectionReport | None:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=rejection_key(key))
+        except ClientError as error:
+            if is_not_found(error):
+                return None
+            raise
+        return RejectionReport.model_validate_json(response["Body"].read())
+
+    def clear_rejection(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=rejection_key(key))
+
+    def upload(self, key: str, data: bytes) -> str:
+        """Put an editor's file (the CLI's publish); returns its ETag."""
+        content_type = "application/json" if key.endswith(".json") else "text/markdown; charset=utf-8"
+        response = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return response["ETag"].strip('"')
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)

@@ -1,0 +1,13 @@
+"""HTTP API (API Gateway HTTP API, payload v2) -> the ASGI app, through Mangum."""
+
+from __future__ import annotations
+
+from mangum import Mangum
+
+from newsfeed.api.app import create_app
+from newsfeed.config import get_settings
+from newsfeed.dal.content import ContentTable
+
+settings = get_settings()
+app = create_app(ContentTable(settings.content_table), settings.site)
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,150 @@
+"""Turning a valid upload into a stored article, and what an article touches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from newsfeed.logic.html import summarize, to_plain_text
+from newsfeed.logic.parsing import ParsedUpload
+from newsfeed.logic.slugs import slugify
+from newsfeed.models import limits
+from newsfeed.models.article import (
+    Article,
+    ArticleCard,
+    ArticleRecord,
+    ArticleStatus,
+    Moved,
+    UploadRecord,
+    UploadStatus,
+)
+from newsfeed.models.content import ContentChange, ListEntry
+from newsfeed.models.scope import SITE, Scope, ScopeKind
+
+
+def fingerprint(parsed: ParsedUpload) -> str:
+    """A hash of everything the editor controls: equal fingerprints mean re-uploading changed nothing."""
+    payload = parsed.fields.model_dump(mode="json", exclude={"body"})
+    payload["slug"] = parsed.slug
+    payload["body_html"] = parsed.body_html
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def build_article(
+    parsed: ParsedUpload,
+    *,
+    article_id: str,
+    source_key: str,
+    now: datetime,
+    default_language: str,
+    previous: Article | None,
+    related: list[ArticleCard],
+) -> Article:
+    """The article an upload describes.
+
+    `previous` is the stored version of the same article, if any: its first publication date and revision
+    carry over (an explicit `published_at` in the upload wins), and `updated_at` moves to `now` (when the
+    upload happened, so the same event always yields the same article). A first version's `updated_at`
+    is its publication time: publishing is not an update.
+    """
+    fields = parsed.fields
+    published_at = fields.published_at or (previous.published_at if previous else now)
+    summary = fields.summary or summarize(to_plain_text(parsed.body_html), limits.DERIVED_SUMMARY_CHARS)
+    tags = list(dict.fromkeys(fields.tags))  # keep the editor's order, drop repeats
+    return Article(
+        id=article_id,
+        slug=parsed.slug,
+        title=fields.title,
+        subtitle=fields.subtitle,
+        body=parsed.body_html,
+        summary=summary,
+        section=fields.section,
+        section_slug=slugify(fields.section) or "section",
+        tags=tags,
+        tag_slugs=list(_by_slug(tags)),
+        authors=list(dict.fromkeys(fields.authors)),
+        published_at=published_at,
+        updated_at=max(fields.updated_at or (now if previous else published_at), published_at),
+        status=ArticleStatus.PUBLISHED if fields.status is UploadStatus.PUBLISHED else ArticleStatus.DRAFT,
+        language=fields.language or default_language,
+        image=fields.image,
+        canonical_url=fields.canonical_url,
+        revision=(previous.revision + 1) if previous else 1,
+        related=related,
+        content_hash=fingerprint(parsed),
+        source_key=source_key,
+    )
+
+
+def scopes_of(record: ArticleRecord | None) -> list[Scope]:
+    """The lists a record appears in: none unless it is a published article."""
+    if not isinstance(record, Article) or record.status is not ArticleStatus.PUBLISHED:
+        return []
+    return article_scopes(record)
+
+
+def article_scopes(record: Article) -> list[Scope]:
+    """The site, the article's section, its tags and its authors, whatever its status."""
+    scopes = [SITE, Scope(ScopeKind.SECTION, record.section_slug, record.section)]
+    scopes += [Scope(ScopeKind.TAG, slug, name) for slug, name in _by_slug(record.tags).items()]
+    scopes += [Scope(ScopeKind.AUTHOR, slug, name) for slug, name in _by_slug(record.authors).items()]
+    return scopes
+
+
+def _by_slug(names: Iterable[str]) -> dict[str, str]:
+    """slug -> the first name that has it, in the editor's order; names without a slug are left out."""
+    result: dict[str, str] = {}
+    for name in names:
+        slug = slugify(name)
+        if slug:
+            result.setdefault(slug, name)
+    return result
+
+
+def feed_scopes_touched(old: ArticleRecord | None, new: ArticleRecord | None) -> set[Scope]:
+    """The feeds a change must regenerate: every feed the article was in before or is in after."""
+    return {scope for scope in (*scopes_of(old), *scopes_of(new)) if scope.has_feed}
+
+
+def pick_related(article_id: str, candidates: Iterable[ArticleCard], count: int) -> list[ArticleCard]:
+    """For now: the newest other articles sharing the section or a tag (candidates come from those lists)."""
+    unique = {card.id: card for card in candidates if card.id != article_id}
+    newest = sorted(unique.values(), key=lambda card: (card.published_at, card.id), reverse=True)
+    return newest[:count]
+
+
+def _entries(record: ArticleRecord | None) -> dict[tuple[Scope, str, datetime], ListEntry]:
+    if not isinstance(record, Article):
+        return {}
+    card = record.card()
+    return {(scope, card.id, card.published_at): ListEntry(scope, card) for scope in scopes_of(record)}
+
+
+def content_change(
+    upload: UploadRecord,
+    record: ArticleRecord | None = None,
+    replaces: ArticleRecord | None = None,
+    moved_from: Article | None = None,
+) -> ContentChange:
+    """The whole write for a record replacing another (and perhaps leaving a redirect at an old slug):
+    list entries the article leaves are deleted, entries whose card changed are put, the rest left alone."""
+    if record is None:
+        return ContentChange(upload=upload)
+    before = _entries(replaces) | _entries(moved_from)
+    after = _entries(record)
+    redirect = None
+    if moved_from is not None:
+        redirect = Moved(
+            id=moved_from.id, slug=moved_from.slug, moved_to=record.slug, source_key=moved_from.source_key
+        )
+    return ContentChange(
+        upload=upload,
+        record=record,
+        replaces=replaces,
+        redirect=redirect,
+        redirect_replaces=moved_from if redirect else None,
+        list_puts=tuple(entry for key, entry in after.items() if key not in before or before[key] != entry),
+        list_deletes=tuple(entry for key, entry in before.items() if key not in after),
+    )

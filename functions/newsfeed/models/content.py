@@ -1,0 +1,35 @@
+"""One atomic change of stored content, as the ingest decides it and the data layer applies it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, UploadRecord
+from newsfeed.models.scope import Scope
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """An article's card in one scope's list (sorted there by publication time)."""
+
+    scope: Scope
+    card: ArticleCard
+
+
+@dataclass(frozen=True)
+class ContentChange:
+    """Applied all at once or not at all.
+
+    `upload` is written only if no equal-or-newer change of its key was applied (else StaleChange).
+    `record` replaces `replaces` at its slug only while that is still what is stored (else
+    ConcurrentChange); None leaves the article as it is. `redirect` (a slug change) replaces the article
+    `redirect_replaces` at the old slug under the same rule. List entries are put and deleted alongside.
+    """
+
+    upload: UploadRecord
+    record: ArticleRecord | None = None
+    replaces: ArticleRecord | None = None
+    redirect: Moved | None = None
+    redirect_replaces: Article | None = None
+    list_puts: tuple[ListEntry, ...] = ()
+    list_deletes: tuple[ListEntry, ...] = ()

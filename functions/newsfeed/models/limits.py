@@ -1,0 +1,34 @@
+"""Every limit the system enforces, in one place (the README's "Limits" table is this file)."""
+
+from __future__ import annotations
+
+# Uploads (what an editor drops into the uploads bucket under inbox/).
+UPLOAD_PREFIX = "inbox/"
+REJECTED_PREFIX = "rejected/"
+UPLOAD_SUFFIXES = (".md", ".markdown", ".json")
+MAX_UPLOAD_BYTES = 256 * 1024  # checked against the event's size before anything is downloaded
+
+# Article fields.
+MAX_TITLE_CHARS = 300
+MAX_SUBTITLE_CHARS = 600
+MAX_SUMMARY_CHARS = 1_000
+DERIVED_SUMMARY_CHARS = 280  # a summary derived from the body is cut at a word boundary near this
+MAX_SLUG_CHARS = 96
+MAX_SECTION_CHARS = 80
+MAX_TAG_CHARS = 50
+MAX_TAGS = 10
+MAX_AUTHORS = 5
+MAX_AUTHOR_CHARS = 120
+MAX_IMAGE_TEXT_CHARS = 500
+MAX_URL_CHARS = 2_000
+MAX_BODY_HTML_BYTES = 200_000  # sanitised HTML as stored; keeps an article well inside DynamoDB's 400 KB item
+
+# API.
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+RELATED_COUNT = 5
+
+# Feeds.
+FEED_ITEMS = 50
+MAX_FEED_BYTES = 512 * 1024  # well under the 1 MB many aggregators refuse
+FEED_CACHE_SECONDS = 60

@@ -1,0 +1,25 @@
+"""The publication, as feeds and API responses present it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    url: str  # the publication's website, no trailing slash
+    description: str
+    language: str
+    feeds_url: str  # where the public bucket is served (CloudFront), no trailing slash
+
+    def article_url(self, slug: str, canonical_url: str | None = None) -> str:
+        """The article's page: its canonical URL if the editor gave one, else its page on the site."""
+        return canonical_url or f"{self.url}/articles/{slug}"
+
+    def absolute(self, url: str) -> str:
+        """A site-relative path ('/images/a.jpg') made absolute; absolute URLs pass through."""
+        return f"{self.url}{url}" if url.startswith("/") else url
+
+    def public_url(self, path: str) -> str:
+        return f"{self.feeds_url}/{path}"

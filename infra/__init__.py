@@ -1,0 +1,1 @@
+"""What builds, deploys or emulates infrastructure besides template.yaml: the embedded local stack."""

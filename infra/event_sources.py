@@ -1,0 +1,264 @@
+"""Doing what Lambda's event source mappings do, for moto (which cannot run our functions).
+
+SQS: receive a batch, call the real handler with a real-shaped SQS event, delete what succeeded (partial
+batch responses honoured). DynamoDB Streams: read new records, apply the template's FilterCriteria, call
+the handler with a real-shaped stream event, checkpoint past what succeeded, retry failures a bounded
+number of times and then send them to the on-failure destination, as Lambda does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+log = logging.getLogger("newsfeed.local")
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class LambdaContext:
+    """Enough of Lambda's context object for Powertools and our handlers."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_seconds: int = 30
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    @property
+    def function_version(self) -> str:
+        return "$LATEST"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
+
+
+def load_attribute(dotted: str) -> Any:
+    """`package.module.name` -> that object (a handler as template.yaml names it, or the ASGI app)."""
+    module, _, attribute = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def load_handler(dotted: str) -> Handler:
+    handler: Handler = load_attribute(dotted)
+    return handler
+
+
+def matches(pattern: Mapping[str, Any], value: Any) -> bool:
+    """EventBridge-style pattern matching, the subset Lambda filter criteria here use (exact values)."""
+    if not isinstance(value, Mapping):
+        return False
+    for key, expected in pattern.items():
+        if isinstance(expected, Mapping):
+            if not matches(expected, value.get(key)):
+                return False
+        elif isinstance(expected, list):
+            if any(isinstance(option, Mapping) for option in expected):
+                raise NotImplementedError("content-filter operators are not emulated locally")
+            if key not in value or value[key] not in expected:
+                return False
+        else:
+            raise ValueError(f"invalid filter pattern at {key!r}")
+    return True
+
+
+class SqsEventSource:
+    def __init__(
+        self,
+        client: Any,
+        queue_url: str,
+        queue_arn: str,
+        handler: Handler,
+        function: str,
+        *,
+        batch_size: int = 10,
+    ) -> None:
+        self.client, self.queue_url, self.queue_arn = client, queue_url, queue_arn
+        self.handler, self.function, self.batch_size = handler, function, min(batch_size, 10)
+
+    def poll(self, wait_seconds: int = 0) -> int:
+        response = self.client.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": m.get("MessageAttributes", {}),
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.queue_arn,
+                    "awsRegion": "us-east-1",
+                }
+                for m in messages
+            ]
+        }
+        try:
+            response = self.handler(event, LambdaContext(self.function))
+            failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
+        except Exception:
+            log.exception(
+                "%s failed; its messages return to the queue after the visibility timeout", self.function
+            )
+            return len(messages)
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self.client.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        return len(messages)
+
+
+class StreamEventSource:
+    def __init__(
+        self,
+        streams: Any,
+        stream_arn: str,
+        handler: Handler,
+        function: str,
+        *,
+        batch_size: int = 100,
+        filters: Sequence[Mapping[str, Any]] = (),
+        max_retries: int = 5,
+        on_failure: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.streams, self.stream_arn, self.handler, self.function = streams, stream_arn, handler, function
+        self.batch_size, self.filters, self.max_retries = batch_size, list(filters), max_retries
+        self.on_failure = on_failure
+        self.positions: dict[str, str | None] = {}  # shard id -> last sequence number handled
+        self.retries = 0
+
+    def _records(self, shard: str) -> list[dict[str, Any]]:
+        # A fresh iterator on every poll: moto replaces a table's stream shard when a transaction is
+        # cancelled, and an iterator held across that would never see another record.
+        last = self.positions.get(shard)
+        request = {"StreamArn": self.stream_arn, "ShardId": shard}
+        if last is None:
+            iterator = self.streams.get_shard_iterator(**request, ShardIteratorType="TRIM_HORIZON")
+        else:
+            iterator = self.streams.get_shard_iterator(
+                **request, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=last
+            )
+        records: list[dict[str, Any]] = self.streams.get_records(
+            ShardIterator=iterator["ShardIterator"], Limit=self.batch_size
+        )["Records"]
+        return records
+
+    def poll(self) -> int:
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        handled = 0
+        for shard in (s["ShardId"] for s in shards):
+            records = self._records(shard)
+            if not records:
+                continue
+            handled += len(records)
+            for record in records:
+                record["eventSourceARN"] = self.stream_arn
+                created = record["dynamodb"].get("ApproximateCreationDateTime")
+                if isinstance(created, datetime):
+                    record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
+            wanted = [r for r in records if not self.filters or any(matches(f, r) for f in self.filters)]
+            resume_at = self._invoke(wanted) if wanted else None
+            if resume_at is None:
+                self.positions[shard] = records[-1]["dynamodb"]["SequenceNumber"]
+                self.retries = 0
+                continue
+            self.retries += 1
+            if self.retries > self.max_retries:
+                failed = [r for r in wanted if int(r["dynamodb"]["SequenceNumber"]) >= int(resume_at)]
+                log.error(
+                    "%s gave up on %d stream records after %d retries",
+                    self.function,
+                    len(failed),
+                    self.max_retries,
+                )
+                if self.on_failure:
+                    self.on_failure({"function": self.function, "records": failed})
+                self.positions[shard] = records[-1]["dynamodb"]["SequenceNumber"]
+                self.retries = 0
+            else:
+                previous = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(resume_at)]
+                if previous:
+                    self.positions[shard] = previous[-1]["dynamodb"]["SequenceNumber"]
+        return handled
+
+    def _invoke(self, records: list[dict[str, Any]]) -> str | None:
+        """None when the batch succeeded; else the sequence number to resume from."""
+        try:
+            response = self.handler({"Records": records}, LambdaContext(self.function))
+        except Exception:
+            log.exception("%s failed on a batch of %d stream records", self.function, len(records))
+            return str(records[0]["dynamodb"]["SequenceNumber"])
+        failures = (response or {}).get("batchItemFailures", [])
+        return min((str(f["itemIdentifier"]) for f in failures), key=int) if failures else None
+
+
+class Poller(threading.Thread):
+    """Runs event sources until stopped: each SQS poll waits up to a second, streams every `interval`."""
+
+    def __init__(self, source: SqsEventSource | StreamEventSource, interval: float = 0.1) -> None:
+        super().__init__(name=f"poll-{getattr(source, 'function', 'source')}", daemon=True)
+        self.source, self.interval = source, interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                handled = (
+                    self.source.poll(1) if isinstance(self.source, SqsEventSource) else self.source.poll()
+                )
+            except Exception:
+                if self.stopping.is_set():
+                    return
+                log.exception("polling %s failed; trying again", self.source.function)
+                handled = 0
+            if not handled:
+                self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def drain(sources: Sequence[SqsEventSource | StreamEventSource], timeout: float = 30.0) -> None:
+    """Poll every source until a whole round finds nothing to do (used by tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not sum(source.poll() for source in sources):
+            return
+    raise TimeoutError("event sources did not go idle")
+
+
+def stream_filters(properties: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [json.loads(f["Pattern"]) for f in properties.get("FilterCriteria", {}).get("Filters", [])]

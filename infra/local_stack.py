@@ -1,0 +1,272 @@
+"""The embedded local stack: the whole system on one machine, no AWS account (`make run`).
+
+- moto, in-process, is the AWS endpoint (S3, SQS, DynamoDB and its stream) on 127.0.0.1:<aws-port>;
+- tables, buckets, queues and notifications are created from template.yaml;
+- the real handlers run in this process, fed real-shaped events by pollers (Lambda's event source mappings);
+- uvicorn serves the API app and, under /feeds, the public bucket (CloudFront's part) on 127.0.0.1:<port>;
+- the template's outputs are registered as the CloudFormation stack `newsfeed-local`, so the `newsfeed`
+  command finds this stack exactly as it finds a deployed one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import socket
+import sys
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import boto3
+
+from infra.event_sources import (
+    Poller,
+    SqsEventSource,
+    StreamEventSource,
+    load_attribute,
+    load_handler,
+    stream_filters,
+)
+from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
+from infra.template import ROOT
+
+SAMPLES = ROOT / "events" / "articles"
+log = logging.getLogger("newsfeed.local")
+
+
+class PortInUse(SystemExit):
+    pass
+
+
+def check_port(port: int, option: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise PortInUse(
+                f"error: port {port} on 127.0.0.1 is in use; pick another with {option}"
+            ) from None
+
+
+@dataclass
+class LocalStack:
+    port: int
+    aws_port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.aws_port}"
+
+    def environment(self) -> None:
+        """Point every boto3 client of this process at the embedded endpoint, with throwaway credentials."""
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": self.endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+            }
+        )
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+
+    def register_outputs(self, session: boto3.session.Session, resources: Resources) -> None:
+        template = {
+            "Resources": {"LocalStack": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {name: {"Value": value} for name, value in resources.outputs.items()},
+        }
+        session.client("cloudformation").create_stack(
+            StackName=LOCAL_STACK_NAME, TemplateBody=json.dumps(template)
+        )
+
+    def pollers(self, session: boto3.session.Session, resources: Resources) -> list[Poller]:
+        from newsfeed.dal import clients
+
+        clients.reset()
+        sqs = session.client("sqs")
+        streams = session.client("dynamodbstreams")
+        result = []
+        for source in resources.event_sources:
+            function = resources.functions[source.function]
+            handler = load_handler(function.handler)
+            if source.kind == "SQS":
+                result.append(
+                    Poller(
+                        SqsEventSource(
+                            sqs,
+                            source.source,
+                            source.properties["Queue"],
+                            handler,
+                            function.name,
+                            batch_size=source.batch_size,
+                        )
+                    )
+                )
+            elif source.kind == "DynamoDB":
+                failure_arn = (
+                    source.properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+                )
+                failure_url = (
+                    sqs.get_queue_url(QueueName=failure_arn.rsplit(":", 1)[1])["QueueUrl"]
+                    if failure_arn
+                    else None
+                )
+
+                def send_failure(payload: dict[str, object], url: str | None = failure_url) -> None:
+                    if url:
+                        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(payload, default=str))
+
+                result.append(
+                    Poller(
+                        StreamEventSource(
+                            streams,
+                            source.source,
+                            handler,
+                            function.name,
+                            batch_size=source.batch_size,
+                            filters=stream_filters(source.properties),
+                            max_retries=int(source.properties.get("MaximumRetryAttempts", 5)),
+                            on_failure=send_failure,
+                        ),
+                        interval=0.05,
+                    )
+                )
+        return result
+
+    def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
+        """Upload events/articles/* through the real path (inbox/ -> S3 event -> SQS -> ingest)."""
+        s3 = session.client("s3")
+        bucket = resources.outputs["UploadsBucketName"]
+        names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix in (".md", ".json"))
+        for name in names:
+            s3.put_object(Bucket=bucket, Key=f"inbox/{name}", Body=(SAMPLES / name).read_bytes())
+        return names
+
+    def wait_for_samples(
+        self, session: boto3.session.Session, resources: Resources, names: list[str]
+    ) -> None:
+        table = resources.outputs["ContentTableName"]
+        dynamodb = session.client("dynamodb")
+        deadline = time.monotonic() + 20
+        pending = set(names)
+        while pending and time.monotonic() < deadline:
+            for name in list(pending):
+                key = {"pk": {"S": f"upload#inbox/{name}"}, "sk": {"S": "upload"}}
+                if "Item" in dynamodb.get_item(TableName=table, Key=key):
+                    pending.discard(name)
+            time.sleep(0.1)
+
+    def banner(self, resources: Resources, samples: list[str]) -> str:
+        out = resources.outputs
+        endpoint_flag = "" if self.aws_port == 4566 else f" --endpoint-url {self.endpoint}"
+        return "\n".join(
+            [
+                "",
+                f"newsfeed is running (local stack '{LOCAL_STACK_NAME}', AWS endpoint {self.endpoint}).",
+                "",
+                f"  API          {out['ApiUrl']}/articles   (and /articles/<slug>, /related)",
+                f"  RSS          {out['FeedsUrl']}/feeds/rss.xml",
+                f"  JSON Feed    {out['FeedsUrl']}/feeds/feed.json",
+                f"  uploads      s3://{out['UploadsBucketName']}/inbox/  (rejections appear under rejected/)",
+                "",
+                f"Published {len(samples)} sample articles from events/articles/.",
+                "Publish your own (in another terminal):",
+                f"  .venv/bin/newsfeed publish path/to/article.md{endpoint_flag}",
+                "",
+                "Press Ctrl-C to stop.",
+                "",
+            ]
+        )
+
+    @contextmanager
+    def running(self) -> Iterator[Resources]:
+        from moto.server import ThreadedMotoServer
+
+        self.environment()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
+        server.start()
+        pollers: list[Poller] = []
+        try:
+            session = boto3.session.Session()
+            urls = {"ApiUrl": self.base_url, "FeedsUrl": self.base_url}
+            resources = create_resources(session, local_urls=urls)
+            os.environ.update(next(iter(resources.functions.values())).environment)
+            self.register_outputs(session, resources)
+            pollers = self.pollers(session, resources)
+            for poller in pollers:
+                poller.start()
+            yield resources
+        finally:
+            for poller in pollers:
+                poller.stop()
+            for poller in pollers:
+                poller.join(timeout=5)
+            server.stop()
+
+    def serve(self, samples: bool = True) -> None:
+        import uvicorn
+
+        from infra.web import local_site
+        from newsfeed.dal.public import PublicBucket
+
+        with self.running() as resources:
+            session = boto3.session.Session()
+            api = load_attribute(resources.functions["ApiFunction"].handler.rsplit(".", 1)[0] + ".app")
+            site = local_site(api, PublicBucket(resources.outputs["PublicBucketName"]))
+            names = self.publish_samples(session, resources) if samples else []
+            self.wait_for_samples(session, resources, names)
+            print(self.banner(resources, names), flush=True)
+            config = uvicorn.Config(
+                site, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+            )
+            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down
+                uvicorn.Server(config).run()
+        print("newsfeed stopped.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m infra.local_stack", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("NEWSFEED_PORT", "3000")),
+        help="API and feeds port (default 3000, or $NEWSFEED_PORT)",
+    )
+    parser.add_argument(
+        "--aws-port",
+        type=int,
+        default=int(os.environ.get("NEWSFEED_AWS_PORT", "4566")),
+        help="embedded AWS endpoint port (default 4566, or $NEWSFEED_AWS_PORT)",
+    )
+    parser.add_argument(
+        "--no-samples", action="store_true", help="start empty instead of publishing events/articles"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    try:
+        check_port(args.port, "--port (make run PORT=...)")
+        check_port(args.aws_port, "--aws-port (make run AWS_PORT=...)")
+    except PortInUse as busy:
+        print(busy.code, file=sys.stderr)
+        raise SystemExit(2) from None
+    LocalStack(port=args.port, aws_port=args.aws_port).serve(samples=not args.no_samples)
+
+
+if __name__ == "__main__":
+    main()

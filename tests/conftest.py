@@ -1,0 +1,152 @@
+"""Shared fixtures: site settings in the environment, moto with the template's resources, the pipeline."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+SITE_ENV = {
+    "SITE_NAME": "KazPost",
+    "SITE_URL": "https://kazpost.example",
+    "SITE_DESCRIPTION": "News from Kazakhstan and the world.",
+    "SITE_LANGUAGE": "en",
+    "FEEDS_URL": "https://feeds.kazpost.example",
+    "CONTENT_TABLE": "content",
+    "UPLOADS_BUCKET": "newsfeed-test-uploads",
+    "PUBLIC_BUCKET": "newsfeed-test-public",
+}
+
+
+def _reset_caches() -> None:
+    from newsfeed.config import get_settings
+    from newsfeed.dal import clients
+
+    get_settings.cache_clear()
+    clients.reset()
+    for module in ("newsfeed.handlers.ingest", "newsfeed.handlers.publisher"):
+        import importlib
+
+        handler_module = importlib.import_module(module)
+        for name in ("ingest", "publisher"):
+            factory = getattr(handler_module, name, None)
+            if factory is not None and hasattr(factory, "cache_clear"):
+                factory.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials (no test can reach AWS), site settings, quiet Powertools."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv(
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled"
+    )  # moto serves DynamoDB Streams on the regional host
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+    for name, value in SITE_ENV.items():
+        monkeypatch.setenv(name, value)
+    _reset_caches()
+    yield
+    _reset_caches()
+
+
+@dataclass
+class Stack:
+    """The template's resources in moto, the function settings, and Lambda's event sources played by us."""
+
+    session: boto3.session.Session
+    outputs: dict[str, str]
+    sources: list[Any]
+
+    @property
+    def s3(self) -> Any:
+        return self.session.client("s3")
+
+    @property
+    def dynamodb(self) -> Any:
+        return self.session.client("dynamodb")
+
+    @property
+    def uploads(self) -> str:
+        return self.outputs["UploadsBucketName"]
+
+    @property
+    def public(self) -> str:
+        return self.outputs["PublicBucketName"]
+
+    @property
+    def table(self) -> str:
+        return self.outputs["ContentTableName"]
+
+    def drain(self) -> None:
+        from infra.event_sources import drain
+
+        drain(self.sources)
+
+    def discard_notifications(self) -> None:
+        """Drop what S3 queued for the ingest (a test that hands the handler its own events)."""
+        sqs, url = self.sources[0].client, self.sources[0].queue_url
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+
+    def put(self, name: str, body: bytes | str) -> str:
+        data = body.encode() if isinstance(body, str) else body
+        return str(self.s3.put_object(Bucket=self.uploads, Key=f"inbox/{name}", Body=data)["ETag"].strip('"'))
+
+    def feed(self, path: str = "feeds/rss.xml") -> bytes:
+        return bytes(self.s3.get_object(Bucket=self.public, Key=path)["Body"].read())
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    from infra.event_sources import SqsEventSource, StreamEventSource, load_handler, stream_filters
+    from infra.resources import create_resources
+    from moto import mock_aws
+
+    with mock_aws():
+        session = boto3.session.Session()
+        resources = create_resources(
+            session,
+            local_urls={
+                "ApiUrl": "https://api.kazpost.example",
+                "FeedsUrl": SITE_ENV["FEEDS_URL"],
+            },
+        )
+        for name, value in next(iter(resources.functions.values())).environment.items():
+            monkeypatch.setenv(name, value)
+        _reset_caches()
+        sqs, streams = session.client("sqs"), session.client("dynamodbstreams")
+        sources: list[Any] = []
+        for source in resources.event_sources:
+            function = resources.functions[source.function]
+            handler = load_handler(function.handler)
+            if source.kind == "SQS":
+                sources.append(
+                    SqsEventSource(sqs, source.source, source.properties["Queue"], handler, function.name)
+                )
+            else:
+                sources.append(
+                    StreamEventSource(
+                        streams,
+                        source.source,
+                        handler,
+                        function.name,
+                        filters=stream_filters(source.properties),
+                    )
+                )
+        stack = Stack(session, resources.outputs, sources)
+        stack.drain()  # the S3 test event sent when the notification was configured
+        yield stack

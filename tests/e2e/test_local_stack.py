@@ -1,0 +1,175 @@
+"""The local stack as a user meets it: `python -m infra.local_stack` in a subprocess, the CLI, plain HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+import jsonschema
+import pytest
+
+from tests.factories import markdown
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parent.parent.parent
+SCHEMA = json.loads((ROOT / "tests" / "data" / "jsonfeed-1.1.schema.json").read_text())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    base: str
+    aws: str
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "newsfeed.cli", *args, "--endpoint-url", self.aws],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="module")
+def local_stack() -> Iterator[Running]:
+    port, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--aws-port", str(aws_port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the local stack exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if get(f"{base}/health")[0] == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the local stack did not come up within 90 s")
+    running = Running(process, base, f"http://127.0.0.1:{aws_port}")
+    yield running
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_the_samples_are_published_on_start(local_stack: Running) -> None:
+    status, body = get(f"{local_stack.base}/articles")
+    assert status == 200
+    slugs = [a["slug"] for a in json.loads(body)["items"]]
+    assert "kazakh-leader-offers-explanation-for-crisis" in slugs
+    article = json.loads(get(f"{local_stack.base}/articles/kazakh-leader-offers-explanation-for-crisis")[1])
+    assert article["section"] == "Kazakhstan News"
+    assert "Tokayev" in article["body"]
+
+
+def test_publish_appears_in_the_api_and_feeds_within_two_seconds(
+    local_stack: Running, tmp_path: Path
+) -> None:
+    path = tmp_path / "e2e-story.md"
+    path.write_text(markdown(title="End to end story", tags="[E2E]"), encoding="utf-8")
+    started = time.monotonic()
+    result = local_stack.cli("publish", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == f"published: {local_stack.base}/articles/end-to-end-story"
+
+    def visible() -> bool:
+        api = get(f"{local_stack.base}/articles/end-to-end-story")[0] == 200
+        rss = b"End to end story" in get(f"{local_stack.base}/feeds/rss.xml")[1]
+        json_feed = b"End to end story" in get(f"{local_stack.base}/feeds/feed.json")[1]
+        return api and rss and json_feed
+
+    while not visible():
+        assert time.monotonic() - started < 2.0, "not in the API and both feeds within 2 s"
+        time.sleep(0.05)
+    elapsed = time.monotonic() - started
+    print(f"publish -> API + RSS + JSON Feed in {elapsed:.2f} s (CLI start-up included)")
+
+    rss = feedparser.parse(get(f"{local_stack.base}/feeds/rss.xml")[1])
+    assert rss.bozo == 0
+    jsonschema.validate(json.loads(get(f"{local_stack.base}/feeds/feed.json")[1]), SCHEMA)
+
+
+def test_rejected_files_exit_non_zero_and_change_nothing(local_stack: Running, tmp_path: Path) -> None:
+    before = get(f"{local_stack.base}/feeds/rss.xml")[1]
+    no_title = tmp_path / "no-title.md"
+    no_title.write_text("---\nsection: World\n---\nBody\n", encoding="utf-8")
+    latin1 = tmp_path / "latin1.md"
+    latin1.write_bytes(markdown(title="Café").encode("latin-1"))
+    result = local_stack.cli("publish", str(no_title), str(latin1))
+    assert result.returncode == 1
+    assert f"rejected: {no_title}\n  - title: is required" in result.stdout
+    assert f"rejected: {latin1}\n  - file: is not UTF-8 text" in result.stdout
+    assert get(f"{local_stack.base}/feeds/rss.xml")[1] == before
+
+
+def test_a_script_is_sanitised(local_stack: Running, tmp_path: Path) -> None:
+    path = tmp_path / "script.md"
+    path.write_text(
+        markdown(title="Script story", body="Hi <script>alert(1)</script> there"), encoding="utf-8"
+    )
+    assert local_stack.cli("publish", str(path)).returncode == 0
+    body = json.loads(get(f"{local_stack.base}/articles/script-story")[1])["body"]
+    assert body == "<p>Hi  there</p>"
+
+
+def test_a_busy_port_is_a_one_line_error(local_stack: Running) -> None:
+    port = local_stack.base.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.local_stack", "--port", port, "--aws-port", str(free_port())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"error: port {port} on 127.0.0.1 is in use; pick another with --port (make run PORT=...)"
+    )
+
+
+def test_ctrl_c_stops_cleanly(local_stack: Running) -> None:
+    local_stack.process.send_signal(signal.SIGINT)
+    output, _ = local_stack.process.communicate(timeout=20)
+    assert local_stack.process.returncode == 0, output
+    assert "newsfeed stopped." in output
+    assert "Traceback" not in output

@@ -1,0 +1,54 @@
+"""Building articles and uploads for tests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from newsfeed.logic.slugs import slugify
+from newsfeed.models.article import Article, ArticleStatus
+from newsfeed.models.site import Site
+
+SITE = Site(
+    name="KazPost",
+    url="https://kazpost.example",
+    description="News from Kazakhstan and the world.",
+    language="en",
+    feeds_url="https://feeds.kazpost.example",
+)
+EPOCH = datetime(2024, 3, 29, 4, 0, tzinfo=UTC)
+
+
+def article(n: int = 0, **overrides: Any) -> Article:
+    title = overrides.pop("title", f"Article number {n}")
+    section = overrides.pop("section", "Kazakhstan News")
+    tags = overrides.pop("tags", ["Politics"])
+    published = overrides.pop("published_at", EPOCH - timedelta(hours=n))
+    values: dict[str, Any] = {
+        "id": str(uuid.UUID(int=n + 1)),
+        "slug": slugify(title) or f"article-{n}",
+        "title": title,
+        "body": f"<p>Body of article {n}.</p>",
+        "summary": f"Summary of article {n}.",
+        "section": section,
+        "section_slug": slugify(section),
+        "tags": tags,
+        "tag_slugs": [slugify(t) for t in tags],
+        "authors": ["KazPost staff"],
+        "published_at": published,
+        "updated_at": overrides.pop("updated_at", published),
+        "status": ArticleStatus.PUBLISHED,
+        "language": "en",
+        "content_hash": f"hash-{n}",
+        "source_key": f"inbox/article-{n}.md",
+    }
+    values.update(overrides)
+    return Article.model_validate(values)
+
+
+def markdown(title: str = "Kazakh leader offers explanation for crisis", **fields: Any) -> str:
+    front = {"title": title, "section": "Kazakhstan News", **fields}
+    body = front.pop("body", "Kazakh President Kassym-Jomart Tokayev has explained the crisis.")
+    lines = [f"{key}: {value}" for key, value in front.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n" + str(body) + "\n"

@@ -1,0 +1,212 @@
+"""Upload -> S3 notification -> SQS -> ingest -> DynamoDB -> stream -> publisher -> feeds, in moto."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import jsonschema
+from starlette.testclient import TestClient
+
+from newsfeed.api.app import create_app
+from newsfeed.config import get_settings
+from newsfeed.dal.content import ContentTable
+from newsfeed.models.article import Article, Gone
+from tests.conftest import Stack
+from tests.factories import markdown
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "jsonfeed-1.1.schema.json").read_text())
+SAMPLES = Path(__file__).parent.parent.parent / "events" / "articles"
+
+
+def api(stack: Stack) -> TestClient:
+    settings = get_settings()
+    return TestClient(create_app(ContentTable(stack.table), settings.site))
+
+
+def report(stack: Stack, key: str) -> dict[str, Any] | None:
+    try:
+        body = stack.s3.get_object(Bucket=stack.uploads, Key=f"rejected/{key}.json")["Body"].read()
+    except stack.s3.exceptions.NoSuchKey:
+        return None
+    loaded: dict[str, Any] = json.loads(body)
+    return loaded
+
+
+def test_a_markdown_upload_reaches_the_api_and_both_feeds(stack: Stack) -> None:
+    stack.put("crisis.md", markdown(tags="[Kazakhstan, Politics]", published_at="2024-03-29T09:00:00+05:00"))
+    stack.drain()
+
+    response = api(stack).get("/articles/kazakh-leader-offers-explanation-for-crisis")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["title"] == "Kazakh leader offers explanation for crisis"
+    assert body["published_at"] == "2024-03-29T04:00:00.000Z"
+
+    rss = feedparser.parse(stack.feed("feeds/rss.xml"))
+    assert rss.bozo == 0
+    assert [e.id for e in rss.entries] == [f"urn:uuid:{body['id']}"]
+    feed = json.loads(stack.feed("feeds/feed.json"))
+    jsonschema.validate(feed, SCHEMA)
+    assert (
+        feed["items"][0]["url"]
+        == "https://kazpost.example/articles/kazakh-leader-offers-explanation-for-crisis"
+    )
+    head = stack.s3.head_object(Bucket=stack.public, Key="feeds/rss.xml")
+    assert head["ContentType"] == "application/rss+xml; charset=utf-8"
+    assert "max-age" in head["CacheControl"]
+    assert (
+        stack.s3.head_object(Bucket=stack.public, Key="feeds/feed.json")["ContentType"]
+        == "application/feed+json; charset=utf-8"
+    )
+
+
+def test_every_sample_article_publishes(stack: Stack) -> None:
+    for path in sorted(SAMPLES.iterdir()):
+        stack.put(path.name, path.read_bytes())
+    stack.drain()
+    listed = api(stack).get("/articles").json()["items"]
+    assert len(listed) == len(list(SAMPLES.iterdir()))
+    assert listed[0]["slug"] == "kazakh-leader-offers-explanation-for-crisis"  # newest first
+    assert {a["section"] for a in listed} >= {"Kazakhstan News", "World"}
+    for path in sorted(SAMPLES.iterdir()):
+        assert report(stack, f"inbox/{path.name}") is None
+
+
+def test_a_file_without_a_title_is_reported_and_changes_nothing(stack: Stack) -> None:
+    stack.put("good.md", markdown())
+    stack.drain()
+    before_rss = stack.feed()
+    before_items = stack.dynamodb.scan(TableName=stack.table)["Items"]
+
+    etag = stack.put("bad.md", "---\nsection: World\n---\nBody\n")
+    stack.drain()
+    rejection = report(stack, "inbox/bad.md")
+    assert rejection is not None
+    assert rejection["etag"] == etag
+    assert rejection["problems"] == [{"field": "title", "message": "is required"}]
+    assert stack.dynamodb.scan(TableName=stack.table)["Items"] == before_items
+    assert stack.feed() == before_rss
+
+
+def test_a_file_that_is_not_utf8_is_reported(stack: Stack) -> None:
+    stack.put("latin1.md", markdown(title="Café society").encode("latin-1"))
+    stack.drain()
+    rejection = report(stack, "inbox/latin1.md")
+    assert rejection is not None
+    assert rejection["problems"][0]["field"] == "file"
+    assert "UTF-8" in rejection["problems"][0]["message"]
+    assert api(stack).get("/articles").json()["items"] == []
+
+
+def test_a_script_in_the_body_is_sanitised_away(stack: Stack) -> None:
+    stack.put("xss.md", markdown(body='Hello <script>alert("x")</script><img src=x onerror=alert(1)> world'))
+    stack.drain()
+    body = api(stack).get("/articles/kazakh-leader-offers-explanation-for-crisis").json()["body"]
+    assert "<script" not in body and "onerror" not in body and "alert" not in body
+    assert "Hello" in body and "world" in body
+    assert b"<script" not in stack.feed() and b"onerror" not in stack.feed()
+
+
+def test_a_valid_reupload_removes_the_rejection_report(stack: Stack) -> None:
+    stack.put("a.md", "---\nsection: World\n---\nBody\n")
+    stack.drain()
+    assert report(stack, "inbox/a.md") is not None
+    stack.put("a.md", markdown())
+    stack.drain()
+    assert report(stack, "inbox/a.md") is None
+    assert api(stack).get("/articles/kazakh-leader-offers-explanation-for-crisis").status_code == 200
+
+
+def test_reuploading_the_same_file_rewrites_nothing(stack: Stack) -> None:
+    stack.put("a.md", markdown())
+    stack.drain()
+    table = ContentTable(stack.table)
+    first = table.article_record("kazakh-leader-offers-explanation-for-crisis")
+    etags = {
+        p: stack.s3.head_object(Bucket=stack.public, Key=p)["ETag"]
+        for p in ("feeds/rss.xml", "feeds/feed.json")
+    }
+    modified = {p: stack.s3.head_object(Bucket=stack.public, Key=p)["LastModified"] for p in etags}
+
+    stack.put("a.md", markdown())
+    stack.drain()
+    assert table.article_record("kazakh-leader-offers-explanation-for-crisis") == first
+    for path, etag in etags.items():
+        head = stack.s3.head_object(Bucket=stack.public, Key=path)
+        assert (head["ETag"], head["LastModified"]) == (etag, modified[path])
+
+
+def test_deleting_the_upload_unpublishes_everywhere(stack: Stack) -> None:
+    stack.put("a.md", markdown())
+    stack.put("b.md", markdown(title="Another story"))
+    stack.drain()
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/a.md")
+    stack.drain()
+
+    client = api(stack)
+    assert client.get("/articles/kazakh-leader-offers-explanation-for-crisis").status_code == 410
+    assert [a["slug"] for a in client.get("/articles").json()["items"]] == ["another-story"]
+    assert [e.link.rsplit("/", 1)[1] for e in feedparser.parse(stack.feed()).entries] == ["another-story"]
+    assert [i["title"] for i in json.loads(stack.feed("feeds/feed.json"))["items"]] == ["Another story"]
+    record = ContentTable(stack.table).article_record("kazakh-leader-offers-explanation-for-crisis")
+    assert isinstance(record, Gone)
+
+
+def test_an_article_coming_back_keeps_its_id(stack: Stack) -> None:
+    stack.put("a.md", markdown())
+    stack.drain()
+    slug = "kazakh-leader-offers-explanation-for-crisis"
+    first_id = api(stack).get(f"/articles/{slug}").json()["id"]
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/a.md")
+    stack.drain()
+    stack.put("a.md", markdown())
+    stack.drain()
+    assert api(stack).get(f"/articles/{slug}").json()["id"] == first_id
+
+
+def test_a_slug_taken_by_another_upload_is_refused(stack: Stack) -> None:
+    stack.put("a.md", markdown())
+    stack.drain()
+    stack.put("b.md", markdown())
+    stack.drain()
+    rejection = report(stack, "inbox/b.md")
+    assert rejection is not None
+    assert rejection["problems"][0]["field"] == "slug"
+    assert "inbox/a.md" in rejection["problems"][0]["message"]
+
+
+def test_a_slug_change_redirects_the_old_url(stack: Stack) -> None:
+    stack.put("a.md", markdown())
+    stack.drain()
+    client = api(stack)
+    first = client.get("/articles/kazakh-leader-offers-explanation-for-crisis").json()
+    stack.put("a.md", markdown(slug="tokayev-explains-crisis"))
+    stack.drain()
+    moved = client.get("/articles/kazakh-leader-offers-explanation-for-crisis", follow_redirects=False)
+    assert moved.status_code == 301
+    assert moved.headers["location"] == "/articles/tokayev-explains-crisis"
+    now = client.get("/articles/tokayev-explains-crisis").json()
+    assert (now["id"], now["published_at"]) == (first["id"], first["published_at"])
+    assert [e.id for e in feedparser.parse(stack.feed()).entries] == [f"urn:uuid:{first['id']}"]
+
+
+def test_drafts_are_stored_but_never_public(stack: Stack) -> None:
+    stack.put("a.md", markdown(status="draft"))
+    stack.drain()
+    record = ContentTable(stack.table).article_record("kazakh-leader-offers-explanation-for-crisis")
+    assert isinstance(record, Article) and not record.is_public
+    assert api(stack).get("/articles/kazakh-leader-offers-explanation-for-crisis").status_code == 404
+    assert api(stack).get("/articles").json()["items"] == []
+
+
+def test_related_lists_share_a_section_or_tag(stack: Stack) -> None:
+    stack.put("a.md", markdown(title="Budget approved", tags="[Economy]"))
+    stack.put("b.md", markdown(title="Football results", section="Sport", tags="[Football]"))
+    stack.drain()
+    stack.put("c.md", markdown(title="Tenge rises", section="Business", tags="[Economy]"))
+    stack.drain()
+    related = api(stack).get("/articles/tenge-rises/related").json()["items"]
+    assert [a["slug"] for a in related] == ["budget-approved"]

@@ -1,0 +1,34 @@
+import pytest
+
+from newsfeed.config import Settings, SettingsError
+from tests.conftest import SITE_ENV
+
+
+def test_settings_from_the_environment() -> None:
+    settings = Settings.from_environ({**SITE_ENV, "SITE_URL": "https://kazpost.example/"})
+    assert settings.site_url == "https://kazpost.example"
+    assert settings.site.article_url("a-b") == "https://kazpost.example/articles/a-b"
+    assert settings.feed_items == 50
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SITE_URL", "kazpost.example"),
+        ("SITE_URL", "ftp://x"),
+        ("SITE_LANGUAGE", "English"),
+        ("UPLOADS_BUCKET", "Bad_Bucket"),
+        ("FEED_ITEMS", "0"),
+        ("SITE_NAME", ""),
+    ],
+)
+def test_a_bad_variable_is_named_at_cold_start(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_environ({**SITE_ENV, name: value})
+
+
+def test_a_missing_variable_is_named() -> None:
+    env = dict(SITE_ENV)
+    del env["CONTENT_TABLE"]
+    with pytest.raises(SettingsError, match="CONTENT_TABLE"):
+        Settings.from_environ(env)

@@ -1,0 +1,103 @@
+"""Static checks of template.yaml for what moto's CloudFormation would silently ignore."""
+
+from typing import Any
+
+import pytest
+from infra.template import load_template, resources_of_type
+
+TEMPLATE = load_template()
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+
+
+def props(name: str) -> dict[str, Any]:
+    result: dict[str, Any] = RESOURCES[name]["Properties"]
+    return result
+
+
+def statements(function: str) -> list[dict[str, Any]]:
+    return [s for policy in props(function)["Policies"] for s in policy["Statement"]]
+
+
+def test_functions_run_python_313() -> None:
+    assert TEMPLATE["Globals"]["Function"]["Runtime"] == "python3.13"
+    assert all(
+        "Runtime" not in spec["Properties"]
+        for spec in resources_of_type(TEMPLATE, "AWS::Serverless::Function").values()
+    )
+
+
+def test_content_table_has_pitr_and_a_full_stream() -> None:
+    table = props("ContentTable")
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert RESOURCES["ContentTable"]["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("bucket", ["UploadsBucket", "PublicBucket"])
+def test_buckets_are_private_and_encrypted(bucket: str) -> None:
+    config = props(bucket)
+    assert set(config["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(config["PublicAccessBlockConfiguration"]) == 4
+    assert config["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert config["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+
+
+def test_uploads_are_versioned_and_notify_the_ingest_queue_for_inbox_only() -> None:
+    uploads = props("UploadsBucket")
+    assert uploads["VersioningConfiguration"] == {"Status": "Enabled"}
+    queues = uploads["NotificationConfiguration"]["QueueConfigurations"]
+    assert {q["Event"] for q in queues} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
+    assert all(q["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "inbox/"}] for q in queues)
+
+
+def test_public_bucket_is_read_only_by_its_cloudfront_distribution() -> None:
+    allow = [s for s in props("PublicBucketPolicy")["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allow == [s for s in allow if s["Principal"] == {"Service": "cloudfront.amazonaws.com"}]
+    assert allow[0]["Action"] == "s3:GetObject"
+    assert "AWS:SourceArn" in allow[0]["Condition"]["StringEquals"]
+    origin = props("FeedsDistribution")["DistributionConfig"]["Origins"][0]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["FeedsOriginAccessControl", "Id"]}
+
+
+def test_queues_have_dead_letter_queues() -> None:
+    assert props("IngestQueue")["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["IngestDeadLetterQueue", "Arn"]
+    }
+    stream = props("PublisherFunction")["Events"]["ContentChanges"]["Properties"]
+    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["PublisherDeadLetterQueue", "Arn"]
+    }
+    assert stream["BisectBatchOnFunctionError"] is True
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_least_privilege() -> None:
+    every = [
+        a
+        for f in ("IngestFunction", "PublisherFunction", "ApiFunction")
+        for s in statements(f)
+        for a in s["Action"]
+    ]
+    assert "dynamodb:Scan" not in every
+    assert not [a for a in every if a.endswith("*")]
+    api = {a for s in statements("ApiFunction") for a in s["Action"]}
+    assert api == {"dynamodb:GetItem", "dynamodb:Query"}
+    deletes = [s for s in statements("IngestFunction") if "s3:DeleteObject" in s["Action"]]
+    assert [s["Resource"] for s in deletes] == [{"Fn::Sub": "${UploadsBucket.Arn}/rejected/*"}]
+    assert not [s for s in statements("PublisherFunction") if "s3:DeleteObject" in s["Action"]]
+
+
+def test_site_settings_are_parameters_passed_to_every_function() -> None:
+    env = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    for parameter, variable in [
+        ("SiteName", "SITE_NAME"),
+        ("SiteUrl", "SITE_URL"),
+        ("SiteDescription", "SITE_DESCRIPTION"),
+        ("SiteLanguage", "SITE_LANGUAGE"),
+    ]:
+        assert parameter in TEMPLATE["Parameters"]
+        assert env[variable] == {"Ref": parameter}
+
+
+def test_outputs_name_everything_a_client_needs() -> None:
+    assert {"ApiUrl", "FeedsUrl", "UploadsBucketName", "ContentTableName"} <= set(TEMPLATE["Outputs"])
