@@ -161,8 +161,8 @@ class StreamEventSource:
         self.retries = 0
 
     def _records(self, shard: str) -> list[dict[str, Any]]:
-        # A fresh iterator on every poll: moto replaces a table's stream shard when a transaction is
-        # cancelled, and an iterator held across that would never see another record.
+        # A fresh iterator on every poll, from the last record handled: cheap, and robust to moto replacing
+        # a table's stream shard (which it did when a transaction was cancelled; see infra/moto_fixes.py).
         last = self.positions.get(shard)
         request = {"StreamArn": self.stream_arn, "ShardId": shard}
         if last is None:
@@ -172,27 +172,37 @@ class StreamEventSource:
                 **request, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=last
             )
         records: list[dict[str, Any]] = self.streams.get_records(
-            ShardIterator=iterator["ShardIterator"], Limit=self.batch_size
+            ShardIterator=iterator["ShardIterator"], Limit=1000
         )["Records"]
+        for record in records:
+            record["eventSourceARN"] = self.stream_arn
+            created = record["dynamodb"].get("ApproximateCreationDateTime")
+            if isinstance(created, datetime):
+                record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
         return records
+
+    def _batch(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(records read, those passing the filters): filtering comes before batching, as in Lambda, so a
+        batch holds up to BatchSize records that pass."""
+        wanted: list[dict[str, Any]] = []
+        for count, record in enumerate(records, 1):
+            if not self.filters or any(matches(f, record) for f in self.filters):
+                wanted.append(record)
+                if len(wanted) == self.batch_size:
+                    return records[:count], wanted
+        return records, wanted
 
     def poll(self) -> int:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         handled = 0
         for shard in (s["ShardId"] for s in shards):
-            records = self._records(shard)
-            if not records:
+            read, wanted = self._batch(self._records(shard))
+            if not read:
                 continue
-            handled += len(records)
-            for record in records:
-                record["eventSourceARN"] = self.stream_arn
-                created = record["dynamodb"].get("ApproximateCreationDateTime")
-                if isinstance(created, datetime):
-                    record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
-            wanted = [r for r in records if not self.filters or any(matches(f, r) for f in self.filters)]
+            handled += len(read)
             resume_at = self._invoke(wanted) if wanted else None
             if resume_at is None:
-                self.positions[shard] = records[-1]["dynamodb"]["SequenceNumber"]
+                self.positions[shard] = read[-1]["dynamodb"]["SequenceNumber"]
                 self.retries = 0
                 continue
             self.retries += 1
@@ -206,10 +216,10 @@ class StreamEventSource:
                 )
                 if self.on_failure:
                     self.on_failure({"function": self.function, "records": failed})
-                self.positions[shard] = records[-1]["dynamodb"]["SequenceNumber"]
+                self.positions[shard] = read[-1]["dynamodb"]["SequenceNumber"]
                 self.retries = 0
             else:
-                previous = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(resume_at)]
+                previous = [r for r in read if int(r["dynamodb"]["SequenceNumber"]) < int(resume_at)]
                 if previous:
                     self.positions[shard] = previous[-1]["dynamodb"]["SequenceNumber"]
         return handled
@@ -232,6 +242,8 @@ class Poller(threading.Thread):
         super().__init__(name=f"poll-{getattr(source, 'function', 'source')}", daemon=True)
         self.source, self.interval = source, interval
         self.stopping = threading.Event()
+        self.rounds = 0  # polls completed
+        self.quiet_rounds = 0  # consecutive polls, up to the last, that found nothing to do
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -244,11 +256,24 @@ class Poller(threading.Thread):
                     return
                 log.exception("polling %s failed; trying again", self.source.function)
                 handled = 0
+            self.quiet_rounds = 0 if handled else self.quiet_rounds + 1
+            self.rounds += 1
             if not handled:
                 self.stopping.wait(self.interval)
 
     def stop(self) -> None:
         self.stopping.set()
+
+
+def wait_until_idle(pollers: Sequence[Poller], timeout: float = 60.0) -> bool:
+    """Wait until every poller has completed two polls that found nothing, both begun after this call."""
+    start = {id(p): p.rounds for p in pollers}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(p.rounds >= start[id(p)] + 3 and p.quiet_rounds >= 2 for p in pollers):
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def drain(sources: Sequence[SqsEventSource | StreamEventSource], timeout: float = 30.0) -> None:

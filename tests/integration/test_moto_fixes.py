@@ -1,0 +1,38 @@
+"""The local stack's TransactWriteItems: all or nothing, and no stream records for what never happened."""
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import Stack
+
+
+def stream_records(stack: Stack) -> list[dict[str, Any]]:
+    streams = stack.session.client("dynamodbstreams")
+    arn = stack.dynamodb.describe_table(TableName=stack.table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records: list[dict[str, Any]] = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]  # type: ignore[assignment]
+    return records
+
+
+def put(pk: str, condition: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": "T", "Item": {"pk": {"S": pk}, "sk": {"S": "x"}}}
+    if condition:
+        op["ConditionExpression"] = condition
+    return {"Put": op}
+
+
+def test_a_failed_condition_writes_nothing_and_streams_nothing(stack: Stack) -> None:
+    def ops(*items: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"Put": {**i["Put"], "TableName": stack.table}} for i in items]
+
+    stack.dynamodb.transact_write_items(TransactItems=ops(put("a")))
+    with pytest.raises(ClientError) as failure:
+        stack.dynamodb.transact_write_items(TransactItems=ops(put("b"), put("a", "attribute_not_exists(pk)")))
+    reasons = [r["Code"] for r in failure.value.response["CancellationReasons"]]
+    assert reasons == ["None", "ConditionalCheckFailed"]
+    assert [i["pk"]["S"] for i in stack.dynamodb.scan(TableName=stack.table)["Items"]] == ["a"]
+    stack.dynamodb.transact_write_items(TransactItems=ops(put("c")))
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in stream_records(stack)] == ["a", "c"]
