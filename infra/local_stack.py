@@ -17,7 +17,6 @@ import logging
 import os
 import socket
 import sys
-import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from infra.event_sources import (
     load_attribute,
     load_handler,
     stream_filters,
+    wait_until_idle,
 )
 from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
 from infra.template import ROOT
@@ -155,20 +155,6 @@ class LocalStack:
             s3.put_object(Bucket=bucket, Key=f"inbox/{name}", Body=(SAMPLES / name).read_bytes())
         return names
 
-    def wait_for_samples(
-        self, session: boto3.session.Session, resources: Resources, names: list[str]
-    ) -> None:
-        table = resources.outputs["ContentTableName"]
-        dynamodb = session.client("dynamodb")
-        deadline = time.monotonic() + 20
-        pending = set(names)
-        while pending and time.monotonic() < deadline:
-            for name in list(pending):
-                key = {"pk": {"S": f"upload#inbox/{name}"}, "sk": {"S": "upload"}}
-                if "Item" in dynamodb.get_item(TableName=table, Key=key):
-                    pending.discard(name)
-            time.sleep(0.1)
-
     def banner(self, resources: Resources, samples: list[str]) -> str:
         out = resources.outputs
         endpoint_flag = "" if self.aws_port == 4566 else f" --endpoint-url {self.endpoint}"
@@ -195,24 +181,28 @@ class LocalStack:
     def running(self) -> Iterator[Resources]:
         from moto.server import ThreadedMotoServer
 
+        from infra import moto_fixes
+
+        moto_fixes.apply()
         self.environment()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         server.start()
-        pollers: list[Poller] = []
+        self.active: list[Poller] = []
         try:
             session = boto3.session.Session()
             urls = {"ApiUrl": self.base_url, "FeedsUrl": self.base_url}
-            resources = create_resources(session, local_urls=urls)
+            hubs = os.environ.get("NEWSFEED_WEBSUB_HUBS", "")  # never the internet's hubs unless asked
+            resources = create_resources(session, local_urls=urls, hubs=hubs)
             os.environ.update(next(iter(resources.functions.values())).environment)
             self.register_outputs(session, resources)
-            pollers = self.pollers(session, resources)
-            for poller in pollers:
+            self.active = self.pollers(session, resources)
+            for poller in self.active:
                 poller.start()
             yield resources
         finally:
-            for poller in pollers:
+            for poller in self.active:
                 poller.stop()
-            for poller in pollers:
+            for poller in self.active:
                 poller.join(timeout=5)
             server.stop()
 
@@ -227,7 +217,7 @@ class LocalStack:
             api = load_attribute(resources.functions["ApiFunction"].handler.rsplit(".", 1)[0] + ".app")
             site = local_site(api, PublicBucket(resources.outputs["PublicBucketName"]))
             names = self.publish_samples(session, resources) if samples else []
-            self.wait_for_samples(session, resources, names)
+            wait_until_idle(self.active)  # samples ingested, feeds written
             print(self.banner(resources, names), flush=True)
             config = uvicorn.Config(
                 site, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"

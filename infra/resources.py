@@ -222,11 +222,13 @@ def create_resources(
     *,
     stack_name: str = LOCAL_STACK_NAME,
     local_urls: dict[str, str] | None = None,
+    hubs: str = "",
 ) -> Resources:
     """Create every data resource of template.yaml through `session`; describe the rest.
 
     `local_urls` gives the base URLs the local stack serves in place of API Gateway ("ApiUrl") and
-    CloudFront ("FeedsUrl"); functions' FEEDS_URL follows the latter.
+    CloudFront ("FeedsUrl"); functions' FEEDS_URL follows the latter. `hubs` replaces the template's WebSub
+    hubs: a local stack never pings a hub on the internet unless told to.
     """
     urls = local_urls or {"ApiUrl": "http://127.0.0.1:3000", "FeedsUrl": "http://127.0.0.1:3000"}
     builder = _Builder(session, stack_name, urls)
@@ -236,5 +238,6 @@ def create_resources(
     builder.functions()
     for function in builder.result.functions.values():
         function.environment["FEEDS_URL"] = urls["FeedsUrl"]
+        function.environment["WEBSUB_HUBS"] = hubs
     builder.outputs()
     return builder.result

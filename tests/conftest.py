@@ -88,14 +88,19 @@ class Stack:
     def table(self) -> str:
         return self.outputs["ContentTableName"]
 
-    def drain(self) -> None:
+    def drain(self, *functions: str, timeout: float = 60) -> None:
+        """Run the event sources (of `functions`, or all) until they are idle."""
         from infra.event_sources import drain
 
-        drain(self.sources)
+        drain([s for s in self.sources if not functions or s.function in functions], timeout)
+
+    def source(self, function: str) -> Any:
+        return next(source for source in self.sources if source.function == function)
 
     def discard_notifications(self) -> None:
         """Drop what S3 queued for the ingest (a test that hands the handler its own events)."""
-        sqs, url = self.sources[0].client, self.sources[0].queue_url
+        ingest = self.source("IngestFunction")
+        sqs, url = ingest.client, ingest.queue_url
         while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
             sqs.delete_message_batch(
                 QueueUrl=url,
@@ -112,10 +117,12 @@ class Stack:
 
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    from infra import moto_fixes
     from infra.event_sources import SqsEventSource, StreamEventSource, load_handler, stream_filters
     from infra.resources import create_resources
     from moto import mock_aws
 
+    moto_fixes.apply()
     with mock_aws():
         session = boto3.session.Session()
         resources = create_resources(

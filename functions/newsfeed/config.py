@@ -50,6 +50,16 @@ class Settings(BaseModel):
     uploads_bucket: Annotated[str, Field(alias="UPLOADS_BUCKET")]
     public_bucket: Annotated[str, Field(alias="PUBLIC_BUCKET")]
     feed_items: Annotated[int, Field(ge=1, le=500, alias="FEED_ITEMS")] = limits.FEED_ITEMS
+    websub_hubs: Annotated[str, Field(alias="WEBSUB_HUBS")] = ""  # comma-separated hub URLs
+    ping_queue_url: Annotated[str, Field(alias="PING_QUEUE_URL")] = ""
+
+    @field_validator("websub_hubs")
+    @classmethod
+    def _hubs(cls, value: str) -> str:
+        hubs = [hub.strip() for hub in value.split(",") if hub.strip()]
+        for hub in hubs:
+            _base_url(hub)
+        return ",".join(hubs)
 
     @field_validator("site_url", "feeds_url")
     @classmethod
@@ -89,6 +99,7 @@ class Settings(BaseModel):
             description=self.site_description,
             language=self.site_language,
             feeds_url=self.feeds_url,
+            hubs=tuple(hub for hub in self.websub_hubs.split(",") if hub),
         )
 
 

@@ -12,6 +12,7 @@ from infra.event_sources import LambdaContext
 from starlette.testclient import TestClient
 
 from newsfeed.api.app import create_app
+from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.logic.articles import content_change
 from newsfeed.models.article import Gone, Moved, UploadRecord
@@ -51,7 +52,7 @@ def reads(table: ContentTable) -> list[str]:
 
 @pytest.fixture
 def client(table: ContentTable) -> TestClient:
-    return TestClient(create_app(table, SITE))
+    return TestClient(create_app(table, SITE, FeedBookkeeping(table.table)))
 
 
 def test_health(client: TestClient) -> None:
@@ -183,9 +184,9 @@ def test_unexpected_errors_are_500_problems_without_internals(table: ContentTabl
         raise RuntimeError("secret internal detail")
 
     table.article_record = explode  # type: ignore[method-assign]
-    response = TestClient(create_app(table, SITE), raise_server_exceptions=False).get(
-        "/articles/budget-approved"
-    )
+    response = TestClient(
+        create_app(table, SITE, FeedBookkeeping(table.table)), raise_server_exceptions=False
+    ).get("/articles/budget-approved")
     assert response.status_code == 500
     assert "secret" not in response.text
     assert response.json()["title"] == "Internal Server Error"

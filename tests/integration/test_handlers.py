@@ -164,10 +164,10 @@ def test_publisher_reports_the_first_record_of_a_failed_scope(
 ) -> None:
     from newsfeed.handlers import publisher as module
 
-    def broken(scopes: object) -> list[str]:
+    def broken(scope: object, change: object) -> list[str]:
         raise RuntimeError("S3 is down")
 
-    monkeypatch.setattr(module.publisher(), "regenerate", broken)
+    monkeypatch.setattr(module.publisher(), "publish", broken)
     stream = event("stream-article-insert.json")
     other_key = {"Keys": {"pk": {"S": "list#site"}, "sk": {"S": "x"}}, "SequenceNumber": "1"}
     stream["Records"].insert(0, {**stream["Records"][0], "dynamodb": other_key})

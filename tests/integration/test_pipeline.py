@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from newsfeed.api.app import create_app
 from newsfeed.config import get_settings
+from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.models.article import Article, Gone
 from tests.conftest import Stack
@@ -23,7 +24,7 @@ SAMPLES = Path(__file__).parent.parent.parent / "events" / "articles"
 
 def api(stack: Stack) -> TestClient:
     settings = get_settings()
-    return TestClient(create_app(ContentTable(stack.table), settings.site))
+    return TestClient(create_app(ContentTable(stack.table), settings.site, FeedBookkeeping(stack.table)))
 
 
 def report(stack: Stack, key: str) -> dict[str, Any] | None:
@@ -210,3 +211,35 @@ def test_related_lists_share_a_section_or_tag(stack: Stack) -> None:
     stack.drain()
     related = api(stack).get("/articles/tenge-rises/related").json()["items"]
     assert [a["slug"] for a in related] == ["budget-approved"]
+
+
+def test_get_feeds_lists_every_feed(stack: Stack) -> None:
+    stack.put("a.md", markdown(title="Budget", section="World", tags="[Economy, Asia]"))
+    stack.drain()
+    client = api(stack)
+    body = client.get("/feeds").json()
+    assert [(f["scope"], f.get("slug")) for f in body["items"]] == [
+        ("site", None),
+        ("section", "world"),
+        ("tag", "asia"),
+        ("tag", "economy"),
+    ]
+    world = body["items"][1]
+    assert world == {
+        "scope": "section",
+        "slug": "world",
+        "name": "KazPost: World",
+        "page": "https://kazpost.example/sections/world",
+        "rss": "https://feeds.kazpost.example/feeds/sections/world/rss.xml",
+        "atom": "https://feeds.kazpost.example/feeds/sections/world/atom.xml",
+        "json": "https://feeds.kazpost.example/feeds/sections/world/feed.json",
+    }
+    for item in body["items"]:
+        for fmt in ("rss", "atom", "json"):
+            key = item[fmt].removeprefix("https://feeds.kazpost.example/")
+            assert stack.s3.head_object(Bucket=stack.public, Key=key)
+    first = client.get("/feeds", params={"limit": 2}).json()
+    assert len(first["items"]) == 3  # the site, then two scopes
+    rest = client.get(first["next"]["url"]).json()
+    assert [f["slug"] for f in rest["items"]] == ["economy"]
+    assert client.get("/feeds", params={"cursor": first["next"]["cursor"][:-2]}).status_code == 400

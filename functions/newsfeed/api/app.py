@@ -20,12 +20,15 @@ from starlette.routing import Route
 
 from newsfeed import __version__
 from newsfeed.logic.cursors import InvalidCursor, decode_cursor, encode_cursor
+from newsfeed.logic.feeds import FeedFormat, feed_path, scope_page_url, scope_title
 from newsfeed.logic.slugs import is_valid_slug
 from newsfeed.models import limits
 from newsfeed.models.api import (
     ArticleOut,
     ArticlePage,
     ArticleSummary,
+    FeedLinks,
+    FeedList,
     Health,
     NextPage,
     ProblemDetail,
@@ -52,6 +55,10 @@ class ArticleReader(Protocol):
     def list_page(
         self, scope: Scope, limit: int, after: str | None = ..., *, consistent: bool = ...
     ) -> tuple[list[ArticleCard], str | None]: ...
+
+
+class ScopeReader(Protocol):
+    def scopes(self, limit: int, after: str | None = ...) -> tuple[list[Scope], str | None]: ...
 
 
 class Problem(Exception):
@@ -98,7 +105,7 @@ def respond(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """JSON with ETag, Cache-Control and CORS; 304 when the client already has these bytes."""
-    body = model.model_dump_json(exclude_none=True).encode()
+    body = model.model_dump_json(exclude_none=True, by_alias=True).encode()
     etag = _etag(body)
     all_headers = {"ETag": etag, "Cache-Control": cache_control, **CORS, **(headers or {})}
     if status == 200 and _not_modified(request, etag):
@@ -172,7 +179,41 @@ def endpoint(handler: Endpoint) -> Endpoint:
     return guarded
 
 
-def create_app(reader: ArticleReader, site: Site) -> Starlette:
+def feed_links(site: Site, scope: Scope) -> FeedLinks:
+    def url(fmt: FeedFormat) -> str:
+        return site.public_url(feed_path(scope, fmt))
+
+    return FeedLinks(
+        scope=scope.kind.value,
+        slug=scope.slug or None,
+        name=scope_title(site, scope),
+        page=scope_page_url(site, scope),
+        rss=url(FeedFormat.RSS),
+        atom=url(FeedFormat.ATOM),
+        json=url(FeedFormat.JSON),
+    )
+
+
+def _next_page(
+    request: Request, last: str | None, count: int, limit: int
+) -> tuple[NextPage | None, dict[str, str]]:
+    if last is None or count < limit:
+        return None, {}
+    cursor = encode_cursor(last)
+    url = str(request.url.include_query_params(cursor=cursor, limit=limit))
+    return NextPage(cursor=cursor, url=url), {"Link": f'<{url}>; rel="next"'}
+
+
+def _cursor(params: dict[str, str], *, scopes: bool = False) -> str | None:
+    if "cursor" not in params:
+        return None
+    try:
+        return decode_cursor(params["cursor"], scopes=scopes)
+    except InvalidCursor as invalid:
+        raise bad_parameter("cursor", str(invalid)) from None
+
+
+def create_app(reader: ArticleReader, site: Site, registry: ScopeReader) -> Starlette:
     def published(slug: str, suffix: str = "") -> Article:
         if not is_valid_slug(slug):
             raise bad_parameter(
@@ -202,22 +243,22 @@ def create_app(reader: ArticleReader, site: Site) -> Starlette:
     async def list_articles(request: Request) -> Response:
         params = _query(request, {"limit", "cursor"})
         limit = _limit(params.get("limit"))
-        after = None
-        if "cursor" in params:
-            try:
-                after = decode_cursor(params["cursor"])
-            except InvalidCursor as invalid:
-                raise bad_parameter("cursor", str(invalid)) from None
-        cards, last = reader.list_page(SITE, limit, after)
-        next_page = None
-        headers = {}
-        if last is not None and len(cards) == limit:
-            cursor = encode_cursor(last)
-            url = str(request.url.include_query_params(cursor=cursor, limit=limit))
-            next_page = NextPage(cursor=cursor, url=url)
-            headers["Link"] = f'<{url}>; rel="next"'
+        cards, last = reader.list_page(SITE, limit, _cursor(params))
+        next_page, headers = _next_page(request, last, len(cards), limit)
         page = ArticlePage(items=[summary_of(site, card) for card in cards], next=next_page)
         return respond(request, page, cache_control=CACHE_LIST, headers=headers)
+
+    async def list_feeds(request: Request) -> Response:
+        """The site's feeds, then every section's and tag's, by kind and slug."""
+        params = _query(request, {"limit", "cursor"})
+        limit = _limit(params.get("limit"))
+        after = _cursor(params, scopes=True)
+        scopes, last = registry.scopes(limit, after)
+        items = ([feed_links(site, SITE)] if after is None else []) + [feed_links(site, s) for s in scopes]
+        next_page, headers = _next_page(request, last, len(scopes), limit)
+        return respond(
+            request, FeedList(items=items, next=next_page), cache_control=CACHE_LIST, headers=headers
+        )
 
     async def get_article(request: Request) -> Response:
         _query(request, set())
@@ -267,6 +308,7 @@ def create_app(reader: ArticleReader, site: Site) -> Starlette:
             Route("/articles", endpoint(list_articles), methods=["GET"]),
             Route("/articles/{slug}", endpoint(get_article), methods=["GET"]),
             Route("/articles/{slug}/related", endpoint(related), methods=["GET"]),
+            Route("/feeds", endpoint(list_feeds), methods=["GET"]),
         ],
         exception_handlers=handlers,
     )

@@ -14,6 +14,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},  # throttling and 5xx back off and retry
@@ -44,7 +45,13 @@ def s3() -> S3Client:
     return client
 
 
+@cache
+def sqs() -> SQSClient:
+    client: SQSClient = _client("sqs")
+    return client
+
+
 def reset() -> None:
     """Forget the clients (tests switch between mocked and real endpoints)."""
-    for factory in (_session, dynamodb, s3):
+    for factory in (_session, dynamodb, s3, sqs):
         factory.cache_clear()

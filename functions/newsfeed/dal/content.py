@@ -114,12 +114,49 @@ class ContentTable:
     def newest_articles(self, scope: Scope, limit: int) -> list[Article]:
         """The newest `limit` published articles of a scope, full bodies included: one Query, one BatchGet."""
         cards, _ = self.list_page(scope, limit, consistent=True)
+        return self.articles_of(cards)
+
+    def articles_of(self, cards: Sequence[ArticleCard]) -> list[Article]:
+        """The published articles the cards stand for, in the cards' order (one BatchGetItem per 100)."""
         by_slug = self.articles_by_slug([card.slug for card in cards])
         articles = [by_slug.get(card.slug) for card in cards]
-        return [a for a in articles if a is not None and a.is_public and a.id in {c.id for c in cards}]
+        return [
+            a
+            for a, card in zip(articles, cards, strict=True)
+            if a is not None and a.is_public and a.id == card.id
+        ]
 
     def articles_by_slug(self, slugs: Sequence[str]) -> dict[str, Article]:
-        found: dict[str, Article] = {}
+        """slug -> article, following one redirect for slugs that have since changed."""
+        records = self._records_by_slug(slugs)
+        moved = {slug: r.moved_to for slug, r in records.items() if isinstance(r, Moved)}
+        targets = self._records_by_slug(list(moved.values())) if moved else {}
+        found = {slug: r for slug, r in records.items() if isinstance(r, Article)}
+        for slug, target in moved.items():
+            record = targets.get(target)
+            if isinstance(record, Article):
+                found[slug] = record
+        return found
+
+    def recent_cards(self, scope: Scope, since: str, limit: int) -> list[ArticleCard]:
+        """Cards of a scope published at or after sort key `since`, newest first, at most `limit`."""
+        cards: list[ArticleCard] = []
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk >= :since",
+            "ExpressionAttributeValues": {":pk": {"S": list_pk(scope)}, ":since": {"S": since}},
+            "ScanIndexForward": False,
+        }
+        while len(cards) < limit:
+            response = self.client.query(**query, Limit=limit - len(cards))
+            cards += [card_from_item(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return cards
+
+    def _records_by_slug(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
+        found: dict[str, ArticleRecord] = {}
         pending = [article_key(slug) for slug in dict.fromkeys(slugs)]
         while pending:
             batch, pending = pending[:BATCH_GET_LIMIT], pending[BATCH_GET_LIMIT:]
@@ -128,8 +165,7 @@ class ContentTable:
                 response = self.client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self.table, []):
                     record = record_from_item(item)
-                    if isinstance(record, Article):
-                        found[record.slug] = record
+                    found[record.slug] = record
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break

@@ -1,4 +1,4 @@
-"""Content table stream -> here: regenerate the feeds of every scope the changed articles were or are in."""
+"""Content table stream -> here: regenerate the feeds, archive pages and sitemap the changes touched."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings
+from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import is_article_item, record_from_item
 from newsfeed.dal.public import PublicBucket
-from newsfeed.logic.articles import feed_scopes_touched
-from newsfeed.logic.publish import FeedPublisher
-from newsfeed.models.scope import Scope
+from newsfeed.dal.websub import PingQueue
+from newsfeed.logic.publish import FeedPublisher, scope_changes
+from newsfeed.models.article import ArticleRecord
 from newsfeed.observability import logger, metrics, tracer
 
 get_settings()
@@ -26,43 +27,42 @@ def publisher() -> FeedPublisher:
     return FeedPublisher(
         source=ContentTable(settings.content_table),
         files=PublicBucket(settings.public_bucket),
+        book=FeedBookkeeping(settings.content_table),
         site=settings.site,
         items=settings.feed_items,
+        pinger=PingQueue(settings.ping_queue_url) if settings.ping_queue_url else None,
     )
 
 
-def scopes_of_record(record: dict[str, Any]) -> set[Scope]:
+def images(record: dict[str, Any]) -> tuple[ArticleRecord | None, ArticleRecord | None] | None:
+    """(old, new) of an article record; None for other items and for identical rewrites."""
     change = record.get("dynamodb", {})
-    if not is_article_item(change.get("Keys", {})):
-        return set()
     old, new = change.get("OldImage"), change.get("NewImage")
-    if old == new:  # an identical rewrite changes no feed
-        return set()
-    return feed_scopes_touched(record_from_item(old) if old else None, record_from_item(new) if new else None)
+    if not is_article_item(change.get("Keys", {})) or old == new:
+        return None
+    return (record_from_item(old) if old else None), (record_from_item(new) if new else None)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Each scope is regenerated once per batch however many of its articles changed (bursts coalesce).
-
-    If a scope fails, the batch reports the first record touching it, and Lambda retries from there.
-    """
+    """Each scope is handled once per batch (bursts coalesce). If a scope fails, the first record touching
+    it is reported, and Lambda retries the batch from there."""
     records = event.get("Records", [])
-    touched = [scopes_of_record(record) for record in records]
-    failed: set[Scope] = set()
-    for scope in sorted(set().union(*touched)):
+    pairs = [images(record) for record in records]
+    failed = set()
+    for scope, change in sorted(scope_changes(p for p in pairs if p).items()):
         try:
-            written = publisher().regenerate([scope])
+            written = publisher().publish(scope, change)
         except Exception:
-            logger.exception("feed regeneration failed", extra={"scope": str(scope)})
+            logger.exception("feed regeneration failed", extra={"scope": f"{scope.kind}:{scope.slug}"})
             failed.add(scope)
             continue
         if written:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
-    for record, scopes in zip(records, touched, strict=True):
-        if scopes & failed:
+    for record, pair in zip(records, pairs, strict=True):
+        if pair and failed & set(scope_changes([pair])):
             return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     return {"batchItemFailures": []}

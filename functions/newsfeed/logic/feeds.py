@@ -2,6 +2,10 @@
 
 Every renderer is deterministic: the same articles give the same bytes (no "now", no random ids, stable
 attribute and key order), so an unchanged feed keeps its S3 ETag and is never rewritten.
+
+A scope has a *current* feed (its newest articles) in each format and, once it has had more than a page of
+articles, RFC 5005 *archive* pages: page n holds the (n*P)th to ((n+1)*P - 1)th articles to enter the scope,
+is written once it is full, and then only changes if one of its articles is taken down.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from enum import StrEnum
 from typing import Any
@@ -26,10 +31,19 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "newsfeed"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-for _prefix, _uri in (("atom", ATOM_NS), ("content", CONTENT_NS), ("dc", DC_NS), ("media", MEDIA_NS)):
+for _prefix, _uri in (
+    ("atom", ATOM_NS),
+    ("content", CONTENT_NS),
+    ("dc", DC_NS),
+    ("media", MEDIA_NS),
+    ("fh", HISTORY_NS),
+):
     ET.register_namespace(_prefix, _uri)
 
 # Characters XML 1.0 cannot carry at all, even escaped.
@@ -38,28 +52,82 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 
 class FeedFormat(StrEnum):
     RSS = "rss"
+    ATOM = "atom"
     JSON = "json"
 
     @property
     def filename(self) -> str:
-        return {FeedFormat.RSS: "rss.xml", FeedFormat.JSON: "feed.json"}[self]
+        return {FeedFormat.RSS: "rss.xml", FeedFormat.ATOM: "atom.xml", FeedFormat.JSON: "feed.json"}[self]
+
+    @property
+    def media_type(self) -> str:
+        return {
+            FeedFormat.RSS: "application/rss+xml",
+            FeedFormat.ATOM: "application/atom+xml",
+            FeedFormat.JSON: "application/feed+json",
+        }[self]
 
     @property
     def content_type(self) -> str:
-        return {
-            FeedFormat.RSS: "application/rss+xml; charset=utf-8",
-            FeedFormat.JSON: "application/feed+json; charset=utf-8",
-        }[self]
+        return f"{self.media_type}; charset=utf-8"
 
 
 CACHE_CONTROL = f"public, max-age={limits.FEED_CACHE_SECONDS}, stale-while-revalidate=300"
+ARCHIVE_CACHE_CONTROL = "public, max-age=86400"
 
 
-def feed_path(scope: Scope, fmt: FeedFormat) -> str:
-    """Where a scope's feed lives in the public bucket."""
+def scope_dir(scope: Scope) -> str:
     if scope.kind is ScopeKind.SITE:
-        return f"feeds/{fmt.filename}"
-    return f"feeds/{scope.kind.value}s/{scope.slug}/{fmt.filename}"
+        return "feeds"
+    return f"feeds/{scope.kind.value}s/{scope.slug}"
+
+
+def feed_path(scope: Scope, fmt: FeedFormat, page: int | None = None) -> str:
+    """Where a scope's current feed (or archive page `page`) lives in the public bucket."""
+    if page is None:
+        return f"{scope_dir(scope)}/{fmt.filename}"
+    return f"{scope_dir(scope)}/archive/{page}/{fmt.filename}"
+
+
+def scope_page_url(site: Site, scope: Scope) -> str:
+    """The HTML page a scope's feed stands for (its `alternate`)."""
+    if scope.kind is ScopeKind.SITE:
+        return site.url
+    return f"{site.url}/{scope.kind.value}s/{scope.slug}"
+
+
+def scope_title(site: Site, scope: Scope) -> str:
+    if scope.kind is ScopeKind.SITE:
+        return site.name
+    return f"{site.name}: {scope.name or scope.slug}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One feed document: which scope, which format, current or archive page, and its neighbours."""
+
+    scope: Scope
+    fmt: FeedFormat
+    page: int | None = None  # None: the current feed
+    prev_archive: int | None = None  # the page of older articles, if any
+    next_archive: int | None = None  # for an archive page: the page of newer articles, if full already
+    hubs: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return feed_path(self.scope, self.fmt, self.page)
+
+    @property
+    def is_archive(self) -> bool:
+        return self.page is not None
+
+    def url(self, site: Site, fmt: FeedFormat | None = None) -> str:
+        """This document's URL, or its sibling's in format `fmt`."""
+        return site.public_url(feed_path(self.scope, fmt or self.fmt, self.page))
+
+    def page_url(self, site: Site, page: int | None) -> str:
+        """The URL of another page of this scope and format (None: the current feed)."""
+        return site.public_url(feed_path(self.scope, self.fmt, page))
 
 
 @dataclass(frozen=True)
@@ -67,17 +135,11 @@ class FeedFile:
     path: str
     body: bytes
     content_type: str
-    cache_control: str = CACHE_CONTROL
+    cache_control: str
 
 
 def _clean(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
-
-
-def _feed_title(site: Site, scope: Scope) -> str:
-    if scope.kind is ScopeKind.SITE:
-        return site.name
-    return f"{site.name}: {scope.name or scope.slug}"
 
 
 def _content_html(site: Site, article: Article) -> str:
@@ -89,9 +151,11 @@ def _categories(article: Article) -> list[str]:
 
 
 def _image_url(site: Site, article: Article) -> str | None:
-    if article.image is None:
-        return None
-    return site.absolute(article.image.url)
+    return site.absolute(article.image.url) if article.image else None
+
+
+def _newest_update(articles: Sequence[Article]) -> datetime:
+    return max((article.updated_at for article in articles), default=EPOCH)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
@@ -101,24 +165,54 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
-def render_rss(site: Site, scope: Scope, articles: Sequence[Article]) -> bytes:
+def _atom_links(parent: ET.Element, tag: str, site: Site, doc: Document) -> None:
+    """self, the HTML page, the same document in the other formats, hubs, and RFC 5005 neighbours."""
+    _sub(parent, tag, href=doc.url(site), rel="self", type=doc.fmt.media_type)
+    if doc.fmt is not FeedFormat.RSS:  # RSS names its HTML page in <link>
+        _sub(parent, tag, href=scope_page_url(site, doc.scope), rel="alternate", type="text/html")
+    for fmt in FeedFormat:
+        if fmt is not doc.fmt:
+            _sub(parent, tag, href=doc.url(site, fmt), rel="alternate", type=fmt.media_type)
+    for hub in doc.hubs:
+        _sub(parent, tag, href=hub, rel="hub")
+    if doc.is_archive:
+        _sub(parent, tag, href=doc.page_url(site, None), rel="current", type=doc.fmt.media_type)
+    if doc.prev_archive is not None:
+        _sub(
+            parent,
+            tag,
+            href=doc.page_url(site, doc.prev_archive),
+            rel="prev-archive",
+            type=doc.fmt.media_type,
+        )
+    if doc.next_archive is not None:
+        _sub(
+            parent,
+            tag,
+            href=doc.page_url(site, doc.next_archive),
+            rel="next-archive",
+            type=doc.fmt.media_type,
+        )
+
+
+def _title(site: Site, doc: Document) -> str:
+    title = scope_title(site, doc.scope)
+    return f"{title} (archive {doc.page})" if doc.is_archive else title
+
+
+def render_rss(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
-    _sub(channel, "title", _feed_title(site, scope))
-    _sub(channel, "link", site.url)
-    _sub(channel, "description", site.description or _feed_title(site, scope))
+    _sub(channel, "title", _title(site, doc))
+    _sub(channel, "link", scope_page_url(site, doc.scope))
+    _sub(channel, "description", site.description or scope_title(site, doc.scope))
     _sub(channel, "language", site.language)
-    _sub(
-        channel,
-        f"{{{ATOM_NS}}}link",
-        href=site.public_url(feed_path(scope, FeedFormat.RSS)),
-        rel="self",
-        type="application/rss+xml",
-    )
+    _atom_links(channel, f"{{{ATOM_NS}}}link", site, doc)
+    if doc.is_archive:
+        _sub(channel, f"{{{HISTORY_NS}}}archive")
     _sub(channel, "generator", GENERATOR)
     if articles:
-        newest = max(article.updated_at for article in articles)
-        _sub(channel, "lastBuildDate", format_datetime(newest, usegmt=True))
+        _sub(channel, "lastBuildDate", format_datetime(_newest_update(articles), usegmt=True))
     for article in articles:
         item = _sub(channel, "item")
         _sub(item, "title", article.title)
@@ -131,30 +225,79 @@ def render_rss(site: Site, scope: Scope, articles: Sequence[Article]) -> bytes:
             _sub(item, f"{{{DC_NS}}}creator", author)
         for category in _categories(article):
             _sub(item, "category", category)
-        image = _image_url(site, article)
-        if image and article.image:
-            media = _sub(item, f"{{{MEDIA_NS}}}content", url=image, medium="image")
-            if article.image.caption or article.image.alt:
-                _sub(
-                    media,
-                    f"{{{MEDIA_NS}}}description",
-                    article.image.caption or article.image.alt,
-                    type="plain",
-                )
+        _media(item, site, article)
     document: bytes = ET.tostring(rss, encoding="utf-8", xml_declaration=True)
     return document + b"\n"
 
 
-def render_json_feed(site: Site, scope: Scope, articles: Sequence[Article]) -> bytes:
+def _media(parent: ET.Element, site: Site, article: Article) -> None:
+    image = _image_url(site, article)
+    if image is None or article.image is None:
+        return
+    media = _sub(parent, f"{{{MEDIA_NS}}}content", url=image, medium="image")
+    if article.image.caption or article.image.alt:
+        _sub(media, f"{{{MEDIA_NS}}}description", article.image.caption or article.image.alt, type="plain")
+
+
+def render_atom(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
+    atom = ET.Element("feed", {"xmlns": ATOM_NS, f"{{{XML_NS}}}lang": site.language})
+    _sub(atom, "id", doc.url(site))
+    _sub(atom, "title", _title(site, doc), type="text")
+    if site.description:
+        _sub(atom, "subtitle", site.description, type="text")
+    _sub(atom, "updated", format_utc(_newest_update(articles)))
+    _atom_links(atom, "link", site, doc)
+    author = _sub(atom, "author")
+    _sub(author, "name", site.name)
+    _sub(author, "uri", site.url)
+    _sub(atom, "generator", GENERATOR)
+    if doc.is_archive:
+        _sub(atom, f"{{{HISTORY_NS}}}archive")
+    for article in articles:
+        entry = _sub(
+            atom,
+            "entry",
+            **({f"{{{XML_NS}}}lang": article.language} if article.language != site.language else {}),
+        )
+        _sub(entry, "id", f"urn:uuid:{article.id}")
+        _sub(entry, "title", article.title, type="text")
+        _sub(
+            entry,
+            "link",
+            href=site.article_url(article.slug, article.canonical_url),
+            rel="alternate",
+            type="text/html",
+        )
+        _sub(entry, "published", format_utc(article.published_at))
+        _sub(entry, "updated", format_utc(article.updated_at))
+        for name in article.authors:
+            _sub(_sub(entry, "author"), "name", name)
+        for category in _categories(article):
+            _sub(entry, "category", term=category)
+        _sub(entry, "summary", article.summary, type="text")
+        _sub(entry, "content", _content_html(site, article), type="html")
+        _media(entry, site, article)
+    # Atom elements are left unqualified under an explicit default xmlns: ElementTree cannot otherwise
+    # write Atom in the default namespace, and prefixed Atom trips some readers.
+    document: bytes = ET.tostring(atom, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
+
+
+def render_json_feed(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
-        "title": _feed_title(site, scope),
-        "home_page_url": site.url,
-        "feed_url": site.public_url(feed_path(scope, FeedFormat.JSON)),
-        "description": site.description or _feed_title(site, scope),
+        "title": _title(site, doc),
+        "home_page_url": scope_page_url(site, doc.scope),
+        "feed_url": doc.url(site),
+        "description": site.description or scope_title(site, doc.scope),
         "language": site.language,
-        "items": [],
     }
+    if doc.prev_archive is not None:  # JSON Feed's pagination: next_url leads to older items
+        feed["next_url"] = doc.page_url(site, doc.prev_archive)
+    if doc.hubs:
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in doc.hubs]
+    feed["authors"] = [{"name": site.name, "url": site.url}]
+    feed["items"] = []
     for article in articles:
         item: dict[str, Any] = {
             "id": f"urn:uuid:{article.id}",
@@ -176,24 +319,22 @@ def render_json_feed(site: Site, scope: Scope, articles: Sequence[Article]) -> b
     return (json.dumps(feed, ensure_ascii=False, indent=1) + "\n").encode()
 
 
-RENDERERS: dict[FeedFormat, Callable[[Site, Scope, Sequence[Article]], bytes]] = {
+RENDERERS: dict[FeedFormat, Callable[[Site, Document, Sequence[Article]], bytes]] = {
     FeedFormat.RSS: render_rss,
+    FeedFormat.ATOM: render_atom,
     FeedFormat.JSON: render_json_feed,
 }
 
 
 def render_feed(
-    fmt: FeedFormat,
-    site: Site,
-    scope: Scope,
-    articles: Sequence[Article],
-    max_bytes: int = limits.MAX_FEED_BYTES,
+    site: Site, doc: Document, articles: Sequence[Article], max_bytes: int = limits.MAX_FEED_BYTES
 ) -> FeedFile:
-    """The feed file, with as many of the newest `articles` as fit in `max_bytes`."""
-    render = RENDERERS[fmt]
+    """The file for `doc`, with as many of `articles` (newest first) as fit in `max_bytes`."""
+    render = RENDERERS[doc.fmt]
     count = len(articles)
-    body = render(site, scope, articles)
+    body = render(site, doc, articles)
     while len(body) > max_bytes and count > 0:
-        count -= 1
-        body = render(site, scope, articles[:count])
-    return FeedFile(path=feed_path(scope, fmt), body=body, content_type=fmt.content_type)
+        count = min(count - 1, count * max_bytes // len(body))
+        body = render(site, doc, articles[:count])
+    cache = ARCHIVE_CACHE_CONTROL if doc.is_archive else CACHE_CONTROL
+    return FeedFile(path=doc.path, body=body, content_type=doc.fmt.content_type, cache_control=cache)

@@ -1,27 +1,60 @@
-"""Regenerating the feeds a batch of content changes touched.
+"""Regenerating what a batch of content changes touched: feeds, archive pages, the news sitemap.
 
-Never backwards: for each scope the current ETags are read *before* the articles, and every file is
-written only if its ETag is still the one read. A regeneration that read older articles therefore cannot
-overwrite a newer feed: its write fails, and it starts over from fresh reads.
+Never backwards: for each file the current ETag is read *before* the articles, and the file is written
+only if its ETag is still the one read. A regeneration that read older articles therefore cannot overwrite
+a newer file: its write fails, and it starts over from fresh reads.
+
+Bursts coalesce: the handler gathers a whole batch of stream records first, so each touched scope is
+regenerated once per batch however many of its articles changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
-from newsfeed.logic.feeds import FeedFormat, feed_path, render_feed
-from newsfeed.models.article import Article
+from newsfeed.logic.articles import scopes_of
+from newsfeed.logic.feeds import Document, FeedFile, FeedFormat, render_feed
+from newsfeed.logic.sitemap import (
+    MAX_URLS,
+    ROBOTS_PATH,
+    SITEMAP_PATH,
+    render_news_sitemap,
+    render_robots,
+    window_start,
+)
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord
 from newsfeed.models.errors import PreconditionFailed
-from newsfeed.models.scope import Scope, ScopeKind
+from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
+from newsfeed.models.text import format_utc
 
 MAX_ATTEMPTS = 5
+SITEMAP_CACHE_CONTROL = "public, max-age=300"
 
 
 class FeedSource(Protocol):
     def newest_articles(self, scope: Scope, limit: int) -> list[Article]: ...
+
+    def articles_of(self, cards: Sequence[ArticleCard]) -> list[Article]: ...
+
+    def recent_cards(self, scope: Scope, since: str, limit: int) -> list[ArticleCard]: ...
+
+
+class Bookkeeping(Protocol):
+    """Archive membership and the registry of scopes with feeds."""
+
+    def enter(self, scope: Scope, cards: Sequence[ArticleCard]) -> set[int]: ...
+
+    def leave(self, scope: Scope, article_ids: Sequence[str]) -> set[int]: ...
+
+    def full_pages(self, scope: Scope) -> int: ...
+
+    def page(self, scope: Scope, page: int) -> list[ArticleCard]: ...
+
+    def register(self, scope: Scope) -> None: ...
 
 
 class FeedFiles(Protocol):
@@ -33,37 +66,122 @@ class FeedFiles(Protocol):
         """Write unless `body` is there already, only while the file has ETag `expected`; True if written."""
 
 
+class Pinger(Protocol):
+    def changed(self, urls: Sequence[str]) -> None:
+        """Tell the WebSub hubs (later, and retried) that these feeds changed."""
+
+
+@dataclass(frozen=True)
+class FileSet:
+    """Files written together: their paths (to read ETags first) and how to build their content."""
+
+    paths: list[str]
+    build: Callable[[], list[FeedFile]]
+
+
+@dataclass
+class ScopeChange:
+    entered: list[ArticleCard] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+
+
+def scope_changes(
+    pairs: Iterable[tuple[ArticleRecord | None, ArticleRecord | None]],
+) -> dict[Scope, ScopeChange]:
+    """For each feed scope a batch touches: the articles that entered it and those that left it."""
+    changes: dict[Scope, ScopeChange] = {}
+    for old, new in pairs:
+        before = {s for s in scopes_of(old) if s.has_feed}
+        after = {s for s in scopes_of(new) if s.has_feed}
+        for scope in before | after:
+            change = changes.setdefault(scope, ScopeChange())
+            if scope in after and scope not in before and isinstance(new, Article):
+                change.entered.append(new.card())
+            if scope in before and scope not in after and old is not None:
+                change.left.append(old.id)
+    return changes
+
+
 @dataclass
 class FeedPublisher:
     source: FeedSource
     files: FeedFiles
+    book: Bookkeeping
     site: Site
     items: int
-    formats: Sequence[FeedFormat] = (FeedFormat.RSS, FeedFormat.JSON)
-    scope_kinds: frozenset[ScopeKind] = field(default_factory=lambda: frozenset({ScopeKind.SITE}))
+    pinger: Pinger | None = None
+    formats: Sequence[FeedFormat] = tuple(FeedFormat)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
-    def regenerate(self, scopes: Iterable[Scope]) -> list[str]:
-        """Bring every feed of `scopes` up to date; the paths of the files that changed."""
-        written: list[str] = []
-        for scope in sorted(set(scopes)):
-            if scope.kind in self.scope_kinds:
-                written += self._regenerate(scope)
+    def publish(self, scope: Scope, change: ScopeChange) -> list[str]:
+        """Bring everything of one scope up to date; the paths of the files that changed."""
+        pages: set[int] = set()
+        if change.entered:
+            pages |= self.book.enter(scope, change.entered)
+        if change.left:
+            pages |= self.book.leave(scope, change.left)
+        full = self.book.full_pages(scope)
+        current = self._write(self._current(scope, full))
+        written = list(current)
+        for page in sorted(p for p in pages if p < full):
+            written += self._write(self._archive(scope, page))
+        if scope.kind is ScopeKind.SITE:
+            written += self._write(self._site_files())
+        elif current:
+            self.book.register(scope)
+        if current and self.pinger is not None and self.site.hubs:
+            self.pinger.changed([self.site.public_url(path) for path in current])
         return written
 
-    def _regenerate(self, scope: Scope) -> list[str]:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            expected = {fmt: self.files.etag(feed_path(scope, fmt)) for fmt in self.formats}
+    def _documents(self, scope: Scope, page: int | None, prev: int | None) -> list[Document]:
+        hubs = self.site.hubs if page is None else ()
+        return [Document(scope, fmt, page=page, prev_archive=prev, hubs=hubs) for fmt in self.formats]
+
+    def _current(self, scope: Scope, full_pages: int) -> FileSet:
+        documents = self._documents(scope, None, full_pages - 1 if full_pages else None)
+
+        def build() -> list[FeedFile]:
             articles = self.source.newest_articles(scope, self.items)
+            return [render_feed(self.site, doc, articles) for doc in documents]
+
+        return FileSet([doc.path for doc in documents], build)
+
+    def _archive(self, scope: Scope, page: int) -> FileSet:
+        documents = self._documents(scope, page, page - 1 if page else None)
+
+        def build() -> list[FeedFile]:
+            articles = self.source.articles_of(self.book.page(scope, page))
+            return [render_feed(self.site, doc, articles) for doc in documents]
+
+        return FileSet([doc.path for doc in documents], build)
+
+    def _site_files(self) -> FileSet:
+        def build() -> list[FeedFile]:
+            now = self.clock()
+            cards = self.source.recent_cards(SITE, format_utc(window_start(now)), MAX_URLS)
+            sitemap = render_news_sitemap(self.site, cards, now)
+            return [
+                FeedFile(SITEMAP_PATH, sitemap, "application/xml; charset=utf-8", SITEMAP_CACHE_CONTROL),
+                FeedFile(
+                    ROBOTS_PATH, render_robots(self.site), "text/plain; charset=utf-8", SITEMAP_CACHE_CONTROL
+                ),
+            ]
+
+        return FileSet([SITEMAP_PATH, ROBOTS_PATH], build)
+
+    def _write(self, files: FileSet) -> list[str]:
+        """Read ETags, then content, then write each changed file on the condition of its ETag."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            expected = {path: self.files.etag(path) for path in files.paths}
             written = []
             try:
-                for fmt in self.formats:
-                    file = render_feed(fmt, self.site, scope, articles)
+                for file in files.build():
                     if self.files.write_if_changed(
                         file.path,
                         file.body,
                         content_type=file.content_type,
                         cache_control=file.cache_control,
-                        expected=expected[fmt],
+                        expected=expected[file.path],
                     ):
                         written.append(file.path)
             except PreconditionFailed:

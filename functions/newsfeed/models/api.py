@@ -52,6 +52,23 @@ class RelatedList(_Out):
     items: list[ArticleSummary]
 
 
+class FeedLinks(_Out):
+    """One scope's feeds."""
+
+    scope: str = Field(description="site, section or tag")
+    slug: str | None = None
+    name: str
+    page: str = Field(description="The HTML page the feeds stand for.")
+    rss: str
+    atom: str
+    json_feed: str = Field(alias="json", serialization_alias="json")
+
+
+class FeedList(_Out):
+    items: list[FeedLinks]
+    next: NextPage | None = Field(description="Absent on the last page.")
+
+
 class Health(_Out):
     status: str
     version: str

@@ -12,6 +12,7 @@ class Site:
     description: str
     language: str
     feeds_url: str  # where the public bucket is served (CloudFront), no trailing slash
+    hubs: tuple[str, ...] = ()  # WebSub hubs the feeds name and ping
 
     def article_url(self, slug: str, canonical_url: str | None = None) -> str:
         """The article's page: its canonical URL if the editor gave one, else its page on the site."""

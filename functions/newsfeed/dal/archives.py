@@ -1,0 +1,197 @@
+"""Feed bookkeeping in the content table: RFC 5005 archive pages and the registry of scopes that have feeds.
+
+| item | pk | sk | holds |
+|---|---|---|---|
+| archive counter | `archive#<list pk>` | `counter` | `entered`: how many articles ever entered the scope |
+| archive member | `archive#<list pk>` | `member#<article id>` | `seq`: its place in the scope's archive |
+| archive page entry | `archive#<list pk>#<page>` | `<seq, 10 digits>` | the article's card |
+| scope | `scopes` | `<kind>#<slug>` | a section or tag that has feeds, and its name |
+
+An article's `seq` is assigned once when it enters a scope, so page n (seq n*P ... n*P+P-1) never changes once
+full, except when one of its articles is taken down. Every access is a GetItem, a BatchGetItem or a Query
+bounded by the page size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from newsfeed.dal import clients
+from newsfeed.dal.errors import error_code
+from newsfeed.dal.items import card_from_item, from_attributes, list_pk, to_attributes
+from newsfeed.models.article import ArticleCard
+from newsfeed.models.errors import ServiceUnavailable
+from newsfeed.models.scope import Scope, ScopeKind
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+PAGE_SIZE = 50  # articles per archive page
+_CHUNK = 30  # articles entered per transaction (two items each, plus the counter)
+_ATTEMPTS = 8
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+@dataclass
+class FeedBookkeeping:
+    table: str
+    client: DynamoDBClient = field(default_factory=clients.dynamodb)
+    page_size: int = PAGE_SIZE
+
+    @staticmethod
+    def _archive_pk(scope: Scope) -> str:
+        return f"archive#{list_pk(scope)}"
+
+    def _page_pk(self, scope: Scope, page: int) -> str:
+        return f"{self._archive_pk(scope)}#{page}"
+
+    def entered(self, scope: Scope) -> int:
+        """How many articles have ever entered the scope's archive (the next seq)."""
+        response = self.client.get_item(
+            TableName=self.table, Key=_key(self._archive_pk(scope), "counter"), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return int(item["entered"]["N"]) if item else 0
+
+    def full_pages(self, scope: Scope) -> int:
+        return self.entered(scope) // self.page_size
+
+    def _members(self, scope: Scope, ids: Sequence[str]) -> dict[str, int]:
+        """article id -> seq, for those of `ids` already in the scope's archive."""
+        found: dict[str, int] = {}
+        keys = [_key(self._archive_pk(scope), f"member#{i}") for i in dict.fromkeys(ids)]
+        for start in range(0, len(keys), 100):
+            request: Any = {self.table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table, []):
+                    found[item["sk"]["S"].removeprefix("member#")] = int(item["seq"]["N"])
+                request = response.get("UnprocessedKeys") or None
+        return found
+
+    def enter(self, scope: Scope, cards: Sequence[ArticleCard]) -> set[int]:
+        """Give each card not yet archived in `scope` the next seq; returns the pages that gained articles."""
+        pages: set[int] = set()
+        unique = {card.id: card for card in cards}
+        archived = self._members(scope, list(unique))
+        pending = [card for card_id, card in unique.items() if card_id not in archived]
+        for start in range(0, len(pending), _CHUNK):
+            pages |= self._enter_chunk(scope, pending[start : start + _CHUNK])
+        return pages
+
+    def _enter_chunk(self, scope: Scope, cards: list[ArticleCard]) -> set[int]:
+        archive = self._archive_pk(scope)
+        for _ in range(_ATTEMPTS):
+            start = self.entered(scope)
+            counter = {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _key(archive, "counter"),
+                    "UpdateExpression": "SET entered = :next",
+                    "ConditionExpression": "attribute_not_exists(pk) OR entered = :start",
+                    "ExpressionAttributeValues": to_attributes(
+                        {":next": start + len(cards), ":start": start}
+                    ),
+                }
+            }
+            ops: list[dict[str, Any]] = [counter]
+            for seq, card in enumerate(cards, start):
+                ops.append(
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": {**_key(archive, f"member#{card.id}"), "seq": {"N": str(seq)}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    }
+                )
+                entry = card.model_dump(mode="json", exclude_none=True)
+                ops.append(
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": {
+                                **_key(self._page_pk(scope, seq // self.page_size), f"{seq:010d}"),
+                                **to_attributes(entry),
+                            },
+                        }
+                    }
+                )
+            try:
+                self.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
+            except ClientError as error:
+                if error_code(error) == "TransactionCanceledException":
+                    continue  # another publisher moved the counter, or archived one of these first
+                raise
+            return {seq // self.page_size for seq in range(start, start + len(cards))}
+        raise ServiceUnavailable(f"could not archive {len(cards)} articles in {scope}")
+
+    def leave(self, scope: Scope, article_ids: Sequence[str]) -> set[int]:
+        """Take articles out of the scope's archive (a takedown); returns the pages that lost articles."""
+        pages: set[int] = set()
+        archive = self._archive_pk(scope)
+        for article_id, seq in self._members(scope, article_ids).items():
+            page = seq // self.page_size
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Delete": {"TableName": self.table, "Key": _key(archive, f"member#{article_id}")}},
+                    {
+                        "Delete": {
+                            "TableName": self.table,
+                            "Key": _key(self._page_pk(scope, page), f"{seq:010d}"),
+                        }
+                    },
+                ]
+            )
+            pages.add(page)
+        return pages
+
+    def page(self, scope: Scope, page: int) -> list[ArticleCard]:
+        """The cards of an archive page, newest entry first (one Query of at most a page)."""
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": self._page_pk(scope, page)}},
+            ScanIndexForward=False,
+            Limit=self.page_size,
+            ConsistentRead=True,
+        )
+        return [card_from_item(item) for item in response.get("Items", [])]
+
+    # -- the registry of scopes with feeds ------------------------------------------------------------
+
+    def register(self, scope: Scope) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                **_key("scopes", f"{scope.kind.value}#{scope.slug}"),
+                **to_attributes(
+                    {"kind": scope.kind.value, "slug": scope.slug, "name": scope.name or scope.slug}
+                ),
+            },
+        )
+
+    def scopes(self, limit: int, after: str | None = None) -> tuple[list[Scope], str | None]:
+        """Sections and tags that have feeds, by kind then slug: one bounded Query."""
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": "scopes"}},
+            "Limit": limit,
+        }
+        if after:
+            query["ExclusiveStartKey"] = _key("scopes", after)
+        response = self.client.query(**query)
+        scopes = []
+        for item in response.get("Items", []):
+            values = from_attributes(item)
+            scopes.append(Scope(ScopeKind(values["kind"]), values["slug"], values["name"]))
+        last = response.get("LastEvaluatedKey")
+        return scopes, (last["sk"]["S"] if last else None)

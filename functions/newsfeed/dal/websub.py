@@ -1,0 +1,57 @@
+"""WebSub: queueing "this feed changed" for the hubs, and pinging a hub (HTTP POST, form-encoded)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from newsfeed.dal import clients
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+PING_TIMEOUT_SECONDS = 5
+
+
+class HubError(Exception):
+    """A hub refused or did not answer; the ping is retried later."""
+
+
+@dataclass
+class PingQueue:
+    """The publisher's side: one message per changed feed. A failing hub never fails a publish."""
+
+    queue_url: str
+    client: SQSClient = field(default_factory=clients.sqs)
+
+    def changed(self, urls: Sequence[str]) -> None:
+        for start in range(0, len(urls), 10):
+            batch = urls[start : start + 10]
+            self.client.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(n), "MessageBody": json.dumps({"topic": url})} for n, url in enumerate(batch)
+                ],
+            )
+
+
+def ping_hub(hub: str, topic: str) -> None:
+    """Tell `hub` that `topic` has new content (hub.mode=publish); raises HubError unless it answers 2xx."""
+    body = urllib.parse.urlencode({"hub.mode": "publish", "hub.url": topic, "hub.topic": topic}).encode()
+    request = urllib.request.Request(  # noqa: S310 - hubs are configured http(s) URLs
+        hub, data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=PING_TIMEOUT_SECONDS) as response:  # noqa: S310
+            status = response.status
+    except urllib.error.HTTPError as error:
+        raise HubError(f"{hub} answered {error.code} for {topic}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        raise HubError(f"{hub} unreachable for {topic}: {error}") from None
+    if not 200 <= status < 300:
+        raise HubError(f"{hub} answered {status} for {topic}")

@@ -1,0 +1,46 @@
+"""The Google News sitemap (articles of the last two days) and the robots.txt that points to it."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from newsfeed.models.article import ArticleCard
+from newsfeed.models.site import Site
+from newsfeed.models.text import format_utc
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+SITEMAP_PATH = "sitemaps/news.xml"
+ROBOTS_PATH = "robots.txt"
+WINDOW = timedelta(days=2)  # Google News: articles published in the last two days
+MAX_URLS = 1_000  # Google News: at most 1,000 <url> per sitemap
+
+ET.register_namespace("", SITEMAP_NS)
+ET.register_namespace("news", NEWS_NS)
+
+
+def window_start(now: datetime) -> datetime:
+    return now - WINDOW
+
+
+def render_news_sitemap(site: Site, cards: Sequence[ArticleCard], now: datetime) -> bytes:
+    """`cards` newest first; those older than two days before `now` are left out, and at most 1,000 kept."""
+    start = window_start(now)
+    urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for card in [c for c in cards if start <= c.published_at <= now][:MAX_URLS]:
+        url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = site.article_url(card.slug, card.canonical_url)
+        news = ET.SubElement(url, f"{{{NEWS_NS}}}news")
+        publication = ET.SubElement(news, f"{{{NEWS_NS}}}publication")
+        ET.SubElement(publication, f"{{{NEWS_NS}}}name").text = site.name
+        ET.SubElement(publication, f"{{{NEWS_NS}}}language").text = card.language.split("-")[0]
+        ET.SubElement(news, f"{{{NEWS_NS}}}publication_date").text = format_utc(card.published_at)
+        ET.SubElement(news, f"{{{NEWS_NS}}}title").text = card.title
+    document: bytes = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
+
+
+def render_robots(site: Site) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site.public_url(SITEMAP_PATH)}\n".encode()
