@@ -160,6 +160,13 @@ class StreamEventSource:
         self.positions: dict[str, str | None] = {}  # shard id -> last sequence number handled
         self.retries = 0
 
+    def skip_to_end(self) -> None:
+        """Forget every record written so far (as a mapping created with StartingPosition LATEST would)."""
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            while records := self._records(shard["ShardId"]):
+                self.positions[shard["ShardId"]] = records[-1]["dynamodb"]["SequenceNumber"]
+
     def _records(self, shard: str) -> list[dict[str, Any]]:
         # A fresh iterator on every poll, from the last record handled: cheap, and robust to moto replacing
         # a table's stream shard (which it did when a transaction was cancelled; see infra/moto_fixes.py).

@@ -93,9 +93,9 @@ class LocalStack:
         )
 
     def pollers(self, session: boto3.session.Session, resources: Resources) -> list[Poller]:
-        from newsfeed.dal import clients
+        from newsfeed import handlers
 
-        clients.reset()
+        handlers.reset()
         sqs = session.client("sqs")
         streams = session.client("dynamodbstreams")
         result = []

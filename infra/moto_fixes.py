@@ -127,7 +127,59 @@ def fast_stream_records() -> None:
     setattr(DynamoDBStreamsHandler, _APPLIED, True)
 
 
+def partition_queries() -> None:
+    """Make a Query on a table's own key cost what it costs DynamoDB: moto sorted and filtered the whole
+    table for every Query, so its cost grew with the archive. Here it reads the key's partition only and,
+    for a first page, hands moto just the `Limit` items a B-tree would visit (string sort keys)."""
+    import inspect
+    import threading
+
+    from moto.dynamodb.models.table import Table
+
+    if getattr(Table, _APPLIED, False):
+        return
+    local = threading.local()
+    original_query, original_all_items = Table.query, Table.all_items
+    signature = inspect.signature(original_query)
+
+    def all_items(self: Any) -> Any:
+        partition = getattr(local, "partition", None)
+        if partition is not None and partition[0] is self:
+            return list(partition[1].values())  # the candidates `query` picked, in place of the whole table
+        return original_all_items(self)
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(self, hash_key, *args, **kwargs).arguments
+        if arguments.get("index_name") or not self.range_key_attr or hash_key is None:
+            return original_query(self, hash_key, *args, **kwargs)
+        items = list(self.items.get(hash_key, {}).values())
+        comparison, limit = arguments.get("range_comparison"), arguments.get("limit")
+        if comparison:
+            items = [
+                item for item in items if item.range_key.compare(comparison, arguments.get("range_objs"))
+            ]
+        if (
+            limit
+            and arguments.get("exclusive_start_key") is None
+            and all(i.range_key.type == "S" for i in items)
+        ):
+            items.sort(
+                key=lambda item: item.range_key.value, reverse=arguments.get("scan_index_forward") is False
+            )
+            items = items[: limit + 1]  # one more, so moto still sees that another page follows
+        local.partition = (self, dict(enumerate(items)))
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            local.partition = None
+
+    setattr(Table, "all_items", all_items)  # noqa: B010 - patching a method
+    setattr(Table, "query", query)  # noqa: B010 - patching a method
+    setattr(Table, _APPLIED, True)
+
+
 def apply() -> None:
     """Every fix above; idempotent."""
     atomic_transactions()
     fast_stream_records()
+    partition_queries()

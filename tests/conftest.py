@@ -23,19 +23,9 @@ SITE_ENV = {
 
 
 def _reset_caches() -> None:
-    from newsfeed.config import get_settings
-    from newsfeed.dal import clients
+    from newsfeed import handlers
 
-    get_settings.cache_clear()
-    clients.reset()
-    for module in ("newsfeed.handlers.ingest", "newsfeed.handlers.publisher"):
-        import importlib
-
-        handler_module = importlib.import_module(module)
-        for name in ("ingest", "publisher"):
-            factory = getattr(handler_module, name, None)
-            if factory is not None and hasattr(factory, "cache_clear"):
-                factory.cache_clear()
+    handlers.reset()
 
 
 @pytest.fixture(autouse=True)

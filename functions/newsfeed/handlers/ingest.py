@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsfeed.config import get_settings
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
+from newsfeed.handlers import per_process
 from newsfeed.logic.events import parse_notification
 from newsfeed.logic.ingest import Ingest
 from newsfeed.observability import logger, metrics, tracer
@@ -22,7 +22,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 get_settings()  # a misconfigured function fails at cold start, naming the variable
 
 
-@cache
+@per_process
 def ingest() -> Ingest:
     settings = get_settings()
     return Ingest(

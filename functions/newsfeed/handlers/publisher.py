@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,6 +13,7 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import is_article_item, record_from_item
 from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.websub import PingQueue
+from newsfeed.handlers import per_process
 from newsfeed.logic.publish import FeedPublisher, scope_changes
 from newsfeed.models.article import ArticleRecord
 from newsfeed.observability import logger, metrics, tracer
@@ -21,7 +21,7 @@ from newsfeed.observability import logger, metrics, tracer
 get_settings()
 
 
-@cache
+@per_process
 def publisher() -> FeedPublisher:
     settings = get_settings()
     return FeedPublisher(
