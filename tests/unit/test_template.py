@@ -101,3 +101,33 @@ def test_site_settings_are_parameters_passed_to_every_function() -> None:
 
 def test_outputs_name_everything_a_client_needs() -> None:
     assert {"ApiUrl", "FeedsUrl", "UploadsBucketName", "ContentTableName"} <= set(TEMPLATE["Outputs"])
+
+
+def test_each_function_may_do_what_its_code_does() -> None:
+    """The DynamoDB and S3 operations each function's code performs, against its policy (moto checks none)."""
+    actions = {
+        f: {a for s in statements(f) for a in s["Action"]} for f in ("IngestFunction", "PublisherFunction")
+    }
+    # ingest: reads, one TransactWriteItems of puts/deletes/condition checks, rejection reports
+    assert {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+    } <= actions["IngestFunction"]
+    # publisher: list queries and batch reads, archive transactions (put, update, delete), feeds, pings
+    assert {
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "s3:GetObject",
+        "s3:PutObject",
+        "sqs:SendMessage",
+    } <= actions["PublisherFunction"]
