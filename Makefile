@@ -32,7 +32,13 @@ template-lint: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-bench: $(STAMP)
+# The cold-start benchmark runs the API in the Lambda runtime's Python (3.13) with the pinned requirements.
+.venv-lambda/bin/python: functions/requirements.txt
+	$(if $(PY313_DIR),$(PY313_DIR)/python3.13,python3.13) -m venv .venv-lambda
+	.venv-lambda/bin/python -m pip install --quiet -r functions/requirements.txt
+	touch $@
+
+bench: $(STAMP) .venv-lambda/bin/python
 	$(BIN)/python -m tests.bench
 
 # `sam build` needs the SAM CLI and the Lambda runtime's Python (3.13) on PATH. The SAM CLI gets a venv of

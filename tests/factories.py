@@ -23,7 +23,7 @@ EPOCH = datetime(2024, 3, 29, 4, 0, tzinfo=UTC)
 def article(n: int = 0, **overrides: Any) -> Article:
     title = overrides.pop("title", f"Article number {n}")
     section = overrides.pop("section", "Kazakhstan News")
-    tags = overrides.pop("tags", ["Politics"])
+    tags = list({slugify(t): t for t in reversed(overrides.pop("tags", ["Politics"]))}.values())[::-1]
     published = overrides.pop("published_at", EPOCH - timedelta(hours=n))
     values: dict[str, Any] = {
         "id": str(uuid.UUID(int=n + 1)),
@@ -36,6 +36,7 @@ def article(n: int = 0, **overrides: Any) -> Article:
         "tags": tags,
         "tag_slugs": [slugify(t) for t in tags],
         "authors": ["KazPost staff"],
+        "author_slugs": ["kazpost-staff"],
         "published_at": published,
         "updated_at": overrides.pop("updated_at", published),
         "status": ArticleStatus.PUBLISHED,
@@ -44,6 +45,9 @@ def article(n: int = 0, **overrides: Any) -> Article:
         "source_key": f"inbox/article-{n}.md",
     }
     values.update(overrides)
+    if "authors" in overrides and "author_slugs" not in overrides:
+        authors = {slugify(a): a for a in reversed(values["authors"])}
+        values["authors"], values["author_slugs"] = list(authors.values())[::-1], list(authors)[::-1]
     return Article.model_validate(values)
 
 

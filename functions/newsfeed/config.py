@@ -14,9 +14,8 @@ import os
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from newsfeed.models import limits
 from newsfeed.models.site import Site
@@ -29,6 +28,12 @@ class SettingsError(RuntimeError):
     """The environment does not describe a usable site; the message names each bad variable."""
 
 
+def _length(value: str, least: int, most: int) -> str:
+    if not least <= len(value) <= most:
+        raise ValueError(f"must be {least} to {most} characters long")
+    return value
+
+
 def _base_url(value: str) -> str:
     value = value.strip().rstrip("/")
     if not re.match(r"^https?://[^/\s?#]+(?:/[^\s?#]*)?$", value):
@@ -39,19 +44,44 @@ def _base_url(value: str) -> str:
 class Settings(BaseModel):
     """What every function knows about the site and where its content lives."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Each field is read from the environment variable of its name in capitals (SITE_NAME, ...). Checks
+    # are validators rather than Field constraints: pydantic's Field machinery is a cold-start cost the API
+    # function does not otherwise pay.
+    model_config = ConfigDict(frozen=True, extra="ignore", alias_generator=str.upper)
 
-    site_name: Annotated[str, Field(min_length=1, max_length=200, alias="SITE_NAME")]
-    site_url: Annotated[str, Field(alias="SITE_URL")]
-    site_description: Annotated[str, Field(max_length=1000, alias="SITE_DESCRIPTION")] = ""
-    site_language: Annotated[str, Field(alias="SITE_LANGUAGE")] = "en"
-    feeds_url: Annotated[str, Field(alias="FEEDS_URL")]
-    content_table: Annotated[str, Field(min_length=3, max_length=255, alias="CONTENT_TABLE")]
-    uploads_bucket: Annotated[str, Field(alias="UPLOADS_BUCKET")]
-    public_bucket: Annotated[str, Field(alias="PUBLIC_BUCKET")]
-    feed_items: Annotated[int, Field(ge=1, le=500, alias="FEED_ITEMS")] = limits.FEED_ITEMS
-    websub_hubs: Annotated[str, Field(alias="WEBSUB_HUBS")] = ""  # comma-separated hub URLs
-    ping_queue_url: Annotated[str, Field(alias="PING_QUEUE_URL")] = ""
+    site_name: str
+    site_url: str
+    site_description: str = ""
+    site_language: str = "en"
+    feeds_url: str
+    content_table: str
+    uploads_bucket: str
+    public_bucket: str
+    feed_items: int = limits.FEED_ITEMS
+    websub_hubs: str = ""  # comma-separated hub URLs
+    ping_queue_url: str = ""
+
+    @field_validator("site_name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _length(value, 1, 200)
+
+    @field_validator("site_description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        return _length(value, 0, 1000)
+
+    @field_validator("content_table")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        return _length(value, 3, 255)
+
+    @field_validator("feed_items")
+    @classmethod
+    def _items(cls, value: int) -> int:
+        if not 1 <= value <= 500:
+            raise ValueError("must be from 1 to 500")
+        return value
 
     @field_validator("websub_hubs")
     @classmethod

@@ -7,9 +7,9 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from tests.bench import bench_publish
+from tests.bench import bench_cold_start, bench_publish
 
-BENCHMARKS = {"publish": bench_publish.run}
+BENCHMARKS = {"publish": bench_publish.run, "cold-start": bench_cold_start.run}
 
 
 def main(names: list[str]) -> None:

@@ -16,8 +16,9 @@ from typing import Any
 
 from newsfeed.dal.items import list_pk, record_item, to_attributes, upload_item
 from newsfeed.logic.articles import content_change
-from newsfeed.models.article import Article, ArticleStatus, UploadRecord
+from newsfeed.models.article import Article, ArticleStatus
 from newsfeed.models.scope import ScopeKind
+from newsfeed.models.upload import UploadRecord
 from tests.bench.harness import Bench, median, moto_stack, timed
 
 SECTIONS = [f"Section {n}" for n in range(4)]  # so that every feed a publish touches is full (50 items)
@@ -26,7 +27,8 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def archived_article(n: int) -> Article:
-    section, tags = SECTIONS[n % len(SECTIONS)], [TAGS[n % len(TAGS)], TAGS[(n * 7) % len(TAGS)]]
+    section = SECTIONS[n % len(SECTIONS)]
+    tags = list(dict.fromkeys([TAGS[n % len(TAGS)], TAGS[(n * 7) % len(TAGS)]]))
     return Article(
         id=str(uuid.UUID(int=n + 1)),
         slug=f"archived-story-{n}",
@@ -36,8 +38,9 @@ def archived_article(n: int) -> Article:
         section=section,
         section_slug=section.lower().replace(" ", "-"),
         tags=tags,
-        tag_slugs=list(dict.fromkeys(t.lower().replace(" ", "-") for t in tags)),
+        tag_slugs=[t.lower().replace(" ", "-") for t in tags],
         authors=["KazPost staff"],
+        author_slugs=["kazpost-staff"],
         published_at=START + timedelta(minutes=n),
         updated_at=START + timedelta(minutes=n),
         status=ArticleStatus.PUBLISHED,

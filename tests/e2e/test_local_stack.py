@@ -150,6 +150,34 @@ def test_a_script_is_sanitised(local_stack: Running, tmp_path: Path) -> None:
     assert body == "<p>Hi  there</p>"
 
 
+def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local_stack: Running) -> None:
+    """Every route, every check, positive and negative data, against the running stack (samples published)."""
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "run",
+            f"{local_stack.base}/openapi.json",
+            "--checks",
+            "all",
+            "--max-examples",
+            "30",
+            "--seed",
+            "20261126",
+            "--workers",
+            "2",
+            "--generation-database",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert "Selected: 9/9" in result.stdout
+
+
 def test_a_busy_port_is_a_one_line_error(local_stack: Running) -> None:
     port = local_stack.base.rsplit(":", 1)[1]
     result = subprocess.run(

@@ -12,10 +12,10 @@ from infra.event_sources import LambdaContext
 from starlette.testclient import TestClient
 
 from newsfeed.api.app import create_app
-from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.logic.articles import content_change
-from newsfeed.models.article import Gone, Moved, UploadRecord
+from newsfeed.models.article import Gone, Moved
+from newsfeed.models.upload import UploadRecord
 from tests.conftest import Stack
 from tests.factories import EPOCH, SITE, article
 
@@ -43,16 +43,20 @@ def table(stack: Stack) -> ContentTable:
 
 
 @pytest.fixture
-def reads(table: ContentTable) -> list[str]:
-    """The DynamoDB operations made from here on."""
+def reads(stack: Stack) -> list[str]:
+    """The DynamoDB operations made from here on (every store shares the process's client)."""
+    from newsfeed.dal import clients
+
     calls: list[str] = []
-    table.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+    clients.dynamodb().meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
     return calls
 
 
 @pytest.fixture
 def client(table: ContentTable) -> TestClient:
-    return TestClient(create_app(table, SITE, FeedBookkeeping(table.table)))
+    return TestClient(create_app(table, SITE))
 
 
 def test_health(client: TestClient) -> None:
@@ -184,9 +188,9 @@ def test_unexpected_errors_are_500_problems_without_internals(table: ContentTabl
         raise RuntimeError("secret internal detail")
 
     table.article_record = explode  # type: ignore[method-assign]
-    response = TestClient(
-        create_app(table, SITE, FeedBookkeeping(table.table)), raise_server_exceptions=False
-    ).get("/articles/budget-approved")
+    response = TestClient(create_app(table, SITE), raise_server_exceptions=False).get(
+        "/articles/budget-approved"
+    )
     assert response.status_code == 500
     assert "secret" not in response.text
     assert response.json()["title"] == "Internal Server Error"
@@ -228,3 +232,189 @@ def test_lists_only_count_published_articles(table: ContentTable, client: TestCl
         )
     )
     assert "breaking" not in [a["slug"] for a in client.get("/articles").json()["items"]]
+
+
+@pytest.fixture
+def catalogue(stack: Stack) -> ContentTable:
+    """Six articles over two sections, three tags and two authors, and their feed registry entries."""
+    from newsfeed.dal.archives import FeedBookkeeping
+    from newsfeed.logic.articles import scopes_of
+
+    table = ContentTable(stack.table)
+    specs = [
+        ("Budget approved", "Economy", ["Budget", "Kazakhstan"], ["Ann Lee"]),
+        ("Tenge rises", "Economy", ["Markets"], ["Bob Stone"]),
+        ("Metro opens", "City", ["Transport", "Kazakhstan"], ["Ann Lee"]),
+        ("Bus fares", "City", ["Transport"], ["Bob Stone"]),
+        ("Oil exports", "Economy", ["Markets", "Kazakhstan"], ["Ann Lee"]),
+        ("Park renewed", "City", ["Kazakhstan"], ["Bob Stone"]),
+    ]
+    book = FeedBookkeeping(stack.table)
+    for n, (title, section, tags, authors) in enumerate(specs):
+        a = article(
+            n,
+            title=title,
+            section=section,
+            tags=tags,
+            authors=authors,
+            published_at=EPOCH - timedelta(days=n),
+        )
+        table.save(
+            content_change(UploadRecord(key=a.source_key, article_id=a.id, slug=a.slug, order="S1"), a)
+        )
+        for scope in scopes_of(a):
+            if scope.has_feed and scope.slug:
+                book.register(scope)
+    return table
+
+
+def slugs(response: Any) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [a["slug"] for a in response.json()["items"]]
+
+
+def test_filters_by_section_tag_author_and_dates(catalogue: ContentTable) -> None:
+    client = TestClient(create_app(catalogue, SITE))
+    assert slugs(client.get("/articles", params={"section": "economy"})) == [
+        "budget-approved",
+        "tenge-rises",
+        "oil-exports",
+    ]
+    assert slugs(client.get("/articles", params={"tag": "kazakhstan"})) == [
+        "budget-approved",
+        "metro-opens",
+        "oil-exports",
+        "park-renewed",
+    ]
+    assert slugs(client.get("/articles", params={"tag": "kazakhstan", "section": "city"})) == [
+        "metro-opens",
+        "park-renewed",
+    ]
+    assert slugs(client.get("/articles", params={"author": "ann-lee", "tag": "kazakhstan"})) == [
+        "budget-approved",
+        "metro-opens",
+        "oil-exports",
+    ]
+    day = (EPOCH - timedelta(days=2)).date().isoformat()
+    assert slugs(client.get("/articles", params={"from": day, "to": day})) == ["metro-opens"]
+    assert slugs(client.get("/articles", params={"from": day})) == [
+        "budget-approved",
+        "tenge-rises",
+        "metro-opens",
+    ]
+    assert slugs(client.get("/articles", params={"to": "2024-03-25T04:00:00Z"})) == [
+        "oil-exports",
+        "park-renewed",
+    ]
+    assert slugs(client.get("/articles", params={"from": "2024-03-29", "to": "2024-03-01"})) == []
+    for bad in ({"from": "yesterday"}, {"to": "2024-03-29T10:00:00"}, {"section": "Not A Slug"}):
+        response = client.get("/articles", params=bad)
+        assert (response.status_code, response.json()["parameter"]) == (400, next(iter(bad)))
+
+
+def test_filtered_pages_follow_their_cursor(catalogue: ContentTable, reads: list[str]) -> None:
+    client = TestClient(create_app(catalogue, SITE))
+    seen, url, requests = [], "/articles?tag=kazakhstan&section=city&limit=1", 0
+    while url:
+        body = client.get(url).json()
+        seen += [a["slug"] for a in body["items"]]
+        url = body.get("next", {}).get("url")
+        requests += 1
+    assert seen == ["metro-opens", "park-renewed"]
+    assert reads == ["Query"] * requests  # one bounded Query per page, filters or not
+
+
+def test_sparse_fields(catalogue: ContentTable) -> None:
+    client = TestClient(create_app(catalogue, SITE))
+    body = client.get("/articles/metro-opens", params={"fields": "title,slug,published_at"}).json()
+    assert body == {"title": "Metro opens", "slug": "metro-opens", "published_at": "2024-03-27T04:00:00.000Z"}
+    response = client.get("/articles/metro-opens", params={"fields": "title,password"})
+    assert (response.status_code, response.json()["parameter"]) == (400, "fields")
+
+
+def test_sections_and_tags(catalogue: ContentTable, reads: list[str]) -> None:
+    client = TestClient(create_app(catalogue, SITE))
+    sections = client.get("/sections").json()["items"]
+    assert [(s["slug"], s["name"]) for s in sections] == [("city", "City"), ("economy", "Economy")]
+    assert sections[0]["url"] == "http://testserver/sections/city"
+    assert sections[0]["feeds"]["atom"] == "https://feeds.kazpost.example/feeds/sections/city/atom.xml"
+    page = client.get("/sections/economy", params={"limit": 2}).json()
+    assert page["scope"]["name"] == "Economy"
+    assert [a["slug"] for a in page["items"]] == ["budget-approved", "tenge-rises"]
+    assert [a["slug"] for a in client.get(page["next"]["url"]).json()["items"]] == ["oil-exports"]
+    tag = client.get("/tags/transport").json()
+    assert (tag["scope"]["name"], [a["slug"] for a in tag["items"]]) == (
+        "Transport",
+        ["metro-opens", "bus-fares"],
+    )
+    assert [t["slug"] for t in client.get("/tags").json()["items"]] == [
+        "budget",
+        "kazakhstan",
+        "markets",
+        "transport",
+    ]
+    assert client.get("/sections/sport").status_code == 404
+    assert client.get("/tags/Not_A_Tag").status_code == 400
+    assert reads == ["Query"] * 6  # one per request; the invalid slug was refused without a read
+
+
+def test_other_methods_are_405_with_allow(client: TestClient) -> None:
+    response = client.post("/articles")
+    assert response.status_code == 405
+    assert "GET" in response.headers["allow"]
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_openapi_document_is_valid_and_generated_from_the_models(client: TestClient) -> None:
+    from openapi_spec_validator import validate
+
+    from newsfeed.models.api import ArticleOut
+
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    assert set(document["paths"]) == {
+        "/health",
+        "/articles",
+        "/articles/{slug}",
+        "/articles/{slug}/related",
+        "/sections",
+        "/sections/{slug}",
+        "/tags",
+        "/tags/{slug}",
+        "/feeds",
+    }
+    article = document["components"]["schemas"]["ArticleOut"]
+    assert set(article["properties"]) == set(ArticleOut.model_fields)
+    names = [p["name"] for p in document["paths"]["/articles"]["get"]["parameters"]]
+    assert {"section", "tag", "author", "from", "to", "limit", "cursor", "If-None-Match"} <= set(names)
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text and "openapi.json" in docs.text
+
+
+def test_every_sample_api_event_is_answered_as_documented(stack: Stack, catalogue: ContentTable) -> None:
+    """events/lambda/api-*.json (for `sam local invoke` too), through Mangum, against the OpenAPI document."""
+    from newsfeed.handlers.api import handler
+
+    context: Any = LambdaContext("ApiFunction")
+    document = json.loads(handler(lambda_event("api-openapi.json"), context)["body"])
+    for path in sorted(EVENTS.glob("api-*.json")):
+        event = json.loads(path.read_text())
+        response = handler(event, context)
+        route = (
+            next(p for p in document["paths"] if _matches(p, event["rawPath"]))
+            if "openapi" not in path.name
+            else None
+        )
+        if route:
+            assert str(response["statusCode"]) in document["paths"][route]["get"]["responses"], path.name
+        assert response["statusCode"] < 500, (path.name, response)
+
+
+def _matches(template: str, path: str) -> bool:
+    import re
+
+    return re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), path) is not None

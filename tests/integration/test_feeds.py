@@ -21,10 +21,11 @@ from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.public import PublicBucket
 from newsfeed.logic.articles import content_change
-from newsfeed.logic.feeds import FeedFormat, feed_path
+from newsfeed.logic.feed_paths import FeedFormat, feed_path
 from newsfeed.logic.publish import FeedPublisher, ScopeChange
-from newsfeed.models.article import Article, Gone, UploadRecord
+from newsfeed.models.article import Article, Gone
 from newsfeed.models.scope import SITE, Scope, ScopeKind
+from newsfeed.models.upload import UploadRecord
 from tests.conftest import Stack
 from tests.factories import SITE as SITE_SETTINGS
 from tests.factories import article, markdown

@@ -8,8 +8,9 @@ from newsfeed.logic.articles import (
     scopes_of,
 )
 from newsfeed.logic.parsing import parse_upload
-from newsfeed.models.article import ArticleStatus, Gone, UploadRecord
+from newsfeed.models.article import ArticleStatus, Gone
 from newsfeed.models.scope import SITE, Scope, ScopeKind
+from newsfeed.models.upload import UploadRecord
 from tests.factories import EPOCH, article, markdown
 
 NOW = EPOCH + timedelta(days=1)

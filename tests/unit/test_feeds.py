@@ -7,7 +7,8 @@ import feedparser
 import jsonschema
 import pytest
 
-from newsfeed.logic.feeds import ATOM_NS, HISTORY_NS, Document, FeedFormat, feed_path, render_feed
+from newsfeed.logic.feed_paths import FeedFormat, feed_path
+from newsfeed.logic.feeds import ATOM_NS, HISTORY_NS, Document, render_feed
 from newsfeed.models.article import Image
 from newsfeed.models.scope import SITE as SITE_SCOPE
 from newsfeed.models.scope import Scope, ScopeKind

@@ -131,3 +131,10 @@ def test_each_function_may_do_what_its_code_does() -> None:
         "s3:PutObject",
         "sqs:SendMessage",
     } <= actions["PublisherFunction"]
+
+
+def test_the_api_function_uses_snapstart_through_its_alias() -> None:
+    api = props("ApiFunction")
+    assert api["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert api["AutoPublishAlias"]
+    assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__"

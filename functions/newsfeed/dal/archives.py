@@ -22,10 +22,10 @@ from botocore.exceptions import ClientError
 
 from newsfeed.dal import clients
 from newsfeed.dal.errors import error_code
-from newsfeed.dal.items import card_from_item, from_attributes, list_pk, to_attributes
+from newsfeed.dal.items import card_from_item, list_pk, scope_key, to_attributes
 from newsfeed.models.article import ArticleCard
 from newsfeed.models.errors import ServiceUnavailable
-from newsfeed.models.scope import Scope, ScopeKind
+from newsfeed.models.scope import Scope
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -171,27 +171,9 @@ class FeedBookkeeping:
         self.client.put_item(
             TableName=self.table,
             Item={
-                **_key("scopes", f"{scope.kind.value}#{scope.slug}"),
+                **scope_key(scope),
                 **to_attributes(
                     {"kind": scope.kind.value, "slug": scope.slug, "name": scope.name or scope.slug}
                 ),
             },
         )
-
-    def scopes(self, limit: int, after: str | None = None) -> tuple[list[Scope], str | None]:
-        """Sections and tags that have feeds, by kind then slug: one bounded Query."""
-        query: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": "scopes"}},
-            "Limit": limit,
-        }
-        if after:
-            query["ExclusiveStartKey"] = _key("scopes", after)
-        response = self.client.query(**query)
-        scopes = []
-        for item in response.get("Items", []):
-            values = from_attributes(item)
-            scopes.append(Scope(ScopeKind(values["kind"]), values["slug"], values["name"]))
-        last = response.get("LastEvaluatedKey")
-        return scopes, (last["sk"]["S"] if last else None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -11,6 +10,7 @@ from botocore.exceptions import ClientError
 from newsfeed.dal import clients
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import (
+    SCOPES_PK,
     Item,
     article_key,
     card_from_item,
@@ -19,18 +19,21 @@ from newsfeed.dal.items import (
     list_pk,
     record_from_item,
     record_item,
+    scope_from_item,
     to_attributes,
     upload_from_item,
     upload_item,
     upload_key,
 )
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, UploadRecord
-from newsfeed.models.content import ContentChange
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved
 from newsfeed.models.errors import ConcurrentChange, ServiceUnavailable, StaleChange
-from newsfeed.models.scope import Scope
+from newsfeed.models.scope import Scope, ScopeKind
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from newsfeed.models.content import ContentChange
+    from newsfeed.models.upload import UploadRecord
 
 BATCH_GET_LIMIT = 100
 
@@ -65,12 +68,15 @@ def _put(table: str, item: Item, condition: tuple[str, dict[str, Any]] | None = 
     return {"Put": put}
 
 
-@dataclass
 class ContentTable:
-    """Implements the ingest's ContentStore, and the reads of the API and the publisher."""
+    """Implements the ingest's ContentStore, and the reads of the API and the publisher.
 
-    table: str
-    client: DynamoDBClient = field(default_factory=clients.dynamodb)
+    A plain class rather than a dataclass: the API function imports it at cold start.
+    """
+
+    def __init__(self, table: str, client: DynamoDBClient | None = None) -> None:
+        self.table = table
+        self.client = client or clients.dynamodb()
 
     # -- reads ---------------------------------------------------------------------------------------
 
@@ -87,23 +93,72 @@ class ContentTable:
         return upload_from_item(item) if item else None
 
     def list_page(
-        self, scope: Scope, limit: int, after: str | None = None, *, consistent: bool = False
+        self,
+        scope: Scope,
+        limit: int,
+        after: str | None = None,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        where: dict[str, str] | None = None,
+        consistent: bool = False,
     ) -> tuple[list[ArticleCard], str | None]:
-        """Newest first: up to `limit` cards after sort key `after`, and the sort key to continue from."""
+        """Newest first: up to `limit` cards after sort key `after`, and the sort key to continue from.
+
+        `since`/`until` (RFC 3339 UTC, as stored) bound the publication time in the key condition; `where`
+        filters on other attributes (a value of a list attribute matches if the list contains it). One
+        Query, bounded by `limit` (a filtered page may hold fewer items; `next` still continues it).
+        """
+        condition = "pk = :pk"
+        values: dict[str, Any] = {":pk": {"S": list_pk(scope)}}
+        if since or until:
+            condition += " AND sk BETWEEN :since AND :until"
+            values[":since"] = {"S": since or "0"}
+            values[":until"] = {"S": f"{until}#~" if until else "~"}
         query: dict[str, Any] = {
             "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": list_pk(scope)}},
+            "KeyConditionExpression": condition,
             "ScanIndexForward": False,
             "Limit": limit,
             "ConsistentRead": consistent,
         }
+        filters = []
+        for n, (attribute, value) in enumerate(sorted((where or {}).items())):
+            values[f":f{n}"] = {"S": value}
+            query.setdefault("ExpressionAttributeNames", {})[f"#f{n}"] = attribute
+            filters.append(f"contains(#f{n}, :f{n})" if attribute.endswith("_slugs") else f"#f{n} = :f{n}")
+        if filters:
+            query["FilterExpression"] = " AND ".join(filters)
+        query["ExpressionAttributeValues"] = values
         if after:
             query["ExclusiveStartKey"] = {"pk": {"S": list_pk(scope)}, "sk": {"S": after}}
         response = self.client.query(**query)
         cards = [card_from_item(item) for item in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
         return cards, (last["sk"]["S"] if last else None)
+
+    def scopes(
+        self, limit: int, after: str | None = None, kind: ScopeKind | None = None
+    ) -> tuple[list[Scope], str | None]:
+        """Sections and tags that have feeds (of one kind, or both), by kind then slug: one bounded Query."""
+        condition = "pk = :pk"
+        values: dict[str, Any] = {":pk": {"S": SCOPES_PK}}
+        if kind is not None:
+            condition += " AND begins_with(sk, :kind)"
+            values[":kind"] = {"S": f"{kind.value}#"}
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+        }
+        if after:
+            query["ExclusiveStartKey"] = {"pk": {"S": SCOPES_PK}, "sk": {"S": after}}
+        response = self.client.query(**query)
+        last = response.get("LastEvaluatedKey")
+        return [scope_from_item(item) for item in response.get("Items", [])], (
+            last["sk"]["S"] if last else None
+        )
 
     def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
         cards: list[ArticleCard] = []

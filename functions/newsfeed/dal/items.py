@@ -4,6 +4,7 @@
 |---|---|---|---|
 | article record | `article#<slug>` | `article` | an Article (published or draft), Gone (410) or Moved (301) |
 | upload record | `upload#<key>` | `upload` | which article an upload key feeds; the newest change applied |
+| scope with feeds | `scopes` | `<kind>#<slug>` | a section or tag and its name (written by the publisher) |
 | list entry | `list#site`, `list#<section|tag|author>#<slug>` | `<published_at>#<id>` | an ArticleCard |
 
 Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
@@ -13,16 +14,20 @@ answers "the newest N articles of a scope" in one bounded read, whatever the siz
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, UploadRecord
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved
 from newsfeed.models.scope import Scope, ScopeKind
 from newsfeed.models.text import format_utc
 
+if TYPE_CHECKING:
+    from newsfeed.models.upload import UploadRecord
+
 ARTICLE_SK = "article"
 UPLOAD_SK = "upload"
+SCOPES_PK = "scopes"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -85,6 +90,8 @@ def upload_item(record: UploadRecord) -> Item:
 
 
 def upload_from_item(item: Mapping[str, Any]) -> UploadRecord:
+    from newsfeed.models.upload import UploadRecord  # the API function never reads upload records
+
     values = from_attributes(item)
     values["order"] = values.pop("change_order")
     return UploadRecord.model_validate(values)
@@ -104,3 +111,12 @@ CARD_FIELDS = tuple(ArticleCard.model_fields)
 def card_from_item(item: Mapping[str, Any]) -> ArticleCard:
     values = from_attributes(item)
     return ArticleCard.model_validate({name: values[name] for name in CARD_FIELDS if name in values})
+
+
+def scope_key(scope: Scope) -> Item:
+    return {"pk": {"S": SCOPES_PK}, "sk": {"S": f"{scope.kind.value}#{scope.slug}"}}
+
+
+def scope_from_item(item: Mapping[str, Any]) -> Scope:
+    values = from_attributes(item)
+    return Scope(ScopeKind(values["kind"]), values["slug"], values["name"])

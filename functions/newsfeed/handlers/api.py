@@ -6,9 +6,8 @@ from mangum import Mangum
 
 from newsfeed.api.app import create_app
 from newsfeed.config import get_settings
-from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 
 settings = get_settings()
-app = create_app(ContentTable(settings.content_table), settings.site, FeedBookkeeping(settings.content_table))
+app = create_app(ContentTable(settings.content_table), settings.site)
 handler = Mangum(app, lifespan="off")

@@ -16,12 +16,12 @@ from newsfeed.models.article import (
     ArticleCard,
     ArticleRecord,
     ArticleStatus,
+    Image,
     Moved,
-    UploadRecord,
-    UploadStatus,
 )
 from newsfeed.models.content import ContentChange, ListEntry
 from newsfeed.models.scope import SITE, Scope, ScopeKind
+from newsfeed.models.upload import UploadRecord, UploadStatus
 
 
 def fingerprint(parsed: ParsedUpload) -> str:
@@ -52,7 +52,7 @@ def build_article(
     fields = parsed.fields
     published_at = fields.published_at or (previous.published_at if previous else now)
     summary = fields.summary or summarize(to_plain_text(parsed.body_html), limits.DERIVED_SUMMARY_CHARS)
-    tags = list(dict.fromkeys(fields.tags))  # keep the editor's order, drop repeats
+    tags, authors = _by_slug(fields.tags), _by_slug(fields.authors)  # editor's order; one name per slug
     return Article(
         id=article_id,
         slug=parsed.slug,
@@ -62,14 +62,15 @@ def build_article(
         summary=summary,
         section=fields.section,
         section_slug=slugify(fields.section) or "section",
-        tags=tags,
-        tag_slugs=list(_by_slug(tags)),
-        authors=list(dict.fromkeys(fields.authors)),
+        tags=list(tags.values()),
+        tag_slugs=list(tags),
+        authors=list(authors.values()),
+        author_slugs=list(authors),
         published_at=published_at,
         updated_at=max(fields.updated_at or (now if previous else published_at), published_at),
         status=ArticleStatus.PUBLISHED if fields.status is UploadStatus.PUBLISHED else ArticleStatus.DRAFT,
         language=fields.language or default_language,
-        image=fields.image,
+        image=Image(**fields.image.model_dump()) if fields.image else None,
         canonical_url=fields.canonical_url,
         revision=(previous.revision + 1) if previous else 1,
         related=related,
@@ -88,8 +89,13 @@ def scopes_of(record: ArticleRecord | None) -> list[Scope]:
 def article_scopes(record: Article) -> list[Scope]:
     """The site, the article's section, its tags and its authors, whatever its status."""
     scopes = [SITE, Scope(ScopeKind.SECTION, record.section_slug, record.section)]
-    scopes += [Scope(ScopeKind.TAG, slug, name) for slug, name in _by_slug(record.tags).items()]
-    scopes += [Scope(ScopeKind.AUTHOR, slug, name) for slug, name in _by_slug(record.authors).items()]
+    scopes += [
+        Scope(ScopeKind.TAG, slug, name) for slug, name in zip(record.tag_slugs, record.tags, strict=False)
+    ]
+    scopes += [
+        Scope(ScopeKind.AUTHOR, slug, name)
+        for slug, name in zip(record.author_slugs, record.authors, strict=False)
+    ]
     return scopes
 
 

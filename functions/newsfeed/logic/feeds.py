@@ -17,13 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from enum import StrEnum
 from typing import Any
 
+from newsfeed.logic.feed_paths import (
+    ARCHIVE_CACHE_CONTROL,
+    CACHE_CONTROL,
+    FeedFormat,
+    feed_path,
+    scope_page_url,
+    scope_title,
+)
 from newsfeed.logic.html import absolutize_links
 from newsfeed.models import limits
 from newsfeed.models.article import Article
-from newsfeed.models.scope import Scope, ScopeKind
+from newsfeed.models.scope import Scope
 from newsfeed.models.site import Site
 from newsfeed.models.text import format_utc
 
@@ -48,58 +55,6 @@ for _prefix, _uri in (
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-class FeedFormat(StrEnum):
-    RSS = "rss"
-    ATOM = "atom"
-    JSON = "json"
-
-    @property
-    def filename(self) -> str:
-        return {FeedFormat.RSS: "rss.xml", FeedFormat.ATOM: "atom.xml", FeedFormat.JSON: "feed.json"}[self]
-
-    @property
-    def media_type(self) -> str:
-        return {
-            FeedFormat.RSS: "application/rss+xml",
-            FeedFormat.ATOM: "application/atom+xml",
-            FeedFormat.JSON: "application/feed+json",
-        }[self]
-
-    @property
-    def content_type(self) -> str:
-        return f"{self.media_type}; charset=utf-8"
-
-
-CACHE_CONTROL = f"public, max-age={limits.FEED_CACHE_SECONDS}, stale-while-revalidate=300"
-ARCHIVE_CACHE_CONTROL = "public, max-age=86400"
-
-
-def scope_dir(scope: Scope) -> str:
-    if scope.kind is ScopeKind.SITE:
-        return "feeds"
-    return f"feeds/{scope.kind.value}s/{scope.slug}"
-
-
-def feed_path(scope: Scope, fmt: FeedFormat, page: int | None = None) -> str:
-    """Where a scope's current feed (or archive page `page`) lives in the public bucket."""
-    if page is None:
-        return f"{scope_dir(scope)}/{fmt.filename}"
-    return f"{scope_dir(scope)}/archive/{page}/{fmt.filename}"
-
-
-def scope_page_url(site: Site, scope: Scope) -> str:
-    """The HTML page a scope's feed stands for (its `alternate`)."""
-    if scope.kind is ScopeKind.SITE:
-        return site.url
-    return f"{site.url}/{scope.kind.value}s/{scope.slug}"
-
-
-def scope_title(site: Site, scope: Scope) -> str:
-    if scope.kind is ScopeKind.SITE:
-        return site.name
-    return f"{site.name}: {scope.name or scope.slug}"
 
 
 @dataclass(frozen=True)

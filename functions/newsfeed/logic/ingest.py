@@ -16,10 +16,17 @@ from newsfeed.logic.articles import article_scopes, build_article, content_chang
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
 from newsfeed.logic.ports import ContentStore, UploadFiles
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleRecord, Gone, UploadRecord
+from newsfeed.models.article import Article, ArticleRecord, Gone
 from newsfeed.models.errors import ConcurrentChange, SlugTaken, StaleChange
 from newsfeed.models.scope import ScopeKind
-from newsfeed.models.upload import ChangeKind, Problem, RejectionReport, UploadChange, UploadRejected
+from newsfeed.models.upload import (
+    ChangeKind,
+    Problem,
+    RejectionReport,
+    UploadChange,
+    UploadRecord,
+    UploadRejected,
+)
 
 MAX_ATTEMPTS = 3
 

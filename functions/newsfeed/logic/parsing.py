@@ -18,9 +18,8 @@ from pydantic import ValidationError
 from newsfeed.logic.html import render_markdown, sanitize
 from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
-from newsfeed.models.article import ArticleUpload
-from newsfeed.models.text import FORBIDDEN_CHARS
-from newsfeed.models.upload import Problem, UploadRejected
+from newsfeed.models.fields import FORBIDDEN_CHARS
+from newsfeed.models.upload import ArticleUpload, Problem, UploadRejected
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from newsfeed.models.article import ArticleCard, ArticleRecord, UploadRecord
+from newsfeed.models.article import ArticleCard, ArticleRecord
 from newsfeed.models.content import ContentChange
 from newsfeed.models.scope import Scope
-from newsfeed.models.upload import RejectionReport, UploadChange
+from newsfeed.models.upload import RejectionReport, UploadChange, UploadRecord
 
 
 class UploadFiles(Protocol):

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from newsfeed.logic.articles import scopes_of
-from newsfeed.logic.feeds import Document, FeedFile, FeedFormat, render_feed
+from newsfeed.logic.feed_paths import FeedFormat
+from newsfeed.logic.feeds import Document, FeedFile, render_feed
 from newsfeed.logic.sitemap import (
     MAX_URLS,
     ROBOTS_PATH,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from slugify import slugify as _slugify
 
 from newsfeed.models import limits
-from newsfeed.models.text import SLUG_PATTERN
+from newsfeed.models.text import is_valid_slug
+
+__all__ = ["is_valid_slug", "slugify"]
 
 # Kazakh letters the generic transliteration gets wrong (it maps Ә to '@' and Қ to "K'"); these follow the
 # 2021 Kazakh Latin alphabet with its diacritics dropped. Russian Cyrillic is handled by the library.
@@ -32,7 +32,6 @@ _KAZAKH = {
     "і": "i",
 }
 _REPLACEMENTS = [[k, v] for k, v in _KAZAKH.items()]
-_SLUG = re.compile(SLUG_PATTERN)
 
 
 def slugify(text: str, max_length: int = limits.MAX_SLUG_CHARS) -> str:
@@ -40,7 +39,3 @@ def slugify(text: str, max_length: int = limits.MAX_SLUG_CHARS) -> str:
     return str(
         _slugify(text, max_length=max_length, word_boundary=True, replacements=_REPLACEMENTS, lowercase=True)
     )
-
-
-def is_valid_slug(value: str) -> bool:
-    return len(value) <= limits.MAX_SLUG_CHARS and bool(_SLUG.match(value))

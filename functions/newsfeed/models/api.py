@@ -1,27 +1,32 @@
-"""The shapes the HTTP API answers with (and its OpenAPI document is generated from)."""
+"""The shapes of one article as the HTTP API answers it, and its errors (RFC 9457).
 
-from __future__ import annotations
+List shapes live in `models.listing`: the API function imports those only when a list is asked for, which
+keeps its cold start (measured by tests/bench/bench_cold_start.py) inside its budget.
+"""
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from newsfeed.models.article import Image
 from newsfeed.models.text import Timestamp
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class ArticleSummary(_Out):
+class ArticleSummary(BaseModel):
     """An article in a list: everything but the body."""
 
-    id: str = Field(description="Immutable id, assigned at first publication; the feeds' item id.")
+    model_config = ConfigDict(frozen=True, defer_build=True, use_attribute_docstrings=True)
+
+    id: str
+    """Immutable id, assigned at first publication; the feeds' item id."""
     slug: str
-    url: str = Field(description="The article's page on the publication's website.")
+    url: str
+    """The article's page on the publication's website."""
     title: str
-    subtitle: str = Field(description="The standfirst.")
-    summary: str = Field(description="Plain text.")
+    subtitle: str
+    """The standfirst."""
+    summary: str
+    """Plain text."""
     section: str
+    section_slug: str
     tags: list[str]
     authors: list[str]
     published_at: Timestamp
@@ -33,53 +38,34 @@ class ArticleSummary(_Out):
 class ArticleOut(ArticleSummary):
     """One article, body included (sanitised HTML)."""
 
-    body: str = Field(description="Sanitised HTML.")
+    body: str
+    """Sanitised HTML."""
     canonical_url: str | None = None
     revision: int
 
 
-class NextPage(_Out):
-    cursor: str = Field(description="Opaque; pass it back as `cursor` for the next page.")
-    url: str = Field(description="The full URL of the next page.")
+ARTICLE_FIELDS = tuple(ArticleOut.model_fields)
 
 
-class ArticlePage(_Out):
-    items: list[ArticleSummary]
-    next: NextPage | None = Field(description="Absent on the last page.")
+def selected_fields(value: str) -> set[str]:
+    """`fields=title,slug` as a set of ArticleOut fields; ValueError naming the unknown ones."""
+    names = [name.strip() for name in value.split(",")]
+    unknown = [name for name in names if name not in ARTICLE_FIELDS]
+    if unknown or not value:
+        raise ValueError(f"has unknown fields {unknown}; choose from {', '.join(ARTICLE_FIELDS)}")
+    return set(names)
 
 
-class RelatedList(_Out):
-    items: list[ArticleSummary]
-
-
-class FeedLinks(_Out):
-    """One scope's feeds."""
-
-    scope: str = Field(description="site, section or tag")
-    slug: str | None = None
-    name: str
-    page: str = Field(description="The HTML page the feeds stand for.")
-    rss: str
-    atom: str
-    json_feed: str = Field(alias="json", serialization_alias="json")
-
-
-class FeedList(_Out):
-    items: list[FeedLinks]
-    next: NextPage | None = Field(description="Absent on the last page.")
-
-
-class Health(_Out):
-    status: str
-    version: str
-
-
-class ProblemDetail(_Out):
+class ProblemDetail(BaseModel):
     """An error, as RFC 9457 `application/problem+json`."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True, use_attribute_docstrings=True)
 
     type: str = "about:blank"
     title: str
     status: int
     detail: str
-    parameter: str | None = Field(default=None, description="The request parameter at fault, for 400s.")
-    location: str | None = Field(default=None, description="Where the article moved, for 301s.")
+    parameter: str | None = None
+    """The request parameter at fault, for 400s."""
+    location: str | None = None
+    """Where the article moved, for 301s."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, UploadRecord
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved
 from newsfeed.models.scope import Scope
+from newsfeed.models.upload import UploadRecord
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ MAX_BODY_HTML_BYTES = 200_000  # sanitised HTML as stored; keeps an article well
 # API.
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-RELATED_COUNT = 5
+RELATED_COUNT = 5  # related articles returned by default
+RELATED_COUNT_MAX = 20
 
 # Feeds.
 FEED_ITEMS = 50

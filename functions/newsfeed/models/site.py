@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(NamedTuple):
+    """Immutable; a NamedTuple rather than a dataclass because the API function builds it at cold start."""
+
     name: str
     url: str  # the publication's website, no trailing slash
     description: str

@@ -1,120 +1,44 @@
-"""Field types shared by uploads, stored articles and API shapes: plain text, slugs, URLs, UTC times."""
+"""Values shared by stored articles and API shapes: sort-friendly UTC timestamps, slugs, forbidden characters.
+
+Kept small on purpose: the API function imports it at cold start. The validated field types of uploads
+are in `models.fields`.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+from pydantic import AfterValidator, PlainSerializer
 
 from newsfeed.models import limits
 
-# C0 controls other than tab/LF/CR, DEL, C1 controls, lone surrogates and the two non-characters XML forbids.
-FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-_SLUG = re.compile(SLUG_PATTERN)
-_WHITESPACE = re.compile(r"\s+")
-_HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
+SLUG = re.compile(SLUG_PATTERN)
 
 
-def reject_control_chars(value: str) -> str:
-    match = FORBIDDEN_CHARS.search(value)
-    if match:
-        raise ValueError(
-            f"contains the control character U+{ord(match.group()):04X} at position {match.start()}"
-        )
-    return value
+def is_valid_slug(value: str) -> bool:
+    return len(value) <= limits.MAX_SLUG_CHARS and bool(SLUG.match(value))
 
 
-def _plain_line(value: str) -> str:
-    """One line of plain text: NFC, no control characters, runs of whitespace folded to one space."""
-    value = reject_control_chars(unicodedata.normalize("NFC", value))
-    return _WHITESPACE.sub(" ", value).strip()
-
-
-def _non_empty(value: str) -> str:
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
-def _slug(value: str) -> str:
-    if not _SLUG.match(value):
-        raise ValueError(
-            "must be lower-case ASCII letters and digits separated by single hyphens (for example "
-            "'kazakh-leader-explains-crisis')"
-        )
-    return value
-
-
-def _http_url(value: str) -> str:
-    value = value.strip()
-    if not _HTTP_URL.match(value):
-        raise ValueError("must be an absolute http:// or https:// URL")
-    return value
-
-
-def _link(value: str) -> str:
-    """An absolute http(s) URL, or a path on the site starting with a single '/'."""
-    value = value.strip()
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value and " " not in value:
-        return value
-    return _http_url(value)
-
-
-def _no_bare_date(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        raise ValueError("needs a time and a time zone, for example 2024-03-29T10:00:00+05:00")
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
-        raise ValueError("needs a time and a time zone, for example 2024-03-29T10:00:00+05:00")
-    return value
-
-
-def _aware_to_utc(value: datetime) -> datetime:
+def to_utc(value: datetime) -> datetime:
+    """An aware time in UTC, to the millisecond (what is stored and served); naive times are refused."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("needs a time zone, for example 2024-03-29T10:00:00+05:00 or ...Z for UTC")
     return value.astimezone(UTC).replace(microsecond=(value.microsecond // 1000) * 1000)
 
 
-def _max_chars(n: int) -> Any:
-    def check(value: str) -> str:
-        if len(value) > n:
-            raise ValueError(f"is {len(value)} characters long; the limit is {n}")
-        return value
-
-    return check
-
-
-def _text(max_chars: int, *, required: bool = False) -> tuple[Any, ...]:
-    checks = [AfterValidator(_plain_line)]
-    if required:
-        checks.append(AfterValidator(_non_empty))
-    return (*checks, AfterValidator(_max_chars(max_chars)))
-
-
-Title = Annotated[str, *_text(limits.MAX_TITLE_CHARS, required=True)]
-Subtitle = Annotated[str, *_text(limits.MAX_SUBTITLE_CHARS)]
-Summary = Annotated[str, *_text(limits.MAX_SUMMARY_CHARS)]
-SectionName = Annotated[str, *_text(limits.MAX_SECTION_CHARS, required=True)]
-TagName = Annotated[str, *_text(limits.MAX_TAG_CHARS, required=True)]
-AuthorName = Annotated[str, *_text(limits.MAX_AUTHOR_CHARS, required=True)]
-ImageText = Annotated[str, *_text(limits.MAX_IMAGE_TEXT_CHARS)]
-
-
-Slug = Annotated[str, Field(max_length=limits.MAX_SLUG_CHARS), AfterValidator(_slug)]
-HttpUrl = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_http_url)]
-Link = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_link)]
-UtcDatetime = Annotated[datetime, BeforeValidator(_no_bare_date), AfterValidator(_aware_to_utc)]
-
-
 def format_utc(value: datetime) -> str:
     """RFC 3339 in UTC with millisecond precision and a 'Z': sortable as a string, stable as bytes."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    utc = value.astimezone(UTC)
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}."
+        f"{utc.microsecond // 1000:03d}Z"
+    )
 
 
 # A stored or served instant: any aware datetime in, always `2024-03-29T04:00:00.000Z` out.
 Timestamp = Annotated[
-    datetime, AfterValidator(_aware_to_utc), PlainSerializer(format_utc, return_type=str, when_used="json")
+    datetime, AfterValidator(to_utc), PlainSerializer(format_utc, return_type=str, when_used="json")
 ]

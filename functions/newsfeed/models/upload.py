@@ -4,10 +4,75 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from newsfeed.models import limits
+from newsfeed.models.fields import (
+    AuthorName,
+    HttpUrl,
+    ImageText,
+    Link,
+    SectionName,
+    Slug,
+    Subtitle,
+    Summary,
+    TagName,
+    Title,
+    UtcDatetime,
+)
 
 SEQUENCER_WIDTH = 64
+
+
+class UploadStatus(StrEnum):
+    """The statuses an editor may ask for in an upload."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+def _one_or_many(value: object) -> object:
+    """`authors: Jane Doe` and `tags: economy` mean a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+class ImageUpload(BaseModel):
+    """The lead image, as an editor gives it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: Link
+    alt: ImageText = ""
+    caption: ImageText = ""
+
+
+class ArticleUpload(BaseModel):
+    """The fields an editor may write: front matter of a Markdown file, or the keys of a JSON file.
+
+    In a Markdown file the body is the Markdown after the front matter; in a JSON file `body` is HTML.
+    Either way it is sanitised before it is stored. Unknown fields are refused, so a typo is an error.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    title: Title
+    slug: Slug | None = None
+    subtitle: Subtitle = ""
+    summary: Summary = ""
+    body: str = ""
+    section: SectionName
+    tags: Annotated[list[TagName], BeforeValidator(_one_or_many), Field(max_length=limits.MAX_TAGS)] = []
+    authors: Annotated[
+        list[AuthorName], BeforeValidator(_one_or_many), Field(max_length=limits.MAX_AUTHORS)
+    ] = []
+    published_at: UtcDatetime | None = None
+    updated_at: UtcDatetime | None = None
+    status: UploadStatus = UploadStatus.PUBLISHED
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")] | None = None
+    image: ImageUpload | None = None
+    canonical_url: HttpUrl | None = None
 
 
 class ChangeKind(StrEnum):
@@ -18,7 +83,7 @@ class ChangeKind(StrEnum):
 class UploadChange(BaseModel):
     """One object created or removed under `inbox/`, decoded from an S3 event notification."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: ChangeKind
     bucket: str
@@ -44,7 +109,7 @@ class UploadChange(BaseModel):
 class Problem(BaseModel):
     """One thing wrong with an upload: which field, and why."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     field: str
     message: str
@@ -70,3 +135,16 @@ class UploadRejected(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+class UploadRecord(BaseModel):
+    """Which article an upload key feeds, and the newest change of that key applied so far."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    key: str
+    article_id: str
+    slug: Slug
+    order: str  # UploadChange.order of the last applied change: older changes are refused
+    etag: str | None = None  # of the applied object; None once the upload is deleted
+    deleted: bool = False

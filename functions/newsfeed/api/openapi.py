@@ -1,0 +1,185 @@
+"""The OpenAPI 3.1 document, generated from the API's route table and its pydantic models (never by hand).
+
+Imported only when /openapi.json or /docs is asked for: generating JSON Schema costs more than a cold start
+should pay for.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from newsfeed import __version__
+from newsfeed.models import api as article_models
+from newsfeed.models import listing
+from newsfeed.models.text import SLUG_PATTERN
+
+if TYPE_CHECKING:
+    from newsfeed.api.app import Operation
+    from newsfeed.models.site import Site
+
+REF = "#/components/schemas/{model}"
+PROBLEM_JSON = "application/problem+json"
+_STATUS_TEXT = {
+    200: "OK",
+    301: "Moved: the article has a new slug (see Location)",
+    304: "Not modified",
+    400: "A parameter is invalid (named in `parameter`)",
+    404: "Not found",
+    410: "Unpublished",
+    405: "Only GET is served",
+}
+_HEADERS = {
+    "ETag": {
+        "description": "Strong validator of the body; send it back in If-None-Match.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {"description": "How long caches may keep the answer.", "schema": {"type": "string"}},
+}
+
+
+def _model(name: str) -> type[BaseModel]:
+    model = getattr(listing, name, None) or getattr(article_models, name)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"{name} is not a model of the API")
+    return model
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`X | None` as a query parameter is just X (an absent parameter is the None)."""
+    options = schema.get("anyOf")
+    if options and any(o.get("type") == "null" for o in options):
+        rest = [o for o in options if o.get("type") != "null"]
+        schema = {k: v for k, v in schema.items() if k != "anyOf"} | (
+            rest[0] if len(rest) == 1 else {"anyOf": rest}
+        )
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+    return schema
+
+
+def _parameters(query_model: str | None, path_parameters: Sequence[str]) -> list[dict[str, Any]]:
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 96},
+        }
+        for name in path_parameters
+    ]
+    if query_model:
+        schema = _model(query_model).model_json_schema(by_alias=True, mode="validation")
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            description = prop.pop("description", None)
+            prop.pop("title", None)
+            parameter = {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "schema": _without_null(prop),
+            }
+            if description:
+                parameter["description"] = description
+            parameters.append(parameter)
+    parameters.append(
+        {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": False,
+            "description": "An ETag from an earlier answer: 304 if it still holds.",
+            "schema": {"type": "string"},
+        }
+    )
+    return parameters
+
+
+def _response(status: int, model: str) -> dict[str, Any]:
+    media = PROBLEM_JSON if model == "ProblemDetail" else "application/json"
+    schema: dict[str, Any] = {"$ref": REF.format(model=model)}
+    if model == "ArticleOut":  # with ?fields= the article has only the fields asked for
+        schema = {"anyOf": [schema, {"$ref": REF.format(model="ArticleFields")}]}
+    headers = dict(_HEADERS)
+    if status == 301:
+        headers["Location"] = {"description": "The article's new URL.", "schema": {"type": "string"}}
+    return {
+        "description": _STATUS_TEXT.get(status, "Answer"),
+        "headers": headers,
+        "content": {media: {"schema": schema}},
+    }
+
+
+@cache
+def _components(model_names: tuple[str, ...]) -> dict[str, Any]:
+    _, schemas = models_json_schema(
+        [(_model(name), "serialization") for name in model_names], ref_template=REF, by_alias=True
+    )
+    components: dict[str, Any] = schemas.get("$defs", {})
+    partial = dict(components["ArticleOut"])
+    partial.pop("required", None)
+    partial["title"] = "ArticleFields"
+    partial["description"] = "Some fields of an article (GET /articles/{slug}?fields=...)."
+    components["ArticleFields"] = partial
+    return components
+
+
+def spec(operations: Sequence[Operation], site: Site) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for op in operations:
+        responses = {str(status): _response(status, model) for status, model in op.responses.items()}
+        responses["304"] = {"description": _STATUS_TEXT[304], "headers": dict(_HEADERS)}
+        responses["405"] = {
+            "description": _STATUS_TEXT[405],
+            "headers": {"Allow": {"schema": {"type": "string"}}},
+            "content": {PROBLEM_JSON: {"schema": {"$ref": REF.format(model="ProblemDetail")}}},
+        }
+        paths[op.path] = {
+            "get": {
+                "operationId": op.name,
+                "summary": op.summary,
+                "parameters": _parameters(op.query, op.path_parameters),
+                "responses": responses,
+            }
+        }
+    models = sorted({m for op in operations for m in op.responses.values()} | {"ProblemDetail"})
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{site.name} API",
+            "version": __version__,
+            "description": "Read-only access to the publication's articles, sections, tags and feeds. "
+            "Every answer carries an ETag (send it back in If-None-Match for a 304) and Cache-Control. "
+            "Errors are RFC 9457 problem details.",
+        },
+        "paths": paths,
+        "components": {"schemas": _components(tuple(models))},
+    }
+
+
+def document(operations: Sequence[Operation], site: Site) -> bytes:
+    return json.dumps(spec(operations, site), ensure_ascii=False).encode()
+
+
+def docs_page(site: Site) -> bytes:
+    """Swagger UI over /openapi.json (its script and style come from a CDN, in the reader's browser)."""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(site.name)} API</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+<div id="api"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({{url: "openapi.json", dom_id: "#api"}});</script>
+</body>
+</html>
+""".encode()

@@ -1,0 +1,103 @@
+"""The validated field types of uploads: plain text, slugs, links, times with a zone."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from newsfeed.models import limits
+from newsfeed.models.text import SLUG, to_utc
+
+# C0 controls other than tab/LF/CR, DEL, C1 controls, lone surrogates and the two non-characters XML forbids.
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+_WHITESPACE = re.compile(r"\s+")
+_HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
+
+
+def reject_control_chars(value: str) -> str:
+    match = FORBIDDEN_CHARS.search(value)
+    if match:
+        raise ValueError(
+            f"contains the control character U+{ord(match.group()):04X} at position {match.start()}"
+        )
+    return value
+
+
+def _plain_line(value: str) -> str:
+    """One line of plain text: NFC, no control characters, runs of whitespace folded to one space."""
+    value = reject_control_chars(unicodedata.normalize("NFC", value))
+    return _WHITESPACE.sub(" ", value).strip()
+
+
+def _non_empty(value: str) -> str:
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not SLUG.match(value):
+        raise ValueError(
+            "must be lower-case ASCII letters and digits separated by single hyphens (for example "
+            "'kazakh-leader-explains-crisis')"
+        )
+    return value
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    if not _HTTP_URL.match(value):
+        raise ValueError("must be an absolute http:// or https:// URL")
+    return value
+
+
+def _link(value: str) -> str:
+    """An absolute http(s) URL, or a path on the site starting with a single '/'."""
+    value = value.strip()
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value and " " not in value:
+        return value
+    return _http_url(value)
+
+
+def _no_bare_date(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise ValueError("needs a time and a time zone, for example 2024-03-29T10:00:00+05:00")
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        raise ValueError("needs a time and a time zone, for example 2024-03-29T10:00:00+05:00")
+    return value
+
+
+def _max_chars(n: int) -> Any:
+    def check(value: str) -> str:
+        if len(value) > n:
+            raise ValueError(f"is {len(value)} characters long; the limit is {n}")
+        return value
+
+    return check
+
+
+def _text(max_chars: int, *, required: bool = False) -> tuple[Any, ...]:
+    checks = [AfterValidator(_plain_line)]
+    if required:
+        checks.append(AfterValidator(_non_empty))
+    return (*checks, AfterValidator(_max_chars(max_chars)))
+
+
+Title = Annotated[str, *_text(limits.MAX_TITLE_CHARS, required=True)]
+Subtitle = Annotated[str, *_text(limits.MAX_SUBTITLE_CHARS)]
+Summary = Annotated[str, *_text(limits.MAX_SUMMARY_CHARS)]
+SectionName = Annotated[str, *_text(limits.MAX_SECTION_CHARS, required=True)]
+TagName = Annotated[str, *_text(limits.MAX_TAG_CHARS, required=True)]
+AuthorName = Annotated[str, *_text(limits.MAX_AUTHOR_CHARS, required=True)]
+ImageText = Annotated[str, *_text(limits.MAX_IMAGE_TEXT_CHARS)]
+
+
+Slug = Annotated[str, Field(max_length=limits.MAX_SLUG_CHARS), AfterValidator(_slug)]
+HttpUrl = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_http_url)]
+Link = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_link)]
+UtcDatetime = Annotated[datetime, BeforeValidator(_no_bare_date), AfterValidator(to_utc)]

@@ -1,0 +1,175 @@
+"""The list shapes of the HTTP API (articles, related, sections, tags, feeds) and their query parameters."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from newsfeed.models import limits
+from newsfeed.models.api import ARTICLE_FIELDS, ArticleSummary, selected_fields
+from newsfeed.models.text import SLUG_PATTERN
+
+# The shapes of newsfeed.logic.cursors (models import nothing of ours but models).
+LIST_CURSOR_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z"  # the publication time, then the id
+    r"~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+SCOPE_CURSOR_PATTERN = r"^(section|tag)~[a-z0-9]+(-[a-z0-9]+)*$"
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class NextPage(_Out):
+    cursor: str = Field(description="Opaque; pass it back as `cursor` for the next page.")
+    url: str = Field(description="The full URL of the next page.")
+
+
+class ArticlePage(_Out):
+    items: list[ArticleSummary]
+    next: NextPage | None = Field(default=None, description="Absent on the last page.")
+
+
+class RelatedList(_Out):
+    items: list[ArticleSummary]
+
+
+class FeedUrls(_Out):
+    rss: str
+    atom: str
+    json_feed: str = Field(alias="json", serialization_alias="json")
+
+
+class FeedLinks(_Out):
+    """One scope's feeds."""
+
+    scope: str = Field(description="site, section or tag")
+    slug: str | None = None
+    name: str
+    page: str = Field(description="The HTML page the feeds stand for.")
+    rss: str
+    atom: str
+    json_feed: str = Field(alias="json", serialization_alias="json")
+
+
+class FeedList(_Out):
+    items: list[FeedLinks]
+    next: NextPage | None = Field(default=None, description="Absent on the last page.")
+
+
+class ScopeSummary(_Out):
+    """A section or a tag."""
+
+    slug: str
+    name: str
+    url: str = Field(description="This API's page of its articles.")
+    feeds: FeedUrls
+
+
+class ScopeList(_Out):
+    items: list[ScopeSummary]
+    next: NextPage | None = Field(default=None, description="Absent on the last page.")
+
+
+class ScopePage(_Out):
+    """A section's or tag's newest articles, and its feeds."""
+
+    scope: ScopeSummary
+    items: list[ArticleSummary]
+    next: NextPage | None = Field(default=None, description="Absent on the last page.")
+
+
+class Health(_Out):
+    status: str
+    version: str
+
+
+def _bound(value: Any, *, end: bool) -> Any:
+    """A day (YYYY-MM-DD, in UTC) or an RFC 3339 time with a zone, as the UTC instant it starts or ends."""
+    if not isinstance(value, str):
+        return value
+    if _DAY.match(value):
+        day = datetime.fromisoformat(value).date()
+        start = datetime.combine(day, time(), UTC)
+        return start + timedelta(days=1) - timedelta(milliseconds=1) if end else start
+    if not _TIME.match(value):  # not a number of seconds, nor any other form pydantic would guess at
+        raise ValueError("must be a day (2024-03-29) or a time with a zone (2024-03-29T10:00:00Z)")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone, for example 2024-03-29T10:00:00Z, or a day such as 2024-03-29")
+    return value.astimezone(UTC)
+
+
+Since = Annotated[datetime, BeforeValidator(lambda v: _bound(v, end=False)), AfterValidator(_aware)]
+Until = Annotated[datetime, BeforeValidator(lambda v: _bound(v, end=True)), AfterValidator(_aware)]
+SlugParam = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=limits.MAX_SLUG_CHARS)]
+Limit = Annotated[int, Field(ge=1, le=limits.MAX_PAGE_SIZE, description="Items per page.")]
+ListCursor = Annotated[
+    str, Field(pattern=LIST_CURSOR_PATTERN, description="From the previous page's `next`.")
+]
+ScopeCursor = Annotated[
+    str, Field(pattern=SCOPE_CURSOR_PATTERN, description="From the previous page's `next`.")
+]
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True)
+
+
+class PageQuery(_Query):
+    """A page of a list of articles."""
+
+    limit: Limit = limits.DEFAULT_PAGE_SIZE
+    cursor: ListCursor | None = None
+
+
+class ScopeListQuery(_Query):
+    """A page of sections, tags or feeds."""
+
+    limit: Limit = limits.DEFAULT_PAGE_SIZE
+    cursor: ScopeCursor | None = None
+
+
+class ArticleListQuery(PageQuery):
+    """GET /articles: newest first, optionally of one section, tag or author, within a time range."""
+
+    section: SlugParam | None = Field(default=None, description="A section's slug.")
+    tag: SlugParam | None = Field(default=None, description="A tag's slug.")
+    author: SlugParam | None = Field(default=None, description="An author's slug.")
+    since: Since | None = Field(
+        default=None, alias="from", description="Published at or after (a day, or a time)."
+    )
+    until: Until | None = Field(
+        default=None, alias="to", description="Published at or before (a day, or a time)."
+    )
+
+
+class RelatedQuery(_Query):
+    limit: Annotated[int, Field(ge=1, le=limits.RELATED_COUNT_MAX)] = limits.RELATED_COUNT
+
+
+class ArticleQuery(_Query):
+    """GET /articles/{slug}."""
+
+    fields: (
+        Annotated[
+            str,
+            Field(
+                pattern=rf"^({'|'.join(ARTICLE_FIELDS)})(,({'|'.join(ARTICLE_FIELDS)}))*$",
+                max_length=400,
+                description=f"Comma-separated fields to return, of: {', '.join(ARTICLE_FIELDS)}.",
+            ),
+            AfterValidator(lambda v: selected_fields(v) and v),
+        ]
+        | None
+    ) = None

@@ -1,0 +1,176 @@
+"""The API function's cold start: import + first request, against `import boto3; boto3.client("dynamodb")`.
+
+The figure that decides is the count of machine instructions (valgrind's callgrind; start-up of an empty
+interpreter subtracted from both): it is exactly repeatable, where times on a shared two-core machine swing
+by 10% between runs. CPU and wall time (medians of 21 fresh interpreters, alternating) are printed beside
+it. The first request is a real GET /articles/{slug}, served through
+Mangum from a Lambda-shaped event, reading the article from an embedded moto server on 127.0.0.1, with the
+environment template.yaml gives the function. The interpreter is the Lambda runtime's Python (3.13) with
+the pinned requirements when `make bench` has built `.venv-lambda`, else this one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+from infra import moto_fixes
+from infra.resources import create_resources
+
+from tests.bench.harness import SITE_ENV, median
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EVENT = ROOT / "events" / "lambda" / "api-get-article.json"
+EVENT_SLUG = "kazakh-leader-offers-explanation-for-crisis"
+LAMBDA_PYTHON = ROOT / ".venv-lambda" / "bin" / "python"
+
+BASELINE = """
+import time
+start, cpu = time.perf_counter(), time.process_time()
+import boto3
+boto3.client("dynamodb")
+print(time.perf_counter() - start, time.process_time() - cpu)
+"""
+
+API = """
+import json, time
+start, cpu = time.perf_counter(), time.process_time()
+import newsfeed.handlers.api as api
+context = type("Context", (), {{"function_name": "ApiFunction", "aws_request_id": "cold",
+                                "invoked_function_arn": "arn", "memory_limit_in_mb": 1024}})()
+response = api.handler(json.load(open({event!r})), context)
+elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+assert response["statusCode"] == 200, response
+print(elapsed, used)
+"""
+
+
+def interpreter() -> str:
+    return str(LAMBDA_PYTHON) if LAMBDA_PYTHON.exists() else sys.executable
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _sample(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one cold start."""
+    command = [interpreter(), "-c", code]
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
+
+
+def _environment(endpoint: str) -> dict[str, str]:
+    """The API function's environment, from the template, with the article it will be asked for stored."""
+    previous = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        session = boto3.session.Session(
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+            region_name="us-east-1",
+        )
+        resources = create_resources(session)
+        from newsfeed.dal.items import record_item
+        from tests.bench.bench_publish import archived_article
+
+        article = archived_article(0).model_copy(update={"slug": EVENT_SLUG})
+        session.client("dynamodb").put_item(
+            TableName=resources.outputs["ContentTableName"], Item=record_item(article)
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = previous
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(SITE_ENV, AWS_ENDPOINT_URL=endpoint, PYTHONPATH=str(ROOT / "functions"))
+    env.update(resources.functions["ApiFunction"].environment)
+    return env
+
+
+def _instructions(code: str, env: dict[str, str]) -> int:
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", interpreter(), "-c", code]
+    out = subprocess.run(
+        command, capture_output=True, text=True, env={**env, "PYTHONHASHSEED": "0"}, cwd=ROOT, check=True
+    )
+    return int(re.search(r"Collected : (\d+)", out.stderr).group(1))  # type: ignore[union-attr]
+
+
+def measure(samples: int = 21) -> dict[str, float]:
+    """Medians, in seconds: baseline and API, wall and CPU."""
+    from moto.server import ThreadedMotoServer
+
+    moto_fixes.apply()
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        env = _environment(f"http://127.0.0.1:{port}")
+        counts: dict[str, float] = {}
+        if shutil.which("valgrind"):
+            empty = _instructions("pass", env)
+            counts["baseline_instructions"] = _instructions(BASELINE, env) - empty
+            counts["api_instructions"] = _instructions(API.format(event=str(EVENT)), env) - empty
+        baseline, api = [], []
+        for _ in range(samples):
+            baseline.append(_sample(BASELINE, env))
+            api.append(_sample(API.format(event=str(EVENT)), env))
+        return counts | {
+            "baseline_wall": median([w for w, _ in baseline]),
+            "baseline_cpu": median([c for _, c in baseline]),
+            "api_wall": median([w for w, _ in api]),
+            "api_cpu": median([c for _, c in api]),
+        }
+    finally:
+        server.stop()
+
+
+def run() -> list[tuple[str, str, str]]:
+    m = measure()
+    version = subprocess.run(
+        [interpreter(), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    cpu_ratio, wall_ratio = m["api_cpu"] / m["baseline_cpu"], m["api_wall"] / m["baseline_wall"]
+    rows = [(f"API cold start, Python {version}: import + first GET", "", "")]
+    if "api_instructions" in m:
+        ratio = m["api_instructions"] / m["baseline_instructions"]
+        rows.append(
+            (
+                "  instructions (callgrind)",
+                f"boto3 + client {m['baseline_instructions'] / 1e6:.0f} M",
+                f"API {m['api_instructions'] / 1e6:.0f} M: ratio {ratio:.3f} (target <= 1.6)",
+            )
+        )
+    rows.append(
+        (
+            "  CPU time, median of 21",
+            f"boto3 + client {m['baseline_cpu'] * 1000:.0f} ms",
+            f"API {m['api_cpu'] * 1000:.0f} ms: ratio {cpu_ratio:.2f}",
+        )
+    )
+    rows.append(
+        (
+            "  wall time, median of 21",
+            f"boto3 + client {m['baseline_wall'] * 1000:.0f} ms",
+            f"API {m['api_wall'] * 1000:.0f} ms: ratio {wall_ratio:.2f}",
+        )
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(" | ".join(row))
