@@ -137,4 +137,5 @@ def test_the_api_function_uses_snapstart_through_its_alias() -> None:
     api = props("ApiFunction")
     assert api["SnapStart"] == {"ApplyOn": "PublishedVersions"}
     assert api["AutoPublishAlias"]
-    assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
