@@ -74,11 +74,15 @@ def test_not_utf8() -> None:
     assert "not UTF-8" in problems[0].message
 
 
-@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f"])
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\u202e", "\ufeff"])
 def test_control_characters_are_refused_with_their_line(char: str) -> None:
     problems = rejected("a.md", GOOD.replace("Kazakh leader", f"Kazakh{char}leader"))
     assert problems == [
-        Problem(field="file", message=f"contains the control character U+{ord(char):04X}", line=2)
+        Problem(
+            field="file",
+            message=f"contains the invisible control character U+{ord(char):04X}; delete it",
+            line=2,
+        )
     ]
 
 

@@ -10,6 +10,7 @@ is written once it is full, and then only changes if one of its articles is take
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -160,7 +161,7 @@ def render_rss(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
     channel = _sub(rss, "channel")
     _sub(channel, "title", _title(site, doc))
     _sub(channel, "link", scope_page_url(site, doc.scope))
-    _sub(channel, "description", site.description or scope_title(site, doc.scope))
+    _sub(channel, "description", html.escape(site.description or scope_title(site, doc.scope), quote=False))
     _sub(channel, "language", site.language)
     _atom_links(channel, f"{{{ATOM_NS}}}link", site, doc)
     if doc.is_archive:
@@ -174,7 +175,9 @@ def render_rss(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
         _sub(item, "link", site.article_url(article.slug, article.canonical_url))
         _sub(item, "guid", f"urn:uuid:{article.id}", isPermaLink="false")
         _sub(item, "pubDate", format_datetime(article.published_at, usegmt=True))
-        _sub(item, "description", article.summary)
+        # RSS readers render <description> as HTML: the plain-text summary is HTML-escaped first, so text
+        # such as "<img onerror=...>" quoted in an article stays text.
+        _sub(item, "description", html.escape(article.summary, quote=False))
         _sub(item, f"{{{CONTENT_NS}}}encoded", _content_html(site, article))
         for author in article.authors:
             _sub(item, f"{{{DC_NS}}}creator", author)

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
 # What an article body may contain. No scripts, styles, forms, frames or event handlers; links and images
-# only over http(s) (and mailto/tel for links). nh3 removes <script> and <style> together with their content.
+# only over http(s) (and mailto/tel for links). No `cite` attributes: nh3 does not check their schemes, and
+# readers never see them. nh3 removes <script> and <style> together with their content.
 ALLOWED_TAGS = frozenset(
     {
         "a",
@@ -80,8 +81,6 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},
     "time": {"datetime"},
-    "blockquote": {"cite"},
-    "q": {"cite"},
     "del": {"datetime"},
     "ins": {"datetime"},
     "abbr": {"title"},

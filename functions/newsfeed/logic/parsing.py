@@ -174,7 +174,7 @@ def decode_text(data: bytes) -> str:
             [
                 Problem(
                     field="file",
-                    message=f"contains the control character U+{ord(bad.group()):04X}",
+                    message=f"contains the invisible control character U+{ord(bad.group()):04X}; delete it",
                     line=line,
                 )
             ]

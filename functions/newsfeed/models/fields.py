@@ -12,8 +12,12 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from newsfeed.models import limits
 from newsfeed.models.text import SLUG, to_utc
 
-# C0 controls other than tab/LF/CR, DEL, C1 controls, lone surrogates and the two non-characters XML forbids.
-FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# C0 controls other than tab/LF/CR, DEL, C1 controls, lone surrogates and the two non-characters XML forbids;
+# also the bidirectional embeddings and overrides (U+202A-U+202E: text that displays other than it reads) and
+# U+FEFF past the start of a file (an invisible byte-order mark left by joining files).
+FORBIDDEN_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\ud800-\udfff\ufeff\ufffe\uffff]"
+)
 
 _WHITESPACE = re.compile(r"\s+")
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
@@ -23,7 +27,7 @@ def reject_control_chars(value: str) -> str:
     match = FORBIDDEN_CHARS.search(value)
     if match:
         raise ValueError(
-            f"contains the control character U+{ord(match.group()):04X} at position {match.start()}"
+            f"contains the invisible control character U+{ord(match.group()):04X} at position {match.start()}"
         )
     return value
 
