@@ -17,7 +17,12 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import boto3
+
+    from infra.resources import Resources
 
 log = logging.getLogger("newsfeed.local")
 
@@ -294,3 +299,51 @@ def drain(sources: Sequence[SqsEventSource | StreamEventSource], timeout: float 
 
 def stream_filters(properties: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(f["Pattern"]) for f in properties.get("FilterCriteria", {}).get("Filters", [])]
+
+
+def event_sources(
+    session: boto3.session.Session, resources: Resources
+) -> list[SqsEventSource | StreamEventSource]:
+    """The template's event source mappings, each calling its function's real handler (imported here).
+
+    Batch sizes, filters, retry limits and the stream's on-failure destination are the template's.
+    """
+    sqs, streams = session.client("sqs"), session.client("dynamodbstreams")
+    result: list[SqsEventSource | StreamEventSource] = []
+    for source in resources.event_sources:
+        function = resources.functions[source.function]
+        handler = load_handler(function.handler)
+        if source.kind == "SQS":
+            result.append(
+                SqsEventSource(
+                    sqs,
+                    source.source,
+                    source.properties["Queue"],
+                    handler,
+                    function.name,
+                    batch_size=source.batch_size,
+                )
+            )
+            continue
+        failure_arn = source.properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        failure_url = (
+            sqs.get_queue_url(QueueName=failure_arn.rsplit(":", 1)[1])["QueueUrl"] if failure_arn else None
+        )
+
+        def send_failure(payload: dict[str, object], url: str | None = failure_url) -> None:
+            if url:
+                sqs.send_message(QueueUrl=url, MessageBody=json.dumps(payload, default=str))
+
+        result.append(
+            StreamEventSource(
+                streams,
+                source.source,
+                handler,
+                function.name,
+                batch_size=source.batch_size,
+                filters=stream_filters(source.properties),
+                max_retries=int(source.properties.get("MaximumRetryAttempts", 5)),
+                on_failure=send_failure,
+            )
+        )
+    return result

@@ -24,15 +24,7 @@ from dataclasses import dataclass
 
 import boto3
 
-from infra.event_sources import (
-    Poller,
-    SqsEventSource,
-    StreamEventSource,
-    load_attribute,
-    load_handler,
-    stream_filters,
-    wait_until_idle,
-)
+from infra.event_sources import Poller, StreamEventSource, event_sources, load_attribute, wait_until_idle
 from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
 from infra.template import ROOT
 
@@ -96,55 +88,10 @@ class LocalStack:
         from newsfeed import handlers
 
         handlers.reset()
-        sqs = session.client("sqs")
-        streams = session.client("dynamodbstreams")
-        result = []
-        for source in resources.event_sources:
-            function = resources.functions[source.function]
-            handler = load_handler(function.handler)
-            if source.kind == "SQS":
-                result.append(
-                    Poller(
-                        SqsEventSource(
-                            sqs,
-                            source.source,
-                            source.properties["Queue"],
-                            handler,
-                            function.name,
-                            batch_size=source.batch_size,
-                        )
-                    )
-                )
-            elif source.kind == "DynamoDB":
-                failure_arn = (
-                    source.properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-                )
-                failure_url = (
-                    sqs.get_queue_url(QueueName=failure_arn.rsplit(":", 1)[1])["QueueUrl"]
-                    if failure_arn
-                    else None
-                )
-
-                def send_failure(payload: dict[str, object], url: str | None = failure_url) -> None:
-                    if url:
-                        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(payload, default=str))
-
-                result.append(
-                    Poller(
-                        StreamEventSource(
-                            streams,
-                            source.source,
-                            handler,
-                            function.name,
-                            batch_size=source.batch_size,
-                            filters=stream_filters(source.properties),
-                            max_retries=int(source.properties.get("MaximumRetryAttempts", 5)),
-                            on_failure=send_failure,
-                        ),
-                        interval=0.05,
-                    )
-                )
-        return result
+        return [
+            Poller(source, interval=0.05) if isinstance(source, StreamEventSource) else Poller(source)
+            for source in event_sources(session, resources)
+        ]
 
     def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
         """Upload events/articles/* through the real path (inbox/ -> S3 event -> SQS -> ingest)."""

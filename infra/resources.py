@@ -28,6 +28,9 @@ PLAYED_LOCALLY = {
     "AWS::S3::BucketPolicy": "not enforced by moto",
     "AWS::SQS::QueuePolicy": "not enforced by moto",
     "AWS::Logs::LogGroup": "logs go to the terminal",
+    "AWS::SNS::Topic": "alarms are not evaluated locally",
+    "AWS::SNS::Subscription": "alarms are not evaluated locally",
+    "AWS::CloudWatch::Alarm": "failures show in the terminal and in the dead-letter queues",
 }
 
 
@@ -83,6 +86,7 @@ class _Builder:
                 "AWS::Partition": "aws",
                 "AWS::URLSuffix": "amazonaws.com",
             },
+            conditions=self.template.get("Conditions", {}),
         )
 
     def spec(self, logical: str) -> dict[str, Any]:
@@ -107,6 +111,8 @@ class _Builder:
 
     def create(self, logical: str) -> None:
         kind = self.spec(logical)["Type"]
+        if "Condition" in self.spec(logical) and not self.resolve.condition(self.spec(logical)["Condition"]):
+            return
         properties = self.spec(logical).get("Properties", {})
         creators = {
             "AWS::S3::Bucket": self._bucket,
@@ -178,6 +184,14 @@ class _Builder:
         if "StreamSpecification" in props:
             request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         description = self.dynamodb.create_table(**request)["TableDescription"]
+        if props.get("TimeToLiveSpecification", {}).get("Enabled"):
+            self.dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={
+                    "Enabled": True,
+                    "AttributeName": props["TimeToLiveSpecification"]["AttributeName"],
+                },
+            )
         self.result.physical[logical] = name
         self.result.attributes[(logical, "Arn")] = description["TableArn"]
         if "LatestStreamArn" in description:

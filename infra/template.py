@@ -48,28 +48,36 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     return data
 
 
+NO_VALUE = object()  # `!Ref AWS::NoValue`: the property (or list item) is left out
+
+
 @dataclass
 class Resolver:
-    """Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join and Fn::Select against local values.
+    """Resolves Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select and Fn::If against local values.
 
     `ref` and `get_att` are given the logical id (and attribute) and return the local physical value;
-    they may create the resource on first use, which orders creation by dependency.
+    they may create the resource on first use, which orders creation by dependency. `conditions` are the
+    template's Conditions section (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition).
     """
 
     parameters: Mapping[str, str]
     ref: Callable[[str], str]
     get_att: Callable[[str, str], str]
     pseudo: Mapping[str, str] = field(default_factory=dict)
+    conditions: Mapping[str, Any] = field(default_factory=dict)
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self(item) for item in value]
+            return [item for item in map(self, value) if item is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             ((name, arg),) = value.items()
             if name == "Ref":
-                return self._ref(str(arg))
+                return NO_VALUE if arg == "AWS::NoValue" else self._ref(str(arg))
+            if name == "Fn::If":
+                condition, if_true, if_false = arg
+                return self(if_true if self.condition(condition) else if_false)
             if name == "Fn::GetAtt":
                 return self.get_att(str(arg[0]), str(arg[1]))
             if name == "Fn::Sub":
@@ -80,7 +88,28 @@ class Resolver:
                 return self(arg[1])[int(arg[0])]
             if name.startswith("Fn::"):
                 raise NotImplementedError(f"the local stack does not resolve {name}")
-        return {key: self(item) for key, item in value.items()}
+        resolved = {key: self(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not NO_VALUE}
+
+    def condition(self, name: str) -> bool:
+        """Whether the named condition of the template holds."""
+        if name not in self.conditions:
+            raise KeyError(f"the template has no condition {name!r}")
+        return self._truth(self.conditions[name])
+
+    def _truth(self, expression: Any) -> bool:
+        ((function, arg),) = expression.items()
+        if function == "Condition":
+            return self.condition(str(arg))
+        if function == "Fn::Equals":
+            return bool(str(self(arg[0])) == str(self(arg[1])))
+        if function == "Fn::Not":
+            return not self._truth(arg[0])
+        if function == "Fn::And":
+            return all(self._truth(item) for item in arg)
+        if function == "Fn::Or":
+            return any(self._truth(item) for item in arg)
+        raise NotImplementedError(f"the local stack does not evaluate {function} in a condition")
 
     def _ref(self, name: str) -> str:
         if name in self.pseudo:

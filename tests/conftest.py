@@ -108,7 +108,7 @@ class Stack:
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     from infra import moto_fixes
-    from infra.event_sources import SqsEventSource, StreamEventSource, load_handler, stream_filters
+    from infra.event_sources import event_sources
     from infra.resources import create_resources
     from moto import mock_aws
 
@@ -125,25 +125,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         for name, value in next(iter(resources.functions.values())).environment.items():
             monkeypatch.setenv(name, value)
         _reset_caches()
-        sqs, streams = session.client("sqs"), session.client("dynamodbstreams")
-        sources: list[Any] = []
-        for source in resources.event_sources:
-            function = resources.functions[source.function]
-            handler = load_handler(function.handler)
-            if source.kind == "SQS":
-                sources.append(
-                    SqsEventSource(sqs, source.source, source.properties["Queue"], handler, function.name)
-                )
-            else:
-                sources.append(
-                    StreamEventSource(
-                        streams,
-                        source.source,
-                        handler,
-                        function.name,
-                        filters=stream_filters(source.properties),
-                    )
-                )
+        sources: list[Any] = list(event_sources(session, resources))
         stack = Stack(session, resources.outputs, sources)
         stack.drain()  # the S3 test event sent when the notification was configured
         yield stack
