@@ -26,8 +26,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-template-lint: $(STAMP)
-	$(BIN)/cfn-lint template.yaml
+# cfn-lint (raw, serverless rules, SAM-translated) and checkov, from a venv of their own: see infra/template_checks.py.
+CHECKS_VENV ?= .venv-checks
+$(CHECKS_VENV)/.installed: infra/checks-requirements.txt
+	test -x $(CHECKS_VENV)/bin/python || $(PYTHON) -m venv $(CHECKS_VENV)
+	$(CHECKS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKS_VENV)/bin/python -m pip install --quiet -r infra/checks-requirements.txt
+	touch $@
+
+template-lint: $(CHECKS_VENV)/.installed
+	$(CHECKS_VENV)/bin/python -m infra.template_checks
 
 pytest: $(STAMP)
 	$(BIN)/pytest
@@ -58,4 +66,4 @@ deploy: build
 	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided --config-file infra/samconfig.toml
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKS_VENV) .aws-sam .mypy_cache .pytest_cache .ruff_cache

@@ -60,6 +60,7 @@ class Settings(BaseModel):
     feed_items: int = limits.FEED_ITEMS
     websub_hubs: str = ""  # comma-separated hub URLs
     ping_queue_url: str = ""
+    idempotency_table: str = ""  # the ingest's ledger of applied upload changes (required there)
 
     @field_validator("site_name")
     @classmethod

@@ -1,5 +1,6 @@
 """Static checks of template.yaml for what moto's CloudFormation would silently ignore."""
 
+import json
 from typing import Any
 
 import pytest
@@ -139,3 +140,104 @@ def test_the_api_function_uses_snapstart_through_its_alias() -> None:
     assert api["AutoPublishAlias"]
     variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+
+
+DEAD_LETTER_QUEUES = ["IngestDeadLetterQueue", "PublisherDeadLetterQueue", "PingDeadLetterQueue"]
+FUNCTIONS = ["IngestFunction", "PublisherFunction", "NotifierFunction", "ApiFunction"]
+
+
+def alarms() -> dict[str, dict[str, Any]]:
+    return {
+        name: spec["Properties"]
+        for name, spec in resources_of_type(TEMPLATE, "AWS::CloudWatch::Alarm").items()
+    }
+
+
+def test_every_dead_letter_queue_and_function_error_raises_an_alarm() -> None:
+    watched = {
+        (alarm["MetricName"], json.dumps(alarm["Dimensions"][0]["Value"]))
+        for alarm in alarms().values()
+        if alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    }
+    for queue in DEAD_LETTER_QUEUES:
+        assert (
+            "ApproximateNumberOfMessagesVisible",
+            json.dumps({"Fn::GetAtt": [queue, "QueueName"]}),
+        ) in watched
+    for function in FUNCTIONS:
+        assert ("Errors", json.dumps({"Ref": function})) in watched
+    assert ("IteratorAge", json.dumps({"Ref": "PublisherFunction"})) in watched
+    subscription = RESOURCES["AlarmEmailSubscription"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+
+
+@pytest.mark.parametrize("policy", ["UploadsBucketPolicy", "PublicBucketPolicy"])
+def test_buckets_refuse_plain_http_and_tls_below_1_2(policy: str) -> None:
+    denials = [s for s in props(policy)["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    conditions = [s["Condition"] for s in denials if s["Action"] == "s3:*" and s["Principal"] == "*"]
+    assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
+    assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in conditions
+
+
+def test_functions_are_traced_and_their_logs_expire() -> None:
+    assert TEMPLATE["Globals"]["Function"]["Tracing"] == "Active"
+    groups = resources_of_type(TEMPLATE, "AWS::Logs::LogGroup")
+    for function in FUNCTIONS:
+        group = next(g for g in groups.values() if function in json.dumps(g["Properties"]["LogGroupName"]))
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert props("HttpApi")["AccessLogSettings"]["DestinationArn"] == {
+        "Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]
+    }
+
+
+def test_the_ingest_keeps_its_idempotency_ledger_and_nothing_else_may() -> None:
+    ledger = [
+        s
+        for s in statements("IngestFunction")
+        if s["Resource"] == {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}
+    ]
+    assert {a for s in ledger for a in s["Action"]} == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
+    for function in ("PublisherFunction", "ApiFunction"):
+        assert "IdempotencyTable" not in json.dumps(statements(function))
+    assert props("IdempotencyTable")["TimeToLiveSpecification"] == {
+        "AttributeName": "expiration",
+        "Enabled": True,
+    }
+
+
+def test_background_functions_cannot_starve_the_api() -> None:
+    assert props("IngestFunction")["ReservedConcurrentExecutions"] <= 50
+    assert props("PublisherFunction")["ReservedConcurrentExecutions"] <= 10
+    assert "ReservedConcurrentExecutions" not in props("ApiFunction")
+
+
+def test_every_suppressed_finding_says_why() -> None:
+    for name, spec in RESOURCES.items():
+        for skip in spec.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert len(skip.get("comment", "")) >= 40, (name, skip["id"])
+
+
+def test_the_local_stack_resolves_the_templates_conditions() -> None:
+    from infra.template import Resolver, parameter_defaults
+
+    def resolver(**parameters: str) -> Resolver:
+        return Resolver(
+            parameters={**parameter_defaults(TEMPLATE), **parameters},
+            ref=lambda logical: f"ref-{logical}",
+            get_att=lambda logical, attribute: f"{logical}.{attribute}",
+            conditions=TEMPLATE["Conditions"],
+        )
+
+    feeds_url = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["FEEDS_URL"]
+    assert resolver()(feeds_url) == "https://FeedsDistribution.DomainName"
+    assert resolver(FeedsDomainName="feeds.kazpost.kz")(feeds_url) == "https://feeds.kazpost.kz"
+    config = props("FeedsDistribution")["DistributionConfig"]
+    assert "Aliases" not in resolver()(config)
+    custom = resolver(FeedsDomainName="feeds.kazpost.kz", FeedsCertificateArn="arn:cert")(config)
+    assert custom["Aliases"] == ["feeds.kazpost.kz"]
+    assert custom["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"

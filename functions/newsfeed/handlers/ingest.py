@@ -1,24 +1,40 @@
-"""Uploads bucket -> SQS -> here: each upload change becomes stored content, or a rejection report."""
+"""Uploads bucket -> SQS -> here: each upload change becomes stored content, or a rejection report.
+
+Each change is applied at most once per `IDEMPOTENCY` window (Powertools idempotency keyed on the change's
+identity); beyond it, the content table's own ordering (S3's sequencer) still turns a late repeat into a
+no-op. A change being applied by an invocation that then timed out is retried once that invocation's
+remaining time has passed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsfeed.config import get_settings
+from newsfeed.config import SettingsError, get_settings
 from newsfeed.dal.content import ContentTable
+from newsfeed.dal.processed import processed_changes
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.handlers import per_process
 from newsfeed.logic.events import parse_notification
 from newsfeed.logic.ingest import Ingest
+from newsfeed.models.upload import UploadChange
 from newsfeed.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
+# A change is who (bucket, key), what (kind) and which version (S3's sequencer, else the event time; ETag).
+IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="[kind, bucket, key, sequencer || event_time, etag]",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=24 * 3600,
+)
 get_settings()  # a misconfigured function fails at cold start, naming the variable
 
 
@@ -32,22 +48,39 @@ def ingest() -> Ingest:
     )
 
 
+def _apply(change: UploadChange) -> dict[str, Any]:
+    result = ingest().apply(change)
+    problems = [problem.model_dump(exclude_none=True) for problem in result.problems]
+    return {"outcome": str(result.outcome), "slug": result.slug, "problems": problems}
+
+
+@per_process
+def apply_once() -> Callable[..., dict[str, Any]]:
+    table = get_settings().idempotency_table
+    if not table:
+        raise SettingsError("IDEMPOTENCY_TABLE must name the ingest's idempotency table")
+    once: Callable[..., dict[str, Any]] = idempotent_function(
+        data_keyword_argument="change", persistence_store=processed_changes(table), config=IDEMPOTENCY
+    )(_apply)
+    return once
+
+
 def handle_message(record: SQSRecord) -> None:
     notification = parse_notification(record.body)
     for reason in notification.ignored:
         logger.info("message ignored", extra={"message_id": record.message_id, "reason": reason})
     for change in notification.changes:
-        result = ingest().apply(change)
-        problems = [problem.model_dump(exclude_none=True) for problem in result.problems]
-        log = logger.warning if problems else logger.info
-        log(f"upload {result.outcome}", extra={"key": change.key, "slug": result.slug, "problems": problems})
-        metrics.add_metric(name=f"Uploads{result.outcome.title()}", unit=MetricUnit.Count, value=1)
+        result = apply_once()(change=change)
+        log = logger.warning if result["problems"] else logger.info
+        log(f"upload {result['outcome']}", extra={"key": change.key, **result})
+        metrics.add_metric(name=f"Uploads{result['outcome'].title()}", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    IDEMPOTENCY.register_lambda_context(context)
     return process_partial_response(
         event=event, record_handler=handle_message, processor=processor, context=context
     )
