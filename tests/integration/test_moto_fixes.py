@@ -36,3 +36,14 @@ def test_a_failed_condition_writes_nothing_and_streams_nothing(stack: Stack) -> 
     assert [i["pk"]["S"] for i in stack.dynamodb.scan(TableName=stack.table)["Items"]] == ["a"]
     stack.dynamodb.transact_write_items(TransactItems=ops(put("c")))
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in stream_records(stack)] == ["a", "c"]
+
+
+def test_items_over_the_size_limit_are_still_refused(stack: Stack) -> None:
+    big = {"pk": {"S": "big"}, "sk": {"S": "x"}, "a": {"S": "x" * 250_000}, "b": {"S": "y" * 160_000}}
+    with pytest.raises(ClientError) as failure:
+        stack.dynamodb.put_item(TableName=stack.table, Item=big)
+    assert "Item size has exceeded the maximum allowed size" in str(failure.value)
+    fits = {"pk": {"S": "fits"}, "sk": {"S": "x"}, "a": {"S": "x" * 250_000}, "b": {"S": "y" * 100_000}}
+    stack.dynamodb.put_item(TableName=stack.table, Item=fits)
+    stored = stack.dynamodb.get_item(TableName=stack.table, Key={"pk": {"S": "fits"}, "sk": {"S": "x"}})
+    assert stored["Item"]["b"]["S"] == "y" * 100_000
