@@ -18,7 +18,7 @@ import os
 import socket
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -125,7 +125,8 @@ class LocalStack:
         )
 
     @contextmanager
-    def running(self) -> Iterator[Resources]:
+    def running(self, prepare: Callable[[Resources], None] | None = None) -> Iterator[Resources]:
+        """The stack, with its pollers started once `prepare` (if any) has set up content (benchmarks)."""
         from moto.server import ThreadedMotoServer
 
         from infra import moto_fixes
@@ -142,6 +143,8 @@ class LocalStack:
             resources = create_resources(session, local_urls=urls, hubs=hubs)
             os.environ.update(next(iter(resources.functions.values())).environment)
             self.register_outputs(session, resources)
+            if prepare is not None:
+                prepare(resources)
             self.active = self.pollers(session, resources)
             for poller in self.active:
                 poller.start()

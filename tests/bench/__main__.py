@@ -1,31 +1,61 @@
-"""`make bench`: every benchmark, one table. Each figure is measured in this run, on this machine."""
+"""`make bench`: every benchmark, one table, and docs/bench.png. Each figure is measured in this run."""
 
 from __future__ import annotations
 
 import platform
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from tests.bench import bench_cold_start, bench_publish
+from tests.bench import (
+    bench_api,
+    bench_burst,
+    bench_cold_start,
+    bench_hugo,
+    bench_ingest,
+    bench_latency,
+    bench_publish,
+    chart,
+    cost,
+)
+from tests.bench.harness import FIGURES, Row
 
-BENCHMARKS = {"publish": bench_publish.run, "cold-start": bench_cold_start.run}
+BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
+    "publish": bench_publish.run,
+    "burst": bench_burst.run,
+    "api": bench_api.run,
+    "cold-start": bench_cold_start.run,
+    "ingest": bench_ingest.run,
+    "latency": bench_latency.run,
+    "hugo": bench_hugo.run,
+}
 
 
 def main(names: list[str]) -> None:
-    chosen = {name: run for name, run in BENCHMARKS.items() if not names or name in names}
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        raise SystemExit(
+            f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose from {', '.join(BENCHMARKS)}"
+        )
     started = time.monotonic()
-    rows: list[tuple[str, str, str]] = []
-    for run in chosen.values():
-        rows += run()
-    width = max(len(row[0]) for row in rows)
-    middle = max(len(row[1]) for row in rows)
+    rows: list[Row] = []
+    for name, run in BENCHMARKS.items():
+        if not names or name in names:
+            print(f"running {name}...", file=sys.stderr, flush=True)
+            rows += [Row(*row) for row in run()]
+    rows += cost.run(FIGURES)
+    width = max(len(row.label) for row in rows)
+    middle = max(len(row.figure) for row in rows)
     print(
         f"\nnewsfeed benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-        f"Python {platform.python_version()}, {platform.node()}"
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
     )
-    for label, small, large in rows:
-        print(f"{label:<{width}}  {small:>{middle}}  {large}")
+    for row in rows:
+        print(f"{row.label:<{width}}  {row.figure:<{middle}}  {row.against}".rstrip())
+    drawn = chart.draw(FIGURES)
+    if drawn is not None:
+        print(f"chart: {drawn}")
     print(f"({time.monotonic() - started:.0f} s)")
 
 

@@ -23,7 +23,7 @@ import boto3
 from infra import moto_fixes
 from infra.resources import create_resources
 
-from tests.bench.harness import SITE_ENV, median
+from tests.bench.harness import SITE_ENV, Row, median
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EVENT = ROOT / "events" / "lambda" / "api-get-article.json"
@@ -135,7 +135,7 @@ def measure(samples: int = 21) -> dict[str, float]:
         server.stop()
 
 
-def run() -> list[tuple[str, str, str]]:
+def run() -> list[Row]:
     m = measure()
     version = subprocess.run(
         [interpreter(), "-c", "import platform; print(platform.python_version())"],
@@ -144,25 +144,25 @@ def run() -> list[tuple[str, str, str]]:
         check=True,
     ).stdout.strip()
     cpu_ratio, wall_ratio = m["api_cpu"] / m["baseline_cpu"], m["api_wall"] / m["baseline_wall"]
-    rows = [(f"API cold start, Python {version}: import + first GET", "", "")]
+    rows = [Row(f"API cold start, Python {version}: import + first GET", "", "")]
     if "api_instructions" in m:
         ratio = m["api_instructions"] / m["baseline_instructions"]
         rows.append(
-            (
+            Row(
                 "  instructions (callgrind)",
                 f"boto3 + client {m['baseline_instructions'] / 1e6:.0f} M",
                 f"API {m['api_instructions'] / 1e6:.0f} M: ratio {ratio:.3f} (target <= 1.6)",
             )
         )
     rows.append(
-        (
+        Row(
             "  CPU time, median of 21",
             f"boto3 + client {m['baseline_cpu'] * 1000:.0f} ms",
             f"API {m['api_cpu'] * 1000:.0f} ms: ratio {cpu_ratio:.2f}",
         )
     )
     rows.append(
-        (
+        Row(
             "  wall time, median of 21",
             f"boto3 + client {m['baseline_wall'] * 1000:.0f} ms",
             f"API {m['api_wall'] * 1000:.0f} ms: ratio {wall_ratio:.2f}",

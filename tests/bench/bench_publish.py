@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import gc
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsfeed.dal.items import list_pk, record_item, to_attributes, upload_item
+from newsfeed.dal.items import list_entry_item, list_pk, record_item, to_attributes, upload_item
 from newsfeed.logic.articles import content_change
 from newsfeed.models.article import Article, ArticleStatus
 from newsfeed.models.scope import ScopeKind
 from newsfeed.models.upload import UploadRecord
-from tests.bench.harness import Bench, median, moto_stack, timed
+from tests.bench.harness import FIGURES, Bench, Row, median, moto_stack, preload, timed
 
 SECTIONS = [f"Section {n}" for n in range(4)]  # so that every feed a publish touches is full (50 items)
 TAGS = [f"Tag {n}" for n in range(8)]  # even with 200 articles: flat cost means full feeds in both cases
@@ -50,31 +51,24 @@ def archived_article(n: int) -> Article:
     )
 
 
-def populate(bench: Bench, count: int) -> None:
-    """Write `count` published articles, their upload records, list entries and archive counters."""
-    table = bench.outputs["ContentTableName"]
-    client = bench.session.client("dynamodb")
-    items: list[dict[str, Any]] = []
+def archive_items(count: int) -> Iterator[dict[str, Any]]:
+    """The items `count` published articles leave: records, upload records, list entries, archive counters."""
     scopes: dict[str, int] = {}
     for n in range(count):
         article = archived_article(n)
         record = UploadRecord(key=article.source_key, article_id=article.id, slug=article.slug, order="S1")
-        change = content_change(record, article)
-        items += [record_item(article), upload_item(record)]
-        for entry in change.list_puts:
-            from newsfeed.dal.items import list_entry_item
-
-            items.append(list_entry_item(entry.scope, entry.card))
+        yield record_item(article)
+        yield upload_item(record)
+        for entry in content_change(record, article).list_puts:
+            yield list_entry_item(entry.scope, entry.card)
             if entry.scope.kind is not ScopeKind.AUTHOR:
                 scopes[list_pk(entry.scope)] = scopes.get(list_pk(entry.scope), 0) + 1
     for pk, entered in scopes.items():
-        items.append(
-            {"pk": {"S": f"archive#{pk}"}, "sk": {"S": "counter"}, **to_attributes({"entered": entered})}
-        )
-    for start in range(0, len(items), 25):
-        request: Any = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
-        while request:
-            request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
+        yield {"pk": {"S": f"archive#{pk}"}, "sk": {"S": "counter"}, **to_attributes({"entered": entered})}
+
+
+def populate(bench: Bench, count: int) -> None:
+    preload(bench.outputs["ContentTableName"], archive_items(count))
 
 
 def one_publish(bench: Bench, n: int) -> tuple[float, float]:
@@ -91,6 +85,7 @@ def one_publish(bench: Bench, n: int) -> tuple[float, float]:
 @dataclass(frozen=True)
 class Measured:
     calls: dict[str, int]
+    units: dict[str, float]  # DynamoDB request units and S3 bytes written, per publish
     wall: float  # median seconds of one publish, emulator included
     ours: float  # median seconds of one publish outside the emulator
 
@@ -104,40 +99,57 @@ def measure(archive: int, publishes: int = 5) -> Measured:
         gc.collect()
         gc.freeze()
         one_publish(bench, 10_000)  # warm up: first imports, first clients
-        walls, ours, per_publish = [], [], []
+        walls, ours, per_publish, units = [], [], [], []
         for n in range(publishes):
-            bench.calls.counts.clear()
+            bench.calls.clear()
             wall, own = one_publish(bench, n)
             walls.append(wall)
             ours.append(own)
             per_publish.append(dict(bench.calls.counts))
+            units.append(dict(bench.calls.units))  # a copy: the counter is cleared
         gc.unfreeze()
         if any(calls != per_publish[0] for calls in per_publish):
             raise AssertionError(f"publishes made different calls: {per_publish}")
-        return Measured(per_publish[0], median(walls), median(ours))
+        return Measured(per_publish[0], units[-1], median(walls), median(ours))
 
 
-def run(sizes: tuple[int, int] = (200, 20_000)) -> list[tuple[str, str, str]]:
-    small, large = measure(sizes[0]), measure(sizes[1])
-    same = "same" if small.calls == large.calls else "DIFFERENT"
-    rows = [(f"one publish, archive of {sizes[0]:,} vs {sizes[1]:,}", "", "")]
-    rows.append(("  AWS calls", str(sum(small.calls.values())), f"{sum(large.calls.values())} ({same})"))
-    rows += [
-        (f"    {op}", str(small.calls.get(op, 0)), str(large.calls.get(op, 0)))
-        for op in sorted(set(small.calls) | set(large.calls))
+SIZES = (200, 2_000, 10_000, 20_000)
+
+
+def run(sizes: tuple[int, ...] = SIZES) -> list[Row]:
+    measured = {size: measure(size) for size in sizes}
+    FIGURES["regeneration"] = measured
+    first = measured[sizes[0]]
+    rows = [
+        Row(
+            "one publish (ingest + publisher): archive size",
+            "AWS calls",
+            "median time of 5: ours / incl. moto",
+        )
     ]
+    for size, m in measured.items():
+        same = "" if size == sizes[0] else (" (same)" if m.calls == first.calls else " (DIFFERENT)")
+        rows.append(
+            Row(
+                f"  {size:>6,} articles",
+                f"{sum(m.calls.values())}{same}",
+                f"{m.ours * 1000:.0f} ms / {m.wall * 1000:.0f} ms",
+            )
+        )
+    last = measured[sizes[-1]]
     rows.append(
-        (
-            "  time, our code (median of 5)",
-            f"{small.ours * 1000:.0f} ms",
-            f"{large.ours * 1000:.0f} ms: ratio {large.ours / small.ours:.2f} (target <= 1.3)",
+        Row(
+            f"  {sizes[-1]:,} against {sizes[0]:,}",
+            "",
+            f"ratio ours {last.ours / first.ours:.2f} (target <= 1.3), "
+            f"incl. moto {last.wall / first.wall:.2f}",
         )
     )
     rows.append(
-        (
-            "  time incl. moto (not DynamoDB)",
-            f"{small.wall * 1000:.0f} ms",
-            f"{large.wall * 1000:.0f} ms: ratio {large.wall / small.wall:.2f}",
+        Row(
+            "  calls by operation",
+            "",
+            ", ".join(f"{op.split('.')[1]} {n}" for op, n in sorted(last.calls.items())),
         )
     )
     return rows

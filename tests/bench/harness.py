@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from infra import moto_fixes
@@ -30,17 +30,108 @@ SITE_ENV = {
 }
 
 
+FIGURES: dict[str, Any] = {}  # what the benchmarks measured, for the chart and the comparisons between them
+
+
+class Row(NamedTuple):
+    """One line of `make bench`'s table: what, the figure, and what it is compared with."""
+
+    label: str
+    figure: str
+    against: str
+
+
 @dataclass
 class Calls:
-    """AWS API calls made through the functions' shared clients, by "service.Operation"."""
+    """AWS API calls made through the functions' shared clients, by "service.Operation", and what they are
+    billed by: DynamoDB read and write request units (from the sizes of the items read and written, by
+    DynamoDB's rounding rules) and the bytes written to S3."""
 
     counts: Counter[str] = field(default_factory=Counter)
+    units: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+    def clear(self) -> None:
+        self.counts.clear()
+        self.units.clear()
 
     def hook(self, client: Any) -> None:
         service = client.meta.service_model.service_name
         client.meta.events.register(
             "before-call.*.*", lambda model, **_: self.counts.update([f"{service}.{model.name}"])
         )
+        if service == "dynamodb":
+            client.meta.events.register("provide-client-params.dynamodb.*", self._writes)
+            client.meta.events.register("after-call.dynamodb.*", self._reads)
+        elif service == "s3":
+            client.meta.events.register("provide-client-params.s3.PutObject", self._put_bytes)
+
+    def _writes(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        consistent = params.get("ConsistentRead") or any(
+            request.get("ConsistentRead")
+            for request in params.get("RequestItems", {}).values()
+            if isinstance(request, dict)
+        )
+        context["newsfeed_consistent"] = bool(consistent)
+        if model.name == "PutItem":
+            self.units["dynamodb.WRU"] += write_units(params["Item"])
+        elif model.name in ("UpdateItem", "DeleteItem"):
+            self.units["dynamodb.WRU"] += 1  # counters and small entries: one unit (items under 1 KB)
+        elif model.name == "TransactWriteItems":
+            for op in params["TransactItems"]:
+                item = op.get("Put", {}).get("Item")
+                self.units["dynamodb.WRU"] += 2 * (write_units(item) if item else 1)  # transactional: x2
+        elif model.name == "BatchWriteItem":
+            for requests in params["RequestItems"].values():
+                for request in requests:
+                    item = request.get("PutRequest", {}).get("Item")
+                    self.units["dynamodb.WRU"] += write_units(item) if item else 1
+
+    def _reads(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        consistent = context.get("newsfeed_consistent", False)
+        if model.name == "GetItem":
+            self.units["dynamodb.RRU"] += read_units([parsed.get("Item", {})], consistent=consistent)
+        elif model.name == "Query":
+            self.units["dynamodb.RRU"] += read_units(parsed.get("Items", []), consistent=consistent)
+        elif model.name == "BatchGetItem":
+            for items in parsed.get("Responses", {}).values():
+                self.units["dynamodb.RRU"] += sum(read_units([i], consistent=consistent) for i in items)
+
+    def _put_bytes(self, params: dict[str, Any], **_: Any) -> None:
+        body = params.get("Body", b"")
+        self.units["s3.PutObject bytes"] += len(body) if isinstance(body, bytes | str) else 0
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB counts it: attribute names plus values (strings and binaries by length,
+    numbers about a byte per two digits, a few bytes of overhead per list or map element)."""
+
+    def value_bytes(value: dict[str, Any]) -> int:
+        kind, inner = next(iter(value.items()))
+        if kind == "S":
+            return len(inner.encode())
+        if kind == "N":
+            return len(inner) // 2 + 2
+        if kind in ("B",):
+            return len(inner)
+        if kind == "L":
+            return 3 + sum(1 + value_bytes(v) for v in inner)
+        if kind == "M":
+            return 3 + sum(1 + len(k.encode()) + value_bytes(v) for k, v in inner.items())
+        if kind in ("SS", "NS"):
+            return sum(len(str(v)) for v in inner)
+        return 1
+
+    return sum(len(name.encode()) + value_bytes(value) for name, value in item.items())
+
+
+def write_units(item: dict[str, Any]) -> int:
+    return max(1, -(-item_bytes(item) // 1024))
+
+
+def read_units(items: list[dict[str, Any]], *, consistent: bool) -> float:
+    """A read's request units: the items' total size in 4 KB steps (half of that if eventually consistent)."""
+    units = max(1, -(-sum(item_bytes(i) for i in items) // 4096))
+    return units if consistent else units / 2
 
 
 class EmulatorClock:
@@ -146,6 +237,21 @@ def moto_stack() -> Iterator[Bench]:
         bench = Bench(session, resources.outputs, sources, calls)
         bench.drain()
         yield bench
+
+
+def preload(table_name: str, items: Iterable[dict[str, Any]]) -> None:
+    """Put items straight into moto's table in this process (the in-process mock's, or an embedded server's),
+    leaving no stream records: setting up an archive, not measuring a publish."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][SITE_ENV["AWS_DEFAULT_REGION"]].get_table(table_name)
+    shard, table.stream_shard = table.stream_shard, None
+    try:
+        for item in items:
+            table.put_item(item)
+    finally:
+        table.stream_shard = shard
 
 
 def timed(action: Callable[[], object]) -> tuple[float, float]:
