@@ -242,3 +242,17 @@ def test_get_feeds_lists_every_feed(stack: Stack) -> None:
     rest = client.get(first["next"]["url"]).json()
     assert [f["slug"] for f in rest["items"]] == ["economy"]
     assert client.get("/feeds", params={"cursor": "article#secret"}).status_code == 400
+
+
+def test_the_site_feeds_are_written_before_section_and_tag_feeds(stack: Stack) -> None:
+    from newsfeed.dal import clients
+
+    written: list[str] = []
+    clients.s3().meta.events.register(
+        "provide-client-params.s3.PutObject", lambda params, **_: written.append(params["Key"])
+    )
+    stack.put("crisis.md", markdown(tags="[Kazakhstan, Politics]"))
+    stack.drain()
+    feeds = [key for key in written if key.endswith(("rss.xml", "atom.xml", "feed.json"))]
+    assert len(feeds) == 12  # the site, the section and two tags, in three formats each
+    assert set(feeds[:3]) == {"feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json"}

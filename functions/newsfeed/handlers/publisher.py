@@ -16,6 +16,7 @@ from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
 from newsfeed.logic.publish import FeedPublisher, scope_changes
 from newsfeed.models.article import ArticleRecord
+from newsfeed.models.scope import SITE
 from newsfeed.observability import logger, metrics, tracer
 
 get_settings()
@@ -47,12 +48,15 @@ def images(record: dict[str, Any]) -> tuple[ArticleRecord | None, ArticleRecord 
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Each scope is handled once per batch (bursts coalesce). If a scope fails, the first record touching
-    it is reported, and Lambda retries the batch from there."""
+    """Each scope is handled once per batch (bursts coalesce), the site first: its feeds are the ones most
+    readers poll. If a scope fails, the first record touching it is reported, and Lambda retries the batch
+    from there."""
     records = event.get("Records", [])
     pairs = [images(record) for record in records]
     failed = set()
-    for scope, change in sorted(scope_changes(p for p in pairs if p).items()):
+    changes = scope_changes(p for p in pairs if p)
+    for scope in sorted(changes, key=lambda scope: (scope != SITE, scope)):
+        change = changes[scope]
         try:
             written = publisher().publish(scope, change)
         except Exception:
