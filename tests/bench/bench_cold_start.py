@@ -11,6 +11,7 @@ the pinned requirements when `make bench` has built `.venv-lambda`, else this on
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -111,6 +112,7 @@ def measure(samples: int = 21) -> dict[str, float]:
     from moto.server import ThreadedMotoServer
 
     moto_fixes.apply()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
