@@ -17,6 +17,7 @@ from newsfeed.models.upload import Problem, UploadRejected
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
     from newsfeed.dal.uploads import UploadBucket
+    from newsfeed.models.article import ArticleRecord
 
 LOCAL_STACK = "newsfeed-local"
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
@@ -106,13 +107,8 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
     """Upload each file to inbox/ and report what the ingest made of it."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from newsfeed.dal.stack import StackNotFound
-
-    try:
-        connection = connect(target)
-    except (StackNotFound, BotoCoreError) as error:
-        hint = " (start it with `make run`)" if target.stack == LOCAL_STACK else ""
-        print(f"error: {error}{hint}", file=sys.stderr)
+    connection = _connect_or_explain(target)
+    if connection is None:
         return 2
     pending: dict[str, tuple[Path, str]] = {}
     failed = 0
@@ -148,23 +144,122 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
     return 1 if failed else 0
 
 
+def _connect_or_explain(target: Target) -> Connection | None:
+    from botocore.exceptions import BotoCoreError
+
+    from newsfeed.dal.stack import StackNotFound
+
+    try:
+        return connect(target)
+    except (StackNotFound, BotoCoreError) as error:
+        hint = " (start it with `make run`)" if target.stack == LOCAL_STACK else ""
+        print(f"error: {error}{hint}", file=sys.stderr)
+        return None
+
+
+def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[bool, list[str]]:
+    """(found?, lines to print) for what is stored at a slug."""
+    from newsfeed.models.article import Gone, Moved
+    from newsfeed.models.text import format_utc
+
+    url = f"{api_url}/articles/{slug}"
+    if record is None:
+        return False, [f"no article at '{slug}'"]
+    if isinstance(record, Moved):
+        return True, [
+            f"slug:       {slug}",
+            f"status:     moved to '{record.moved_to}' (answers 301)",
+            f"id:         {record.id}",
+        ]
+    if isinstance(record, Gone):
+        return True, [
+            f"slug:       {slug}",
+            "status:     unpublished (answers 410)",
+            f"id:         {record.id}",
+            f"since:      {format_utc(record.unpublished_at)}",
+        ]
+    return True, [
+        f"slug:       {slug}",
+        f"status:     {record.status}" + ("" if record.is_public else " (not public)"),
+        f"id:         {record.id}",
+        f"title:      {record.title}",
+        f"revision:   {record.revision}",
+        f"published:  {format_utc(record.published_at)}",
+        f"updated:    {format_utc(record.updated_at)}",
+        f"upload:     {record.source_key}",
+        f"url:        {url}",
+    ]
+
+
+def status(slug: str, target: Target) -> int:
+    """What is stored at a slug: published, draft, unpublished or moved, and from which upload."""
+    connection = _connect_or_explain(target)
+    if connection is None:
+        return 2
+    found, lines = describe(connection.table.article_record(slug), slug, connection.api_url)
+    print("\n".join(lines))
+    return 0 if found else 1
+
+
+def unpublish(slug: str, target: Target, timeout: float) -> int:
+    """Take an article down by deleting its upload: the ingest leaves a 410 at the slug and the publisher
+    removes it from every feed, exactly as when an editor deletes the file."""
+    from newsfeed.models.article import Article, Gone, Moved
+
+    connection = _connect_or_explain(target)
+    if connection is None:
+        return 2
+    record = connection.table.article_record(slug)
+    if isinstance(record, Gone):
+        print(f"already unpublished: {connection.api_url}/articles/{slug} (answers 410)")
+        return 0
+    if isinstance(record, Moved):
+        print(f"'{slug}' has moved to '{record.moved_to}'; unpublish that slug", file=sys.stderr)
+        return 1
+    if not isinstance(record, Article):
+        print(f"no article at '{slug}'", file=sys.stderr)
+        return 1
+    connection.uploads.delete(record.source_key)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if isinstance(connection.table.article_record(slug), Gone):
+            print(f"unpublished: {connection.api_url}/articles/{slug} (answers 410; removed from every feed)")
+            return 0
+        time.sleep(0.1)
+    print(
+        f"timed out: deleted {record.source_key}, but '{slug}' is not unpublished after {timeout:.0f}s "
+        "(is the stack's ingest running?)"
+    )
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsfeed", description="Publish and check newsfeed articles.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    publish_cmd = commands.add_parser("publish", help="upload articles and report the result of each")
-    publish_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    publish_cmd.add_argument(
+    stack = argparse.ArgumentParser(add_help=False)
+    stack.add_argument(
         "--stack",
         default=LOCAL_STACK,
-        help=f"CloudFormation stack to publish to (default: the local stack, {LOCAL_STACK})",
+        help=f"CloudFormation stack to work on (default: the local stack, {LOCAL_STACK})",
     )
-    publish_cmd.add_argument(
+    stack.add_argument(
         "--endpoint-url",
         default=None,
         help=f"AWS endpoint (default for the local stack: $NEWSFEED_ENDPOINT_URL or {LOCAL_ENDPOINT})",
     )
-    publish_cmd.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each result")
+    stack.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each result")
+
+    publish_cmd = commands.add_parser(
+        "publish", parents=[stack], help="upload articles and report the result of each"
+    )
+    publish_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    status_cmd = commands.add_parser("status", parents=[stack], help="show what is stored at a slug")
+    status_cmd.add_argument("slug", metavar="SLUG")
+    unpublish_cmd = commands.add_parser(
+        "unpublish", parents=[stack], help="take an article down (deletes its upload; the slug answers 410)"
+    )
+    unpublish_cmd.add_argument("slug", metavar="SLUG")
 
     validate_cmd = commands.add_parser("validate", help="check articles offline, with the ingest's rules")
     validate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -172,7 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.files)
-    return publish(args.files, Target(args.stack, args.endpoint_url), args.timeout)
+    target = Target(args.stack, args.endpoint_url)
+    if args.command == "status":
+        return status(args.slug, target)
+    if args.command == "unpublish":
+        return unpublish(args.slug, target, args.timeout)
+    return publish(args.files, target, args.timeout)
 
 
 if __name__ == "__main__":

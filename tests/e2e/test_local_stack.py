@@ -127,6 +127,44 @@ def test_publish_appears_in_the_api_and_feeds_within_two_seconds(
     jsonschema.validate(json.loads(get(f"{local_stack.base}/feeds/feed.json")[1]), SCHEMA)
 
 
+def test_status_and_unpublish_take_an_article_out_of_the_api_and_every_feed(
+    local_stack: Running, tmp_path: Path
+) -> None:
+    path = tmp_path / "takedown.md"
+    path.write_text(markdown(title="Story to take down", tags="[Takedown]"), encoding="utf-8")
+    assert local_stack.cli("publish", str(path)).returncode == 0
+    slug, tag_feed = "story-to-take-down", f"{local_stack.base}/feeds/tags/takedown/rss.xml"
+    shown = local_stack.cli("status", slug)
+    assert shown.returncode == 0, shown.stderr
+    assert "status:     published" in shown.stdout
+    assert "upload:     inbox/takedown.md" in shown.stdout
+
+    def in_feeds() -> bool:
+        return b"Story to take down" in get(f"{local_stack.base}/feeds/rss.xml")[1] + get(tag_feed)[1]
+
+    started = time.monotonic()
+    while not in_feeds():
+        assert time.monotonic() - started < 5, "never reached the feeds"
+        time.sleep(0.05)
+
+    taken = local_stack.cli("unpublish", slug)
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    assert taken.stdout.strip().startswith(f"unpublished: {local_stack.base}/articles/{slug}")
+    assert get(f"{local_stack.base}/articles/{slug}")[0] == 410
+    assert slug.encode() not in get(f"{local_stack.base}/articles?limit=100")[1]
+    started = time.monotonic()
+    while in_feeds():
+        assert time.monotonic() - started < 5, "still in a feed 5 s after the takedown"
+        time.sleep(0.05)
+    assert "status:     unpublished (answers 410)" in local_stack.cli("status", slug).stdout
+    assert local_stack.cli("unpublish", slug).stdout.startswith("already unpublished")
+    again = local_stack.cli("publish", str(path))
+    assert again.stdout.strip() == f"published: {local_stack.base}/articles/{slug}", again.stdout
+    assert get(f"{local_stack.base}/articles/{slug}")[0] == 200
+    missing = local_stack.cli("status", "no-such-story")
+    assert (missing.returncode, missing.stdout.strip()) == (1, "no article at 'no-such-story'")
+
+
 def test_rejected_files_exit_non_zero_and_change_nothing(local_stack: Running, tmp_path: Path) -> None:
     before = get(f"{local_stack.base}/feeds/rss.xml")[1]
     no_title = tmp_path / "no-title.md"
