@@ -213,7 +213,7 @@ def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout[-6000:]
-    assert "Selected: 9/9" in result.stdout
+    assert "Selected: 10/10" in result.stdout
 
 
 def test_a_busy_port_is_a_one_line_error(local_stack: Running) -> None:

@@ -183,6 +183,13 @@ def test_related(client: TestClient, reads: list[str]) -> None:
     assert reads == ["GetItem"]
 
 
+def test_revisions_are_one_get_and_one_query(client: TestClient, reads: list[str]) -> None:
+    response = client.get("/articles/budget-approved/revisions")
+    assert response.status_code == 200
+    assert [(r["revision"], r["current"]) for r in response.json()["items"]] == [(1, True)]
+    assert reads == ["GetItem", "Query"]
+
+
 def test_unexpected_errors_are_500_problems_without_internals(table: ContentTable) -> None:
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("secret internal detail")
@@ -380,6 +387,7 @@ def test_openapi_document_is_valid_and_generated_from_the_models(client: TestCli
         "/articles",
         "/articles/{slug}",
         "/articles/{slug}/related",
+        "/articles/{slug}/revisions",
         "/sections",
         "/sections/{slug}",
         "/tags",

@@ -62,6 +62,8 @@ class ArticleReader(Protocol):
         self, limit: int, after: str | None = ..., kind: ScopeKind | None = ...
     ) -> tuple[list[Scope], str | None]: ...
 
+    def revisions(self, article_id: str, limit: int) -> list[Article]: ...
+
 
 class Problem(Exception):
     def __init__(
@@ -350,6 +352,24 @@ class ReadApi:
         items = [summary_of(self.site, card) for card in article.related[: params.limit]]
         return respond(request, RelatedList(items=items), cache_control=CACHE_ARTICLE)
 
+    async def revisions(self, request: Request) -> Response:
+        from newsfeed.models.listing import RevisionList, RevisionsQuery, RevisionSummary
+
+        params = query(request, RevisionsQuery)
+        article = self.published(request.path_params["slug"], "/revisions")
+        items = [
+            RevisionSummary(
+                revision=kept.revision,
+                slug=kept.slug,
+                title=kept.title,
+                summary=kept.summary,
+                updated_at=kept.updated_at,
+                current=kept.revision == article.revision,
+            )
+            for kept in self.reader.revisions(article.id, params.limit)
+        ]
+        return respond(request, RevisionList(article_id=article.id, items=items), cache_control=CACHE_ARTICLE)
+
     def _scopes(
         self, request: Request, kind: ScopeKind | None
     ) -> tuple[list[Scope], NextPage | None, dict[str, str]]:
@@ -441,6 +461,15 @@ class ReadApi:
                 self.related,
                 "RelatedQuery",
                 {200: "RelatedList", **moved, **errors},
+                ("slug",),
+            ),
+            Operation(
+                "/articles/{slug}/revisions",
+                "revisions",
+                "Every kept revision of a published article (corrections), newest first.",
+                self.revisions,
+                "RevisionsQuery",
+                {200: "RevisionList", **moved, **errors},
                 ("slug",),
             ),
             Operation(

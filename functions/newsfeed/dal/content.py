@@ -19,6 +19,9 @@ from newsfeed.dal.items import (
     list_pk,
     record_from_item,
     record_item,
+    revision_from_item,
+    revision_item,
+    revision_pk,
     scope_from_item,
     to_attributes,
     upload_from_item,
@@ -160,6 +163,17 @@ class ContentTable:
             last["sk"]["S"] if last else None
         )
 
+    def revisions(self, article_id: str, limit: int) -> list[Article]:
+        """An article's newest `limit` revisions, newest first: one Query."""
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": revision_pk(article_id)}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [revision_from_item(item) for item in response.get("Items", [])]
+
     def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
         cards: list[ArticleCard] = []
         for scope in scopes:
@@ -251,6 +265,8 @@ class ContentTable:
             for e in change.list_deletes
         ]
         ops += [_put(table, list_entry_item(e.scope, e.card)) for e in change.list_puts]
+        if change.revision is not None:
+            ops.append(_put(table, revision_item(change.revision)))
         self._transact(ops)
 
     def _transact(self, ops: list[dict[str, Any]]) -> None:

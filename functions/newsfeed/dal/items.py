@@ -6,6 +6,7 @@
 | upload record | `upload#<key>` | `upload` | which article an upload key feeds; the newest change applied |
 | scope with feeds | `scopes` | `<kind>#<slug>` | a section or tag and its name (written by the publisher) |
 | list entry | `list#site`, `list#<section|tag|author>#<slug>` | `<published_at>#<id>` | an ArticleCard |
+| revision | `revisions#<article id>` | `<revision, 6 digits>` | the article as it was at that revision |
 
 Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
 answers "the newest N articles of a scope" in one bounded read, whatever the size of the archive.
@@ -75,6 +76,25 @@ def record_from_item(item: Mapping[str, Any]) -> ArticleRecord:
     if status == "moved":
         return Moved.model_validate(values)
     return Article.model_validate(values)
+
+
+def revision_pk(article_id: str) -> str:
+    return f"revisions#{article_id}"
+
+
+def revision_item(article: Article) -> Item:
+    """The article as it is at its revision, without its related list (which is not the editor's)."""
+    values = article.model_dump(mode="json", exclude_none=True, exclude={"related"})
+    return {
+        "pk": {"S": revision_pk(article.id)},
+        "sk": {"S": f"{article.revision:06d}"},
+        **to_attributes(values),
+    }
+
+
+def revision_from_item(item: Mapping[str, Any]) -> Article:
+    values = from_attributes(item)
+    return Article.model_validate({k: v for k, v in values.items() if k not in ("pk", "sk")})
 
 
 def is_article_item(keys: Mapping[str, Any]) -> bool:

@@ -41,13 +41,15 @@ def build_article(
     default_language: str,
     previous: Article | None,
     related: list[ArticleCard],
+    last_revision: int = 0,
 ) -> Article:
     """The article an upload describes.
 
     `previous` is the stored version of the same article, if any: its first publication date and revision
     carry over (an explicit `published_at` in the upload wins), and `updated_at` moves to `now` (when the
     upload happened, so the same event always yields the same article). A first version's `updated_at`
-    is its publication time: publishing is not an update.
+    is its publication time: publishing is not an update. Without `previous`, revisions continue from
+    `last_revision` (an unpublished article published again).
     """
     fields = parsed.fields
     published_at = fields.published_at or (previous.published_at if previous else now)
@@ -72,7 +74,7 @@ def build_article(
         language=fields.language or default_language,
         image=Image(**fields.image.model_dump()) if fields.image else None,
         canonical_url=fields.canonical_url,
-        revision=(previous.revision + 1) if previous else 1,
+        revision=(previous.revision if previous else last_revision) + 1,
         related=related,
         content_hash=fingerprint(parsed),
         source_key=source_key,
@@ -153,4 +155,5 @@ def content_change(
         redirect_replaces=moved_from if redirect else None,
         list_puts=tuple(entry for key, entry in after.items() if key not in before or before[key] != entry),
         list_deletes=tuple(entry for key, entry in before.items() if key not in after),
+        revision=record if isinstance(record, Article) else None,
     )

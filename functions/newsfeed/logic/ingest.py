@@ -138,6 +138,7 @@ class Ingest:
             default_language=self.default_language,
             previous=previous or moved_from,
             related=[],
+            last_revision=at_slug.revision if isinstance(at_slug, Gone) and at_slug.id == article_id else 0,
         )
         if article.is_public:
             neighbours = [s for s in article_scopes(article) if s.kind in (ScopeKind.SECTION, ScopeKind.TAG)]
@@ -159,7 +160,11 @@ class Ingest:
         gone = None
         if isinstance(current, Article) and current.id == upload.article_id:
             gone = Gone(
-                id=current.id, slug=current.slug, unpublished_at=change.event_time, source_key=change.key
+                id=current.id,
+                slug=current.slug,
+                unpublished_at=change.event_time,
+                source_key=change.key,
+                revision=current.revision,
             )
         record = upload.model_copy(update={"order": change.order, "etag": None, "deleted": True})
         self.store.save(content_change(record, gone, replaces=current if gone else None))

@@ -114,6 +114,7 @@ class Gone(BaseModel):
     slug: str
     unpublished_at: Timestamp
     source_key: str = ""
+    revision: int = 0  # the article's last revision, so that publishing it again continues the count
 
 
 class Moved(BaseModel):

@@ -24,7 +24,8 @@ class ContentChange:
     `upload` is written only if no equal-or-newer change of its key was applied (else StaleChange).
     `record` replaces `replaces` at its slug only while that is still what is stored (else
     ConcurrentChange); None leaves the article as it is. `redirect` (a slug change) replaces the article
-    `redirect_replaces` at the old slug under the same rule. List entries are put and deleted alongside.
+    `redirect_replaces` at the old slug under the same rule. List entries are put and deleted alongside,
+    and `revision` (a new version of an article's content) is kept in its history.
     """
 
     upload: UploadRecord
@@ -34,3 +35,4 @@ class ContentChange:
     redirect_replaces: Article | None = None
     list_puts: tuple[ListEntry, ...] = ()
     list_deletes: tuple[ListEntry, ...] = ()
+    revision: Article | None = None

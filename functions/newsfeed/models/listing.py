@@ -1,4 +1,5 @@
-"""The list shapes of the HTTP API (articles, related, sections, tags, feeds) and their query parameters."""
+"""The list shapes of the HTTP API (articles, related, revisions, sections, tags, feeds) and their query
+parameters."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from newsfeed.models import limits
 from newsfeed.models.api import ARTICLE_FIELDS, ArticleSummary, selected_fields
-from newsfeed.models.text import SLUG_PATTERN
+from newsfeed.models.text import SLUG_PATTERN, Timestamp
 
 # The shapes of newsfeed.logic.cursors (models import nothing of ours but models).
 LIST_CURSOR_PATTERN = (
@@ -39,6 +40,20 @@ class ArticlePage(_Out):
 
 class RelatedList(_Out):
     items: list[ArticleSummary]
+
+
+class RevisionSummary(_Out):
+    revision: int = Field(description="1 for the first version; one more for each change of content.")
+    slug: str = Field(description="The article's slug at that revision.")
+    title: str
+    summary: str
+    updated_at: Timestamp = Field(description="When that revision was uploaded.")
+    current: bool = Field(description="True for the revision the article is at now.")
+
+
+class RevisionList(_Out):
+    article_id: str
+    items: list[RevisionSummary] = Field(description="Newest first.")
 
 
 class FeedUrls(_Out):
@@ -156,6 +171,14 @@ class ArticleListQuery(PageQuery):
 
 class RelatedQuery(_Query):
     limit: Annotated[int, Field(ge=1, le=limits.RELATED_COUNT_MAX)] = limits.RELATED_COUNT
+
+
+class RevisionsQuery(_Query):
+    """GET /articles/{slug}/revisions."""
+
+    limit: Annotated[int, Field(ge=1, le=limits.MAX_PAGE_SIZE, description="How many, newest first.")] = (
+        limits.DEFAULT_PAGE_SIZE
+    )
 
 
 class ArticleQuery(_Query):
