@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 _APPLIED = "_newsfeed_atomic_transactions"
+MAX_ITEM_BYTES = 405_000  # moto's item limit; DynamoDB enforces its 400 KB between 409 and 410 KB
 
 
 def atomic_transactions() -> None:
@@ -217,11 +218,6 @@ def cheap_retention_check() -> None:
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
     setattr(SQSBackend, _APPLIED, True)
-
-
-MAX_ITEM_BYTES = (
-    405_000  # moto's own threshold (DynamoDB's documented 400 KB is enforced between 409 and 410 KB)
-)
 
 
 def apply() -> None:

@@ -43,7 +43,7 @@ def main(names: list[str]) -> None:
     for name, run in BENCHMARKS.items():
         if not names or name in names:
             print(f"running {name}...", file=sys.stderr, flush=True)
-            rows += [Row(*row) for row in run()]
+            rows += run()
     rows += cost.run(FIGURES)
     width = max(len(row.label) for row in rows)
     middle = max(len(row.figure) for row in rows)

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ import boto3
 from infra import moto_fixes
 from infra.resources import create_resources
 
-from tests.bench.harness import SITE_ENV, Row, median
+from tests.bench.harness import SITE_ENV, Row, free_port, median
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EVENT = ROOT / "events" / "lambda" / "api-get-article.json"
@@ -54,12 +53,6 @@ print(elapsed, used)
 
 def interpreter() -> str:
     return str(LAMBDA_PYTHON) if LAMBDA_PYTHON.exists() else sys.executable
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _sample(code: str, env: dict[str, str]) -> tuple[float, float]:
@@ -113,7 +106,7 @@ def measure(samples: int = 21) -> dict[str, float]:
 
     moto_fixes.apply()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -11,7 +11,6 @@ import gc
 import http.client
 import io
 import logging
-import socket
 import threading
 import time
 from typing import Any
@@ -19,15 +18,9 @@ from typing import Any
 import boto3
 
 from tests.bench.bench_publish import SECTIONS, TAGS, archive_items
-from tests.bench.harness import FIGURES, Row, preload
+from tests.bench.harness import FIGURES, Row, free_port, preload
 
 PUBLISHES = 20
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _feed(port: int) -> bytes:
@@ -54,7 +47,7 @@ def measure(archive: int) -> list[float]:
     from newsfeed.dal.public import PublicBucket
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
-    stack = LocalStack(port=_free_port(), aws_port=_free_port())
+    stack = LocalStack(port=free_port(), aws_port=free_port())
 
     def prepare(resources: Any) -> None:
         preload(resources.outputs["ContentTableName"], archive_items(archive))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -60,12 +61,13 @@ class Calls:
             "before-call.*.*", lambda model, **_: self.counts.update([f"{service}.{model.name}"])
         )
         if service == "dynamodb":
-            client.meta.events.register("provide-client-params.dynamodb.*", self._writes)
+            client.meta.events.register("provide-client-params.dynamodb.*", self._request)
             client.meta.events.register("after-call.dynamodb.*", self._reads)
         elif service == "s3":
             client.meta.events.register("provide-client-params.s3.PutObject", self._put_bytes)
 
-    def _writes(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+    def _request(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        """Count a write's units from the items it sends; note a read's consistency for `_reads`."""
         consistent = params.get("ConsistentRead") or any(
             request.get("ConsistentRead")
             for request in params.get("RequestItems", {}).values()
@@ -237,6 +239,13 @@ def moto_stack() -> Iterator[Bench]:
         bench = Bench(session, resources.outputs, sources, calls)
         bench.drain()
         yield bench
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def preload(table_name: str, items: Iterable[dict[str, Any]]) -> None:

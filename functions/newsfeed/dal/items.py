@@ -93,8 +93,7 @@ def revision_item(article: Article) -> Item:
 
 
 def revision_from_item(item: Mapping[str, Any]) -> Article:
-    values = from_attributes(item)
-    return Article.model_validate({k: v for k, v in values.items() if k not in ("pk", "sk")})
+    return Article.model_validate(from_attributes(item))  # the keys are not fields: ignored
 
 
 def is_article_item(keys: Mapping[str, Any]) -> bool:
