@@ -38,8 +38,12 @@ class PortInUse(SystemExit):
 
 def check_port(port: int, option: str) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the servers themselves bind (SO_REUSEADDR): connections of a stack just stopped, lingering in
+        # TIME_WAIT, must not make the port look busy; a listening process still does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
+            probe.listen()
         except OSError:
             raise PortInUse(
                 f"error: port {port} on 127.0.0.1 is in use; pick another with {option}"
@@ -110,8 +114,10 @@ class LocalStack:
                 "",
                 f"newsfeed is running (local stack '{LOCAL_STACK_NAME}', AWS endpoint {self.endpoint}).",
                 "",
-                f"  API          {out['ApiUrl']}/articles   (and /articles/<slug>, /related)",
+                f"  API          {out['ApiUrl']}/articles   (and /articles/<slug>, /related, /revisions)",
+                f"  feeds        {out['ApiUrl']}/feeds   (every feed's URL)",
                 f"  RSS          {out['FeedsUrl']}/feeds/rss.xml",
+                f"  Atom         {out['FeedsUrl']}/feeds/atom.xml",
                 f"  JSON Feed    {out['FeedsUrl']}/feeds/feed.json",
                 f"  uploads      s3://{out['UploadsBucketName']}/inbox/  (rejections appear under rejected/)",
                 "",
@@ -142,6 +148,9 @@ class LocalStack:
             hubs = os.environ.get("NEWSFEED_WEBSUB_HUBS", "")  # never the internet's hubs unless asked
             resources = create_resources(session, local_urls=urls, hubs=hubs)
             os.environ.update(next(iter(resources.functions.values())).environment)
+            # On AWS the functions log every upload at INFO to CloudWatch; in a terminal that buries the
+            # banner, so only warnings (rejected uploads, failures) show unless NEWSFEED_LOG_LEVEL says more.
+            os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ.get("NEWSFEED_LOG_LEVEL", "WARNING")
             self.register_outputs(session, resources)
             if prepare is not None:
                 prepare(resources)
