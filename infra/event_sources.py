@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -247,10 +247,35 @@ class StreamEventSource:
         return min((str(f["itemIdentifier"]) for f in failures), key=int) if failures else None
 
 
+class ScheduleEventSource:
+    """An EventBridge schedule, run as often as the poller polls (locally: each second, not each minute)."""
+
+    def __init__(self, handler: Handler, function: str, expression: str) -> None:
+        self.handler, self.function, self.expression = handler, function, expression
+
+    def poll(self) -> int:
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "us-east-1",
+            "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{self.function}"],
+            "detail": {},
+        }
+        response = self.handler(event, LambdaContext(self.function))
+        return len((response or {}).get("published", []))
+
+
+Source = SqsEventSource | StreamEventSource | ScheduleEventSource
+
+
 class Poller(threading.Thread):
     """Runs event sources until stopped: each SQS poll waits up to a second, streams every `interval`."""
 
-    def __init__(self, source: SqsEventSource | StreamEventSource, interval: float = 0.1) -> None:
+    def __init__(self, source: Source, interval: float = 0.1) -> None:
         super().__init__(name=f"poll-{getattr(source, 'function', 'source')}", daemon=True)
         self.source, self.interval = source, interval
         self.stopping = threading.Event()
@@ -288,7 +313,7 @@ def wait_until_idle(pollers: Sequence[Poller], timeout: float = 60.0) -> bool:
     return False
 
 
-def drain(sources: Sequence[SqsEventSource | StreamEventSource], timeout: float = 30.0) -> None:
+def drain(sources: Sequence[Source], timeout: float = 30.0) -> None:
     """Poll every source until a whole round finds nothing to do (used by tests)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -301,18 +326,19 @@ def stream_filters(properties: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(f["Pattern"]) for f in properties.get("FilterCriteria", {}).get("Filters", [])]
 
 
-def event_sources(
-    session: boto3.session.Session, resources: Resources
-) -> list[SqsEventSource | StreamEventSource]:
+def event_sources(session: boto3.session.Session, resources: Resources) -> list[Source]:
     """The template's event source mappings, each calling its function's real handler (imported here).
 
     Batch sizes, filters, retry limits and the stream's on-failure destination are the template's.
     """
     sqs, streams = session.client("sqs"), session.client("dynamodbstreams")
-    result: list[SqsEventSource | StreamEventSource] = []
+    result: list[Source] = []
     for source in resources.event_sources:
         function = resources.functions[source.function]
         handler = load_handler(function.handler)
+        if source.kind == "Schedule":
+            result.append(ScheduleEventSource(handler, function.name, source.source))
+            continue
         if source.kind == "SQS":
             result.append(
                 SqsEventSource(

@@ -24,7 +24,14 @@ from dataclasses import dataclass
 
 import boto3
 
-from infra.event_sources import Poller, StreamEventSource, event_sources, load_attribute, wait_until_idle
+from infra.event_sources import (
+    Poller,
+    ScheduleEventSource,
+    StreamEventSource,
+    event_sources,
+    load_attribute,
+    wait_until_idle,
+)
 from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
 from infra.template import ROOT
 
@@ -92,8 +99,9 @@ class LocalStack:
         from newsfeed import handlers
 
         handlers.reset()
+        intervals = {StreamEventSource: 0.05, ScheduleEventSource: 0.25}  # SQS polls wait for messages
         return [
-            Poller(source, interval=0.05) if isinstance(source, StreamEventSource) else Poller(source)
+            Poller(source, interval=intervals.get(type(source), 0.1))
             for source in event_sources(session, resources)
         ]
 
@@ -146,7 +154,13 @@ class LocalStack:
             session = boto3.session.Session()
             urls = {"ApiUrl": self.base_url, "FeedsUrl": self.base_url}
             hubs = os.environ.get("NEWSFEED_WEBSUB_HUBS", "")  # never the internet's hubs unless asked
-            resources = create_resources(session, local_urls=urls, hubs=hubs)
+            webhooks = os.environ.get("NEWSFEED_WEBHOOK_URLS", "")  # e.g. a receiver on 127.0.0.1
+            resources = create_resources(
+                session,
+                local_urls=urls,
+                hubs=hubs,
+                parameters={"WebhookUrls": webhooks} if webhooks else None,
+            )
             os.environ.update(next(iter(resources.functions.values())).environment)
             # On AWS the functions log every upload at INFO to CloudWatch; in a terminal that buries the
             # banner, so only warnings (rejected uploads, failures) show unless NEWSFEED_LOG_LEVEL says more.

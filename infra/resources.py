@@ -39,8 +39,8 @@ class EventSource:
     """A function's event source mapping, as the template declares it."""
 
     function: str
-    kind: str  # "SQS" | "DynamoDB"
-    source: str  # queue URL or stream ARN
+    kind: str  # "SQS" | "DynamoDB" | "Schedule"
+    source: str  # queue URL, stream ARN or schedule expression
     batch_size: int
     properties: dict[str, Any]
 
@@ -66,8 +66,15 @@ class Resources:
 
 
 class _Builder:
-    def __init__(self, session: boto3.session.Session, stack_name: str, local_urls: dict[str, str]) -> None:
+    def __init__(
+        self,
+        session: boto3.session.Session,
+        stack_name: str,
+        local_urls: dict[str, str],
+        parameters: dict[str, str] | None = None,
+    ) -> None:
         self.s3 = session.client("s3")
+        self.secrets = session.client("secretsmanager")
         self.sqs = session.client("sqs")
         self.dynamodb = session.client("dynamodb")
         self.stack_name = stack_name
@@ -76,7 +83,7 @@ class _Builder:
         self.result = Resources(template=self.template)
         self.queue_urls: dict[str, str] = {}
         self.resolve = Resolver(
-            parameters=parameter_defaults(self.template),
+            parameters=parameter_defaults(self.template) | (parameters or {}),
             ref=self.ref,
             get_att=self.get_att,
             pseudo={
@@ -118,6 +125,7 @@ class _Builder:
             "AWS::S3::Bucket": self._bucket,
             "AWS::SQS::Queue": self._queue,
             "AWS::DynamoDB::Table": self._table,
+            "AWS::SecretsManager::Secret": self._secret,
         }
         if kind in creators:
             creators[kind](logical, properties)
@@ -125,6 +133,15 @@ class _Builder:
             self.result.physical[logical] = f"{self.stack_name}-{logical}"
         else:
             raise NotImplementedError(f"the local stack cannot create {logical} ({kind})")
+
+    def _secret(self, logical: str, properties: dict[str, Any]) -> None:
+        import secrets
+
+        length = int(properties.get("GenerateSecretString", {}).get("PasswordLength", 32))
+        created = self.secrets.create_secret(
+            Name=f"{self.stack_name}-{logical}", SecretString=secrets.token_urlsafe(length)[:length]
+        )
+        self.result.physical[logical] = created["ARN"]
 
     def _bucket(self, logical: str, properties: dict[str, Any]) -> None:
         name = self.resolve(properties.get("BucketName")) or f"{self.stack_name}-{logical.lower()}"
@@ -215,6 +232,8 @@ class _Builder:
                     self.result.event_sources.append(
                         EventSource(logical, kind, url, int(props.get("BatchSize", 10)), self.resolve(props))
                     )
+                elif kind == "Schedule":
+                    self.result.event_sources.append(EventSource(logical, kind, props["Schedule"], 1, props))
                 elif kind == "DynamoDB":
                     self.result.event_sources.append(
                         EventSource(
@@ -237,15 +256,17 @@ def create_resources(
     stack_name: str = LOCAL_STACK_NAME,
     local_urls: dict[str, str] | None = None,
     hubs: str = "",
+    parameters: dict[str, str] | None = None,
 ) -> Resources:
     """Create every data resource of template.yaml through `session`; describe the rest.
 
     `local_urls` gives the base URLs the local stack serves in place of API Gateway ("ApiUrl") and
     CloudFront ("FeedsUrl"); functions' FEEDS_URL follows the latter. `hubs` replaces the template's WebSub
-    hubs: a local stack never pings a hub on the internet unless told to.
+    hubs: a local stack never pings a hub on the internet unless told to. `parameters` override the
+    template's defaults (WebhookUrls, say).
     """
     urls = local_urls or {"ApiUrl": "http://127.0.0.1:3000", "FeedsUrl": "http://127.0.0.1:3000"}
-    builder = _Builder(session, stack_name, urls)
+    builder = _Builder(session, stack_name, urls, parameters)
     for logical, spec in builder.template["Resources"].items():
         if spec["Type"] not in PLAYED_LOCALLY and logical not in builder.result.physical:
             builder.create(logical)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,8 +106,9 @@ class Stack:
         return bytes(self.s3.get_object(Bucket=self.public, Key=path)["Body"].read())
 
 
-@pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+@contextmanager
+def moto_stack(monkeypatch: pytest.MonkeyPatch, parameters: dict[str, str] | None = None) -> Iterator[Stack]:
+    """The template's resources in moto (`parameters` override its defaults); the functions' settings set."""
     from infra import moto_fixes
     from infra.event_sources import event_sources
     from infra.resources import create_resources
@@ -121,6 +123,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
                 "ApiUrl": "https://api.kazpost.example",
                 "FeedsUrl": SITE_ENV["FEEDS_URL"],
             },
+            parameters=parameters,
         )
         for name, value in next(iter(resources.functions.values())).environment.items():
             monkeypatch.setenv(name, value)
@@ -129,3 +132,9 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         stack = Stack(session, resources.outputs, sources)
         stack.drain()  # the S3 test event sent when the notification was configured
         yield stack
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    with moto_stack(monkeypatch) as created:
+        yield created

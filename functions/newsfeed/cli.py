@@ -88,7 +88,8 @@ def connect(target: Target) -> Connection:
 
 def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | None:
     """(accepted?, what to print) once the ingest has dealt with this version of the upload; else None."""
-    from newsfeed.models.article import Article
+    from newsfeed.models.article import Article, ArticleStatus
+    from newsfeed.models.text import format_utc
 
     report = connection.uploads.read_rejection(key)
     if report is not None and report.etag == etag:
@@ -100,6 +101,8 @@ def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | 
     url = f"{connection.api_url}/articles/{record.slug}"
     if isinstance(article, Article) and article.is_public:
         return True, f"published: {url}"
+    if isinstance(article, Article) and article.status is ArticleStatus.SCHEDULED:
+        return True, f"scheduled for {format_utc(article.published_at)} (not public until then): {url}"
     return True, f"saved as draft (not public): {url}"
 
 
@@ -181,6 +184,7 @@ def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[boo
     return True, [
         f"slug:       {slug}",
         f"status:     {record.status}" + ("" if record.is_public else " (not public)"),
+        *([f"due:        {format_utc(record.published_at)}"] if record.status == "scheduled" else []),
         f"id:         {record.id}",
         f"title:      {record.title}",
         f"revision:   {record.revision}",
@@ -233,6 +237,55 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
     return 1
 
 
+def import_directory(root: Path, target: Target, timeout: float, workers: int) -> int:
+    """Import every article file under `root`, resumably; a progress bar, then a summary."""
+    from tqdm import tqdm
+
+    from newsfeed.transfer import STATE_FILE, Importer, source_files
+
+    if not root.is_dir():
+        print(f"error: {root} is not a directory", file=sys.stderr)
+        return 2
+    connection = _connect_or_explain(target)
+    if connection is None:
+        return 2
+    total = sum(1 for _ in source_files(root))
+    with tqdm(total=total, unit="article", desc="importing", dynamic_ncols=True) as bar:
+        importer = Importer(connection.uploads, root, workers=workers, on_progress=bar.update)
+        summary = importer.run(timeout)
+    rate = (summary.total - summary.skipped - summary.pending) / summary.seconds if summary.seconds else 0.0
+    print(f"{summary.total} files in {root}: {summary.accepted} accepted, {len(summary.rejected)} rejected")
+    if summary.skipped:
+        print(f"  {summary.skipped} were imported by an earlier run and have not changed (skipped)")
+    for outcome, count in sorted(summary.outcomes.items()):
+        print(f"  {outcome}: {count}")
+    if summary.seconds:
+        print(f"  {rate:.0f} articles/s ({summary.seconds:.1f} s)")
+    for name, problems in summary.rejected:
+        print(f"rejected: {name}\n" + "\n".join(f"  - {problem}" for problem in problems))
+    if summary.pending:
+        print(
+            f"timed out: {summary.pending} files have no result yet after {timeout:.0f}s without progress; "
+            f"run the same command again to continue (progress is kept in {root / STATE_FILE})"
+        )
+    return 1 if summary.rejected or summary.pending else 0
+
+
+def export_directory(root: Path, target: Target) -> int:
+    """Write every stored article under `root` as a JSON upload (what `newsfeed import` reads)."""
+    from tqdm import tqdm
+
+    from newsfeed.transfer import export
+
+    connection = _connect_or_explain(target)
+    if connection is None:
+        return 2
+    with tqdm(unit="article", desc="exporting", dynamic_ncols=True) as bar:
+        count = export(connection.table, root, bar.update)
+    print(f"exported {count} articles to {root}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsfeed", description="Publish and check newsfeed articles.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -261,6 +314,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     unpublish_cmd.add_argument("slug", metavar="SLUG")
 
+    import_cmd = commands.add_parser(
+        "import",
+        parents=[stack],
+        help="import every article file under a directory (resumable; a summary at the end)",
+    )
+    import_cmd.add_argument("directory", type=Path, metavar="DIR")
+    import_cmd.add_argument("--workers", type=int, default=8, help="bundles sent at once (default 8)")
+    export_cmd = commands.add_parser(
+        "export", parents=[stack], help="write every stored article to a directory, as `import` reads them"
+    )
+    export_cmd.add_argument("directory", type=Path, metavar="DIR")
+
     validate_cmd = commands.add_parser("validate", help="check articles offline, with the ingest's rules")
     validate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
@@ -272,6 +337,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status(args.slug, target)
     if args.command == "unpublish":
         return unpublish(args.slug, target, args.timeout)
+    if args.command == "import":
+        return import_directory(args.directory, target, args.timeout, args.workers)
+    if args.command == "export":
+        return export_directory(args.directory, target)
     return publish(args.files, target, args.timeout)
 
 

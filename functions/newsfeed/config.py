@@ -59,7 +59,9 @@ class Settings(BaseModel):
     public_bucket: str
     feed_items: int = limits.FEED_ITEMS
     websub_hubs: str = ""  # comma-separated hub URLs
-    ping_queue_url: str = ""
+    ping_queue_url: str = ""  # hub pings and webhook deliveries
+    webhook_urls: str = ""  # comma-separated endpoints for article events; none: webhooks are off
+    webhook_secret_arn: str = ""  # the Secrets Manager secret webhooks are signed with
     idempotency_table: str = ""  # the ingest's ledger of applied upload changes (required there)
 
     @field_validator("site_name")
@@ -84,7 +86,7 @@ class Settings(BaseModel):
             raise ValueError("must be from 1 to 500")
         return value
 
-    @field_validator("websub_hubs")
+    @field_validator("websub_hubs", "webhook_urls")
     @classmethod
     def _hubs(cls, value: str) -> str:
         hubs = [hub.strip() for hub in value.split(",") if hub.strip()]
@@ -121,6 +123,10 @@ class Settings(BaseModel):
                 f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
             )
             raise SettingsError(f"invalid newsfeed settings in the environment: {problems}") from None
+
+    @property
+    def webhook_endpoints(self) -> list[str]:
+        return [url for url in self.webhook_urls.split(",") if url]
 
     @property
     def site(self) -> Site:

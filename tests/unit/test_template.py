@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from infra.template import load_template, resources_of_type
 
+from newsfeed.models import limits
+
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 
@@ -43,12 +45,19 @@ def test_buckets_are_private_and_encrypted(bucket: str) -> None:
     assert config["BucketEncryption"]["ServerSideEncryptionConfiguration"]
 
 
-def test_uploads_are_versioned_and_notify_the_ingest_queue_for_inbox_only() -> None:
+def test_uploads_are_versioned_and_notify_the_ingest_queue_for_inbox_and_import_bundles_only() -> None:
     uploads = props("UploadsBucket")
     assert uploads["VersioningConfiguration"] == {"Status": "Enabled"}
     queues = uploads["NotificationConfiguration"]["QueueConfigurations"]
-    assert {q["Event"] for q in queues} == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
-    assert all(q["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "inbox/"}] for q in queues)
+    notified = {(q["Event"], q["Filter"]["S3Key"]["Rules"][0]["Value"]) for q in queues}
+    assert notified == {
+        ("s3:ObjectCreated:*", "inbox/"),
+        ("s3:ObjectRemoved:*", "inbox/"),
+        ("s3:ObjectCreated:*", "imports/"),
+    }
+    assert all(len(q["Filter"]["S3Key"]["Rules"]) == 1 for q in queues)
+    expiring = [r for r in uploads["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "imports/"]
+    assert expiring[0]["ExpirationInDays"] == limits.IMPORT_RETENTION_DAYS
 
 
 def test_public_bucket_is_read_only_by_its_cloudfront_distribution() -> None:
@@ -107,7 +116,8 @@ def test_outputs_name_everything_a_client_needs() -> None:
 def test_each_function_may_do_what_its_code_does() -> None:
     """The DynamoDB and S3 operations each function's code performs, against its policy (moto checks none)."""
     actions = {
-        f: {a for s in statements(f) for a in s["Action"]} for f in ("IngestFunction", "PublisherFunction")
+        f: {a for s in statements(f) for a in s.get("Action", [])}
+        for f in ("IngestFunction", "PublisherFunction", "SchedulerFunction", "WriteApiFunction")
     }
     # ingest: reads, one TransactWriteItems of puts/deletes/condition checks, rejection reports
     assert {
@@ -132,6 +142,18 @@ def test_each_function_may_do_what_its_code_does() -> None:
         "s3:PutObject",
         "sqs:SendMessage",
     } <= actions["PublisherFunction"]
+    # scheduler: the schedule's Query, the record's GetItem, the ingest's kind of transaction
+    assert {
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+    } <= actions["SchedulerFunction"]
+    # write API: finds the article's upload, then writes or deletes it under inbox/ (nothing else)
+    assert actions["WriteApiFunction"] == {"dynamodb:GetItem", "s3:PutObject", "s3:DeleteObject"}
+    notifier = json.dumps(statements("NotifierFunction"))
+    assert "sqs:ChangeMessageVisibility" in notifier and "secretsmanager:GetSecretValue" in notifier
 
 
 def test_the_api_function_uses_snapstart_through_its_alias() -> None:
@@ -143,7 +165,7 @@ def test_the_api_function_uses_snapstart_through_its_alias() -> None:
 
 
 DEAD_LETTER_QUEUES = ["IngestDeadLetterQueue", "PublisherDeadLetterQueue", "PingDeadLetterQueue"]
-FUNCTIONS = ["IngestFunction", "PublisherFunction", "NotifierFunction", "ApiFunction"]
+FUNCTIONS = sorted(resources_of_type(TEMPLATE, "AWS::Serverless::Function"))
 
 
 def alarms() -> dict[str, dict[str, Any]]:
@@ -241,3 +263,29 @@ def test_the_local_stack_resolves_the_templates_conditions() -> None:
     custom = resolver(FeedsDomainName="feeds.kazpost.kz", FeedsCertificateArn="arn:cert")(config)
     assert custom["Aliases"] == ["feeds.kazpost.kz"]
     assert custom["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+
+
+def test_every_route_that_is_not_a_get_requires_an_iam_signature() -> None:
+    """In the CloudFormation `sam deploy` creates: GET routes are public, every other route needs SigV4."""
+    from infra.template_checks import translate
+
+    translated = translate()["Resources"]
+    routes = {
+        spec["Properties"]["RouteKey"]: spec["Properties"].get("AuthorizationType", "NONE")
+        for spec in translated.values()
+        if spec["Type"] == "AWS::ApiGatewayV2::Route"
+    }
+    body = next(s for s in translated.values() if s["Type"] == "AWS::ApiGatewayV2::Api")["Properties"]
+    schemes = body["Body"]["components"]["securitySchemes"]
+    assert schemes["AWS_IAM"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    for path, methods in body.get("Body", {}).get("paths", {}).items():
+        for method, operation in methods.items():
+            verb = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+            auth = "AWS_IAM" if {"AWS_IAM": []} in operation.get("security", []) else "NONE"
+            routes[f"{verb} {path}"] = auth
+    assert {"PUT /articles/{slug}", "DELETE /articles/{slug}"} <= set(routes)
+    assert {key: auth for key, auth in routes.items() if not key.startswith("GET ")} == {
+        "PUT /articles/{slug}": "AWS_IAM",
+        "DELETE /articles/{slug}": "AWS_IAM",
+    }
+    assert {auth for key, auth in routes.items() if key.startswith("GET ")} == {"NONE"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -10,6 +12,7 @@ from botocore.exceptions import ClientError
 from newsfeed.dal import clients
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import (
+    ARTICLE_SK,
     SCOPES_PK,
     Item,
     article_key,
@@ -19,6 +22,8 @@ from newsfeed.dal.items import (
     list_pk,
     record_from_item,
     record_item,
+    related_by_pk,
+    related_edge_items,
     revision_from_item,
     revision_item,
     revision_pk,
@@ -30,7 +35,8 @@ from newsfeed.dal.items import (
 )
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved
 from newsfeed.models.errors import ConcurrentChange, ServiceUnavailable, StaleChange
-from newsfeed.models.scope import Scope, ScopeKind
+from newsfeed.models.scope import SCHEDULE, Scope, ScopeKind
+from newsfeed.models.text import format_utc
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -39,6 +45,14 @@ if TYPE_CHECKING:
     from newsfeed.models.upload import UploadRecord
 
 BATCH_GET_LIMIT = 100
+MAX_TRANSACTION_ITEMS = 100
+
+
+def _op_key(op: dict[str, Any]) -> str:
+    """The item a transaction operation writes, as a comparable string."""
+    ((_, body),) = op.items()
+    key = body.get("Key") or {"pk": body["Item"]["pk"], "sk": body["Item"]["sk"]}
+    return f"{key['pk']['S']}\x00{key['sk']['S']}"
 
 
 def _unchanged_condition(record: ArticleRecord | None) -> tuple[str, dict[str, Any]]:
@@ -174,6 +188,20 @@ class ContentTable:
         )
         return [revision_from_item(item) for item in response.get("Items", [])]
 
+    def due_cards(self, until: datetime, limit: int) -> list[ArticleCard]:
+        """Scheduled articles due at or before `until`, oldest first: one bounded Query."""
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk <= :until",
+            ExpressionAttributeValues={
+                ":pk": {"S": list_pk(SCHEDULE)},
+                ":until": {"S": f"{format_utc(until)}#~"},
+            },
+            ConsistentRead=True,
+            Limit=limit,
+        )
+        return [card_from_item(item) for item in response.get("Items", [])]
+
     def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
         cards: list[ArticleCard] = []
         for scope in scopes:
@@ -197,9 +225,9 @@ class ContentTable:
 
     def articles_by_slug(self, slugs: Sequence[str]) -> dict[str, Article]:
         """slug -> article, following one redirect for slugs that have since changed."""
-        records = self._records_by_slug(slugs)
+        records = self.article_records(slugs)
         moved = {slug: r.moved_to for slug, r in records.items() if isinstance(r, Moved)}
-        targets = self._records_by_slug(list(moved.values())) if moved else {}
+        targets = self.article_records(list(moved.values())) if moved else {}
         found = {slug: r for slug, r in records.items() if isinstance(r, Article)}
         for slug, target in moved.items():
             record = targets.get(target)
@@ -224,17 +252,28 @@ class ContentTable:
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return cards
 
-    def _records_by_slug(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
-        found: dict[str, ArticleRecord] = {}
-        pending = [article_key(slug) for slug in dict.fromkeys(slugs)]
+    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
+        """slug -> what is stored there, for those of `slugs` that have a record."""
+        return {
+            record.slug: record for record in map(record_from_item, self._batch_get(map(article_key, slugs)))
+        }
+
+    def upload_records(self, keys: Sequence[str]) -> dict[str, UploadRecord]:
+        """upload key -> its record, for those of `keys` that have one."""
+        return {
+            record.key: record for record in map(upload_from_item, self._batch_get(map(upload_key, keys)))
+        }
+
+    def _batch_get(self, keys: Iterable[Item]) -> list[Item]:
+        """The items at `keys` (strongly consistent): one BatchGetItem per 100, unprocessed keys retried."""
+        found: list[Item] = []
+        pending = list({json.dumps(key, sort_keys=True): key for key in keys}.values())
         while pending:
             batch, pending = pending[:BATCH_GET_LIMIT], pending[BATCH_GET_LIMIT:]
             request: Any = {self.table: {"Keys": batch, "ConsistentRead": True}}
             for _ in range(8):
                 response = self.client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table, []):
-                    record = record_from_item(item)
-                    found[record.slug] = record
+                found += response.get("Responses", {}).get(self.table, [])
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -242,18 +281,106 @@ class ContentTable:
                 raise ServiceUnavailable("DynamoDB kept keys unprocessed in BatchGetItem")
         return found
 
+    def all_articles(self) -> Iterator[Article]:
+        """Every stored article, whatever its status (not what is left at unpublished or moved slugs).
+
+        A paginated Scan: for `newsfeed export` on an editor's credentials only. No function may Scan
+        (template.yaml grants none), since a Scan reads the whole table.
+        """
+        scan: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "sk = :sk AND #status IN (:published, :scheduled, :draft)",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": to_attributes(
+                {":sk": ARTICLE_SK, ":published": "published", ":scheduled": "scheduled", ":draft": "draft"}
+            ),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.client.scan(**scan)
+            for item in response.get("Items", []):
+                record = record_from_item(item)
+                if isinstance(record, Article):
+                    yield record
+            if "LastEvaluatedKey" not in response:
+                return
+            scan["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # -- related lists ------------------------------------------------------------------------------
+
+    def listed_by(self, article_id: str) -> list[tuple[str, str]]:
+        """(id, slug) of the articles whose related lists include this one (as last written)."""
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": related_by_pk(article_id)}},
+            "ConsistentRead": True,
+        }
+        found: list[tuple[str, str]] = []
+        while True:
+            response = self.client.query(**query)
+            found += [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def replace_related(self, article: Article, related: Sequence[ArticleCard]) -> None:
+        """Set the article's related list, while the article is still `article` (else ConcurrentChange)."""
+        expression, values = _unchanged_condition(article)
+        values[":related"] = [card.model_dump(mode="json", exclude_none=True) for card in related]
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=article_key(article.slug),
+                UpdateExpression="SET related = :related",
+                ConditionExpression=expression,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_attributes(values),
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise ConcurrentChange from None
+            raise
+
+    def forget_listed_by(self, article_id: str, listing_id: str) -> None:
+        self.client.delete_item(
+            TableName=self.table, Key={"pk": {"S": related_by_pk(article_id)}, "sk": {"S": listing_id}}
+        )
+
     # -- the ingest's one write ----------------------------------------------------------------------
 
     def save(self, change: ContentChange) -> None:
         """Apply `change` in one transaction (see ContentChange for the conditions)."""
+        self._transact(self._ops(change), upload_first=change.upload is not None)
+
+    def save_all(self, changes: Sequence[ContentChange]) -> list[int]:
+        """Apply many changes, packed into transactions of up to 100 writes that never touch an item twice
+        (each all or nothing, in order); the indexes of the changes whose transaction was cancelled."""
+        groups: list[tuple[list[int], list[dict[str, Any]]]] = []
+        touched: set[str] = set()
+        for index, change in enumerate(changes):
+            ops = self._ops(change)
+            keys = {_op_key(op) for op in ops}
+            if not groups or len(groups[-1][1]) + len(ops) > MAX_TRANSACTION_ITEMS or keys & touched:
+                groups.append(([], []))
+                touched = set()
+            groups[-1][0].append(index)
+            groups[-1][1].extend(ops)
+            touched |= keys
+        failed: list[int] = []
+        for indexes, ops in groups:
+            try:
+                self._transact(ops, upload_first=False)
+            except ConcurrentChange:
+                failed += indexes
+        return failed
+
+    def _ops(self, change: ContentChange) -> list[dict[str, Any]]:
         table = self.table
-        ops = [
-            _put(
-                table,
-                upload_item(change.upload),
-                ("attribute_not_exists(pk) OR change_order < :order", {":order": change.upload.order}),
-            )
-        ]
+        ops = []
+        if change.upload is not None:
+            condition = ("attribute_not_exists(pk) OR change_order < :order", {":order": change.upload.order})
+            ops.append(_put(table, upload_item(change.upload), condition))
         if change.record is not None:
             ops.append(_put(table, record_item(change.record), _unchanged_condition(change.replaces)))
         if change.redirect is not None:
@@ -267,9 +394,12 @@ class ContentTable:
         ops += [_put(table, list_entry_item(e.scope, e.card)) for e in change.list_puts]
         if change.revision is not None:
             ops.append(_put(table, revision_item(change.revision)))
-        self._transact(ops)
+        if isinstance(change.record, Article) and change.record.is_public:
+            ops += [_put(table, edge) for edge in related_edge_items(change.record)]
+        return ops
 
-    def _transact(self, ops: list[dict[str, Any]]) -> None:
+    def _transact(self, ops: list[dict[str, Any]], *, upload_first: bool) -> None:
+        """Run the transaction; an upload record's failed condition (the first op) means StaleChange."""
         try:
             self.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
         except ClientError as error:
@@ -277,7 +407,7 @@ class ContentTable:
                 raise ServiceUnavailable(f"DynamoDB TransactWriteItems failed: {error}") from error
             cancellations: list[dict[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
             reasons = [r.get("Code") for r in cancellations]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if upload_first and reasons and reasons[0] == "ConditionalCheckFailed":
                 raise StaleChange from None
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                 raise ConcurrentChange from None

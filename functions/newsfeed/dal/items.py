@@ -6,7 +6,9 @@
 | upload record | `upload#<key>` | `upload` | which article an upload key feeds; the newest change applied |
 | scope with feeds | `scopes` | `<kind>#<slug>` | a section or tag and its name (written by the publisher) |
 | list entry | `list#site`, `list#<section|tag|author>#<slug>` | `<published_at>#<id>` | an ArticleCard |
+| schedule entry | `list#schedule` | `<published_at>#<id>` | the card of a scheduled article, due then |
 | revision | `revisions#<article id>` | `<revision, 6 digits>` | the article as it was at that revision |
+| related edge | `relatedby#<article id>` | `<id of an article listing it>` | that article's slug |
 
 Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
 answers "the newest N articles of a scope" in one bounded read, whatever the size of the archive.
@@ -53,7 +55,9 @@ def upload_key(key: str) -> Item:
 
 
 def list_pk(scope: Scope) -> str:
-    return "list#site" if scope.kind is ScopeKind.SITE else f"list#{scope.kind.value}#{scope.slug}"
+    if scope.kind in (ScopeKind.SITE, ScopeKind.SCHEDULE):
+        return f"list#{scope.kind.value}"
+    return f"list#{scope.kind.value}#{scope.slug}"
 
 
 def list_sk(card: ArticleCard | Article) -> str:
@@ -94,6 +98,22 @@ def revision_item(article: Article) -> Item:
 
 def revision_from_item(item: Mapping[str, Any]) -> Article:
     return Article.model_validate(from_attributes(item))  # the keys are not fields: ignored
+
+
+def related_by_pk(article_id: str) -> str:
+    return f"relatedby#{article_id}"
+
+
+def related_edge_items(article: Article) -> list[Item]:
+    """For each article in `article`'s related list: a note that `article` lists it (found at takedown)."""
+    return [
+        {
+            "pk": {"S": related_by_pk(card.id)},
+            "sk": {"S": article.id},
+            "slug": {"S": article.slug},
+        }
+        for card in article.related
+    ]
 
 
 def is_article_item(keys: Mapping[str, Any]) -> bool:

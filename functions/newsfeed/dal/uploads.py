@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from botocore.exceptions import ClientError
 from newsfeed.dal import clients
 from newsfeed.dal.errors import is_not_found, is_precondition_failed
 from newsfeed.models import limits
-from newsfeed.models.upload import RejectionReport, UploadChange
+from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -28,8 +29,8 @@ class UploadBucket:
     bucket: str
     client: S3Client = field(default_factory=clients.s3)
 
-    def read(self, change: UploadChange) -> bytes | None:
-        """The object's bytes if it is still the version the event saw (If-Match on its ETag)."""
+    def read(self, change: UploadChange, limit: int = limits.MAX_UPLOAD_BYTES) -> bytes | None:
+        """The object's bytes (`limit` + 1 at most) if it is still the version the event saw (If-Match)."""
         request = {"Bucket": self.bucket, "Key": change.key}
         if change.etag:
             request["IfMatch"] = change.etag
@@ -39,7 +40,7 @@ class UploadBucket:
             if is_not_found(error) or is_precondition_failed(error):
                 return None
             raise
-        return response["Body"].read(limits.MAX_UPLOAD_BYTES + 1)
+        return response["Body"].read(limit + 1)
 
     def exists(self, key: str) -> bool:
         try:
@@ -69,6 +70,31 @@ class UploadBucket:
 
     def clear_rejection(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=rejection_key(key))
+
+    def clear_rejections(self, keys: Sequence[str]) -> None:
+        """Remove the reports of uploads now accepted: one DeleteObjects per 1,000."""
+        for start in range(0, len(keys), 1000):
+            objects = [{"Key": rejection_key(key)} for key in keys[start : start + 1000]]
+            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True})  # type: ignore[typeddict-item]
+
+    def write_import_result(self, result: ImportResult) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=f"{limits.IMPORT_RESULTS_PREFIX}{result.bundle}",
+            Body=result.model_dump_json(exclude_none=True).encode(),
+            ContentType="application/json",
+        )
+
+    def read_import_result(self, bundle_key: str) -> ImportResult | None:
+        try:
+            response = self.client.get_object(
+                Bucket=self.bucket, Key=f"{limits.IMPORT_RESULTS_PREFIX}{bundle_key}"
+            )
+        except ClientError as error:
+            if is_not_found(error):
+                return None
+            raise
+        return ImportResult.model_validate_json(response["Body"].read())
 
     def upload(self, key: str, data: bytes) -> str:
         """Put an editor's file (the CLI's publish); returns its ETag."""

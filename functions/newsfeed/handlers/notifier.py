@@ -1,8 +1,10 @@
-"""Ping queue -> here: tell every configured WebSub hub that a feed changed (retried by SQS on failure)."""
+"""Ping queue -> here: tell every WebSub hub that a feed changed, and deliver webhooks (each retried later
+on failure, after growing delays, then kept in the dead-letter queue)."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,7 +14,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings
+from newsfeed.dal.webhooks import DeliveryError, post, retry_later, webhook_secret
 from newsfeed.dal.websub import HubError, ping_hub
+from newsfeed.logic.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, retry_delay, signature
 from newsfeed.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -20,7 +24,36 @@ get_settings()
 
 
 def handle_message(record: SQSRecord) -> None:
-    topic = json.loads(record.body)["topic"]
+    message = json.loads(record.body)
+    if "webhook" in message:
+        deliver_webhook(record, message["webhook"], message["event"])
+    else:
+        ping_hubs(message["topic"])
+
+
+def deliver_webhook(record: SQSRecord, url: str, event: dict[str, Any]) -> None:
+    settings = get_settings()
+    body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+    headers = {
+        EVENT_HEADER: event["type"],
+        DELIVERY_HEADER: record.message_id,  # the same on every attempt: receivers can drop repeats
+        SIGNATURE_HEADER: signature(webhook_secret(settings.webhook_secret_arn), int(time.time()), body),
+    }
+    try:
+        post(url, body, headers)
+    except DeliveryError as error:
+        attempt = int(record.attributes.approximate_receive_count or 1)
+        retry_later(settings.ping_queue_url, record.receipt_handle, retry_delay(attempt))
+        logger.warning(
+            "webhook delivery failed; it will be retried",
+            extra={"url": url, "event": event["type"], "attempt": attempt, "error": str(error)},
+        )
+        metrics.add_metric(name="WebhookFailures", unit=MetricUnit.Count, value=1)
+        raise
+    logger.info("webhook delivered", extra={"url": url, "event": event["type"]})
+
+
+def ping_hubs(topic: str) -> None:
     failures = []
     for hub in get_settings().site.hubs:
         try:

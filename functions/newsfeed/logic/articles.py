@@ -20,7 +20,7 @@ from newsfeed.models.article import (
     Moved,
 )
 from newsfeed.models.content import ContentChange, ListEntry
-from newsfeed.models.scope import SITE, Scope, ScopeKind
+from newsfeed.models.scope import SCHEDULE, SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord, UploadStatus
 
 
@@ -48,11 +48,15 @@ def build_article(
     `previous` is the stored version of the same article, if any: its first publication date and revision
     carry over (an explicit `published_at` in the upload wins), and `updated_at` moves to `now` (when the
     upload happened, so the same event always yields the same article). A first version's `updated_at`
-    is its publication time: publishing is not an update. Without `previous`, revisions continue from
+    is its publication time: publishing is not an update. A publication time after `now` makes the article
+    scheduled: the scheduler publishes it then (`logic.schedule`). Without `previous`, revisions continue from
     `last_revision` (an unpublished article published again).
     """
     fields = parsed.fields
     published_at = fields.published_at or (previous.published_at if previous else now)
+    status = ArticleStatus.DRAFT
+    if fields.status is UploadStatus.PUBLISHED:
+        status = ArticleStatus.SCHEDULED if published_at > now else ArticleStatus.PUBLISHED
     summary = fields.summary or summarize(to_plain_text(parsed.body_html), limits.DERIVED_SUMMARY_CHARS)
     tags, authors = _by_slug(fields.tags), _by_slug(fields.authors)  # editor's order; one name per slug
     return Article(
@@ -70,7 +74,7 @@ def build_article(
         author_slugs=list(authors),
         published_at=published_at,
         updated_at=max(fields.updated_at or (now if previous else published_at), published_at),
-        status=ArticleStatus.PUBLISHED if fields.status is UploadStatus.PUBLISHED else ArticleStatus.DRAFT,
+        status=status,
         language=fields.language or default_language,
         image=Image(**fields.image.model_dump()) if fields.image else None,
         canonical_url=fields.canonical_url,
@@ -124,14 +128,16 @@ def pick_related(article_id: str, candidates: Iterable[ArticleCard], count: int)
 
 
 def _entries(record: ArticleRecord | None) -> dict[tuple[Scope, str, datetime], ListEntry]:
+    """The list entries a record has: its scopes' if it is published, the schedule's if it is scheduled."""
     if not isinstance(record, Article):
         return {}
     card = record.card()
-    return {(scope, card.id, card.published_at): ListEntry(scope, card) for scope in scopes_of(record)}
+    scopes = [SCHEDULE] if record.status is ArticleStatus.SCHEDULED else scopes_of(record)
+    return {(scope, card.id, card.published_at): ListEntry(scope, card) for scope in scopes}
 
 
 def content_change(
-    upload: UploadRecord,
+    upload: UploadRecord | None,
     record: ArticleRecord | None = None,
     replaces: ArticleRecord | None = None,
     moved_from: Article | None = None,

@@ -50,8 +50,10 @@ def _change(record: dict[str, Any]) -> UploadChange | str:
         return "S3 record without a bucket name or object key"
     # S3 URL-encodes keys in events with '+' for spaces (moto also encodes '/'): unquote_plus undoes both.
     key = unquote_plus(raw_key)
-    if not key.startswith(limits.UPLOAD_PREFIX):
-        return f"{key!r} is outside {limits.UPLOAD_PREFIX}"
+    if not key.startswith(limits.UPLOAD_PREFIX) and not (
+        key.startswith(limits.IMPORT_PREFIX) and kind is ChangeKind.PUT
+    ):
+        return f"{key!r} is outside {limits.UPLOAD_PREFIX} (and not an import bundle)"
     if not is_upload_name(key):
         return f"{key!r} is not an article file ({', '.join(limits.UPLOAD_SUFFIXES)})"
     size = obj.get("size")

@@ -14,10 +14,10 @@ from enum import StrEnum
 
 from newsfeed.logic.articles import article_scopes, build_article, content_change, fingerprint, pick_related
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
-from newsfeed.logic.ports import ContentStore, UploadFiles
+from newsfeed.logic.ports import CardSource, ContentStore, UploadFiles
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleRecord, Gone
-from newsfeed.models.errors import ConcurrentChange, SlugTaken, StaleChange
+from newsfeed.models.article import Article, ArticleRecord, ArticleStatus, Gone
+from newsfeed.models.errors import ConcurrentChange, StaleChange
 from newsfeed.models.scope import ScopeKind
 from newsfeed.models.upload import (
     ChangeKind,
@@ -33,11 +33,37 @@ MAX_ATTEMPTS = 3
 
 class Outcome(StrEnum):
     PUBLISHED = "published"  # new, or changed, and public
+    SCHEDULED = "scheduled"  # stored, to be published at its publication time
     SAVED = "saved"  # stored as a draft
     UNCHANGED = "unchanged"  # same content as stored: nothing but bookkeeping
     UNPUBLISHED = "unpublished"
     REJECTED = "rejected"
     STALE = "stale"  # superseded by a newer change of the same upload
+    IMPORTED = "imported"  # an import bundle: each of its files has its own outcome
+
+
+OUTCOMES = {
+    ArticleStatus.PUBLISHED: Outcome.PUBLISHED,
+    ArticleStatus.SCHEDULED: Outcome.SCHEDULED,
+    ArticleStatus.DRAFT: Outcome.SAVED,
+}
+
+
+def with_related(store: CardSource, article: Article) -> Article:
+    """The article with its related list, as it is when the article is published."""
+    neighbours = [s for s in article_scopes(article) if s.kind in (ScopeKind.SECTION, ScopeKind.TAG)]
+    candidates = store.newest_cards(neighbours, limits.RELATED_COUNT + 1)
+    return article.model_copy(update={"related": pick_related(article.id, candidates, limits.RELATED_COUNT)})
+
+
+def too_big(size: int, limit: int) -> Problem:
+    return Problem(field="file", message=f"is {size} bytes; the limit is {limit} bytes")
+
+
+def slug_taken(slug: str, owner: str) -> Problem:
+    return Problem(
+        field="slug", message=f"'{slug}' is already used by another article ({owner}); choose another slug"
+    )
 
 
 @dataclass(frozen=True)
@@ -56,11 +82,21 @@ class Ingest:
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
     def apply(self, change: UploadChange) -> IngestResult:
+        if change.key.startswith(limits.IMPORT_PREFIX):
+            if change.kind is ChangeKind.DELETE:
+                return IngestResult(Outcome.UNCHANGED, change.key)  # a bundle expiring: nothing to undo
+            from newsfeed.logic.bulk import apply_bundle
+
+            return apply_bundle(self, change)
+        if change.kind is ChangeKind.DELETE:
+            return self.retrying(change, lambda: self._delete(change))
+        return self.retrying(change, lambda: self.put(change))
+
+    def retrying(self, change: UploadChange, step: Callable[[], IngestResult]) -> IngestResult:
+        """Run `step`; a stale change is reported, a concurrent one tried again (fresh reads)."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                if change.kind is ChangeKind.DELETE:
-                    return self._delete(change)
-                return self._put(change)
+                return step()
             except StaleChange:
                 return IngestResult(Outcome.STALE, change.key)
             except ConcurrentChange:
@@ -68,55 +104,40 @@ class Ingest:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _reject(self, change: UploadChange, problems: list[Problem]) -> IngestResult:
-        report = RejectionReport(
+    def report(self, change: UploadChange, problems: list[Problem]) -> RejectionReport:
+        return RejectionReport(
             key=change.key, etag=change.etag, rejected_at=change.event_time, problems=problems
         )
-        self.files.write_rejection(report)
+
+    def _reject(self, change: UploadChange, problems: list[Problem]) -> IngestResult:
+        self.files.write_rejection(self.report(change, problems))
         return IngestResult(Outcome.REJECTED, change.key, problems=problems)
 
-    def _put(self, change: UploadChange) -> IngestResult:
+    def put(self, change: UploadChange, data: bytes | None = None) -> IngestResult:
+        """Apply an upload: the object's current bytes, or `data` (a file of an import bundle)."""
         if change.size is not None and change.size > limits.MAX_UPLOAD_BYTES:
-            return self._reject(
-                change,
-                [
-                    Problem(
-                        field="file",
-                        message=f"is {change.size} bytes; the limit is {limits.MAX_UPLOAD_BYTES} bytes",
-                    )
-                ],
-            )
+            return self._reject(change, [too_big(change.size, limits.MAX_UPLOAD_BYTES)])
         upload = self.store.upload_record(change.key)
         if upload is not None and upload.order >= change.order:
             raise StaleChange
-        data = self.files.read(change)
+        data = self.files.read(change) if data is None else data
         if data is None:
             raise StaleChange
         try:
             parsed = parse_upload(change.key, data)
+            result = self.store_parsed(change, parsed, upload)
         except UploadRejected as rejected:
             return self._reject(change, rejected.problems)
-        try:
-            result = self._store(change, parsed, upload)
-        except SlugTaken as taken:
-            return self._reject(
-                change,
-                [
-                    Problem(
-                        field="slug",
-                        message=f"'{taken.slug}' is already used by another article ({taken.source_key}); "
-                        "choose another slug",
-                    )
-                ],
-            )
         self.files.clear_rejection(change.key)
         return result
 
-    def _store(self, change: UploadChange, parsed: ParsedUpload, upload: UploadRecord | None) -> IngestResult:
+    def store_parsed(
+        self, change: UploadChange, parsed: ParsedUpload, upload: UploadRecord | None
+    ) -> IngestResult:
         article_id = upload.article_id if upload else self.new_id()
         at_slug = self.store.article_record(parsed.slug)
         if isinstance(at_slug, Article) and at_slug.id != article_id:
-            raise SlugTaken(parsed.slug, at_slug.source_key)
+            raise UploadRejected([slug_taken(parsed.slug, at_slug.source_key)])
         previous = at_slug if isinstance(at_slug, Article) else None
         moved_from = None
         if upload is not None and upload.slug != parsed.slug:
@@ -141,13 +162,9 @@ class Ingest:
             last_revision=at_slug.revision if isinstance(at_slug, Gone) and at_slug.id == article_id else 0,
         )
         if article.is_public:
-            neighbours = [s for s in article_scopes(article) if s.kind in (ScopeKind.SECTION, ScopeKind.TAG)]
-            candidates = self.store.newest_cards(neighbours, limits.RELATED_COUNT + 1)
-            related = pick_related(article_id, candidates, limits.RELATED_COUNT)
-            article = article.model_copy(update={"related": related})
+            article = with_related(self.store, article)
         self.store.save(content_change(record, article, replaces=at_slug, moved_from=moved_from))
-        outcome = Outcome.PUBLISHED if article.is_public else Outcome.SAVED
-        return IngestResult(outcome, change.key, article.slug)
+        return IngestResult(OUTCOMES[article.status], change.key, article.slug)
 
     def _delete(self, change: UploadChange) -> IngestResult:
         upload = self.store.upload_record(change.key)

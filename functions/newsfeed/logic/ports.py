@@ -8,14 +8,15 @@ from typing import Protocol
 from newsfeed.models.article import ArticleCard, ArticleRecord
 from newsfeed.models.content import ContentChange
 from newsfeed.models.scope import Scope
-from newsfeed.models.upload import RejectionReport, UploadChange, UploadRecord
+from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange, UploadRecord
 
 
 class UploadFiles(Protocol):
     """The uploads bucket as the ingest sees it."""
 
-    def read(self, change: UploadChange) -> bytes | None:
-        """The object's bytes while it is the version `change` describes; None if it changed or vanished."""
+    def read(self, change: UploadChange, limit: int = ...) -> bytes | None:
+        """The object's first `limit` + 1 bytes while it is the version `change` describes; None if it
+        changed or vanished."""
 
     def exists(self, key: str) -> bool: ...
 
@@ -23,16 +24,33 @@ class UploadFiles(Protocol):
 
     def clear_rejection(self, key: str) -> None: ...
 
+    def clear_rejections(self, keys: Sequence[str]) -> None: ...
 
-class ContentStore(Protocol):
+    def write_import_result(self, result: ImportResult) -> None: ...
+
+
+class CardSource(Protocol):
+    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
+        """Up to `limit` newest cards of each scope's list (one bounded Query per scope)."""
+
+
+class ContentStore(CardSource, Protocol):
     """The content table as the ingest sees it."""
 
     def upload_record(self, key: str) -> UploadRecord | None: ...
 
     def article_record(self, slug: str) -> ArticleRecord | None: ...
 
-    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
-        """Up to `limit` newest cards of each scope's list (one bounded Query per scope)."""
-
     def save(self, change: ContentChange) -> None:
-        """Apply atomically. Raises StaleChange, ConcurrentChange or SlugTaken."""
+        """Apply atomically. Raises StaleChange or ConcurrentChange."""
+
+
+class BulkContentStore(ContentStore, Protocol):
+    """The content table as an import bundle uses it: reads and writes in batches."""
+
+    def upload_records(self, keys: Sequence[str]) -> dict[str, UploadRecord]: ...
+
+    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]: ...
+
+    def save_all(self, changes: Sequence[ContentChange]) -> list[int]:
+        """Apply in as few transactions as fit (each all or nothing); the indexes of changes not applied."""

@@ -14,6 +14,7 @@ from newsfeed.models.text import Timestamp
 
 class ArticleStatus(StrEnum):
     DRAFT = "draft"  # stored, never public
+    SCHEDULED = "scheduled"  # not public until its published_at; then the scheduler publishes it
     PUBLISHED = "published"
 
 

@@ -21,14 +21,15 @@ class ListEntry:
 class ContentChange:
     """Applied all at once or not at all.
 
-    `upload` is written only if no equal-or-newer change of its key was applied (else StaleChange).
+    `upload` is written only if no equal-or-newer change of its key was applied (else StaleChange); None
+    when the change is not an upload's (the scheduler publishing a scheduled article).
     `record` replaces `replaces` at its slug only while that is still what is stored (else
     ConcurrentChange); None leaves the article as it is. `redirect` (a slug change) replaces the article
     `redirect_replaces` at the old slug under the same rule. List entries are put and deleted alongside,
     and `revision` (a new version of an article's content) is kept in its history.
     """
 
-    upload: UploadRecord
+    upload: UploadRecord | None
     record: ArticleRecord | None = None
     replaces: ArticleRecord | None = None
     redirect: Moved | None = None

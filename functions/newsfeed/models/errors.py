@@ -15,13 +15,6 @@ class ConcurrentChange(NewsfeedError):
     """What was read changed before the write landed; read again and retry."""
 
 
-class SlugTaken(NewsfeedError):
-    def __init__(self, slug: str, source_key: str) -> None:
-        super().__init__(f"slug {slug!r} is taken by {source_key or 'another article'}")
-        self.slug = slug
-        self.source_key = source_key
-
-
 class PreconditionFailed(NewsfeedError):
     """A conditional write of a public file lost a race: someone else wrote it first."""
 

@@ -8,6 +8,13 @@ REJECTED_PREFIX = "rejected/"
 UPLOAD_SUFFIXES = (".md", ".markdown", ".json")
 MAX_UPLOAD_BYTES = 256 * 1024  # checked against the event's size before anything is downloaded
 
+# Bulk import (`newsfeed import`): many files in one object under imports/, applied together.
+IMPORT_PREFIX = "imports/"
+IMPORT_RESULTS_PREFIX = "import-results/"  # what became of each bundle's files, for `newsfeed import`
+MAX_IMPORT_FILES = 100  # files per import bundle
+MAX_IMPORT_BYTES = 8 * 1024 * 1024  # per bundle; each file is still held to MAX_UPLOAD_BYTES
+IMPORT_RETENTION_DAYS = 7  # bundles are kept this long (template.yaml's lifecycle rule), then expire
+
 # Article fields.
 MAX_TITLE_CHARS = 300
 MAX_SUBTITLE_CHARS = 600

@@ -11,6 +11,7 @@ class ScopeKind(StrEnum):
     SECTION = "section"
     TAG = "tag"
     AUTHOR = "author"
+    SCHEDULE = "schedule"  # not a list readers see: scheduled articles, by the time they are due
 
 
 @dataclass(frozen=True, order=True)
@@ -21,7 +22,8 @@ class Scope:
 
     @property
     def has_feed(self) -> bool:
-        return self.kind is not ScopeKind.AUTHOR
+        return self.kind in (ScopeKind.SITE, ScopeKind.SECTION, ScopeKind.TAG)
 
 
 SITE = Scope(ScopeKind.SITE)
+SCHEDULE = Scope(ScopeKind.SCHEDULE)

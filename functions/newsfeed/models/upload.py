@@ -92,6 +92,7 @@ class UploadChange(BaseModel):
     etag: str | None = None
     sequencer: str | None = None
     event_time: datetime
+    import_order: str | None = None  # set for a file of an import bundle: see `order`
 
     @property
     def order(self) -> str:
@@ -99,11 +100,32 @@ class UploadChange(BaseModel):
 
         S3's `sequencer` is hex of varying length: right-padded with zeros it compares as a string (the S3
         event documentation's rule). Events without one (moto's) fall back to the event time, prefixed so
-        that it never sorts before a real sequencer.
+        that it never sorts before a real sequencer. A file of an import bundle sorts before both ('I'):
+        S3 sequencers of different keys do not compare, so any upload of the key itself wins over imports
+        of it, and a later import over an earlier one.
         """
+        if self.import_order:
+            return self.import_order
         if self.sequencer:
             return "S" + self.sequencer.upper().ljust(SEQUENCER_WIDTH, "0")
         return "T" + self.event_time.strftime("%Y%m%dT%H%M%S%f")
+
+
+class BundleFile(BaseModel):
+    """One file of an import bundle: the upload key it stands for and its text."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    key: Annotated[str, Field(pattern=r"^inbox/[^\x00-\x1f]+$", max_length=1024)]
+    body: str
+
+
+class ImportBundle(BaseModel):
+    """What `newsfeed import` puts under imports/: up to MAX_IMPORT_FILES files, applied as uploads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    files: Annotated[list[BundleFile], Field(max_length=limits.MAX_IMPORT_FILES)]
 
 
 class Problem(BaseModel):
@@ -127,6 +149,21 @@ class RejectionReport(BaseModel):
     etag: str | None
     rejected_at: datetime
     problems: list[Problem]
+
+
+class ImportedFile(BaseModel):
+    key: str
+    outcome: str  # an ingest Outcome: published, scheduled, saved, unchanged, stale or rejected
+    slug: str | None = None
+    problems: list[Problem] = []
+
+
+class ImportResult(BaseModel):
+    """Left at `import-results/<bundle key>` once a bundle is applied: what became of each of its files."""
+
+    bundle: str
+    etag: str | None
+    files: list[ImportedFile]
 
 
 class UploadRejected(Exception):

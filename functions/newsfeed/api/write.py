@@ -1,0 +1,101 @@
+"""The write API for CMS integrations: `PUT /articles/{slug}` and `DELETE /articles/{slug}`.
+
+API Gateway lets a request in only with a valid SigV4 signature (IAM auth on these routes, template.yaml).
+A write goes through the uploads bucket, exactly as an editor's file does: the body is checked here with
+the ingest's own rules (so a bad one is answered 422 at once and changes nothing), then put under inbox/,
+where the ingest applies it with its ordering, idempotency and rejection reports. The answer is 202: the
+article is live within seconds, at the Location given.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from newsfeed.logic.parsing import parse_upload
+from newsfeed.models import limits
+from newsfeed.models.article import Article, ArticleRecord, Gone, Moved
+from newsfeed.models.upload import Problem, UploadRejected
+
+FORMATS = {"application/json": ".json", "text/markdown": ".md"}
+API_PREFIX = f"{limits.UPLOAD_PREFIX}api/"
+
+
+class ArticleStore(Protocol):
+    def article_record(self, slug: str, *, consistent: bool = ...) -> ArticleRecord | None: ...
+
+
+class Uploads(Protocol):
+    def upload(self, key: str, data: bytes) -> str: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def problem(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> JSONResponse:
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if problems:
+        body["problems"] = [p.model_dump(exclude_none=True) for p in problems]
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def upload_key(record: ArticleRecord | None, slug: str, suffix: str) -> str:
+    """The upload an article's writes go to: its own if it has one (so it stays the same article)."""
+    if isinstance(record, Article | Gone) and record.source_key:
+        return record.source_key
+    return f"{API_PREFIX}{slug}{suffix}"
+
+
+def create_write_app(store: ArticleStore, uploads: Uploads) -> Starlette:
+    async def put_article(request: Request) -> JSONResponse:
+        slug = request.path_params["slug"]
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        suffix = FORMATS.get(media_type)
+        if suffix is None:
+            return problem(415, "Unsupported Media Type", f"Send one of: {', '.join(FORMATS)}.")
+        data = await request.body()
+        if len(data) > limits.MAX_UPLOAD_BYTES:
+            return problem(413, "Content Too Large", f"The limit is {limits.MAX_UPLOAD_BYTES} bytes.")
+        try:
+            parsed = parse_upload(f"article{suffix}", data)
+        except UploadRejected as rejected:
+            return problem(422, "Invalid Article", str(rejected), rejected.problems)
+        if parsed.slug != slug:
+            detail = f"the article's slug is '{parsed.slug}' but the URL names '{slug}'"
+            return problem(422, "Invalid Article", detail, [Problem(field="slug", message=detail)])
+        record = store.article_record(slug, consistent=True)
+        key = upload_key(record, slug, suffix)
+        if _media_type(key) != media_type:
+            detail = f"this article is uploaded as {key}; send it as {_media_type(key)}"
+            return problem(409, "Conflict", detail)
+        etag = uploads.upload(key, data)
+        body = {"slug": slug, "upload": key, "etag": etag, "status": "accepted"}
+        return JSONResponse(body, status_code=202, headers={"Location": f"/articles/{slug}"})
+
+    async def delete_article(request: Request) -> JSONResponse:
+        slug = request.path_params["slug"]
+        record = store.article_record(slug, consistent=True)
+        if isinstance(record, Gone):
+            return problem(410, "Gone", f"The article '{slug}' is already unpublished.")
+        if isinstance(record, Moved):
+            detail = f"The article moved to '{record.moved_to}'; DELETE /articles/{record.moved_to}."
+            return problem(404, "Not Found", detail)
+        if not isinstance(record, Article) or not record.source_key:
+            return problem(404, "Not Found", f"No article at '{slug}'.")
+        uploads.delete(record.source_key)
+        body = {"slug": slug, "upload": record.source_key, "status": "accepted"}
+        return JSONResponse(body, status_code=202, headers={"Location": f"/articles/{slug}"})
+
+    return Starlette(
+        routes=[
+            Route("/articles/{slug}", put_article, methods=["PUT"]),
+            Route("/articles/{slug}", delete_article, methods=["DELETE"]),
+        ]
+    )
+
+
+def _media_type(key: str) -> str:
+    return "application/json" if key.endswith(".json") else "text/markdown"

@@ -1,0 +1,71 @@
+"""Webhooks: queueing events for delivery, the signing secret, and the HTTP POST itself."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from newsfeed.dal import clients
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+DELIVERY_TIMEOUT_SECONDS = 5
+SECRET_MAX_AGE_SECONDS = 300  # a rotated secret is used within five minutes
+
+
+class DeliveryError(Exception):
+    """The endpoint refused or did not answer; the delivery is retried later."""
+
+
+@dataclass
+class WebhookQueue:
+    """The publisher's side: one message per endpoint and event (shares the hub-ping queue)."""
+
+    queue_url: str
+    endpoints: Sequence[str]
+    client: SQSClient = field(default_factory=clients.sqs)
+
+    def send(self, events: Sequence[dict[str, Any]]) -> None:
+        messages = [{"webhook": url, "event": event} for event in events for url in self.endpoints]
+        for start in range(0, len(messages), 10):
+            batch = messages[start : start + 10]
+            self.client.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(n), "MessageBody": json.dumps(m)} for n, m in enumerate(batch)],
+            )
+
+
+def retry_later(queue_url: str, receipt_handle: str, seconds: int) -> None:
+    """Keep a failed message hidden for `seconds` (its next attempt), instead of the queue's default."""
+    clients.sqs().change_message_visibility(
+        QueueUrl=queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+    )
+
+
+def webhook_secret(arn: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+
+    secret = parameters.get_secret(arn, max_age=SECRET_MAX_AGE_SECONDS)
+    return secret if isinstance(secret, str) else bytes(secret).decode()
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST to the endpoint; its status, or DeliveryError unless it answers 2xx."""
+    request = urllib.request.Request(  # noqa: S310 - endpoints are configured http(s) URLs
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as response:  # noqa: S310
+            status = int(response.status)
+    except urllib.error.HTTPError as error:
+        raise DeliveryError(f"{url} answered {error.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        raise DeliveryError(f"{url} unreachable: {error}") from None
+    if not 200 <= status < 300:
+        raise DeliveryError(f"{url} answered {status}")
+    return status

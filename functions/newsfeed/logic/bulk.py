@@ -1,0 +1,194 @@
+"""Applying an import bundle: up to 100 files as uploads, with the reads and writes done in batches.
+
+Each file is decided exactly as an upload of its key would be (`Ingest._store`: same validation, same
+article, same lists and revision, same rejection report), against a view of the content table that was
+read up front in BatchGetItems and that sees the bundle's own earlier files. The writes are then packed
+into transactions of up to 100 items, all-or-nothing each. A transaction that is cancelled (someone changed
+an article meanwhile) costs nothing but time: its files are applied again one by one, with fresh reads.
+
+An imported file has no object of its own under inbox/: its order is 'I…' (see `UploadChange.order`), so
+a later upload of the same key, or deleting that key, supersedes it as it would any upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from newsfeed.logic.parsing import ParsedUpload, parse_upload
+from newsfeed.models import limits
+from newsfeed.models.article import ArticleCard, ArticleRecord
+from newsfeed.models.content import ContentChange
+from newsfeed.models.scope import Scope
+from newsfeed.models.upload import (
+    ChangeKind,
+    ImportBundle,
+    ImportedFile,
+    ImportResult,
+    Problem,
+    UploadChange,
+    UploadRecord,
+    UploadRejected,
+)
+
+if TYPE_CHECKING:
+    from newsfeed.logic.ingest import Ingest, IngestResult
+    from newsfeed.logic.ports import BulkContentStore
+
+
+@dataclass
+class BundleView:
+    """The content table as the bundle's files see it: batch-read once, then their own writes on top."""
+
+    store: BulkContentStore
+    uploads: dict[str, UploadRecord | None]
+    records: dict[str, ArticleRecord | None]
+    cards: dict[Scope, list[ArticleCard]] = field(default_factory=dict)
+    pending: list[ContentChange] = field(default_factory=list)
+
+    def upload_record(self, key: str) -> UploadRecord | None:
+        if key not in self.uploads:
+            self.uploads[key] = self.store.upload_record(key)
+        return self.uploads[key]
+
+    def article_record(self, slug: str) -> ArticleRecord | None:
+        if slug not in self.records:
+            self.records[slug] = self.store.article_record(slug)
+        return self.records[slug]
+
+    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
+        cards: list[ArticleCard] = []
+        for scope in scopes:
+            if scope not in self.cards:
+                self.cards[scope] = self.store.newest_cards([scope], limit)
+            cards += self.cards[scope][:limit]
+        return cards
+
+    def save(self, change: ContentChange) -> None:
+        """Keep the change for `flush`, and see it from now on."""
+        self.pending.append(change)
+        if change.upload is not None:
+            self.uploads[change.upload.key] = change.upload
+        for record in (change.record, change.redirect):
+            if record is not None:
+                self.records[record.slug] = record
+        for entry in change.list_deletes:
+            if entry.scope in self.cards:
+                self.cards[entry.scope] = [c for c in self.cards[entry.scope] if c.id != entry.card.id]
+        for entry in change.list_puts:
+            if entry.scope in self.cards:
+                kept = [c for c in self.cards[entry.scope] if c.id != entry.card.id] + [entry.card]
+                self.cards[entry.scope] = sorted(kept, key=lambda c: (c.published_at, c.id), reverse=True)
+
+
+def file_changes(bundle_change: UploadChange, bundle: ImportBundle) -> list[tuple[UploadChange, bytes]]:
+    """Each file of the bundle as the upload change it stands for (its ETag is S3's for the same bytes)."""
+    changes = []
+    for file in bundle.files:
+        data = file.body.encode()
+        change = UploadChange(
+            kind=ChangeKind.PUT,
+            bucket=bundle_change.bucket,
+            key=file.key,
+            size=len(data),
+            etag=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+            event_time=bundle_change.event_time,
+            import_order="I" + bundle_change.order,
+        )
+        changes.append((change, data))
+    return changes
+
+
+def read_bundle(ingest: Ingest, change: UploadChange) -> ImportBundle | list[Problem] | None:
+    """The bundle, the problems that make it unusable, or None if the object changed since the event."""
+    from newsfeed.logic.ingest import too_big
+
+    if change.size is not None and change.size > limits.MAX_IMPORT_BYTES:
+        return [too_big(change.size, limits.MAX_IMPORT_BYTES)]
+    data = ingest.files.read(change, limits.MAX_IMPORT_BYTES)
+    if data is None:
+        return None
+    try:
+        return ImportBundle.model_validate_json(data)
+    except ValidationError as error:
+        return [
+            Problem(field=".".join(str(p) for p in e["loc"]) or "bundle", message=e["msg"])
+            for e in error.errors()
+        ]
+
+
+def apply_bundle(ingest: Ingest, change: UploadChange) -> IngestResult:
+    """Apply every file of an import bundle, and leave what became of each at `import_result_key`."""
+    from newsfeed.logic.ingest import Ingest, IngestResult, Outcome, too_big
+
+    bundle = read_bundle(ingest, change)
+    if bundle is None:
+        return IngestResult(Outcome.STALE, change.key)
+    if isinstance(bundle, list):
+        ingest.files.write_rejection(ingest.report(change, bundle))
+        return IngestResult(Outcome.REJECTED, change.key, problems=bundle)
+
+    store: BulkContentStore = ingest.store  # type: ignore[assignment]
+    files = file_changes(change, bundle)
+    parsed: list[ParsedUpload | list[Problem]] = []
+    for file, data in files:
+        try:
+            if len(data) > limits.MAX_UPLOAD_BYTES:
+                raise UploadRejected([too_big(len(data), limits.MAX_UPLOAD_BYTES)])
+            parsed.append(parse_upload(file.key, data))
+        except UploadRejected as rejected:
+            parsed.append(rejected.problems)
+    uploads = store.upload_records([file.key for file, _ in files])
+    slugs = [p.slug for p in parsed if isinstance(p, ParsedUpload)] + [u.slug for u in uploads.values()]
+    records = store.article_records(slugs)
+    view = BundleView(
+        store,
+        uploads={file.key: uploads.get(file.key) for file, _ in files},
+        records={slug: records.get(slug) for slug in slugs},
+    )
+    deciding = Ingest(ingest.files, view, ingest.default_language, ingest.new_id)
+
+    results: list[IngestResult] = []
+    saved: list[int] = []  # for each pending change, the index of its file
+    for n, ((file, _), parse) in enumerate(zip(files, parsed, strict=True)):
+        upload = view.upload_record(file.key)
+        if upload is not None and upload.order >= file.order:
+            results.append(
+                IngestResult(Outcome.STALE, file.key)
+            )  # an upload of the key itself, or a later import
+            continue
+        try:
+            if isinstance(parse, list):
+                raise UploadRejected(parse)
+            before = len(view.pending)
+            results.append(deciding.store_parsed(file, parse, upload))
+            saved += [n] * (len(view.pending) - before)
+        except UploadRejected as rejected:
+            results.append(IngestResult(Outcome.REJECTED, file.key, problems=rejected.problems))
+
+    failed = {saved[i] for i in store.save_all(view.pending)}
+    for n in sorted(failed):  # someone else changed these articles meanwhile: one by one, read afresh
+        file, data = files[n]
+        results[n] = ingest.retrying(file, partial(ingest.put, file, data))  # (it reports its own problems)
+    for n, ((file, _), result) in enumerate(zip(files, results, strict=True)):
+        if result.outcome is Outcome.REJECTED and n not in failed:
+            ingest.files.write_rejection(ingest.report(file, result.problems))
+    cleared = [f.key for (f, _), r in zip(files, results, strict=True) if r.outcome is not Outcome.REJECTED]
+    ingest.files.clear_rejections(cleared)
+    ingest.files.write_import_result(
+        ImportResult(
+            bundle=change.key,
+            etag=change.etag,
+            files=[
+                ImportedFile(key=r.key, outcome=str(r.outcome), slug=r.slug, problems=r.problems)
+                for r in results
+            ],
+        )
+    )
+    problems = [Problem(field=r.key, message=str(r.problems[0])) for r in results if r.problems]
+    return IngestResult(Outcome.IMPORTED, change.key, problems=problems)

@@ -1,0 +1,270 @@
+"""`newsfeed import DIR` and `newsfeed export DIR`: thousands of articles in and out of a stack.
+
+Import packs the directory's files into bundles (up to 100 files, 8 MB) under imports/, several at a time;
+the ingest applies each bundle's files as uploads of `inbox/<path in DIR>` (same rules, same articles,
+same rejection reports) with batched reads and writes, and leaves what became of each file under
+import-results/. A state file in DIR (`.newsfeed-import.json`) remembers every file's outcome and content
+hash, so an interrupted import picks up where it stopped and a second run sends only what changed.
+
+Export writes every stored article (published, scheduled or draft) as a JSON upload at the path it was
+imported or uploaded from, with `.json` for its suffix. Importing an export into an empty stack and
+exporting again gives the same files, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsfeed.models import limits
+from newsfeed.models.upload import Problem, UploadRejected
+
+if TYPE_CHECKING:
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.uploads import UploadBucket
+    from newsfeed.models.article import Article
+
+STATE_FILE = ".newsfeed-import.json"
+ACCEPTED = {"published", "scheduled", "saved", "unchanged"}
+BUNDLE_BYTES = limits.MAX_IMPORT_BYTES - 64 * 1024  # room for the JSON around the files
+
+
+@dataclass
+class FileState:
+    etag: str
+    outcome: str  # "sent" until the ingest has dealt with it; then an ingest outcome
+    bundle: str = ""
+    slug: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def final(self) -> bool:
+        return self.outcome != "sent"
+
+
+@dataclass
+class ImportState:
+    """What an import of one directory has done so far (one JSON file in that directory)."""
+
+    path: Path
+    files: dict[str, FileState] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path) -> ImportState:
+        path = root / STATE_FILE
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(path)
+        return cls(path, {name: FileState(**value) for name, value in raw["files"].items()})
+
+    def save(self) -> None:
+        scratch = self.path.with_suffix(".tmp")
+        files = {name: vars(state) for name, state in sorted(self.files.items())}
+        scratch.write_text(json.dumps({"files": files}, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(scratch, self.path)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str  # its path in the directory, with '/'
+    data: bytes
+    etag: str  # MD5, as S3 would give the same bytes
+
+    @property
+    def key(self) -> str:
+        return f"{limits.UPLOAD_PREFIX}{self.name}"
+
+
+def source_files(root: Path) -> Iterator[SourceFile]:
+    """Every upload file under `root` (Markdown or JSON; hidden files and folders skipped), sorted."""
+    for path in sorted(root.rglob("*")):
+        name = path.relative_to(root).as_posix()
+        if (
+            path.is_file()
+            and path.suffix in limits.UPLOAD_SUFFIXES
+            and not any(part.startswith(".") for part in name.split("/"))
+        ):
+            data = path.read_bytes()
+            yield SourceFile(name, data, hashlib.md5(data, usedforsecurity=False).hexdigest())
+
+
+def local_problems(file: SourceFile) -> list[Problem]:
+    """What the ingest would refuse before parsing (too big, not UTF-8): no need to send it."""
+    from newsfeed.logic.ingest import too_big
+    from newsfeed.logic.parsing import decode_text
+
+    if len(file.data) > limits.MAX_UPLOAD_BYTES:
+        return [too_big(len(file.data), limits.MAX_UPLOAD_BYTES)]
+    try:
+        decode_text(file.data)
+    except UploadRejected as rejected:
+        return rejected.problems
+    return []
+
+
+def bundles(files: Sequence[SourceFile]) -> Iterator[list[SourceFile]]:
+    batch: list[SourceFile] = []
+    size = 0
+    for file in files:
+        if batch and (len(batch) == limits.MAX_IMPORT_FILES or size + len(file.data) > BUNDLE_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(file)
+        size += len(file.data) * 2  # JSON escaping can double it
+    if batch:
+        yield batch
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    skipped: int = 0  # already imported by an earlier run, unchanged since
+    outcomes: dict[str, int] = field(default_factory=dict)
+    rejected: list[tuple[str, list[str]]] = field(default_factory=list)
+    pending: int = 0
+    seconds: float = 0.0
+
+    @property
+    def accepted(self) -> int:
+        return sum(n for outcome, n in self.outcomes.items() if outcome in ACCEPTED)
+
+
+@dataclass
+class Importer:
+    uploads: UploadBucket
+    root: Path
+    workers: int = 8
+    on_progress: Callable[[int], None] = lambda done: None  # called with files newly finished
+    wait: Callable[[], None] = lambda: time.sleep(0.2)  # between looks at the results
+
+    def run(self, timeout: float) -> Summary:
+        state = ImportState.load(self.root)
+        summary = Summary()
+        files = list(source_files(self.root))
+        summary.total = len(files)
+        todo: list[SourceFile] = []
+        waiting: dict[str, set[str]] = {}  # bundle key -> names still without an outcome
+        for file in files:
+            known = state.files.get(file.name)
+            if known is not None and known.etag == file.etag:
+                if known.final:
+                    summary.skipped += 1
+                    self.on_progress(1)
+                    continue
+                waiting.setdefault(known.bundle, set()).add(file.name)  # sent by a run that stopped
+                continue
+            problems = local_problems(file)
+            if problems:
+                state.files[file.name] = FileState(file.etag, "rejected", problems=[str(p) for p in problems])
+                self.on_progress(1)
+                continue
+            todo.append(file)
+        start = time.monotonic()
+        try:
+            self._send(todo, state, waiting)
+            self._collect(state, waiting, timeout)
+        finally:
+            state.save()
+        summary.seconds = time.monotonic() - start
+        for file in files:
+            known = state.files.get(file.name)
+            if known is None or not known.final:
+                summary.pending += 1
+                continue
+            summary.outcomes[known.outcome] = summary.outcomes.get(known.outcome, 0) + 1
+            if known.outcome == "rejected":
+                summary.rejected.append((file.name, known.problems))
+        return summary
+
+    def _send(self, todo: list[SourceFile], state: ImportState, waiting: dict[str, set[str]]) -> None:
+        run = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+
+        def send(numbered: tuple[int, list[SourceFile]]) -> tuple[str, list[SourceFile]]:
+            number, files = numbered
+            key = f"{limits.IMPORT_PREFIX}{run}/{number:05d}.json"
+            body = {"files": [{"key": f.key, "body": f.data.decode("utf-8")} for f in files]}
+            self.uploads.upload(key, json.dumps(body, ensure_ascii=False).encode())
+            return key, files
+
+        with ThreadPoolExecutor(self.workers) as pool:
+            for key, files in pool.map(send, enumerate(bundles(todo))):
+                waiting[key] = {f.name for f in files}
+                for f in files:
+                    state.files[f.name] = FileState(f.etag, "sent", bundle=key)
+
+    def _collect(self, state: ImportState, waiting: dict[str, set[str]], timeout: float) -> None:
+        """Read each bundle's result as it appears; stop when all are in or nothing moved for `timeout`."""
+        last_progress = time.monotonic()
+        while waiting and time.monotonic() - last_progress < timeout:
+            with ThreadPoolExecutor(self.workers) as pool:
+                results = list(pool.map(self.uploads.read_import_result, list(waiting)))
+            for key, result in zip(list(waiting), results, strict=True):
+                if result is None:
+                    continue
+                names = waiting.pop(key)
+                for imported in result.files:
+                    name = imported.key.removeprefix(limits.UPLOAD_PREFIX)
+                    if name in names:
+                        known = state.files[name]
+                        known.outcome, known.slug = imported.outcome, imported.slug
+                        known.problems = [str(p) for p in imported.problems]
+                self.on_progress(len(names))
+                last_progress = time.monotonic()
+            if waiting:
+                self.wait()
+
+
+# -- export ---------------------------------------------------------------------------------------------
+
+
+def export_name(article: Article) -> str:
+    """Where an article goes in an export: the path it was uploaded at, as a JSON file."""
+    name = article.source_key.removeprefix(limits.UPLOAD_PREFIX) or f"{article.slug}.json"
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.json" if dot and f".{suffix}" in limits.UPLOAD_SUFFIXES else f"{name}.json"
+
+
+def export_document(article: Article) -> bytes:
+    """The article as a JSON upload: every field an editor controls, the body as stored (sanitised HTML)."""
+    from newsfeed.models.text import format_utc
+
+    values: dict[str, Any] = {
+        "title": article.title,
+        "slug": article.slug,
+        "subtitle": article.subtitle,
+        "summary": article.summary,
+        "section": article.section,
+        "tags": article.tags,
+        "authors": article.authors,
+        "published_at": format_utc(article.published_at),
+        "updated_at": format_utc(article.updated_at),
+        "status": "draft" if article.status == "draft" else "published",
+        "language": article.language,
+        "image": article.image.model_dump() if article.image else None,
+        "canonical_url": article.canonical_url,
+        "body": article.body,
+    }
+    values = {k: v for k, v in values.items() if v not in (None, "", [])}
+    return (json.dumps(values, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def export(table: ContentTable, root: Path, on_progress: Callable[[int], None] = lambda n: None) -> int:
+    """Write every stored article under `root`; how many were written."""
+    root.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for article in table.all_articles():
+        path = root / export_name(article)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(export_document(article))
+        count += 1
+        on_progress(1)
+    return count
