@@ -223,7 +223,7 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
     if not isinstance(record, Article):
         print(f"no article at '{slug}'", file=sys.stderr)
         return 1
-    connection.uploads.delete(record.source_key)
+    connection.uploads.withdraw(record.source_key)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if isinstance(connection.table.article_record(slug), Gone):

@@ -13,6 +13,7 @@ from tests.bench import (
     bench_burst,
     bench_cold_start,
     bench_hugo,
+    bench_import,
     bench_ingest,
     bench_latency,
     bench_publish,
@@ -27,6 +28,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "api": bench_api.run,
     "cold-start": bench_cold_start.run,
     "ingest": bench_ingest.run,
+    "import": bench_import.run,
     "latency": bench_latency.run,
     "hugo": bench_hugo.run,
 }

@@ -5,7 +5,7 @@ generated text), as Markdown uploads with no tags. "Ours" is the whole path afte
 on the ingest queue, the ingest function (idempotency record, upload record, GetObject, parse, render,
 sanitise, related candidates, one transaction per article), with the template's batch size of 10. "Raw" is
 BatchWriteItem, 25 items a call, of exactly the items the ingest left in the content table, into an empty
-table of the same shape: the floor for storing those articles at all.
+table of the same shape (keys and stream): the floor for storing those articles at all.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.bench.harness import Row, moto_stack
+from tests.bench.harness import Row, moto_stack, raw_batch_writes
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "ag_news_test.csv"
 ARTICLES = 1000
@@ -60,24 +60,7 @@ def measure() -> dict[str, float]:
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
             items += page["Items"]
         articles = sum(1 for item in items if item["sk"]["S"] == "article")
-        dynamodb.create_table(
-            TableName="raw",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        start = time.perf_counter()
-        for first in range(0, len(items), 25):
-            request: Any = {"raw": [{"PutRequest": {"Item": item}} for item in items[first : first + 25]]}
-            while request:
-                request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
-        raw = time.perf_counter() - start
+        raw = raw_batch_writes(dynamodb, items, like=table)
         return {
             "articles": articles,
             "items": len(items),

@@ -274,3 +274,24 @@ def timed(action: Callable[[], object]) -> tuple[float, float]:
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2]
+
+
+def raw_batch_writes(dynamodb: Any, items: list[dict[str, Any]], like: str) -> float:
+    """Seconds to store `items` with BatchWriteItem in a new table shaped like `like` (keys and stream)."""
+    stream = dynamodb.describe_table(TableName=like)["Table"].get("StreamSpecification")
+    dynamodb.create_table(
+        **({"StreamSpecification": stream} if stream else {}),
+        TableName="raw",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    start = time.perf_counter()
+    for first in range(0, len(items), 25):
+        request: Any = {"raw": [{"PutRequest": {"Item": item}} for item in items[first : first + 25]]}
+        while request:
+            request = dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
+    return time.perf_counter() - start

@@ -13,12 +13,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
 import jsonschema
 import pytest
 
+from newsfeed.logic.slugs import slugify
 from tests.factories import markdown
 
 pytestmark = pytest.mark.e2e
@@ -186,6 +188,49 @@ def test_a_script_is_sanitised(local_stack: Running, tmp_path: Path) -> None:
     assert local_stack.cli("publish", str(path)).returncode == 0
     body = json.loads(get(f"{local_stack.base}/articles/script-story")[1])["body"]
     assert body == "<p>Hi  there</p>"
+
+
+def test_a_scheduled_article_is_published_within_seconds_of_its_time(
+    local_stack: Running, tmp_path: Path
+) -> None:
+    due = datetime.now(UTC) + timedelta(seconds=3)
+    path = tmp_path / "scheduled.md"
+    path.write_text(markdown(title="A story for later", published_at=due.isoformat(timespec="seconds")))
+    result = local_stack.cli("publish", str(path))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("scheduled for ")
+    url = f"{local_stack.base}/articles/a-story-for-later"
+    assert get(url)[0] == 404
+    assert "status:     scheduled (not public)" in local_stack.cli("status", "a-story-for-later").stdout
+    while get(url)[0] != 200:
+        assert datetime.now(UTC) < due + timedelta(seconds=5), "not published within 5 s of its time"
+        time.sleep(0.1)
+    while b"a-story-for-later" not in get(f"{local_stack.base}/feeds/rss.xml")[1]:
+        assert datetime.now(UTC) < due + timedelta(seconds=8), "not in the feed within 8 s of its time"
+        time.sleep(0.1)
+
+
+def test_import_shows_progress_and_a_summary_and_export_round_trips(
+    local_stack: Running, tmp_path: Path
+) -> None:
+    from tests import corpus
+
+    corpus.write_files(tmp_path / "ag", 150)
+    result = local_stack.cli("import", str(tmp_path / "ag"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"150 files in {tmp_path / 'ag'}: 150 accepted, 0 rejected")
+    assert "importing: 100%" in result.stderr  # the progress bar
+    status, body = get(f"{local_stack.base}/articles/{slugify(next(corpus.rows(1))[1])}")
+    assert status == 200, body
+
+    again = local_stack.cli("import", str(tmp_path / "ag"))
+    assert "150 were imported by an earlier run and have not changed (skipped)" in again.stdout
+
+    exported = local_stack.cli("export", str(tmp_path / "out"))
+    assert exported.returncode == 0, exported.stderr
+    names = {p.name for p in (tmp_path / "out").rglob("*.json")}
+    assert {f"ag-{n:05d}.json" for n in range(1, 151)} <= names
+    assert exported.stdout.strip() == f"exported {len(names)} articles to {tmp_path / 'out'}"
 
 
 def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local_stack: Running) -> None:

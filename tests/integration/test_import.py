@@ -146,3 +146,17 @@ def test_export_then_import_into_an_empty_stack_round_trips(stack: Stack, tmp_pa
     assert {s: [getattr(a, f) for f in fields] for s, a in after.items()} == {
         s: [getattr(a, f) for f in fields] for s, a in before.items()
     }
+
+
+def test_an_imported_article_is_unpublished_by_deleting_its_key(stack: Stack, tmp_path: Path) -> None:
+    """It has no object under inbox/, yet deleting the key (as `newsfeed unpublish` does) takes it down."""
+    (tmp_path / "crisis.md").write_text(markdown())
+    run_import(stack, tmp_path)
+    slug = "kazakh-leader-offers-explanation-for-crisis"
+    assert api(stack).get(f"/articles/{slug}").status_code == 200
+    UploadBucket(stack.uploads).withdraw("inbox/crisis.md")  # what `unpublish` and DELETE do
+    stack.drain()
+    assert api(stack).get(f"/articles/{slug}").status_code == 410
+    (tmp_path / "crisis.md").write_text(markdown(summary="Back."))
+    run_import(stack, tmp_path)
+    assert api(stack).get(f"/articles/{slug}").json()["revision"] == 2

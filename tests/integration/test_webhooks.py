@@ -140,3 +140,19 @@ def test_an_unreachable_endpoint_never_holds_up_a_publish(
         upload(stack)
         assert api(stack).get(f"/articles/{SLUG}").status_code == 200
         assert SLUG.encode() in stack.feed()
+
+
+def test_a_scheduled_article_is_announced_when_the_scheduler_publishes_it(
+    hooked: Stack, receiver: Receiver
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.logic.schedule import Scheduler
+
+    due = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    upload(hooked, published_at=due.isoformat())
+    assert receiver.events() == []  # stored, not public: nothing to announce yet
+    Scheduler(ContentTable(hooked.table), clock=lambda: due).run()
+    hooked.drain()
+    assert receiver.events() == [("article.published", SLUG)]

@@ -206,3 +206,34 @@ def test_a_slug_change_keeps_the_article_in_related_lists(stack: Stack) -> None:
     upload(stack, tags="[Politics]", slug="crisis-explained")
     assert related_slugs(stack, "tokayev-names-a-new-cabinet") == [SLUG]  # its old URL answers 301
     assert api(stack).get(f"/articles/{SLUG}", follow_redirects=False).status_code == 301
+
+
+STATES = {
+    "draft": {"status": "draft"},
+    "scheduled": {"published_at": LATER.isoformat()},
+    "published": {"published_at": (NOW - timedelta(hours=1)).isoformat()},
+}
+
+
+@pytest.mark.parametrize("to", [*STATES, "unpublished"])
+@pytest.mark.parametrize("start", [*STATES, "unpublished"])
+def test_every_status_transition(stack: Stack, start: str, to: str) -> None:
+    """From each status to each other (and itself) by uploading or deleting: stored status and visibility."""
+    if start == "unpublished":
+        upload(stack)
+        stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/crisis.md")
+        stack.drain()
+    else:
+        upload(stack, **STATES[start])
+    if to == "unpublished":
+        stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/crisis.md")
+        stack.drain()
+        assert api(stack).get(f"/articles/{SLUG}").status_code == 410
+    else:
+        upload(stack, **STATES[to])
+        assert stored(stack).status == to
+    shown = visible(stack)
+    del shown["sitemap"]  # (a scheduled article's date is in the future for the publisher's real clock)
+    assert shown == dict.fromkeys(("page", "list", "feed"), to == "published")
+    due = [card.slug for card in ContentTable(stack.table).due_cards(LATER + timedelta(days=1), 10)]
+    assert due == ([SLUG] if to == "scheduled" else [])

@@ -32,7 +32,7 @@ class ArticleStore(Protocol):
 class Uploads(Protocol):
     def upload(self, key: str, data: bytes) -> str: ...
 
-    def delete(self, key: str) -> None: ...
+    def withdraw(self, key: str) -> None: ...
 
 
 def problem(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> JSONResponse:
@@ -85,7 +85,7 @@ def create_write_app(store: ArticleStore, uploads: Uploads) -> Starlette:
             return problem(404, "Not Found", detail)
         if not isinstance(record, Article) or not record.source_key:
             return problem(404, "Not Found", f"No article at '{slug}'.")
-        uploads.delete(record.source_key)
+        uploads.withdraw(record.source_key)
         body = {"slug": slug, "upload": record.source_key, "status": "accepted"}
         return JSONResponse(body, status_code=202, headers={"Location": f"/articles/{slug}"})
 

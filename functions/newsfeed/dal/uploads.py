@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError
 from newsfeed.dal import clients
 from newsfeed.dal.errors import is_not_found, is_precondition_failed
 from newsfeed.models import limits
-from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange
+from newsfeed.models.upload import BundleFile, ImportBundle, ImportResult, RejectionReport, UploadChange
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -104,3 +105,12 @@ class UploadBucket:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def withdraw(self, key: str) -> None:
+        """Unpublish what upload `key` feeds: delete its object; if it has none (it was imported), send
+        a one-file import bundle that deletes it, which the ingest applies the same way."""
+        if self.exists(key):
+            self.delete(key)
+            return
+        bundle = ImportBundle(files=[BundleFile(key=key, delete=True)])
+        self.upload(f"{limits.IMPORT_PREFIX}takedowns/{uuid.uuid4()}.json", bundle.model_dump_json().encode())

@@ -92,7 +92,7 @@ def file_changes(bundle_change: UploadChange, bundle: ImportBundle) -> list[tupl
     for file in bundle.files:
         data = file.body.encode()
         change = UploadChange(
-            kind=ChangeKind.PUT,
+            kind=ChangeKind.DELETE if file.delete else ChangeKind.PUT,
             bucket=bundle_change.bucket,
             key=file.key,
             size=len(data),
@@ -122,27 +122,32 @@ def read_bundle(ingest: Ingest, change: UploadChange) -> ImportBundle | list[Pro
         ]
 
 
-def apply_bundle(ingest: Ingest, change: UploadChange) -> IngestResult:
-    """Apply every file of an import bundle, and leave what became of each at `import_result_key`."""
-    from newsfeed.logic.ingest import Ingest, IngestResult, Outcome, too_big
+def parse_files(files: Sequence[tuple[UploadChange, bytes]]) -> list[ParsedUpload | list[Problem]]:
+    """Each file parsed, or what is wrong with it (a takedown has nothing to parse: no problems)."""
+    from newsfeed.logic.ingest import too_big
 
-    bundle = read_bundle(ingest, change)
-    if bundle is None:
-        return IngestResult(Outcome.STALE, change.key)
-    if isinstance(bundle, list):
-        ingest.files.write_rejection(ingest.report(change, bundle))
-        return IngestResult(Outcome.REJECTED, change.key, problems=bundle)
-
-    store: BulkContentStore = ingest.store  # type: ignore[assignment]
-    files = file_changes(change, bundle)
     parsed: list[ParsedUpload | list[Problem]] = []
     for file, data in files:
         try:
-            if len(data) > limits.MAX_UPLOAD_BYTES:
+            if file.kind is ChangeKind.DELETE:
+                parsed.append([])
+            elif len(data) > limits.MAX_UPLOAD_BYTES:
                 raise UploadRejected([too_big(len(data), limits.MAX_UPLOAD_BYTES)])
-            parsed.append(parse_upload(file.key, data))
+            else:
+                parsed.append(parse_upload(file.key, data))
         except UploadRejected as rejected:
             parsed.append(rejected.problems)
+    return parsed
+
+
+def decide(
+    ingest: Ingest, files: Sequence[tuple[UploadChange, bytes]], parsed: list[ParsedUpload | list[Problem]]
+) -> tuple[BundleView, list[IngestResult], list[int]]:
+    """Decide every file against one batch-read view: the view (its pending changes), each file's result,
+    and for each pending change the index of its file. Takedowns wait (UNCHANGED here)."""
+    from newsfeed.logic.ingest import Ingest, IngestResult, Outcome
+
+    store: BulkContentStore = ingest.store  # type: ignore[assignment]
     uploads = store.upload_records([file.key for file, _ in files])
     slugs = [p.slug for p in parsed if isinstance(p, ParsedUpload)] + [u.slug for u in uploads.values()]
     records = store.article_records(slugs)
@@ -152,43 +157,54 @@ def apply_bundle(ingest: Ingest, change: UploadChange) -> IngestResult:
         records={slug: records.get(slug) for slug in slugs},
     )
     deciding = Ingest(ingest.files, view, ingest.default_language, ingest.new_id)
-
     results: list[IngestResult] = []
-    saved: list[int] = []  # for each pending change, the index of its file
+    saved: list[int] = []
     for n, ((file, _), parse) in enumerate(zip(files, parsed, strict=True)):
         upload = view.upload_record(file.key)
-        if upload is not None and upload.order >= file.order:
-            results.append(
-                IngestResult(Outcome.STALE, file.key)
-            )  # an upload of the key itself, or a later import
-            continue
-        try:
-            if isinstance(parse, list):
-                raise UploadRejected(parse)
+        if file.kind is ChangeKind.DELETE:
+            results.append(IngestResult(Outcome.UNCHANGED, file.key))
+        elif upload is not None and upload.order >= file.order:  # an upload of the key, or a later import
+            results.append(IngestResult(Outcome.STALE, file.key))
+        elif isinstance(parse, list):
+            results.append(IngestResult(Outcome.REJECTED, file.key, problems=parse))
+        else:
             before = len(view.pending)
-            results.append(deciding.store_parsed(file, parse, upload))
+            try:
+                results.append(deciding.store_parsed(file, parse, upload))
+            except UploadRejected as rejected:
+                results.append(IngestResult(Outcome.REJECTED, file.key, problems=rejected.problems))
             saved += [n] * (len(view.pending) - before)
-        except UploadRejected as rejected:
-            results.append(IngestResult(Outcome.REJECTED, file.key, problems=rejected.problems))
+    return view, results, saved
 
-    failed = {saved[i] for i in store.save_all(view.pending)}
-    for n in sorted(failed):  # someone else changed these articles meanwhile: one by one, read afresh
+
+def apply_bundle(ingest: Ingest, change: UploadChange) -> IngestResult:
+    """Apply every file of an import bundle, and leave what became of each under import-results/."""
+    from newsfeed.logic.ingest import IngestResult, Outcome
+
+    bundle = read_bundle(ingest, change)
+    if bundle is None:
+        return IngestResult(Outcome.STALE, change.key)
+    if isinstance(bundle, list):
+        ingest.files.write_rejection(ingest.report(change, bundle))
+        return IngestResult(Outcome.REJECTED, change.key, problems=bundle)
+    files = file_changes(change, bundle)
+    view, results, saved = decide(ingest, files, parse_files(files))
+
+    # One by one, reading afresh (each reports its own problems): files whose transaction was cancelled
+    # (someone else changed those articles meanwhile), and takedowns.
+    alone = {saved[i] for i in view.store.save_all(view.pending)}
+    alone |= {n for n, (file, _) in enumerate(files) if file.kind is ChangeKind.DELETE}
+    for n in sorted(alone):
         file, data = files[n]
-        results[n] = ingest.retrying(file, partial(ingest.put, file, data))  # (it reports its own problems)
+        step = ingest.delete if file.kind is ChangeKind.DELETE else partial(ingest.put, data=data)
+        results[n] = ingest.retrying(file, partial(step, file))
     for n, ((file, _), result) in enumerate(zip(files, results, strict=True)):
-        if result.outcome is Outcome.REJECTED and n not in failed:
+        if result.outcome is Outcome.REJECTED and n not in alone:
             ingest.files.write_rejection(ingest.report(file, result.problems))
-    cleared = [f.key for (f, _), r in zip(files, results, strict=True) if r.outcome is not Outcome.REJECTED]
-    ingest.files.clear_rejections(cleared)
-    ingest.files.write_import_result(
-        ImportResult(
-            bundle=change.key,
-            etag=change.etag,
-            files=[
-                ImportedFile(key=r.key, outcome=str(r.outcome), slug=r.slug, problems=r.problems)
-                for r in results
-            ],
-        )
-    )
+    ingest.files.clear_rejections([r.key for r in results if r.outcome is not Outcome.REJECTED])
+    imported = [
+        ImportedFile(key=r.key, outcome=str(r.outcome), slug=r.slug, problems=r.problems) for r in results
+    ]
+    ingest.files.write_import_result(ImportResult(bundle=change.key, etag=change.etag, files=imported))
     problems = [Problem(field=r.key, message=str(r.problems[0])) for r in results if r.problems]
     return IngestResult(Outcome.IMPORTED, change.key, problems=problems)

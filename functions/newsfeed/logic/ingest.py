@@ -89,7 +89,7 @@ class Ingest:
 
             return apply_bundle(self, change)
         if change.kind is ChangeKind.DELETE:
-            return self.retrying(change, lambda: self._delete(change))
+            return self.retrying(change, lambda: self.delete(change))
         return self.retrying(change, lambda: self.put(change))
 
     def retrying(self, change: UploadChange, step: Callable[[], IngestResult]) -> IngestResult:
@@ -166,7 +166,7 @@ class Ingest:
         self.store.save(content_change(record, article, replaces=at_slug, moved_from=moved_from))
         return IngestResult(OUTCOMES[article.status], change.key, article.slug)
 
-    def _delete(self, change: UploadChange) -> IngestResult:
+    def delete(self, change: UploadChange) -> IngestResult:
         upload = self.store.upload_record(change.key)
         if upload is None:
             self.files.clear_rejection(change.key)

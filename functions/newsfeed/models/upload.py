@@ -112,12 +112,14 @@ class UploadChange(BaseModel):
 
 
 class BundleFile(BaseModel):
-    """One file of an import bundle: the upload key it stands for and its text."""
+    """One file of an import bundle: the upload key it stands for and its text, or `delete` (a takedown
+    of an upload that has no object of its own, having been imported)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     key: Annotated[str, Field(pattern=r"^inbox/[^\x00-\x1f]+$", max_length=1024)]
-    body: str
+    body: str = ""
+    delete: bool = False
 
 
 class ImportBundle(BaseModel):
