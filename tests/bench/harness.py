@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import boto3
 from infra import moto_fixes
-from infra.event_sources import SqsEventSource, StreamEventSource, drain, load_handler, stream_filters
+from infra.event_sources import ScheduleEventSource, StreamEventSource, drain, event_sources
 from infra.resources import create_resources
 
 SITE_ENV = {
@@ -217,25 +217,10 @@ def moto_stack() -> Iterator[Bench]:
         calls = Calls()
         for client in (clients.dynamodb(), clients.s3(), clients.sqs()):
             calls.hook(client)
-        sqs, streams = session.client("sqs"), session.client("dynamodbstreams")
-        sources: list[Any] = []
-        for source in resources.event_sources:
-            function = resources.functions[source.function]
-            handler = load_handler(function.handler)
-            if source.kind == "SQS":
-                sources.append(
-                    SqsEventSource(sqs, source.source, source.properties["Queue"], handler, function.name)
-                )
-            else:
-                sources.append(
-                    StreamEventSource(
-                        streams,
-                        source.source,
-                        handler,
-                        function.name,
-                        filters=stream_filters(source.properties),
-                    )
-                )
+        # The scheduler is left out: a publish does not involve it, and its each-poll Query would count.
+        sources: list[Any] = [
+            s for s in event_sources(session, resources) if not isinstance(s, ScheduleEventSource)
+        ]
         bench = Bench(session, resources.outputs, sources, calls)
         bench.drain()
         yield bench

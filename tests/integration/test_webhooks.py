@@ -104,6 +104,7 @@ def test_each_change_is_one_signed_event_in_order(hooked: Stack, receiver: Recei
     first = json.loads(receiver.received[0][1])
     assert first["article"]["url"] == f"https://kazpost.example/articles/{SLUG}"
     assert len({headers["newsfeed-delivery"] for headers, _ in receiver.received}) == 6
+    assert len({json.loads(body)["id"] for _, body in receiver.received}) == 6  # one per change
 
 
 def test_a_failed_delivery_is_retried_later_with_the_same_delivery_id(

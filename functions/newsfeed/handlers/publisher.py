@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,9 +15,8 @@ from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
+from newsfeed.logic.followups import Change, FollowUps
 from newsfeed.logic.publish import FeedPublisher, scope_changes
-from newsfeed.logic.related import withdraw, withdrawn
-from newsfeed.logic.webhooks import event_of, payload
 from newsfeed.models.article import ArticleRecord
 from newsfeed.models.scope import SITE
 from newsfeed.observability import logger, metrics, tracer
@@ -58,47 +56,13 @@ def _without_related(image: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: v for k, v in image.items() if k != "related"} if image is not None else None
 
 
-def withdraw_from_related(pairs: list[tuple[ArticleRecord | None, ArticleRecord | None] | None]) -> set[int]:
-    """Take articles that stopped being public out of the related lists that show them; failed pairs."""
-    failed = set()
-    for n, pair in enumerate(pairs):
-        article_id = withdrawn(*pair) if pair else None
-        if article_id is None:
-            continue
-        try:
-            changed = withdraw(content(), article_id)
-        except Exception:
-            logger.exception("removing an article from related lists failed", extra={"id": article_id})
-            failed.add(n)
-            continue
-        logger.info("article left related lists", extra={"id": article_id, "lists": changed})
-    return failed
-
-
 @per_process
-def webhooks() -> WebhookQueue | None:
+def follow_ups() -> FollowUps:
     settings = get_settings()
-    if not (settings.webhook_endpoints and settings.ping_queue_url):
-        return None
-    return WebhookQueue(settings.ping_queue_url, settings.webhook_endpoints)
-
-
-def queue_webhooks(pairs: list[tuple[ArticleRecord | None, ArticleRecord | None] | None]) -> set[int]:
-    """Queue each change's webhook event (delivered later, never holding up a publish); failed pairs."""
-    queue = webhooks()
-    if queue is None:
-        return set()
-    now, site = datetime.now(UTC), get_settings().site
-    for n, pair in enumerate(pairs):
-        event = event_of(*pair) if pair else None
-        if event is None:
-            continue
-        try:
-            queue.send([payload(*event, site, now)])
-        except Exception:
-            logger.exception("queueing a webhook failed", extra={"event": str(event[0])})
-            return set(range(n, len(pairs)))
-    return set()
+    events = None
+    if settings.webhook_endpoints and settings.ping_queue_url:
+        events = WebhookQueue(settings.ping_queue_url, settings.webhook_endpoints)
+    return FollowUps(content(), settings.site, events)
 
 
 @logger.inject_lambda_context
@@ -111,11 +75,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records", [])
     pairs = [images(record) for record in records]
     failed = set()
-    changes = scope_changes(p for p in pairs if p)
-    for scope in sorted(changes, key=lambda scope: (scope != SITE, scope)):
-        change = changes[scope]
+    touched = scope_changes(p for p in pairs if p)
+    for scope in sorted(touched, key=lambda scope: (scope != SITE, scope)):
         try:
-            written = publisher().publish(scope, change)
+            written = publisher().publish(scope, touched[scope])
         except Exception:
             logger.exception("feed regeneration failed", extra={"scope": f"{scope.kind}:{scope.slug}"})
             failed.add(scope)
@@ -123,9 +86,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if written:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
-    unfinished = withdraw_from_related(pairs)
-    unfinished |= queue_webhooks([None if n in unfinished else pair for n, pair in enumerate(pairs)])
-    for n, (record, pair) in enumerate(zip(records, pairs, strict=True)):
-        if pair and (n in unfinished or failed & set(scope_changes([pair]))):
+    changes = [Change(r["dynamodb"]["SequenceNumber"], *p) for r, p in zip(records, pairs, strict=True) if p]
+    unfinished = follow_ups().run(changes)  # related lists after takedowns, webhooks
+    for change_id, error in follow_ups().errors:
+        logger.error("related lists or webhooks failed", extra={"change": change_id, "error": repr(error)})
+    for record, pair in zip(records, pairs, strict=True):
+        sequence = record.get("dynamodb", {}).get("SequenceNumber")
+        if pair and (sequence in unfinished or failed & set(scope_changes([pair]))):
             return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     return {"batchItemFailures": []}

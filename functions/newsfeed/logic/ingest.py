@@ -82,9 +82,7 @@ class Ingest:
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
     def apply(self, change: UploadChange) -> IngestResult:
-        if change.key.startswith(limits.IMPORT_PREFIX):
-            if change.kind is ChangeKind.DELETE:
-                return IngestResult(Outcome.UNCHANGED, change.key)  # a bundle expiring: nothing to undo
+        if change.key.startswith(limits.IMPORT_PREFIX):  # (events.py passes only the creation of a bundle)
             from newsfeed.logic.bulk import apply_bundle
 
             return apply_bundle(self, change)
