@@ -32,6 +32,7 @@ INGEST_ITEMS = ("article#", "upload#", "list#", "revisions#", "relatedby#")
 
 
 def measure(limit: int | None = None) -> dict[str, float]:
+    from infra.event_sources import wait_until_idle
     from infra.local_stack import LocalStack
 
     from newsfeed.cli import main as newsfeed
@@ -47,6 +48,7 @@ def measure(limit: int | None = None) -> dict[str, float]:
         with quiet as printed:
             status = newsfeed(args)
         ours = time.perf_counter() - start
+        wait_until_idle(stack.active, timeout=600)  # the publisher still writing feeds and archives
         output = printed.getvalue()
         summary = [line for line in output.splitlines() if not line.startswith('{"')]
         print("\n".join(summary[:12]))
