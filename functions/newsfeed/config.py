@@ -60,8 +60,6 @@ class Settings(BaseModel):
     feed_items: int = limits.FEED_ITEMS
     websub_hubs: str = ""  # comma-separated hub URLs
     ping_queue_url: str = ""  # hub pings and webhook deliveries
-    webhook_urls: str = ""  # comma-separated endpoints for article events; none: webhooks are off
-    webhook_secret_arn: str = ""  # the Secrets Manager secret webhooks are signed with
     idempotency_table: str = ""  # the ingest's ledger of applied upload changes (required there)
 
     @field_validator("site_name")
@@ -86,13 +84,10 @@ class Settings(BaseModel):
             raise ValueError("must be from 1 to 500")
         return value
 
-    @field_validator("websub_hubs", "webhook_urls")
+    @field_validator("websub_hubs")
     @classmethod
     def _hubs(cls, value: str) -> str:
-        hubs = [hub.strip() for hub in value.split(",") if hub.strip()]
-        for hub in hubs:
-            _base_url(hub)
-        return ",".join(hubs)
+        return ",".join(_url_list(value))
 
     @field_validator("site_url", "feeds_url")
     @classmethod
@@ -125,10 +120,6 @@ class Settings(BaseModel):
             raise SettingsError(f"invalid newsfeed settings in the environment: {problems}") from None
 
     @property
-    def webhook_endpoints(self) -> list[str]:
-        return [url for url in self.webhook_urls.split(",") if url]
-
-    @property
     def site(self) -> Site:
         return Site(
             name=self.site_name,
@@ -138,6 +129,30 @@ class Settings(BaseModel):
             feeds_url=self.feeds_url,
             hubs=tuple(hub for hub in self.websub_hubs.split(",") if hub),
         )
+
+
+def _url_list(value: str) -> list[str]:
+    urls = [url.strip() for url in value.split(",") if url.strip()]
+    for url in urls:
+        _base_url(url)
+    return urls
+
+
+def webhooks(environ: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], str]:
+    """Where article events go and the secret they are signed with (WEBHOOK_URLS, WEBHOOK_SECRET_ARN).
+
+    Apart from Settings, which the API function builds at cold start: only the publisher and the notifier
+    need these.
+    """
+    env = os.environ if environ is None else environ
+    try:
+        endpoints = tuple(_url_list(env.get("WEBHOOK_URLS", "")))
+    except ValueError as error:
+        raise SettingsError(f"invalid newsfeed settings in the environment: WEBHOOK_URLS: {error}") from None
+    secret = env.get("WEBHOOK_SECRET_ARN", "")
+    if endpoints and not secret:
+        raise SettingsError("WEBHOOK_SECRET_ARN must name the webhook secret when WEBHOOK_URLS is set")
+    return endpoints, secret
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsfeed.config import get_settings
+from newsfeed.config import get_settings, webhooks
 from newsfeed.dal.webhooks import DeliveryError, post, retry_later, webhook_secret
 from newsfeed.dal.websub import HubError, ping_hub
 from newsfeed.logic.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, retry_delay, signature
@@ -32,18 +32,19 @@ def handle_message(record: SQSRecord) -> None:
 
 
 def deliver_webhook(record: SQSRecord, url: str, event: dict[str, Any]) -> None:
-    settings = get_settings()
+    queue_url = get_settings().ping_queue_url
     body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+    secret = webhook_secret(webhooks()[1])
     headers = {
         EVENT_HEADER: event["type"],
         DELIVERY_HEADER: record.message_id,  # the same on every attempt: receivers can drop repeats
-        SIGNATURE_HEADER: signature(webhook_secret(settings.webhook_secret_arn), int(time.time()), body),
+        SIGNATURE_HEADER: signature(secret, int(time.time()), body),
     }
     try:
         post(url, body, headers)
     except DeliveryError as error:
         attempt = int(record.attributes.approximate_receive_count or 1)
-        retry_later(settings.ping_queue_url, record.receipt_handle, retry_delay(attempt))
+        retry_later(queue_url, record.receipt_handle, retry_delay(attempt))
         logger.warning(
             "webhook delivery failed; it will be retried",
             extra={"url": url, "event": event["type"], "attempt": attempt, "error": str(error)},

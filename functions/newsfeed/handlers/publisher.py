@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsfeed.config import get_settings
+from newsfeed.config import get_settings, webhooks
 from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import is_article_item, record_from_item
@@ -58,10 +58,10 @@ def _without_related(image: dict[str, Any] | None) -> dict[str, Any] | None:
 
 @per_process
 def follow_ups() -> FollowUps:
-    settings = get_settings()
+    settings, (endpoints, _) = get_settings(), webhooks()
     events = None
-    if settings.webhook_endpoints and settings.ping_queue_url:
-        events = WebhookQueue(settings.ping_queue_url, settings.webhook_endpoints)
+    if endpoints and settings.ping_queue_url:
+        events = WebhookQueue(settings.ping_queue_url, endpoints)
     return FollowUps(content(), settings.site, events)
 
 
