@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from newsfeed.dal import clients
+from newsfeed.dal import clients, http
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -54,18 +52,9 @@ def webhook_secret(arn: str) -> str:
     return secret if isinstance(secret, str) else bytes(secret).decode()
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST to the endpoint; its status, or DeliveryError unless it answers 2xx."""
-    request = urllib.request.Request(  # noqa: S310 - endpoints are configured http(s) URLs
-        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
-    )
+def deliver(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST a webhook event; the endpoint's status, or DeliveryError unless it answers 2xx."""
     try:
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as response:  # noqa: S310
-            status = int(response.status)
-    except urllib.error.HTTPError as error:
-        raise DeliveryError(f"{url} answered {error.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise DeliveryError(f"{url} unreachable: {error}") from None
-    if not 200 <= status < 300:
-        raise DeliveryError(f"{url} answered {status}")
-    return status
+        return http.post(url, body, {"Content-Type": "application/json", **headers}, DELIVERY_TIMEOUT_SECONDS)
+    except http.PostFailed as failed:
+        raise DeliveryError(str(failed)) from None

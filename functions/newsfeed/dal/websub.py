@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from newsfeed.dal import clients
+from newsfeed.dal.http import PostFailed, post
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -43,15 +42,7 @@ class PingQueue:
 def ping_hub(hub: str, topic: str) -> None:
     """Tell `hub` that `topic` has new content (hub.mode=publish); raises HubError unless it answers 2xx."""
     body = urllib.parse.urlencode({"hub.mode": "publish", "hub.url": topic, "hub.topic": topic}).encode()
-    request = urllib.request.Request(  # noqa: S310 - hubs are configured http(s) URLs
-        hub, data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
     try:
-        with urllib.request.urlopen(request, timeout=PING_TIMEOUT_SECONDS) as response:  # noqa: S310
-            status = response.status
-    except urllib.error.HTTPError as error:
-        raise HubError(f"{hub} answered {error.code} for {topic}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise HubError(f"{hub} unreachable for {topic}: {error}") from None
-    if not 200 <= status < 300:
-        raise HubError(f"{hub} answered {status} for {topic}")
+        post(hub, body, {"Content-Type": "application/x-www-form-urlencoded"}, PING_TIMEOUT_SECONDS)
+    except PostFailed as failed:
+        raise HubError(f"{failed} for {topic}") from None

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings, webhooks
-from newsfeed.dal.webhooks import DeliveryError, post, retry_later, webhook_secret
+from newsfeed.dal.webhooks import DeliveryError, deliver, retry_later, webhook_secret
 from newsfeed.dal.websub import HubError, ping_hub
 from newsfeed.logic.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, retry_delay, signature
 from newsfeed.observability import logger, metrics, tracer
@@ -41,7 +41,7 @@ def deliver_webhook(record: SQSRecord, url: str, event: dict[str, Any]) -> None:
         SIGNATURE_HEADER: signature(secret, int(time.time()), body),
     }
     try:
-        post(url, body, headers)
+        deliver(url, body, headers)
     except DeliveryError as error:
         attempt = int(record.attributes.approximate_receive_count or 1)
         retry_later(queue_url, record.receipt_handle, retry_delay(attempt))
