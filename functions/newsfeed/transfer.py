@@ -205,9 +205,12 @@ class Importer:
         """Read each bundle's result as it appears; stop when all are in or nothing moved for `timeout`."""
         last_progress = time.monotonic()
         while waiting and time.monotonic() - last_progress < timeout:
+            folders = {key.rpartition("/")[0] + "/" for key in waiting}
+            finished = set().union(*(self.uploads.finished_bundles(folder) for folder in folders))
+            ready = [key for key in waiting if key in finished]
             with ThreadPoolExecutor(self.workers) as pool:
-                results = list(pool.map(self.uploads.read_import_result, list(waiting)))
-            for key, result in zip(list(waiting), results, strict=True):
+                results = list(pool.map(self.uploads.read_import_result, ready))
+            for key, result in zip(ready, results, strict=True):
                 if result is None:
                     continue
                 names = waiting.pop(key)

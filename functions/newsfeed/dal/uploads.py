@@ -86,6 +86,17 @@ class UploadBucket:
             ContentType="application/json",
         )
 
+    def finished_bundles(self, folder: str) -> set[str]:
+        """The bundles under `folder` (e.g. `imports/<run>/`) whose result has been written: one listing,
+        where reading each bundle's result in turn would ask once per bundle still being applied."""
+        prefix = f"{limits.IMPORT_RESULTS_PREFIX}{folder}"
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return {
+            item["Key"].removeprefix(limits.IMPORT_RESULTS_PREFIX)
+            for page in pages
+            for item in page.get("Contents", [])
+        }
+
     def read_import_result(self, bundle_key: str) -> ImportResult | None:
         try:
             response = self.client.get_object(
