@@ -1,6 +1,7 @@
 """The embedded local stack: the whole system on one machine, no AWS account (`make run`).
 
-- moto, in-process, is the AWS endpoint (S3, SQS, DynamoDB and its stream) on 127.0.0.1:<aws-port>;
+- moto, in a child process (infra/moto_server.py), is the AWS endpoint (S3, SQS, DynamoDB and its stream)
+  on 127.0.0.1:<aws-port>;
 - tables, buckets, queues and notifications are created from template.yaml;
 - the real handlers run in this process, fed real-shaped events by pollers (Lambda's event source mappings);
 - uvicorn serves the API app and, under /feeds, the public bucket (CloudFront's part) on 127.0.0.1:<port>;
@@ -24,9 +25,11 @@ from dataclasses import dataclass
 
 import boto3
 
+from infra import moto_server
 from infra.event_sources import (
     Poller,
     ScheduleEventSource,
+    SqsEventSource,
     StreamEventSource,
     event_sources,
     load_attribute,
@@ -36,6 +39,7 @@ from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resource
 from infra.template import ROOT
 
 SAMPLES = ROOT / "events" / "articles"
+MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
 log = logging.getLogger("newsfeed.local")
 
 
@@ -61,6 +65,7 @@ def check_port(port: int, option: str) -> None:
 class LocalStack:
     port: int
     aws_port: int
+    aws: moto_server.MotoServer | None = None  # while running
 
     @property
     def base_url(self) -> str:
@@ -96,14 +101,20 @@ class LocalStack:
         )
 
     def pollers(self, session: boto3.session.Session, resources: Resources) -> list[Poller]:
+        """One poller per event source, and for a queue as many as Lambda would run at once up to
+        MAX_QUEUE_POLLERS (a bulk import's bundles are applied side by side, as on AWS)."""
         from newsfeed import handlers
 
         handlers.reset()
         intervals = {StreamEventSource: 0.05, ScheduleEventSource: 0.25}  # SQS polls wait for messages
-        return [
-            Poller(source, interval=intervals.get(type(source), 0.1))
-            for source in event_sources(session, resources)
-        ]
+        concurrency = {spec.name: spec.concurrency for spec in resources.functions.values()}
+        active = []
+        for source in event_sources(session, resources):
+            copies = 1
+            if isinstance(source, SqsEventSource):
+                copies = max(1, min(concurrency.get(source.function, 1), MAX_QUEUE_POLLERS))
+            active += [Poller(source, interval=intervals.get(type(source), 0.1)) for _ in range(copies)]
+        return active
 
     def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
         """Upload events/articles/* through the real path (inbox/ -> S3 event -> SQS -> ingest)."""
@@ -141,43 +152,37 @@ class LocalStack:
     @contextmanager
     def running(self, prepare: Callable[[Resources], None] | None = None) -> Iterator[Resources]:
         """The stack, with its pollers started once `prepare` (if any) has set up content (benchmarks)."""
-        from moto.server import ThreadedMotoServer
-
-        from infra import moto_fixes
-
-        moto_fixes.apply()
         self.environment()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
-        server.start()
         self.active: list[Poller] = []
-        try:
-            session = boto3.session.Session()
-            urls = {"ApiUrl": self.base_url, "FeedsUrl": self.base_url}
-            hubs = os.environ.get("NEWSFEED_WEBSUB_HUBS", "")  # never the internet's hubs unless asked
-            webhooks = os.environ.get("NEWSFEED_WEBHOOK_URLS", "")  # e.g. a receiver on 127.0.0.1
-            resources = create_resources(
-                session,
-                local_urls=urls,
-                hubs=hubs,
-                parameters={"WebhookUrls": webhooks} if webhooks else None,
-            )
-            os.environ.update(next(iter(resources.functions.values())).environment)
-            # On AWS the functions log every upload at INFO to CloudWatch; in a terminal that buries the
-            # banner, so only warnings (rejected uploads, failures) show unless NEWSFEED_LOG_LEVEL says more.
-            os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ.get("NEWSFEED_LOG_LEVEL", "WARNING")
-            self.register_outputs(session, resources)
-            if prepare is not None:
-                prepare(resources)
-            self.active = self.pollers(session, resources)
-            for poller in self.active:
-                poller.start()
-            yield resources
-        finally:
-            for poller in self.active:
-                poller.stop()
-            for poller in self.active:
-                poller.join(timeout=5)
-            server.stop()
+        with moto_server.running(self.aws_port) as self.aws:
+            try:
+                session = boto3.session.Session()
+                urls = {"ApiUrl": self.base_url, "FeedsUrl": self.base_url}
+                hubs = os.environ.get("NEWSFEED_WEBSUB_HUBS", "")  # never the internet's hubs unless asked
+                webhooks = os.environ.get("NEWSFEED_WEBHOOK_URLS", "")  # e.g. a receiver on 127.0.0.1
+                resources = create_resources(
+                    session,
+                    local_urls=urls,
+                    hubs=hubs,
+                    parameters={"WebhookUrls": webhooks} if webhooks else None,
+                )
+                os.environ.update(next(iter(resources.functions.values())).environment)
+                # On AWS the functions log every upload at INFO to CloudWatch; in a terminal that buries
+                # the banner, so only warnings (rejected uploads, failures) show unless NEWSFEED_LOG_LEVEL
+                # says more.
+                os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ.get("NEWSFEED_LOG_LEVEL", "WARNING")
+                self.register_outputs(session, resources)
+                if prepare is not None:
+                    prepare(resources)
+                self.active = self.pollers(session, resources)
+                for poller in self.active:
+                    poller.start()
+                yield resources
+            finally:
+                for poller in self.active:
+                    poller.stop()
+                for poller in self.active:
+                    poller.join(timeout=5)
 
     def serve(self, samples: bool = True) -> None:
         import uvicorn

@@ -51,6 +51,7 @@ class FunctionSpec:
     handler: str  # "module.attribute"
     environment: dict[str, str]
     events: dict[str, dict[str, Any]]
+    concurrency: int = 1  # ReservedConcurrentExecutions (1 when the template sets none)
 
 
 @dataclass
@@ -224,7 +225,13 @@ class _Builder:
                 for key, value in self.resolve(function_environment(self.template, logical)).items()
             }
             events = properties.get("Events", {})
-            self.result.functions[logical] = FunctionSpec(logical, properties["Handler"], environment, events)
+            self.result.functions[logical] = FunctionSpec(
+                logical,
+                properties["Handler"],
+                environment,
+                events,
+                int(properties.get("ReservedConcurrentExecutions", 1)),
+            )
             for event in events.values():
                 kind, props = event["Type"], event.get("Properties", {})
                 if kind == "SQS":

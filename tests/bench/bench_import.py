@@ -34,7 +34,6 @@ INGEST_ITEMS = ("article#", "upload#", "list#", "revisions#", "relatedby#")
 def measure(limit: int | None = None) -> dict[str, float]:
     from infra.event_sources import wait_until_idle
     from infra.local_stack import LocalStack
-    from moto.moto_api._internal.models import moto_api_backend
 
     from newsfeed.cli import main as newsfeed
 
@@ -59,7 +58,6 @@ def measure(limit: int | None = None) -> dict[str, float]:
             items += [item for item in page["Items"] if item["pk"]["S"].startswith(INGEST_ITEMS)]
         articles = sum(1 for item in items if item["sk"]["S"] == "article")
         raw = raw_batch_writes(dynamodb, items, like=resources.outputs["ContentTableName"])
-    moto_api_backend.reset()  # the next benchmark's stack starts from nothing (moto's state is per process)
     return {
         "files": len(files),
         "articles": articles,

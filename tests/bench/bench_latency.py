@@ -1,4 +1,4 @@
-"""Publish to feed on the local stack (`make run`'s code, in this process): from the S3 upload until
+"""Publish to feed on the local stack (`make run`'s code; moto in its child process): from the S3 upload until
 GET /feeds/rss.xml over HTTP carries the article. 20 publishes, one at a time, into an empty archive and
 into one of 10,000 articles (preloaded before the stack's pollers start). The clock runs on the client's
 side: upload, then poll the feed every 10 ms.
@@ -7,7 +7,6 @@ side: upload, then poll the feed every 10 ms.
 from __future__ import annotations
 
 import contextlib
-import gc
 import http.client
 import io
 import logging
@@ -18,7 +17,7 @@ from typing import Any
 import boto3
 
 from tests.bench.bench_publish import SECTIONS, TAGS, archive_items
-from tests.bench.harness import FIGURES, Row, free_port, preload
+from tests.bench.harness import FIGURES, Row, free_port
 
 PUBLISHES = 20
 
@@ -42,7 +41,6 @@ def measure(archive: int) -> list[float]:
     from infra.event_sources import load_attribute
     from infra.local_stack import LocalStack
     from infra.web import local_site
-    from moto.moto_api._internal.models import moto_api_backend
 
     from newsfeed.dal.public import PublicBucket
 
@@ -50,11 +48,8 @@ def measure(archive: int) -> list[float]:
     stack = LocalStack(port=free_port(), aws_port=free_port())
 
     def prepare(resources: Any) -> None:
-        preload(resources.outputs["ContentTableName"], archive_items(archive))
-        # As in bench_publish: the emulated archive lives in this process's heap, and Python's collector
-        # would rescan it again and again; DynamoDB's data is not in Lambda's heap. Freeze it.
-        gc.collect()
-        gc.freeze()
+        assert stack.aws is not None
+        stack.aws.preload(resources.outputs["ContentTableName"], archive_items(archive))
 
     latencies: list[float] = []
     quiet = contextlib.redirect_stdout(io.StringIO())  # Powertools flushes metrics every 100, disabled or not
@@ -90,8 +85,6 @@ def measure(archive: int) -> list[float]:
             time.sleep(0.5)  # one publish at a time: let the other formats and the sitemap finish first
         server.should_exit = True
         thread.join(timeout=5)
-    gc.unfreeze()
-    moto_api_backend.reset()
     return latencies
 
 

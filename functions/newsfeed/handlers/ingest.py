@@ -28,7 +28,6 @@ from newsfeed.logic.ingest import Ingest
 from newsfeed.models.upload import UploadChange
 from newsfeed.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
 # A change is who (bucket, key), what (kind) and which version (S3's sequencer, else the event time; ETag).
 IDEMPOTENCY = IdempotencyConfig(
     event_key_jmespath="[kind, bucket, key, sequencer || event_time, etag]",
@@ -82,5 +81,8 @@ def handle_message(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     IDEMPOTENCY.register_lambda_context(context)
     return process_partial_response(
-        event=event, record_handler=handle_message, processor=processor, context=context
+        event=event,
+        record_handler=handle_message,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
     )

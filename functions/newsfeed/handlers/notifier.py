@@ -19,7 +19,6 @@ from newsfeed.dal.websub import HubError, ping_hub
 from newsfeed.logic.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, retry_delay, signature
 from newsfeed.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
 get_settings()
 
 
@@ -73,5 +72,8 @@ def ping_hubs(topic: str) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=handle_message, processor=processor, context=context
+        event=event,
+        record_handler=handle_message,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
     )

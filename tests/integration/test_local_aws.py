@@ -1,0 +1,84 @@
+"""The local stack's AWS side: moto in a child process (infra/moto_server.py), as the local stack runs it."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from infra import moto_server
+from infra.event_sources import StreamEventSource, event_sources
+from infra.local_stack import MAX_QUEUE_POLLERS, LocalStack
+from infra.resources import create_resources
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[moto_server.MotoServer]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    with moto_server.running(port) as running:
+        yield running
+
+
+def client(server: moto_server.MotoServer, service: str) -> Any:
+    return boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
+    ).client(service, endpoint_url=server.endpoint)  # type: ignore[call-overload]
+
+
+def table(server: moto_server.MotoServer, name: str) -> str:
+    client(server, "dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    return name
+
+
+def test_a_preloaded_archive_is_stored_without_stream_records_and_later_writes_are_streamed(
+    server: moto_server.MotoServer,
+) -> None:
+    dynamodb = client(server, "dynamodb")
+    name = table(server, "preloaded")
+    items = [{"pk": {"S": f"article#{n}"}, "sk": {"S": "article"}, "n": {"N": str(n)}} for n in range(3)]
+    assert server.preload(name, items) == 3
+    assert sorted(i["pk"]["S"] for i in dynamodb.scan(TableName=name)["Items"]) == [
+        "article#0",
+        "article#1",
+        "article#2",
+    ]
+    dynamodb.put_item(TableName=name, Item={"pk": {"S": "article#new"}, "sk": {"S": "article"}})
+    arn = dynamodb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    source = StreamEventSource(client(server, "dynamodbstreams"), arn, lambda event, context: None, "F")
+    shard = source.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    records = source._records(shard)  # read as JSON over loopback, shaped as Lambda delivers them
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["article#new"]
+    assert records[0]["eventName"] == "INSERT"
+    assert isinstance(records[0]["dynamodb"]["ApproximateCreationDateTime"], int)
+    assert records[0]["eventSourceARN"] == arn
+
+
+def test_queue_functions_get_as_many_pollers_as_lambda_would_run_up_to_the_cap() -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        session = boto3.session.Session(region_name="us-east-1")
+        resources = create_resources(session, local_urls={"ApiUrl": "http://a", "FeedsUrl": "http://f"})
+        pollers = LocalStack(port=0, aws_port=0).pollers(session, resources)
+        counts: dict[str, int] = {}
+        for poller in pollers:
+            counts[poller.source.function] = counts.get(poller.source.function, 0) + 1
+        reserved = {spec.name: spec.concurrency for spec in resources.functions.values()}
+        assert counts["IngestFunction"] == min(reserved["IngestFunction"], MAX_QUEUE_POLLERS) == 4
+        assert counts["NotifierFunction"] == min(reserved["NotifierFunction"], MAX_QUEUE_POLLERS)
+        assert counts["PublisherFunction"] == 1  # one stream shard: one batch at a time, in order
+        assert counts["SchedulerFunction"] == 1
+        assert len(pollers) == sum(counts.values()) >= len(event_sources(session, resources))
