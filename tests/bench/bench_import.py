@@ -3,11 +3,12 @@ against raw BatchWriteItem of exactly the items the import left in the content t
 
 "Ours" is the editor's command end to end, progress bar and summary included: files read and checked,
 bundled, sent to the uploads bucket 8 at a time, applied by the ingest function as the local stack runs it
-(S3 event -> SQS -> handler, idempotency, batched reads, one transaction per ~10 articles), and every
-bundle's result read back. "Raw" is BatchWriteItem, 25 items a call, of the same items into an empty table
-of the same shape (keys, and a stream as the content table has: moto charges for stream records, DynamoDB
-does not) on the same endpoint: the floor for storing those articles at all. "Ours" shares the process
-with the rest of the local stack, the publisher regenerating feeds as the articles arrive.
+(S3 event -> SQS -> handler, up to 4 invocations at once, idempotency, batched reads, transactions of up to
+100 items), and every bundle's result read back. "Raw" is BatchWriteItem, 25 items a call, of the same items
+into an empty table of the same shape (keys, and a stream as the content table has: moto charges for stream
+records, DynamoDB does not) on the same endpoint (moto, in the local stack's child process): the floor for
+storing those articles at all. "Ours" shares its process with the rest of the local stack, the publisher
+regenerating feeds as the articles arrive.
 """
 
 from __future__ import annotations
