@@ -154,7 +154,8 @@ class LocalStack:
         """The stack, with its pollers started once `prepare` (if any) has set up content (benchmarks)."""
         self.environment()
         self.active: list[Poller] = []
-        with moto_server.running(self.aws_port) as self.aws:
+        with moto_server.running(self.aws_port) as aws:
+            self.aws = aws
             try:
                 session = boto3.session.Session()
                 urls = {"ApiUrl": self.base_url, "FeedsUrl": self.base_url}
@@ -183,6 +184,7 @@ class LocalStack:
                     poller.stop()
                 for poller in self.active:
                     poller.join(timeout=5)
+                self.aws = None
 
     def serve(self, samples: bool = True) -> None:
         import uvicorn
