@@ -193,7 +193,9 @@ def test_a_script_is_sanitised(local_stack: Running, tmp_path: Path) -> None:
 def test_a_scheduled_article_is_published_within_seconds_of_its_time(
     local_stack: Running, tmp_path: Path
 ) -> None:
-    due = datetime.now(UTC) + timedelta(seconds=3)
+    # Far enough ahead that publishing and asking its status (two CLI processes) end before it is due, even
+    # on a loaded machine (3 s was not: CI once saw it published already).
+    due = (datetime.now(UTC) + timedelta(seconds=10)).replace(microsecond=0)
     path = tmp_path / "scheduled.md"
     path.write_text(markdown(title="A story for later", published_at=due.isoformat(timespec="seconds")))
     result = local_stack.cli("publish", str(path))
