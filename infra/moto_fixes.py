@@ -81,8 +81,7 @@ def atomic_transactions() -> None:
         if any(code for code, _, _ in errors):
             raise TransactionCanceledException(errors)
 
-        for op_type, op, key in operations:  # then all the writes, their conditions being checked
-            names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+        for op_type, op, key in operations:  # then all the writes, their conditions already checked
             if op_type == "Put":
                 self.put_item(op["TableName"], op["Item"])
             elif op_type == "Delete":
@@ -92,8 +91,8 @@ def atomic_transactions() -> None:
                     op["TableName"],
                     key,
                     update_expression=op["UpdateExpression"],
-                    expression_attribute_names=names,
-                    expression_attribute_values=values,
+                    expression_attribute_names=op.get("ExpressionAttributeNames"),
+                    expression_attribute_values=op.get("ExpressionAttributeValues"),
                 )
 
     setattr(DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010 - patching a method
