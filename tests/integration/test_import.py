@@ -21,7 +21,11 @@ COUNT = 250  # three bundles
 def run_import(stack: Stack, root: Path, timeout: float = 30) -> Summary:
     progress: list[int] = []
     importer = Importer(
-        UploadBucket(stack.uploads), root, workers=4, on_progress=progress.append, wait=stack.drain
+        UploadBucket(stack.uploads),
+        root,
+        workers=4,
+        on_progress=progress.append,
+        wait=lambda: stack.drain("IngestFunction"),  # the publisher (feeds, related lists) catches up after
     )
     summary = importer.run(timeout)
     assert sum(progress) == summary.total - summary.pending
@@ -64,7 +68,7 @@ def test_a_corpus_directory_is_imported_with_a_summary_and_its_bad_files_explain
     assert isinstance(stored, Article)
     assert stored.source_key == "inbox/sub/story.json"
     assert report(stack, "inbox/broken.md") is not None  # the same rejection report as an upload's
-    stack.drain()
+    stack.drain(timeout=300)
     assert len(api(stack).get("/articles", params={"limit": 100}).json()["items"]) == 100
     assert b"<item>" in stack.feed()
 
@@ -101,14 +105,14 @@ def test_an_upload_of_the_same_key_wins_over_an_import_and_deleting_it_unpublish
     assert api(stack).get(f"/articles/{slug}").json()["summary"] == "Imported."
 
     stack.put("crisis.md", markdown(summary="Uploaded."))  # the same key, inbox/crisis.md
-    stack.drain()
+    stack.drain(timeout=300)
     assert api(stack).get(f"/articles/{slug}").json()["summary"] == "Uploaded."
     (tmp_path / "crisis.md").write_text(markdown(summary="Imported again."))
     assert run_import(stack, tmp_path).outcomes == {"stale": 1}  # the upload is newer than any import
     assert api(stack).get(f"/articles/{slug}").json()["summary"] == "Uploaded."
 
     stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/crisis.md")
-    stack.drain()
+    stack.drain(timeout=300)
     assert api(stack).get(f"/articles/{slug}").status_code == 410
 
 
@@ -117,7 +121,7 @@ def test_export_then_import_into_an_empty_stack_round_trips(stack: Stack, tmp_pa
     (tmp_path / "in" / "draft.md").write_text(markdown(title="Not yet", status="draft"))
     run_import(stack, tmp_path / "in")
     stack.put("crisis.md", markdown(tags="[Politics, Economy]", authors="[A. Writer]"))
-    stack.drain()
+    stack.drain(timeout=300)
     assert export(ContentTable(stack.table), tmp_path / "out") == len(slugs(stack))
     exported = {
         p.relative_to(tmp_path / "out").as_posix(): p.read_bytes() for p in (tmp_path / "out").rglob("*.json")
@@ -155,7 +159,7 @@ def test_an_imported_article_is_unpublished_by_deleting_its_key(stack: Stack, tm
     slug = "kazakh-leader-offers-explanation-for-crisis"
     assert api(stack).get(f"/articles/{slug}").status_code == 200
     UploadBucket(stack.uploads).withdraw("inbox/crisis.md")  # what `unpublish` and DELETE do
-    stack.drain()
+    stack.drain(timeout=300)
     assert api(stack).get(f"/articles/{slug}").status_code == 410
     (tmp_path / "crisis.md").write_text(markdown(summary="Back."))
     run_import(stack, tmp_path)

@@ -202,14 +202,16 @@ def test_drafts_are_stored_but_never_public(stack: Stack) -> None:
     assert api(stack).get("/articles").json()["items"] == []
 
 
-def test_related_lists_share_a_section_or_tag(stack: Stack) -> None:
+def test_related_lists_rank_a_shared_tag_higher(stack: Stack) -> None:
+    """All three share their body; the one that also shares a tag comes first (see test_related.py)."""
     stack.put("a.md", markdown(title="Budget approved", tags="[Economy]"))
     stack.put("b.md", markdown(title="Football results", section="Sport", tags="[Football]"))
     stack.drain()
     stack.put("c.md", markdown(title="Tenge rises", section="Business", tags="[Economy]"))
     stack.drain()
     related = api(stack).get("/articles/tenge-rises/related").json()["items"]
-    assert [a["slug"] for a in related] == ["budget-approved"]
+    assert [a["slug"] for a in related] == ["budget-approved", "football-results"]
+    assert related[0]["reason"]["score"] > related[1]["reason"]["score"]
 
 
 def test_get_feeds_lists_every_feed(stack: Stack) -> None:

@@ -4,7 +4,6 @@ from newsfeed.logic.articles import (
     build_article,
     content_change,
     feed_scopes_touched,
-    pick_related,
     scopes_of,
 )
 from newsfeed.logic.parsing import parse_upload
@@ -25,7 +24,6 @@ def build(text: str, previous=None, now=NOW):
         now=now,
         default_language="kk",
         previous=previous,
-        related=[],
     )
 
 
@@ -114,9 +112,3 @@ def test_a_slug_change_leaves_a_redirect() -> None:
     assert change.redirect is not None
     assert (change.redirect.slug, change.redirect.moved_to) == (old.slug, "new-slug")
     assert change.list_deletes == ()  # same id and date: the entries are rewritten in place
-
-
-def test_related_are_the_newest_others() -> None:
-    cards = [article(n).card() for n in range(8)]
-    picked = pick_related(cards[0].id, [*cards, cards[1]], 3)
-    assert [c.id for c in picked] == [cards[1].id, cards[2].id, cards[3].id]

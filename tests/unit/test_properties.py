@@ -199,9 +199,6 @@ class MemoryStore:
     def article_record(self, slug: str) -> None:
         return None
 
-    def newest_cards(self, scopes: object, limit: int) -> list[object]:
-        return []
-
     def save(self, change: object) -> None:
         self.saved.append(change)
 

@@ -345,11 +345,17 @@ class ReadApi:
         return respond_bytes(request, body, cache_control=CACHE_ARTICLE)
 
     async def related(self, request: Request) -> Response:
-        from newsfeed.models.listing import RelatedList, RelatedQuery
+        from newsfeed.models.listing import RelatedItem, RelatedList, RelatedQuery, RelatedReason
 
         params = query(request, RelatedQuery)
         article = self.published(request.path_params["slug"], "/related")
-        items = [summary_of(self.site, card) for card in article.related[: params.limit]]
+        items = [
+            RelatedItem(
+                **dict(summary_of(self.site, card)),
+                reason=RelatedReason(kind="curated" if card.curated else "automatic", score=card.score),
+            )
+            for card in article.related[: params.limit]
+        ]
         return respond(request, RelatedList(items=items), cache_control=CACHE_ARTICLE)
 
     async def revisions(self, request: Request) -> Response:

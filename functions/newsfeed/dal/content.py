@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from newsfeed.dal import clients
+from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import (
     ARTICLE_SK,
@@ -22,6 +21,7 @@ from newsfeed.dal.items import (
     list_pk,
     record_from_item,
     record_item,
+    related_attribute,
     related_by_pk,
     related_edge_items,
     revision_from_item,
@@ -33,7 +33,7 @@ from newsfeed.dal.items import (
     upload_item,
     upload_key,
 )
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, RelatedCard
 from newsfeed.models.errors import ConcurrentChange, ServiceUnavailable, StaleChange
 from newsfeed.models.scope import SCHEDULE, Scope, ScopeKind
 from newsfeed.models.text import format_utc
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from newsfeed.models.content import ContentChange
     from newsfeed.models.upload import UploadRecord
 
-BATCH_GET_LIMIT = 100
 MAX_TRANSACTION_ITEMS = 100
 
 
@@ -265,21 +264,8 @@ class ContentTable:
         }
 
     def _batch_get(self, keys: Iterable[Item]) -> list[Item]:
-        """The items at `keys` (strongly consistent): one BatchGetItem per 100, unprocessed keys retried."""
-        found: list[Item] = []
-        pending = list({json.dumps(key, sort_keys=True): key for key in keys}.values())
-        while pending:
-            batch, pending = pending[:BATCH_GET_LIMIT], pending[BATCH_GET_LIMIT:]
-            request: Any = {self.table: {"Keys": batch, "ConsistentRead": True}}
-            for _ in range(8):
-                response = self.client.batch_get_item(RequestItems=request)
-                found += response.get("Responses", {}).get(self.table, [])
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                raise ServiceUnavailable("DynamoDB kept keys unprocessed in BatchGetItem")
-        return found
+        """The items at `keys` (strongly consistent): one BatchGetItem per 100."""
+        return batch.get_all(self.client, self.table, keys, consistent=True)
 
     def all_articles(self) -> Iterator[Article]:
         """Every stored article, whatever its status (not what is left at unpublished or moved slugs).
@@ -324,10 +310,9 @@ class ContentTable:
                 return found
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def replace_related(self, article: Article, related: Sequence[ArticleCard]) -> None:
+    def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
         """Set the article's related list, while the article is still `article` (else ConcurrentChange)."""
         expression, values = _unchanged_condition(article)
-        values[":related"] = [card.model_dump(mode="json", exclude_none=True) for card in related]
         try:
             self.client.update_item(
                 TableName=self.table,
@@ -335,12 +320,22 @@ class ContentTable:
                 UpdateExpression="SET related = :related",
                 ConditionExpression=expression,
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_attributes(values),
+                ExpressionAttributeValues={
+                    **to_attributes(values),
+                    ":related": related_attribute(related)["related"],
+                },
             )
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
                 raise ConcurrentChange from None
             raise
+
+    def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
+        edges = {}
+        for article_id, listing in notes:
+            edge = related_edge_items(listing, [article_id])[0]
+            edges[(article_id, listing.id)] = {"PutRequest": {"Item": edge}}
+        batch.write_all(self.client, self.table, list(edges.values()))
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None:
         self.client.delete_item(

@@ -16,12 +16,13 @@ answers "the newest N articles of a scope" in one bounded read, whatever the siz
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, RelatedCard
 from newsfeed.models.scope import Scope, ScopeKind
 from newsfeed.models.text import format_utc
 
@@ -69,11 +70,22 @@ def _dump(model: Article | Gone | Moved | ArticleCard | UploadRecord) -> dict[st
 
 
 def record_item(record: ArticleRecord) -> Item:
+    if isinstance(record, Article):
+        values = record.model_dump(mode="json", exclude_none=True, exclude={"related"})
+        return {**article_key(record.slug), **to_attributes(values), **related_attribute(record.related)}
     return {**article_key(record.slug), **to_attributes(_dump(record))}
+
+
+def related_attribute(related: Sequence[RelatedCard]) -> Item:
+    """An article's related list as one JSON string: cheap to read back whole, which is how it is read."""
+    dumped = [card.model_dump(mode="json", exclude_none=True) for card in related]
+    return {"related": {"S": json.dumps(dumped, ensure_ascii=False, separators=(",", ":"))}}
 
 
 def record_from_item(item: Mapping[str, Any]) -> ArticleRecord:
     values = from_attributes(item)
+    if isinstance(values.get("related"), str):
+        values["related"] = json.loads(values["related"])
     status = values.get("status")
     if status == "unpublished":
         return Gone.model_validate(values)
@@ -104,15 +116,16 @@ def related_by_pk(article_id: str) -> str:
     return f"relatedby#{article_id}"
 
 
-def related_edge_items(article: Article) -> list[Item]:
-    """For each article in `article`'s related list: a note that `article` lists it (found at takedown)."""
+def related_edge_items(article: Article, listed: Iterable[str] | None = None) -> list[Item]:
+    """For each article in `article`'s related list (or of the ids `listed`): a note that `article` lists
+    it (found at takedown)."""
     return [
         {
-            "pk": {"S": related_by_pk(card.id)},
+            "pk": {"S": related_by_pk(article_id)},
             "sk": {"S": article.id},
             "slug": {"S": article.slug},
         }
-        for card in article.related
+        for article_id in ([card.id for card in article.related] if listed is None else listed)
     ]
 
 

@@ -12,11 +12,13 @@ from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import is_article_item, record_from_item
 from newsfeed.dal.public import PublicBucket
+from newsfeed.dal.related import RelatedIndexTable
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
 from newsfeed.logic.followups import Change, FollowUps
 from newsfeed.logic.publish import FeedPublisher, scope_changes
+from newsfeed.logic.related import Relator
 from newsfeed.models.article import ArticleRecord
 from newsfeed.models.scope import SITE
 from newsfeed.observability import logger, metrics, tracer
@@ -62,7 +64,8 @@ def follow_ups() -> FollowUps:
     events = None
     if endpoints and settings.ping_queue_url:
         events = WebhookQueue(settings.ping_queue_url, endpoints)
-    return FollowUps(content(), settings.site, events)
+    relator = Relator(RelatedIndexTable(settings.content_table), content())
+    return FollowUps(content(), settings.site, events, relator)
 
 
 @logger.inject_lambda_context

@@ -13,7 +13,6 @@ from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
 from newsfeed.models.article import (
     Article,
-    ArticleCard,
     ArticleRecord,
     ArticleStatus,
     Image,
@@ -40,7 +39,6 @@ def build_article(
     now: datetime,
     default_language: str,
     previous: Article | None,
-    related: list[ArticleCard],
     last_revision: int = 0,
 ) -> Article:
     """The article an upload describes.
@@ -50,7 +48,8 @@ def build_article(
     upload happened, so the same event always yields the same article). A first version's `updated_at`
     is its publication time: publishing is not an update. A publication time after `now` makes the article
     scheduled: the scheduler publishes it then (`logic.schedule`). Without `previous`, revisions continue from
-    `last_revision` (an unpublished article published again).
+    `last_revision` (an unpublished article published again). The related list carries over from `previous`
+    until the publisher works it out again (`logic.related`).
     """
     fields = parsed.fields
     published_at = fields.published_at or (previous.published_at if previous else now)
@@ -79,7 +78,9 @@ def build_article(
         image=Image(**fields.image.model_dump()) if fields.image else None,
         canonical_url=fields.canonical_url,
         revision=(previous.revision if previous else last_revision) + 1,
-        related=related,
+        related=previous.related if previous else [],
+        related_slugs=list(dict.fromkeys(s for s in fields.related if s != parsed.slug)),
+        show_in_related=fields.show_in_related,
         content_hash=fingerprint(parsed),
         source_key=source_key,
     )
@@ -118,13 +119,6 @@ def _by_slug(names: Iterable[str]) -> dict[str, str]:
 def feed_scopes_touched(old: ArticleRecord | None, new: ArticleRecord | None) -> set[Scope]:
     """The feeds a change must regenerate: every feed the article was in before or is in after."""
     return {scope for scope in (*scopes_of(old), *scopes_of(new)) if scope.has_feed}
-
-
-def pick_related(article_id: str, candidates: Iterable[ArticleCard], count: int) -> list[ArticleCard]:
-    """For now: the newest other articles sharing the section or a tag (candidates come from those lists)."""
-    unique = {card.id: card for card in candidates if card.id != article_id}
-    newest = sorted(unique.values(), key=lambda card: (card.published_at, card.id), reverse=True)
-    return newest[:count]
 
 
 def _entries(record: ArticleRecord | None) -> dict[tuple[Scope, str, datetime], ListEntry]:

@@ -22,9 +22,8 @@ from pydantic import ValidationError
 
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
 from newsfeed.models import limits
-from newsfeed.models.article import ArticleCard, ArticleRecord
+from newsfeed.models.article import ArticleRecord
 from newsfeed.models.content import ContentChange
-from newsfeed.models.scope import Scope
 from newsfeed.models.upload import (
     ChangeKind,
     ImportBundle,
@@ -48,7 +47,6 @@ class BundleView:
     store: BulkContentStore
     uploads: dict[str, UploadRecord | None]
     records: dict[str, ArticleRecord | None]
-    cards: dict[Scope, list[ArticleCard]] = field(default_factory=dict)
     pending: list[ContentChange] = field(default_factory=list)
 
     def upload_record(self, key: str) -> UploadRecord | None:
@@ -61,14 +59,6 @@ class BundleView:
             self.records[slug] = self.store.article_record(slug)
         return self.records[slug]
 
-    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
-        cards: list[ArticleCard] = []
-        for scope in scopes:
-            if scope not in self.cards:
-                self.cards[scope] = self.store.newest_cards([scope], limit)
-            cards += self.cards[scope][:limit]
-        return cards
-
     def save(self, change: ContentChange) -> None:
         """Keep the change for `flush`, and see it from now on."""
         self.pending.append(change)
@@ -77,13 +67,6 @@ class BundleView:
         for record in (change.record, change.redirect):
             if record is not None:
                 self.records[record.slug] = record
-        for entry in change.list_deletes:
-            if entry.scope in self.cards:
-                self.cards[entry.scope] = [c for c in self.cards[entry.scope] if c.id != entry.card.id]
-        for entry in change.list_puts:
-            if entry.scope in self.cards:
-                kept = [c for c in self.cards[entry.scope] if c.id != entry.card.id] + [entry.card]
-                self.cards[entry.scope] = sorted(kept, key=lambda c: (c.published_at, c.id), reverse=True)
 
 
 def file_changes(bundle_change: UploadChange, bundle: ImportBundle) -> list[tuple[UploadChange, bytes]]:

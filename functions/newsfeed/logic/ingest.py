@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from newsfeed.logic.articles import article_scopes, build_article, content_change, fingerprint, pick_related
+from newsfeed.logic.articles import build_article, content_change, fingerprint
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
-from newsfeed.logic.ports import CardSource, ContentStore, UploadFiles
+from newsfeed.logic.ports import ContentStore, UploadFiles
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, ArticleStatus, Gone
 from newsfeed.models.errors import ConcurrentChange, StaleChange
-from newsfeed.models.scope import ScopeKind
 from newsfeed.models.upload import (
     ChangeKind,
     Problem,
@@ -47,13 +46,6 @@ OUTCOMES = {
     ArticleStatus.SCHEDULED: Outcome.SCHEDULED,
     ArticleStatus.DRAFT: Outcome.SAVED,
 }
-
-
-def with_related(store: CardSource, article: Article) -> Article:
-    """The article with its related list, as it is when the article is published."""
-    neighbours = [s for s in article_scopes(article) if s.kind in (ScopeKind.SECTION, ScopeKind.TAG)]
-    candidates = store.newest_cards(neighbours, limits.RELATED_COUNT + 1)
-    return article.model_copy(update={"related": pick_related(article.id, candidates, limits.RELATED_COUNT)})
 
 
 def too_big(size: int, limit: int) -> Problem:
@@ -156,11 +148,8 @@ class Ingest:
             now=change.event_time,
             default_language=self.default_language,
             previous=previous or moved_from,
-            related=[],
             last_revision=at_slug.revision if isinstance(at_slug, Gone) and at_slug.id == article_id else 0,
         )
-        if article.is_public:
-            article = with_related(self.store, article)
         self.store.save(content_change(record, article, replaces=at_slug, moved_from=moved_from))
         return IngestResult(OUTCOMES[article.status], change.key, article.slug)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from newsfeed.models.article import ArticleCard, ArticleRecord
+from newsfeed.models.article import ArticleRecord
 from newsfeed.models.content import ContentChange
-from newsfeed.models.scope import Scope
 from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange, UploadRecord
 
 
@@ -29,12 +28,7 @@ class UploadFiles(Protocol):
     def write_import_result(self, result: ImportResult) -> None: ...
 
 
-class CardSource(Protocol):
-    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
-        """Up to `limit` newest cards of each scope's list (one bounded Query per scope)."""
-
-
-class ContentStore(CardSource, Protocol):
+class ContentStore(Protocol):
     """The content table as the ingest sees it."""
 
     def upload_record(self, key: str) -> UploadRecord | None: ...

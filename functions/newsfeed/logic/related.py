@@ -1,29 +1,100 @@
-"""Keeping related lists true: an article that stops being public leaves every list that showed it.
+"""Related lists: worked out when an article is published, kept true as the archive changes.
+
+`Relator.relate` runs (in the publisher, after the feeds) whenever an article becomes public or its text,
+section, tags or editor's choices change:
+
+1. its terms (`logic.terms`) are looked up in the inverted index: one bounded Query per term, at most
+   INDEX_TERMS of them, each reading at most POSTINGS_READ postings;
+2. the best RELATED_CANDIDATES are read back (one BatchGetItem of their signatures) and compared again on
+   expanded vectors (`logic.relatedness`), with recency, section and tags;
+3. its list is the editor's curated articles (the upload's `related`) followed by the best others, up to
+   RELATED_STORED, with their scores, written onto the article (so the API answers in one read);
+4. it is indexed (its signature, and a posting per term); with `show_in_related: false` its signature says
+   so, and it is found only to be offered newer articles, never listed automatically;
+5. it is offered to the BACK_PROPAGATION older articles it is closest to (unless it opted out): each takes
+   it into its own list if it ranks there.
+
+Nothing in this reads more when the archive grows: every read is bounded by those constants.
 
 Each stored related list leaves a note per article it lists (`ContentTable.listed_by`); when an article is
 unpublished, drafted again or scheduled anew, the publisher follows those notes and rewrites each list
-without it, on the condition that the listing article has not changed meanwhile (else it reads again).
+without it, on the condition that the listing article has not changed meanwhile (else it reads again), and
+takes it out of the index. An article that opts out (`show_in_related: false`) leaves automatic lists the
+same way, and stays in curated ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved
+from newsfeed.logic.articles import article_scopes
+from newsfeed.logic.html import to_plain_text
+from newsfeed.logic.relatedness import (
+    closeness,
+    expand,
+    first_pass,
+    index_terms,
+    top,
+    weigh,
+)
+from newsfeed.logic.terms import term_counts
+from newsfeed.models import limits
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
+from newsfeed.models.related import Corpus, PostingList, Signature
+from newsfeed.models.scope import Scope, ScopeKind
 
 MAX_ATTEMPTS = 3
 
 
 class RelatedLists(Protocol):
+    """The articles' related lists, as stored on the articles."""
+
     def listed_by(self, article_id: str) -> list[tuple[str, str]]: ...
 
     def article_record(self, slug: str) -> ArticleRecord | None: ...
 
-    def replace_related(self, article: Article, related: Sequence[ArticleCard]) -> None: ...
+    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]: ...
+
+    def articles_by_slug(self, slugs: Sequence[str]) -> dict[str, Article]: ...
+
+    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
+        """Up to `limit` newest cards of each scope's list (one bounded Query per scope)."""
+
+    def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
+        """Set the list while the article is still `article` (else ConcurrentChange)."""
+
+    def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
+        """Note that each (article id, listing article) pair's article lists that article (one batch)."""
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None: ...
+
+
+class RelatedIndex(Protocol):
+    """The inverted index of published articles' terms."""
+
+    def corpus(self) -> Corpus: ...
+
+    def enter(self, length: float, *, new: bool) -> Corpus:
+        """Count an article in (`new`: one more; else re-indexed) with `length` more terms; the corpus
+        after, whose `seq` is the article's new sequence number."""
+
+    def signature(self, article_id: str) -> Signature | None: ...
+
+    def signatures(self, article_ids: Sequence[str]) -> dict[str, Signature]: ...
+
+    def postings(self, terms: Sequence[str], limit: int, beyond: int) -> dict[str, PostingList]:
+        """Each term's newest `limit` postings, and up to `beyond` more past them."""
+
+    def store(
+        self, signature: Signature, replaces: Signature | None, trim: Sequence[tuple[str, int]]
+    ) -> None:
+        """Write the signature and its postings; delete those of `replaces` and the (term, seq) in `trim`."""
+
+    def drop(self, signature: Signature) -> None:
+        """Delete the signature and its postings, and count the article out of the corpus."""
 
 
 def withdrawn(old: ArticleRecord | None, new: ArticleRecord | None) -> str | None:
@@ -39,15 +110,16 @@ def withdrawn(old: ArticleRecord | None, new: ArticleRecord | None) -> str | Non
     return old.id
 
 
-def withdraw(lists: RelatedLists, article_id: str) -> int:
-    """Remove the article from every related list that shows it; how many lists changed."""
+def withdraw(lists: RelatedLists, article_id: str, *, automatic_only: bool = False) -> int:
+    """Remove the article from every related list that shows it (`automatic_only`: where it is not curated);
+    how many lists changed."""
     changed = 0
     for listing_id, slug in lists.listed_by(article_id):
         for _ in range(MAX_ATTEMPTS):
             record = lists.article_record(slug)
             if not isinstance(record, Article) or record.id != listing_id:
                 break  # that article moved or went: its record at the new slug wrote its own notes
-            kept = [card for card in record.related if card.id != article_id]
+            kept = [c for c in record.related if c.id != article_id or (automatic_only and c.curated)]
             if len(kept) == len(record.related):
                 break
             try:
@@ -58,5 +130,137 @@ def withdraw(lists: RelatedLists, article_id: str) -> int:
             break
         else:
             raise ConcurrentChange
-        lists.forget_listed_by(article_id, listing_id)
+        if not automatic_only or not any(c.id == article_id for c in kept):
+            lists.forget_listed_by(article_id, listing_id)
     return changed
+
+
+RELATING_FIELDS = (
+    "slug", "title", "subtitle", "body", "summary", "section_slug", "tag_slugs", "language", "published_at",
+    "updated_at", "image", "canonical_url", "related_slugs", "show_in_related",
+)  # fmt: skip
+
+
+def needs_relating(old: ArticleRecord | None, new: ArticleRecord | None) -> bool:
+    """True when `new` is public and its list, its place in the index or its card in others' lists may have
+    changed: it just became public, or something it is compared by or shown with changed."""
+    if not isinstance(new, Article) or not new.is_public:
+        return False
+    if not isinstance(old, Article) or not old.is_public or old.id != new.id:
+        return True
+    return any(getattr(old, name) != getattr(new, name) for name in RELATING_FIELDS)
+
+
+def offered(related: Sequence[RelatedCard], card: RelatedCard) -> list[RelatedCard] | None:
+    """`related` with `card` in its place by score, if it ranks among the RELATED_STORED; None if the list
+    stays as it is (it does not rank, it is curated there, or it is there already with that score)."""
+    curated = [c for c in related if c.curated]
+    if any(c.id == card.id for c in curated):
+        return None
+    others = [c for c in related if not c.curated and c.id != card.id] + [card]
+    ranked = curated + sorted(others, key=lambda c: (-c.score, c.id))[: limits.RELATED_STORED - len(curated)]
+    return ranked if ranked != list(related) else None
+
+
+@dataclass
+class Relator:
+    index: RelatedIndex
+    lists: RelatedLists
+
+    def relate(self, article: Article) -> int:
+        """Work out and store the article's related list, index the article, and offer it to the older
+        articles closest to it. How many lists changed besides its own. ConcurrentChange if the article
+        changed meanwhile (its newer version is related in turn)."""
+        old = self.index.signature(article.id)
+        counts = term_counts(
+            article.title, f"{article.subtitle} {to_plain_text(article.body)}", article.language
+        )
+        terms = index_terms(counts, limits.INDEX_TERMS)
+        length = round(sum(terms.values()))  # counts are whole numbers
+        lists = self.index.postings(list(terms), limits.POSTINGS_READ, limits.POSTINGS_TRIM)
+        corpus = self.index.enter(length - (old.length if old else 0.0), new=old is None)
+        vector = weigh(terms, lists, corpus)
+        first = first_pass(vector, lists, exclude=article.id)
+        curated = self._curated(article)
+        curated_ids = [card.id for card in curated]
+        tags = [scope for scope in article_scopes(article) if scope.kind is ScopeKind.TAG]
+        tagged = [c.id for c in self.lists.newest_cards(tags, limits.TAG_CANDIDATES)] if tags else []
+        found = self.index.signatures([*top(first, limits.RELATED_CANDIDATES), *tagged, *curated_ids])
+        found.pop(article.id, None)
+        first = {i: first.get(i, 0.0) for i in found}
+        nearest = [i for i in top(first, limits.EXPANSION_NEIGHBOURS) if first[i] > 0]
+        me = Signature(
+            card=article.card(),
+            seq=corpus.seq,
+            length=length,
+            terms=vector,
+            expanded=expand(vector, [found[i].terms for i in nearest]),
+            listable=article.show_in_related,
+        )
+        scores = {i: closeness(me, signature) for i, signature in found.items()}
+        curated = [c.model_copy(update={"score": scores.get(c.id, 0.0)}) for c in curated]
+        scores = {i: score for i, score in scores.items() if score >= limits.MIN_RELATED_SCORE}
+        listable = {i: s for i, s in scores.items() if found[i].listable and i not in curated_ids}
+        automatic = [
+            RelatedCard(**found[i].card.model_dump(), score=scores[i])
+            for i in top(listable, limits.RELATED_STORED)
+        ]
+        related = (curated + automatic)[: limits.RELATED_STORED]
+        self.lists.replace_related(article, related)
+        self.index.store(me, old, [(term, p.seq) for term in terms for p in lists[term].beyond])
+        notes = [(card.id, article) for card in related]
+        changed = 0
+        if article.show_in_related:
+            card = RelatedCard(**article.card().model_dump())
+            changed = self._offer(
+                card, {i: scores[i] for i in top(scores, limits.BACK_PROPAGATION)}, found, notes
+            )
+        self.lists.note_listed(notes)
+        if not article.show_in_related and old is not None and old.listable:
+            withdraw(self.lists, article.id, automatic_only=True)
+        return changed
+
+    def forget(self, article_id: str) -> None:
+        """Take an article that is no longer public out of the index."""
+        signature = self.index.signature(article_id)
+        if signature is not None:
+            self.index.drop(signature)
+
+    def _curated(self, article: Article) -> list[RelatedCard]:
+        if not article.related_slugs:
+            return []
+        found = self.lists.articles_by_slug(article.related_slugs)
+        cards: dict[str, RelatedCard] = {}
+        for slug in article.related_slugs:
+            other = found.get(slug)
+            if other is not None and other.is_public and other.id != article.id:
+                cards.setdefault(other.id, RelatedCard(**other.card().model_dump(), curated=True))
+        return list(cards.values())
+
+    def _offer(
+        self,
+        card: RelatedCard,
+        scores: dict[str, float],
+        found: dict[str, Signature],
+        notes: list[tuple[str, Article]],
+    ) -> int:
+        """Offer `card` to each article in `scores` at that score; how many lists took it (each noted)."""
+        records = self.lists.article_records([found[i].card.slug for i in scores])
+        changed = 0
+        for article_id, score in scores.items():
+            record = records.get(found[article_id].card.slug)
+            for _ in range(MAX_ATTEMPTS):
+                if not isinstance(record, Article) or record.id != article_id or not record.is_public:
+                    break
+                related = offered(record.related, card.model_copy(update={"score": score}))
+                if related is None:
+                    break
+                try:
+                    self.lists.replace_related(record, related)
+                except ConcurrentChange:
+                    record = self.lists.article_record(record.slug)
+                    continue
+                notes.append((card.id, record))
+                changed += 1
+                break
+        return changed

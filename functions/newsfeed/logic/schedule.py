@@ -19,8 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from newsfeed.logic.articles import content_change
-from newsfeed.logic.ingest import with_related
-from newsfeed.logic.ports import CardSource
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, ArticleStatus
 from newsfeed.models.content import ContentChange
 from newsfeed.models.errors import ConcurrentChange
@@ -28,7 +26,7 @@ from newsfeed.models.errors import ConcurrentChange
 MAX_DUE = 100  # articles published per run; more wait for the next run
 
 
-class ScheduleStore(CardSource, Protocol):
+class ScheduleStore(Protocol):
     def due_cards(self, until: datetime, limit: int) -> list[ArticleCard]:
         """Cards of scheduled articles due at or before `until`, oldest first."""
 
@@ -65,7 +63,7 @@ class Scheduler:
                 and record.published_at <= self.clock()
             ):
                 return False  # changed since it was listed: the change that did so also moved its entry
-            article = with_related(self.store, record.model_copy(update={"status": ArticleStatus.PUBLISHED}))
+            article = record.model_copy(update={"status": ArticleStatus.PUBLISHED})
             try:
                 self.store.save(content_change(None, article, replaces=record))
             except ConcurrentChange:

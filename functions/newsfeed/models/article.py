@@ -52,6 +52,13 @@ class ArticleCard(BaseModel):
     canonical_url: str | None = None
 
 
+class RelatedCard(ArticleCard):
+    """An article in another's related list, and why it is there."""
+
+    score: float = 0.0  # how related (logic.relatedness.closeness); 0 for a curated one
+    curated: bool = False  # pinned by the editor (the upload's `related`), else found automatically
+
+
 class Article(BaseModel):
     """A stored article. `id` is assigned at first ingest and never changes; it is the feed item id."""
 
@@ -76,7 +83,9 @@ class Article(BaseModel):
     image: Image | None = None
     canonical_url: str | None = None
     revision: int = 1
-    related: list[ArticleCard] = []
+    related: list[RelatedCard] = []  # curated first, then automatic by score (logic.related)
+    related_slugs: list[str] = []  # the editor's curated related articles, in the editor's order
+    show_in_related: bool = True  # False: never in another article's automatic related list
     content_hash: str = ""  # fingerprint of what the editor uploaded: equal means nothing to write
     source_key: str = ""  # the upload this article comes from
 

@@ -36,6 +36,18 @@ MAX_PAGE_SIZE = 100
 RELATED_COUNT = 5  # related articles returned by default
 RELATED_COUNT_MAX = 20
 
+# Related articles (logic.related): what one publish may read and write, whatever the archive's size.
+RELATED_STORED = RELATED_COUNT_MAX  # each article keeps this many related articles, curated ones first
+MAX_CURATED_RELATED = 10  # slugs an editor may pin (`related:` in an upload)
+INDEX_TERMS = 40  # an article is indexed and looked up under its this-many most frequent terms
+POSTINGS_READ = 100  # the newest postings read per term (older ones are trimmed away, a few per publish)
+POSTINGS_TRIM = 4  # postings beyond POSTINGS_READ deleted per term each time the term is indexed
+RELATED_CANDIDATES = 100  # best first-pass candidates compared again in full (one BatchGetItem)
+TAG_CANDIDATES = 10  # newest articles of each of its tags compared too (one Query per tag)
+EXPANSION_NEIGHBOURS = 50  # nearest of those whose vectors expand the article's own
+MIN_RELATED_SCORE = 0.05  # below this (logic.relatedness.closeness) an article is not related at all
+BACK_PROPAGATION = 20  # older articles a new one is offered to (their lists take it if it ranks)
+
 # Feeds.
 FEED_ITEMS = 50
 MAX_FEED_BYTES = 512 * 1024  # well under the 1 MB many aggregators refuse

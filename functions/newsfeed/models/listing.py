@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -38,8 +38,26 @@ class ArticlePage(_Out):
     next: NextPage | None = Field(default=None, description="Absent on the last page.")
 
 
+class RelatedReason(_Out):
+    """Why an article is in another's related list."""
+
+    kind: Literal["curated", "automatic"] = Field(
+        description="curated: pinned by the editor (shown first, in the editor's order); automatic: found "
+        "by comparing the articles."
+    )
+    score: float = Field(
+        description="How related: text similarity (0 to 1) times recency (1 down to 0.5 for articles far "
+        "apart in time), plus 0.02 for the same section and up to 0.1 for shared tags. Automatic items "
+        "come highest first; a curated one scores 0 when it was never compared."
+    )
+
+
+class RelatedItem(ArticleSummary):
+    reason: RelatedReason
+
+
 class RelatedList(_Out):
-    items: list[ArticleSummary]
+    items: list[RelatedItem] = Field(description="Curated articles first, then automatic ones by score.")
 
 
 class RevisionSummary(_Out):

@@ -73,6 +73,12 @@ class ArticleUpload(BaseModel):
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")] | None = None
     image: ImageUpload | None = None
     canonical_url: HttpUrl | None = None
+    related: Annotated[
+        list[Slug], BeforeValidator(_one_or_many), Field(max_length=limits.MAX_CURATED_RELATED)
+    ] = []
+    """Slugs of articles to show first in this article's related list, in this order."""
+    show_in_related: bool = True
+    """False keeps this article out of every other article's automatic related list."""
 
 
 class ChangeKind(StrEnum):

@@ -1,0 +1,161 @@
+"""The related-articles index, in the content table (implements `logic.related.RelatedIndex`).
+
+| item | pk | sk | holds |
+|---|---|---|---|
+| corpus | `related#corpus` | `corpus` | articles indexed, their total length in terms, postings sequence |
+| signature | `signature#<article id>` | `signature` | the article's card, vector and expanded vector |
+| posting | `term#<term>` | `<sequence number, 12 digits>` | article id `a`, the term's weight there `w` |
+
+A term's postings are read newest first, at most POSTINGS_READ (+ POSTINGS_TRIM, which indexing deletes):
+a lookup costs one Query per term, whatever the size of the archive. None of these items is an article
+record, so the publisher's stream filter passes none of them on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from newsfeed.dal import batch, clients
+from newsfeed.dal.items import Item
+from newsfeed.models.related import Corpus, Posting, PostingList, Signature
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+CORPUS_KEY: Item = {"pk": {"S": "related#corpus"}, "sk": {"S": "corpus"}}
+LOOKUP_THREADS = 8  # term lookups in flight at once (botocore's pool holds 10 connections)
+
+
+def signature_key(article_id: str) -> Item:
+    return {"pk": {"S": f"signature#{article_id}"}, "sk": {"S": "signature"}}
+
+
+def posting_key(term: str, seq: int) -> Item:
+    return {"pk": {"S": f"term#{term}"}, "sk": {"S": f"{seq:012d}"}}
+
+
+def _vector(text: str) -> dict[str, float]:
+    return dict(json.loads(text))
+
+
+def _pairs(vector: dict[str, float]) -> str:
+    return json.dumps([[term, weight] for term, weight in vector.items()], ensure_ascii=False)
+
+
+def signature_item(signature: Signature) -> Item:
+    return {
+        **signature_key(signature.id),
+        "card": {"S": signature.card.model_dump_json(exclude_none=True)},
+        "seq": {"N": str(signature.seq)},
+        "length": {"N": repr(signature.length)},
+        "terms": {"S": _pairs(signature.terms)},
+        "expanded": {"S": _pairs(signature.expanded)},
+        "listable": {"BOOL": signature.listable},
+    }
+
+
+def signature_from_item(item: Item) -> Signature:
+    from newsfeed.models.article import ArticleCard
+
+    return Signature(
+        card=ArticleCard.model_validate_json(item["card"]["S"]),
+        seq=int(item["seq"]["N"]),
+        length=float(item["length"]["N"]),
+        terms=_vector(item["terms"]["S"]),
+        expanded=_vector(item["expanded"]["S"]),
+        listable=item.get("listable", {}).get("BOOL", True),
+    )
+
+
+def _corpus(item: Item | None) -> Corpus:
+    if not item:
+        return Corpus()
+    return Corpus(int(item["articles"]["N"]), float(item["length"]["N"]), int(item["seq"]["N"]))
+
+
+class RelatedIndexTable:
+    def __init__(self, table: str, client: DynamoDBClient | None = None) -> None:
+        self.table = table
+        self.client = client or clients.dynamodb()
+
+    def corpus(self) -> Corpus:
+        return _corpus(self.client.get_item(TableName=self.table, Key=CORPUS_KEY).get("Item"))
+
+    def enter(self, length: float, *, new: bool) -> Corpus:
+        return self._count(1 if new else 0, length, 1)
+
+    def _count(self, articles: int, length: float, seq: int) -> Corpus:
+        response = self.client.update_item(
+            TableName=self.table,
+            Key=CORPUS_KEY,
+            UpdateExpression="ADD articles :a, #length :l, seq :s",
+            ExpressionAttributeNames={"#length": "length"},
+            ExpressionAttributeValues={
+                ":a": {"N": str(articles)},
+                ":l": {"N": str(round(length))},
+                ":s": {"N": str(seq)},
+            },
+            ReturnValues="ALL_NEW",
+        )
+        return _corpus(response.get("Attributes"))
+
+    def signature(self, article_id: str) -> Signature | None:
+        item = self.client.get_item(TableName=self.table, Key=signature_key(article_id)).get("Item")
+        return signature_from_item(item) if item else None
+
+    def signatures(self, article_ids: Sequence[str]) -> dict[str, Signature]:
+        """One BatchGetItem per 100 ids (eventually consistent: a lag ranks a candidate less, no more)."""
+        items = batch.get_all(self.client, self.table, map(signature_key, article_ids), consistent=False)
+        return {s.id: s for s in map(signature_from_item, items)}
+
+    def postings(self, terms: Sequence[str], limit: int, beyond: int) -> dict[str, PostingList]:
+        """One Query per term, LOOKUP_THREADS at a time."""
+        with ThreadPoolExecutor(max_workers=LOOKUP_THREADS) as pool:
+            lists = pool.map(lambda term: self._postings(term, limit, beyond), terms)
+            return dict(zip(terms, lists, strict=True))
+
+    def _postings(self, term: str, limit: int, beyond: int) -> PostingList:
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"term#{term}"}},
+            ScanIndexForward=False,
+            Limit=limit + beyond,
+        )
+        items = [
+            Posting(item["a"]["S"], int(item["sk"]["S"]), float(item["w"]["N"]))
+            for item in response.get("Items", [])
+        ]
+        return PostingList(tuple(items[:limit]), len(items) < limit + beyond, tuple(items[limit:]))
+
+    def store(
+        self, signature: Signature, replaces: Signature | None, trim: Sequence[tuple[str, int]]
+    ) -> None:
+        """The signature and a posting per term; the postings of `replaces` and `trim` deleted."""
+        puts = {
+            json.dumps(posting_key(term, signature.seq)): {
+                **posting_key(term, signature.seq),
+                "a": {"S": signature.id},
+                "w": {"N": repr(weight)},
+            }
+            for term, weight in signature.terms.items()
+        }
+        deletes = [posting_key(term, seq) for term, seq in trim]
+        if replaces is not None and replaces.seq != signature.seq:
+            deletes += [posting_key(term, replaces.seq) for term in replaces.terms]
+        requests = [{"PutRequest": {"Item": item}} for item in puts.values()]
+        requests += [
+            {"DeleteRequest": {"Key": key}}
+            for key in {json.dumps(k): k for k in deletes if json.dumps(k) not in puts}.values()
+        ]
+        requests.append({"PutRequest": {"Item": signature_item(signature)}})
+        batch.write_all(self.client, self.table, requests)
+
+    def drop(self, signature: Signature) -> None:
+        requests = [{"DeleteRequest": {"Key": posting_key(term, signature.seq)}} for term in signature.terms]
+        requests.append({"DeleteRequest": {"Key": signature_key(signature.id)}})
+        batch.write_all(self.client, self.table, requests)
+        self._count(-1, -signature.length, 0)

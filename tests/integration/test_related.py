@@ -1,0 +1,187 @@
+"""Related articles through the real pipeline: found by content, curated, opted out, withdrawn, offered to
+older articles; and the DynamoDB index against the in-memory one the evaluation uses."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from newsfeed.dal.content import ContentTable
+from newsfeed.dal.related import RelatedIndexTable
+from newsfeed.logic.articles import build_article, content_change
+from newsfeed.logic.parsing import parse_upload
+from newsfeed.logic.related import Relator
+from newsfeed.models.article import Article
+from tests.conftest import Stack
+from tests.corpus import markdown as corpus_markdown
+from tests.corpus import rows
+from tests.factories import markdown
+from tests.integration.test_pipeline import api
+from tests.memory import MemoryIndex, MemoryLists
+
+FERRY = "A passenger ferry sank in the Caspian Sea near Aktau port. Rescuers pulled forty passengers from "
+FERRY += "the water; the ferry had left Aktau port at dawn."
+STORIES = {
+    "ferry.md": ("Ferry sinks in the Caspian Sea", FERRY),
+    "ferry-2.md": (
+        "Caspian ferry survivors describe the sinking",
+        "Survivors of the ferry that sank near Aktau port described the sinking; rescuers searched the "
+        "Caspian Sea for missing passengers.",
+    ),
+    "wheat.md": (
+        "Wheat harvest breaks a record",
+        "Farmers in Kostanay gathered a record wheat harvest this autumn; grain exports should rise.",
+    ),
+    "wheat-2.md": (
+        "Grain exports rise after the record wheat harvest",
+        "Kazakhstan's grain exports rose as farmers sold the record wheat harvest abroad.",
+    ),
+    "chess.md": (
+        "Chess champion wins in Almaty",
+        "The chess champion won the Almaty open on Sunday, beating a grandmaster in the final round.",
+    ),
+}
+
+
+def publish(stack: Stack, name: str, **fields: str) -> None:
+    title, body = STORIES[name]
+    time.sleep(0.01)  # moto's events carry no sequencer: their order is the event time
+    stack.put(name, markdown(title=title, body=body, section="News", **fields))
+    stack.drain()
+
+
+def related(stack: Stack, slug: str, limit: int | None = None) -> list[dict[str, Any]]:
+    query = f"?limit={limit}" if limit else ""
+    response = api(stack).get(f"/articles/{slug}/related{query}")
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def slugs(stack: Stack, slug: str) -> list[str]:
+    return [item["slug"] for item in related(stack, slug)]
+
+
+def test_related_by_content_best_first_with_reasons(stack: Stack) -> None:
+    for name in ("ferry.md", "wheat.md", "chess.md", "wheat-2.md", "ferry-2.md"):
+        publish(stack, name)
+    items = related(stack, "caspian-ferry-survivors-describe-the-sinking")
+    assert items[0]["slug"] == "ferry-sinks-in-the-caspian-sea"
+    assert items[0]["reason"] == {"kind": "automatic", "score": items[0]["reason"]["score"]}
+    scores = [item["reason"]["score"] for item in items]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0.3
+    assert (
+        slugs(stack, "grain-exports-rise-after-the-record-wheat-harvest")[0]
+        == "wheat-harvest-breaks-a-record"
+    )
+    first = related(stack, "caspian-ferry-survivors-describe-the-sinking", limit=1)
+    assert [i["slug"] for i in first] == ["ferry-sinks-in-the-caspian-sea"]
+    assert api(stack).get("/articles/ferry-sinks-in-the-caspian-sea/related?limit=21").status_code == 400
+
+
+def test_a_new_article_joins_the_lists_of_older_ones_it_is_close_to(stack: Stack) -> None:
+    publish(stack, "ferry.md")
+    publish(stack, "wheat.md")
+    assert "caspian-ferry-survivors-describe-the-sinking" not in slugs(
+        stack, "ferry-sinks-in-the-caspian-sea"
+    )
+    publish(stack, "ferry-2.md")
+    assert slugs(stack, "ferry-sinks-in-the-caspian-sea")[0] == "caspian-ferry-survivors-describe-the-sinking"
+    assert "caspian-ferry-survivors-describe-the-sinking" not in slugs(stack, "wheat-harvest-breaks-a-record")
+
+
+def test_curated_articles_come_first_in_the_editors_order(stack: Stack) -> None:
+    for name in ("ferry.md", "wheat.md", "chess.md"):
+        publish(stack, name)
+    publish(
+        stack,
+        "ferry-2.md",
+        related="[chess-champion-wins-in-almaty, no-such-article, wheat-harvest-breaks-a-record]",
+    )
+    items = related(stack, "caspian-ferry-survivors-describe-the-sinking")
+    assert [i["slug"] for i in items[:3]] == [
+        "chess-champion-wins-in-almaty",
+        "wheat-harvest-breaks-a-record",
+        "ferry-sinks-in-the-caspian-sea",
+    ]
+    assert [i["reason"]["kind"] for i in items[:3]] == ["curated", "curated", "automatic"]
+    assert len({i["slug"] for i in items}) == len(items)  # a curated article is not listed twice
+
+
+def test_an_opted_out_article_is_in_no_automatic_list_but_stays_curated(stack: Stack) -> None:
+    publish(stack, "ferry.md", show_in_related="false")
+    publish(stack, "wheat.md", related="[ferry-sinks-in-the-caspian-sea]")
+    publish(stack, "ferry-2.md")
+    assert "ferry-sinks-in-the-caspian-sea" not in slugs(
+        stack, "caspian-ferry-survivors-describe-the-sinking"
+    )
+    assert slugs(stack, "wheat-harvest-breaks-a-record")[0] == "ferry-sinks-in-the-caspian-sea"
+    assert slugs(stack, "ferry-sinks-in-the-caspian-sea")[0] == "caspian-ferry-survivors-describe-the-sinking"
+
+
+def test_opting_out_later_leaves_the_automatic_lists(stack: Stack) -> None:
+    publish(stack, "ferry.md")
+    publish(stack, "ferry-2.md")
+    assert slugs(stack, "caspian-ferry-survivors-describe-the-sinking") == ["ferry-sinks-in-the-caspian-sea"]
+    publish(stack, "ferry.md", show_in_related="false")
+    assert slugs(stack, "caspian-ferry-survivors-describe-the-sinking") == []
+    publish(stack, "wheat.md")
+    publish(stack, "ferry-2.md", subtitle="Rescuers searched all night")  # related again: still not there
+    assert slugs(stack, "caspian-ferry-survivors-describe-the-sinking") == []
+
+
+def test_an_unpublished_article_leaves_every_list_and_the_index(stack: Stack) -> None:
+    publish(stack, "ferry.md")
+    publish(stack, "ferry-2.md")
+    publish(stack, "wheat.md", related="[ferry-sinks-in-the-caspian-sea]")
+    article_id = ContentTable(stack.table).article_record("ferry-sinks-in-the-caspian-sea").id  # type: ignore[union-attr]
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/ferry.md")
+    stack.drain()
+    assert "ferry-sinks-in-the-caspian-sea" not in slugs(
+        stack, "caspian-ferry-survivors-describe-the-sinking"
+    )
+    assert "ferry-sinks-in-the-caspian-sea" not in slugs(stack, "wheat-harvest-breaks-a-record")
+    assert RelatedIndexTable(stack.table).signature(article_id) is None
+    time.sleep(0.01)
+    stack.put("ferry-3.md", markdown(title="Ferry sinking inquiry opens", body=FERRY))
+    stack.drain()
+    assert "ferry-sinks-in-the-caspian-sea" not in slugs(stack, "ferry-sinking-inquiry-opens")
+
+
+def ag_articles(count: int) -> list[Article]:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        build_article(
+            parse_upload(f"ag-{n}.md", corpus_markdown(title, body).encode()),
+            article_id=f"{n:08d}-0000-4000-8000-000000000000",
+            source_key=f"inbox/ag-{n}.md",
+            now=start + timedelta(minutes=n),
+            default_language="en",
+            previous=None,
+        )
+        for n, (_, title, body) in enumerate(rows(count))
+    ]
+
+
+def test_the_dynamodb_index_lists_what_the_in_memory_one_does(stack: Stack) -> None:
+    """The evaluation (`make eval-related`) runs over tests/memory.py; the product over DynamoDB. Same
+    articles in the same order must give the same lists, scores and index."""
+    articles = ag_articles(120)
+    table, index = ContentTable(stack.table), RelatedIndexTable(stack.table)
+    memory_index, memory_lists = MemoryIndex(), MemoryLists()
+    for article in articles:
+        table.save(content_change(None, article))
+        memory_lists.put(article)
+        Relator(index, table).relate(article)
+        Relator(memory_index, memory_lists).relate(article)
+    for article in articles:
+        stored = table.article_record(article.slug)
+        expected = memory_lists.records[article.slug]
+        assert isinstance(stored, Article) and isinstance(expected, Article)
+        assert [(c.id, round(c.score, 3)) for c in stored.related] == [
+            (c.id, round(c.score, 3)) for c in expected.related
+        ], article.slug
+    listed = [memory_lists.records[a.slug] for a in articles]
+    assert sum(1 for r in listed if isinstance(r, Article) and r.related) >= 100
+    assert index.corpus() == memory_index.counts

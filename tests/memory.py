@@ -1,0 +1,131 @@
+"""In-memory stand-ins for the related index and the articles' related lists (`logic.related`'s ports), with
+the semantics of the DynamoDB ones (`dal.related`): bounded posting reads newest first, conditional list
+writes. For the relatedness evaluation and for unit tests; tests/integration/test_related.py checks that
+both give the same lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
+from newsfeed.models.errors import ConcurrentChange
+from newsfeed.models.related import Corpus, Posting, PostingList, Signature
+from newsfeed.models.scope import Scope
+
+
+@dataclass
+class MemoryIndex:
+    counts: Corpus = field(default_factory=Corpus)
+    signatures_by_id: dict[str, Signature] = field(default_factory=dict)
+    lists: dict[str, dict[int, Posting]] = field(default_factory=dict)  # term -> seq -> posting
+    calls: int = 0  # what the DynamoDB index would have called
+
+    def corpus(self) -> Corpus:
+        self.calls += 1
+        return self.counts
+
+    def enter(self, length: float, *, new: bool) -> Corpus:
+        self.calls += 1
+        c = self.counts
+        self.counts = Corpus(c.articles + (1 if new else 0), c.length + length, c.seq + 1)
+        return self.counts
+
+    def signature(self, article_id: str) -> Signature | None:
+        self.calls += 1
+        return self.signatures_by_id.get(article_id)
+
+    def signatures(self, article_ids: Sequence[str]) -> dict[str, Signature]:
+        self.calls += 1 if article_ids else 0
+        return {i: self.signatures_by_id[i] for i in article_ids if i in self.signatures_by_id}
+
+    def postings(self, terms: Sequence[str], limit: int, beyond: int) -> dict[str, PostingList]:
+        self.calls += len(terms)
+        found = {}
+        for term in terms:
+            items = [p for _, p in sorted(self.lists.get(term, {}).items(), reverse=True)[: limit + beyond]]
+            found[term] = PostingList(
+                tuple(items[:limit]), complete=len(items) < limit + beyond, beyond=tuple(items[limit:])
+            )
+        return found
+
+    def store(
+        self, signature: Signature, replaces: Signature | None, trim: Sequence[tuple[str, int]]
+    ) -> None:
+        self.calls += 1
+        if replaces is not None:
+            self._remove(replaces)
+        for term, seq in trim:
+            self.lists.get(term, {}).pop(seq, None)
+        for term, weight in signature.terms.items():
+            self.lists.setdefault(term, {})[signature.seq] = Posting(signature.id, signature.seq, weight)
+        self.signatures_by_id[signature.id] = signature
+
+    def drop(self, signature: Signature) -> None:
+        self.calls += 2
+        self._remove(signature)
+        self.signatures_by_id.pop(signature.id, None)
+        c = self.counts
+        self.counts = Corpus(c.articles - 1, c.length - signature.length, c.seq)
+
+    def _remove(self, signature: Signature) -> None:
+        for term in signature.terms:
+            self.lists.get(term, {}).pop(signature.seq, None)
+
+
+@dataclass
+class MemoryLists:
+    records: dict[str, ArticleRecord] = field(default_factory=dict)  # slug -> record
+    edges: dict[str, dict[str, str]] = field(default_factory=dict)  # listed id -> listing id -> slug
+    calls: int = 0
+
+    def put(self, record: ArticleRecord) -> None:
+        self.records[record.slug] = record
+
+    def listed_by(self, article_id: str) -> list[tuple[str, str]]:
+        self.calls += 1
+        return list(self.edges.get(article_id, {}).items())
+
+    def article_record(self, slug: str) -> ArticleRecord | None:
+        self.calls += 1
+        return self.records.get(slug)
+
+    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
+        self.calls += 1 if slugs else 0
+        return {s: self.records[s] for s in slugs if s in self.records}
+
+    def articles_by_slug(self, slugs: Sequence[str]) -> dict[str, Article]:
+        self.calls += 1
+        found = {}
+        for slug in slugs:
+            record = self.records.get(slug)
+            if isinstance(record, Moved):
+                record = self.records.get(record.moved_to)
+            if isinstance(record, Article):
+                found[slug] = record
+        return found
+
+    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
+        self.calls += len(scopes)
+        public = [r for r in self.records.values() if isinstance(r, Article) and r.is_public]
+        cards = []
+        for scope in scopes:
+            inside = [a for a in public if scope.slug in a.tag_slugs]  # (tags only: what Relator asks for)
+            newest = sorted(inside, key=lambda a: (a.published_at, a.id), reverse=True)[:limit]
+            cards += [a.card() for a in newest]
+        return cards
+
+    def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
+        self.calls += 1
+        if self.records.get(article.slug) != article:
+            raise ConcurrentChange
+        self.records[article.slug] = article.model_copy(update={"related": list(related)})
+
+    def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
+        self.calls += 1 if notes else 0
+        for article_id, listing in notes:
+            self.edges.setdefault(article_id, {})[listing.id] = listing.slug
+
+    def forget_listed_by(self, article_id: str, listing_id: str) -> None:
+        self.calls += 1
+        self.edges.get(article_id, {}).pop(listing_id, None)
