@@ -17,6 +17,7 @@ from tests.bench import (
     bench_ingest,
     bench_latency,
     bench_publish,
+    bench_related,
     chart,
     cost,
 )
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "import": bench_import.run,
     "latency": bench_latency.run,
     "hugo": bench_hugo.run,
+    "related": bench_related.run,
 }
 
 
