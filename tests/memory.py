@@ -77,6 +77,7 @@ class MemoryIndex:
 class MemoryLists:
     records: dict[str, ArticleRecord] = field(default_factory=dict)  # slug -> record
     edges: dict[str, dict[str, str]] = field(default_factory=dict)  # listed id -> listing id -> slug
+    curating: dict[str, dict[str, str]] = field(default_factory=dict)  # slug -> curating id -> its slug
     calls: int = 0
 
     def put(self, record: ArticleRecord) -> None:
@@ -125,6 +126,15 @@ class MemoryLists:
         self.calls += 1 if notes else 0
         for article_id, listing in notes:
             self.edges.setdefault(article_id, {})[listing.id] = listing.slug
+
+    def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
+        self.calls += 1
+        for slug in slugs:
+            self.curating.setdefault(slug, {})[listing.id] = listing.slug
+
+    def curated_by(self, slug: str) -> list[tuple[str, str]]:
+        self.calls += 1
+        return list(self.curating.get(slug, {}).items())
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None:
         self.calls += 1

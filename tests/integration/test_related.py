@@ -109,6 +109,19 @@ def test_curated_articles_come_first_in_the_editors_order(stack: Stack) -> None:
     assert len({i["slug"] for i in items}) == len(items)  # a curated article is not listed twice
 
 
+def test_a_curated_article_published_later_joins_the_list(stack: Stack) -> None:
+    publish(stack, "ferry.md", related="[chess-champion-wins-in-almaty]")
+    assert slugs(stack, "ferry-sinks-in-the-caspian-sea") == []
+    publish(stack, "chess.md")
+    items = related(stack, "ferry-sinks-in-the-caspian-sea")
+    assert [(i["slug"], i["reason"]["kind"]) for i in items] == [("chess-champion-wins-in-almaty", "curated")]
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/chess.md")
+    stack.drain()
+    assert slugs(stack, "ferry-sinks-in-the-caspian-sea") == []
+    publish(stack, "chess.md")  # published again: back in the package
+    assert slugs(stack, "ferry-sinks-in-the-caspian-sea") == ["chess-champion-wins-in-almaty"]
+
+
 def test_an_opted_out_article_is_in_no_automatic_list_but_stays_curated(stack: Stack) -> None:
     publish(stack, "ferry.md", show_in_related="false")
     publish(stack, "wheat.md", related="[ferry-sinks-in-the-caspian-sea]")

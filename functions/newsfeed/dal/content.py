@@ -16,6 +16,7 @@ from newsfeed.dal.items import (
     Item,
     article_key,
     card_from_item,
+    curated_by_pk,
     list_entry_item,
     list_entry_key,
     list_pk,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from newsfeed.models.upload import UploadRecord
 
 MAX_TRANSACTION_ITEMS = 100
+MAX_CURATED_BY = 100  # articles waiting for one slug to be published, read per publish
 
 
 def _op_key(op: dict[str, Any]) -> str:
@@ -336,6 +338,30 @@ class ContentTable:
             edge = related_edge_items(listing, [article_id])[0]
             edges[(article_id, listing.id)] = {"PutRequest": {"Item": edge}}
         batch.write_all(self.client, self.table, list(edges.values()))
+
+    def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
+        edges = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        "pk": {"S": curated_by_pk(slug)},
+                        "sk": {"S": listing.id},
+                        "slug": {"S": listing.slug},
+                    }
+                }
+            }
+            for slug in dict.fromkeys(slugs)
+        ]
+        batch.write_all(self.client, self.table, edges)
+
+    def curated_by(self, slug: str) -> list[tuple[str, str]]:
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": curated_by_pk(slug)}},
+            Limit=MAX_CURATED_BY,
+        )
+        return [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None:
         self.client.delete_item(

@@ -9,6 +9,7 @@
 | schedule entry | `list#schedule` | `<published_at>#<id>` | the card of a scheduled article, due then |
 | revision | `revisions#<article id>` | `<revision, 6 digits>` | the article as it was at that revision |
 | related edge | `relatedby#<article id>` | `<id of an article listing it>` | that article's slug |
+| curated, waiting | `curatedby#<slug>` | `<id of an article curating it>` | that article's slug |
 
 Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
 answers "the newest N articles of a scope" in one bounded read, whatever the size of the archive.
@@ -114,6 +115,10 @@ def revision_from_item(item: Mapping[str, Any]) -> Article:
 
 def related_by_pk(article_id: str) -> str:
     return f"relatedby#{article_id}"
+
+
+def curated_by_pk(slug: str) -> str:
+    return f"curatedby#{slug}"
 
 
 def related_edge_items(article: Article, listed: Iterable[str] | None = None) -> list[Item]:

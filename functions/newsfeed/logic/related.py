@@ -8,7 +8,8 @@ section, tags or editor's choices change:
 2. the best RELATED_CANDIDATES are read back (one BatchGetItem of their signatures) and compared again on
    expanded vectors (`logic.relatedness`), with recency, section and tags;
 3. its list is the editor's curated articles (the upload's `related`) followed by the best others, up to
-   RELATED_STORED, with their scores, written onto the article (so the API answers in one read);
+   RELATED_STORED, with their scores, written onto the article (so the API answers in one read); a curated
+   slug with no public article yet is noted, and the article joins that list once it is published;
 4. it is indexed (its signature, and a posting per term); with `show_in_related: false` its signature says
    so, and it is found only to be offered newer articles, never listed automatically;
 5. it is offered to the BACK_PROPAGATION older articles it is closest to (unless it opted out): each takes
@@ -70,6 +71,12 @@ class RelatedLists(Protocol):
         """Note that each (article id, listing article) pair's article lists that article (one batch)."""
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None: ...
+
+    def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
+        """Note that `listing` curates these slugs, which have no public article yet."""
+
+    def curated_by(self, slug: str) -> list[tuple[str, str]]:
+        """(id, slug) of articles that noted they curate `slug` (one bounded Query)."""
 
 
 class RelatedIndex(Protocol):
@@ -216,6 +223,7 @@ class Relator:
                 card, {i: scores[i] for i in top(scores, limits.BACK_PROPAGATION)}, found, notes
             )
         self.lists.note_listed(notes)
+        changed += self._join_curated_lists(article)
         if not article.show_in_related and old is not None and old.listable:
             withdraw(self.lists, article.id, automatic_only=True)
         return changed
@@ -227,6 +235,8 @@ class Relator:
             self.index.drop(signature)
 
     def _curated(self, article: Article) -> list[RelatedCard]:
+        """The article's curated related articles that are public, in the editor's order. For those that are
+        not (yet), a note: when one is published, this list takes it (`_join_curated_lists`)."""
         if not article.related_slugs:
             return []
         found = self.lists.articles_by_slug(article.related_slugs)
@@ -235,7 +245,35 @@ class Relator:
             other = found.get(slug)
             if other is not None and other.is_public and other.id != article.id:
                 cards.setdefault(other.id, RelatedCard(**other.card().model_dump(), curated=True))
+        missing = [slug for slug in article.related_slugs if slug not in found or not found[slug].is_public]
+        if missing:
+            self.lists.note_curated(missing, article)
         return list(cards.values())
+
+    def _join_curated_lists(self, article: Article) -> int:
+        """Put a newly public article into the lists of articles that curate it (published before it)."""
+        changed = 0
+        for listing_id, slug in self.lists.curated_by(article.slug):
+            for _ in range(MAX_ATTEMPTS):
+                record = self.lists.article_record(slug)
+                if not isinstance(record, Article) or record.id != listing_id or not record.is_public:
+                    break
+                if article.slug not in record.related_slugs or any(
+                    c.id == article.id for c in record.related
+                ):
+                    break
+                curated = self._curated(record)
+                automatic = [
+                    c for c in record.related if not c.curated and c.id not in {k.id for k in curated}
+                ]
+                try:
+                    self.lists.replace_related(record, (curated + automatic)[: limits.RELATED_STORED])
+                except ConcurrentChange:
+                    continue
+                self.lists.note_listed([(card.id, record) for card in curated])
+                changed += 1
+                break
+        return changed
 
     def _offer(
         self,
