@@ -66,7 +66,8 @@ class MemoryIndex:
         self._remove(signature)
         self.signatures_by_id.pop(signature.id, None)
         c = self.counts
-        self.counts = Corpus(c.articles - 1, c.length - signature.length, c.seq)
+        if c.articles >= 1 and c.length >= signature.length:  # (as the table's condition)
+            self.counts = Corpus(c.articles - 1, c.length - signature.length, c.seq)
 
     def _remove(self, signature: Signature) -> None:
         for term in signature.terms:

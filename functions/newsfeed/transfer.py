@@ -254,6 +254,8 @@ def export_document(article: Article) -> bytes:
         "language": article.language,
         "image": article.image.model_dump() if article.image else None,
         "canonical_url": article.canonical_url,
+        "related": article.related_slugs,
+        "show_in_related": None if article.show_in_related else False,
         "body": article.body,
     }
     values = {k: v for k, v in values.items() if v not in (None, "", [])}

@@ -120,7 +120,12 @@ def test_export_then_import_into_an_empty_stack_round_trips(stack: Stack, tmp_pa
     corpus.write_files(tmp_path / "in", 60)
     (tmp_path / "in" / "draft.md").write_text(markdown(title="Not yet", status="draft"))
     run_import(stack, tmp_path / "in")
-    stack.put("crisis.md", markdown(tags="[Politics, Economy]", authors="[A. Writer]"))
+    stack.put(
+        "crisis.md",
+        markdown(
+            tags="[Politics, Economy]", authors="[A. Writer]", related="[not-yet]", show_in_related="false"
+        ),
+    )
     stack.drain(timeout=300)
     assert export(ContentTable(stack.table), tmp_path / "out") == len(slugs(stack))
     exported = {
@@ -146,9 +151,9 @@ def test_export_then_import_into_an_empty_stack_round_trips(stack: Stack, tmp_pa
     }
     assert again == exported
     after = {a.slug: a for a in table.all_articles()}
-    fields = ("title", "body", "summary", "tags", "authors", "published_at", "updated_at", "status")
-    assert {s: [getattr(a, f) for f in fields] for s, a in after.items()} == {
-        s: [getattr(a, f) for f in fields] for s, a in before.items()
+    fields = "title body summary tags authors published_at updated_at status related_slugs show_in_related"
+    assert {s: [getattr(a, f) for f in fields.split()] for s, a in after.items()} == {
+        s: [getattr(a, f) for f in fields.split()] for s, a in before.items()
     }
 
 

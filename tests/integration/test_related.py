@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsfeed.dal.content import ContentTable
-from newsfeed.dal.related import RelatedIndexTable
+from newsfeed.dal.related import CORPUS_KEY, RelatedIndexTable
 from newsfeed.logic.articles import build_article, content_change
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.logic.related import Relator
 from newsfeed.models.article import Article
+from newsfeed.models.related import Corpus, Signature
 from tests.conftest import Stack
 from tests.corpus import markdown as corpus_markdown
 from tests.corpus import rows
@@ -198,3 +199,18 @@ def test_the_dynamodb_index_lists_what_the_in_memory_one_does(stack: Stack) -> N
     listed = [memory_lists.records[a.slug] for a in articles]
     assert sum(1 for r in listed if isinstance(r, Article) and r.related) >= 100
     assert index.corpus() == memory_index.counts
+
+
+def test_the_corpus_counts_never_go_below_zero(stack: Stack) -> None:
+    """A takedown counts its article out of the corpus; if the counts were cleared meanwhile (a table
+    emptied by hand), they stay at zero rather than going negative."""
+    index = RelatedIndexTable(stack.table)
+    stack.dynamodb.delete_item(TableName=stack.table, Key=CORPUS_KEY)
+    signature = Signature(
+        card=ag_articles(1)[0].card(), seq=1, length=12, terms={"x": 1.0}, expanded={"x": 1.0}
+    )
+    index.drop(signature)
+    assert index.corpus() == Corpus()
+    assert index.enter(12, new=True) == Corpus(articles=1, length=12, seq=1)
+    index.drop(signature)
+    assert index.corpus() == Corpus(articles=0, length=0, seq=1)

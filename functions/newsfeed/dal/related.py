@@ -16,9 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch, clients
+from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import Item
 from newsfeed.models.related import Corpus, Posting, PostingList, Signature
 
@@ -88,18 +91,32 @@ class RelatedIndexTable:
         return self._count(1 if new else 0, length, 1)
 
     def _count(self, articles: int, length: float, seq: int) -> Corpus:
-        response = self.client.update_item(
-            TableName=self.table,
-            Key=CORPUS_KEY,
-            UpdateExpression="ADD articles :a, #length :l, seq :s",
-            ExpressionAttributeNames={"#length": "length"},
-            ExpressionAttributeValues={
+        """Add to the counts; a count out (`articles` < 0) only while one is in, so that they never go below
+        zero (the item may have been cleared meanwhile)."""
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": CORPUS_KEY,
+            "UpdateExpression": "ADD articles :a, #length :l, seq :s",
+            "ExpressionAttributeNames": {"#length": "length"},
+            "ExpressionAttributeValues": {
                 ":a": {"N": str(articles)},
                 ":l": {"N": str(round(length))},
                 ":s": {"N": str(seq)},
             },
-            ReturnValues="ALL_NEW",
-        )
+            "ReturnValues": "ALL_NEW",
+        }
+        if articles < 0:
+            update["ConditionExpression"] = "articles >= :out AND #length >= :length"
+            update["ExpressionAttributeValues"] |= {
+                ":out": {"N": str(-articles)},
+                ":length": {"N": str(round(-length))},
+            }
+        try:
+            response = self.client.update_item(**update)
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return self.corpus()
+            raise
         return _corpus(response.get("Attributes"))
 
     def signature(self, article_id: str) -> Signature | None:
