@@ -7,12 +7,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.related import CORPUS_KEY, RelatedIndexTable
 from newsfeed.logic.articles import build_article, content_change
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.logic.related import Relator
-from newsfeed.models.article import Article
+from newsfeed.models.article import Article, RelatedCard
+from newsfeed.models.errors import ConcurrentChange
 from newsfeed.models.related import Corpus, Signature
 from tests.conftest import Stack
 from tests.corpus import markdown as corpus_markdown
@@ -214,3 +217,28 @@ def test_the_corpus_counts_never_go_below_zero(stack: Stack) -> None:
     assert index.enter(12, new=True) == Corpus(articles=1, length=12, seq=1)
     index.drop(signature)
     assert index.corpus() == Corpus(articles=0, length=0, seq=1)
+
+
+def test_a_list_changed_meanwhile_is_not_overwritten(stack: Stack) -> None:
+    """Two publishers offering articles to one list at once: the second write, made from a stale read, is
+    refused (ConcurrentChange) and redone from a fresh one, so neither offer is lost."""
+    table = ContentTable(stack.table)
+    first, second, listing = ag_articles(3)
+    table.save(content_change(None, listing))
+    stale = table.article_record(listing.slug)
+    assert isinstance(stale, Article)
+    table.replace_related(stale, [RelatedCard(**first.card().model_dump(), score=0.5)])
+    with pytest.raises(ConcurrentChange):
+        table.replace_related(stale, [RelatedCard(**second.card().model_dump(), score=0.4)])
+    fresh = table.article_record(listing.slug)
+    assert isinstance(fresh, Article) and [c.id for c in fresh.related] == [first.id]
+    old_form = {"L": [{"M": {"id": {"S": first.id}}}]}  # a list stored before lists were one string
+    stack.dynamodb.update_item(
+        TableName=stack.table,
+        Key={"pk": {"S": f"article#{listing.slug}"}, "sk": {"S": "article"}},
+        UpdateExpression="SET related = :r",
+        ExpressionAttributeValues={":r": old_form},
+    )
+    table.replace_related(fresh, [])  # replaced whatever the old form held
+    again = table.article_record(listing.slug)
+    assert isinstance(again, Article) and again.related == []

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from newsfeed.models.upload import UploadRecord
 
 MAX_TRANSACTION_ITEMS = 100
+LIST_UNCHANGED = "(related = :before OR NOT attribute_type(related, :s))"
 MAX_CURATED_BY = 100  # articles waiting for one slug to be published, read per publish
 
 
@@ -313,18 +314,22 @@ class ContentTable:
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
-        """Set the article's related list, while the article is still `article` (else ConcurrentChange)."""
+        """Set the article's related list, while the article and its list are still `article`'s (else
+        ConcurrentChange: two publishers offering articles to one list at once both land, one after a
+        re-read). A list stored in the older form (not one string) is replaced whatever it holds."""
         expression, values = _unchanged_condition(article)
         try:
             self.client.update_item(
                 TableName=self.table,
                 Key=article_key(article.slug),
                 UpdateExpression="SET related = :related",
-                ConditionExpression=expression,
+                ConditionExpression=f"{expression} AND {LIST_UNCHANGED}",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={
                     **to_attributes(values),
                     ":related": related_attribute(related)["related"],
+                    ":before": related_attribute(article.related)["related"],
+                    ":s": {"S": "S"},
                 },
             )
         except ClientError as error:
