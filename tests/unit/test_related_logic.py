@@ -3,12 +3,16 @@ rules of a related list (curated first, a place by score), and which changes nee
 
 from __future__ import annotations
 
-from newsfeed.logic.related import needs_relating, offered
+import pytest
+
+from newsfeed.logic.related import Relator, needs_relating, offered
 from newsfeed.logic.relatedness import closeness, document_frequency, expand
 from newsfeed.logic.terms import analyzer, term_counts
-from newsfeed.models.article import ArticleStatus, RelatedCard
+from newsfeed.models.article import Article, ArticleStatus, RelatedCard
+from newsfeed.models.errors import ConcurrentChange
 from newsfeed.models.related import Corpus, Posting, PostingList, Signature
 from tests.factories import article
+from tests.memory import MemoryIndex, MemoryLists
 
 
 def test_english_and_russian_words_are_stemmed_and_stop_words_dropped() -> None:
@@ -81,3 +85,22 @@ def test_what_needs_relating() -> None:
     assert needs_relating(published, published.model_copy(update={"title": "New title"}))
     assert needs_relating(published, published.model_copy(update={"show_in_related": False}))
     assert not needs_relating(published, published.model_copy(update={"status": ArticleStatus.DRAFT}))
+
+
+def test_relating_goes_on_over_a_list_that_changed_meanwhile_but_not_over_a_changed_article() -> None:
+    index, lists = MemoryIndex(), MemoryLists()
+    older = article(1, title="Ferry sinks in the Caspian", body="<p>A ferry sank near Aktau port.</p>")
+    lists.put(older)
+    Relator(index, lists).relate(older)
+    stale = article(
+        2, title="Ferry survivors rescued", body="<p>Ferry survivors were rescued near Aktau.</p>"
+    )
+    lists.put(stale.model_copy(update={"related": [card(9, 0.2)]}))  # offered an article meanwhile
+    Relator(index, lists).relate(stale)
+    relisted = lists.records[stale.slug]
+    assert isinstance(relisted, Article) and [c.id for c in relisted.related] == [older.id]
+
+    edited = stale.model_copy(update={"title": "Ferry survivors tell their story", "revision": 2})
+    lists.put(edited)
+    with pytest.raises(ConcurrentChange):
+        Relator(index, lists).relate(stale)  # the stream's older image: the edit's own record follows

@@ -213,7 +213,7 @@ class Relator:
             for i in top(listable, limits.RELATED_STORED)
         ]
         related = (curated + automatic)[: limits.RELATED_STORED]
-        self.lists.replace_related(article, related)
+        article = self._set_list(article, related)
         self.index.store(me, old, [(term, p.seq) for term in terms for p in lists[term].beyond])
         notes = [(card.id, article) for card in related]
         changed = 0
@@ -227,6 +227,23 @@ class Relator:
         if not article.show_in_related and old is not None and old.listable:
             withdraw(self.lists, article.id, automatic_only=True)
         return changed
+
+    def _set_list(self, article: Article, related: list[RelatedCard]) -> Article:
+        """Store the article's own list; if only its list changed meanwhile (another article was offered to
+        it), over the fresh read. ConcurrentChange if the article itself changed. The article as written."""
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                self.lists.replace_related(article, related)
+                return article
+            except ConcurrentChange:
+                fresh = self.lists.article_record(article.slug)
+                if (
+                    not isinstance(fresh, Article)
+                    or fresh.model_copy(update={"related": article.related}) != article
+                ):
+                    raise
+                article = fresh
+        raise ConcurrentChange
 
     def forget(self, article_id: str) -> None:
         """Take an article that is no longer public out of the index."""
