@@ -37,7 +37,22 @@ def test_titles_without_letters_give_no_slug() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "../etc/passwd", "a/b", "%2e%2e", "a--b", "-a", "a-", "A", "a b", "a\\b", "аpple", "a.b", "x" * 97],
+    [
+        "",
+        "../etc/passwd",
+        "a/b",
+        "%2e%2e",
+        "a--b",
+        "-a",
+        "a-",
+        "A",
+        "a b",
+        "a\\b",
+        "аpple",
+        "a.b",
+        "x" * 97,
+        "0\n",
+    ],
 )
 def test_invalid_slugs_are_refused(bad: str) -> None:
     assert not is_valid_slug(bad)

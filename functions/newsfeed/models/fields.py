@@ -45,7 +45,7 @@ def _non_empty(value: str) -> str:
 
 
 def _slug(value: str) -> str:
-    if not SLUG.match(value):
+    if not SLUG.fullmatch(value):
         raise ValueError(
             "must be lower-case ASCII letters and digits separated by single hyphens (for example "
             "'kazakh-leader-explains-crisis')"

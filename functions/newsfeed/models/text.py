@@ -19,7 +19,7 @@ SLUG = re.compile(SLUG_PATTERN)
 
 
 def is_valid_slug(value: str) -> bool:
-    return len(value) <= limits.MAX_SLUG_CHARS and bool(SLUG.match(value))
+    return len(value) <= limits.MAX_SLUG_CHARS and bool(SLUG.fullmatch(value))
 
 
 def to_utc(value: datetime) -> datetime:
