@@ -74,12 +74,17 @@ def test_queues_have_dead_letter_queues() -> None:
     assert props("IngestQueue")["RedrivePolicy"]["deadLetterTargetArn"] == {
         "Fn::GetAtt": ["IngestDeadLetterQueue", "Arn"]
     }
-    stream = props("PublisherFunction")["Events"]["ContentChanges"]["Properties"]
-    assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["PublisherDeadLetterQueue", "Arn"]
-    }
-    assert stream["BisectBatchOnFunctionError"] is True
-    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    for function in ("PublisherFunction", "RelatedFunction"):  # the stream's two consumers
+        stream = props(function)["Events"]["ContentChanges"]["Properties"]
+        assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
+            "Fn::GetAtt": [function.replace("Function", "DeadLetterQueue"), "Arn"]
+        }
+        assert stream["BisectBatchOnFunctionError"] is True
+        assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert (
+            stream["FilterCriteria"]
+            == props("PublisherFunction")["Events"]["ContentChanges"]["Properties"]["FilterCriteria"]
+        )  # article records only: never the index's own items
 
 
 def test_least_privilege() -> None:
@@ -121,7 +126,13 @@ def test_each_function_may_do_what_its_code_does() -> None:
     """The DynamoDB and S3 operations each function's code performs, against its policy (moto checks none)."""
     actions = {
         f: {a for s in statements(f) for a in s.get("Action", [])}
-        for f in ("IngestFunction", "PublisherFunction", "SchedulerFunction", "WriteApiFunction")
+        for f in (
+            "IngestFunction",
+            "PublisherFunction",
+            "RelatedFunction",
+            "SchedulerFunction",
+            "WriteApiFunction",
+        )
     }
     # ingest: reads, one TransactWriteItems of puts/deletes/condition checks, rejection reports
     assert {
@@ -146,6 +157,16 @@ def test_each_function_may_do_what_its_code_does() -> None:
         "s3:PutObject",
         "sqs:SendMessage",
     } <= actions["PublisherFunction"]
+    # related lists: lookups, signature and record batches, list updates, index batches, note deletes
+    assert actions["RelatedFunction"] == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+        "sqs:SendMessage",  # (its dead-letter queue)
+    }
     # scheduler: the schedule's Query, the record's GetItem, the ingest's kind of transaction
     assert {
         "dynamodb:Query",
@@ -174,7 +195,12 @@ def test_the_api_function_uses_snapstart_through_its_alias() -> None:
     assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
 
 
-DEAD_LETTER_QUEUES = ["IngestDeadLetterQueue", "PublisherDeadLetterQueue", "PingDeadLetterQueue"]
+DEAD_LETTER_QUEUES = [
+    "IngestDeadLetterQueue",
+    "PublisherDeadLetterQueue",
+    "RelatedDeadLetterQueue",
+    "PingDeadLetterQueue",
+]
 
 
 def alarms() -> dict[str, dict[str, Any]]:
@@ -198,6 +224,7 @@ def test_every_dead_letter_queue_and_function_error_raises_an_alarm() -> None:
     for function in FUNCTIONS:
         assert ("Errors", json.dumps({"Ref": function})) in watched
     assert ("IteratorAge", json.dumps({"Ref": "PublisherFunction"})) in watched
+    assert ("IteratorAge", json.dumps({"Ref": "RelatedFunction"})) in watched
     subscription = RESOURCES["AlarmEmailSubscription"]
     assert subscription["Condition"] == "HasAlarmEmail"
 
@@ -233,7 +260,7 @@ def test_the_ingest_keeps_its_idempotency_ledger_and_nothing_else_may() -> None:
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
     }
-    for function in ("PublisherFunction", "ApiFunction"):
+    for function in ("PublisherFunction", "RelatedFunction", "ApiFunction"):
         assert "IdempotencyTable" not in json.dumps(statements(function))
     assert props("IdempotencyTable")["TimeToLiveSpecification"] == {
         "AttributeName": "expiration",
@@ -244,6 +271,7 @@ def test_the_ingest_keeps_its_idempotency_ledger_and_nothing_else_may() -> None:
 def test_background_functions_cannot_starve_the_api() -> None:
     assert props("IngestFunction")["ReservedConcurrentExecutions"] <= 50
     assert props("PublisherFunction")["ReservedConcurrentExecutions"] <= 10
+    assert props("RelatedFunction")["ReservedConcurrentExecutions"] <= 10
     assert "ReservedConcurrentExecutions" not in props("ApiFunction")
 
 

@@ -134,6 +134,20 @@ def related_edge_items(article: Article, listed: Iterable[str] | None = None) ->
     ]
 
 
+def article_images(record: Mapping[str, Any]) -> tuple[ArticleRecord | None, ArticleRecord | None] | None:
+    """(old, new) of an article record from a stream record; None for other items, and for rewrites that
+    change nothing but the related list (or nothing at all)."""
+    change = record.get("dynamodb", {})
+    old, new = change.get("OldImage"), change.get("NewImage")
+    if not is_article_item(change.get("Keys", {})) or _without_related(old) == _without_related(new):
+        return None
+    return (record_from_item(old) if old else None), (record_from_item(new) if new else None)
+
+
+def _without_related(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    return {k: v for k, v in image.items() if k != "related"} if image is not None else None
+
+
 def is_article_item(keys: Mapping[str, Any]) -> bool:
     """True for the key of an article record (stream records of other items are not the publisher's)."""
     sk = keys.get("sk", {})

@@ -1,4 +1,5 @@
-"""Content table stream -> here: regenerate the feeds, archive pages and sitemap the changes touched."""
+"""Content table stream -> here: regenerate the feeds, archive pages and sitemap the changes touched; queue
+webhook events. (Related lists are the other consumer of the stream: handlers/related.py.)"""
 
 from __future__ import annotations
 
@@ -10,16 +11,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsfeed.config import get_settings, webhooks
 from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
-from newsfeed.dal.items import is_article_item, record_from_item
+from newsfeed.dal.items import article_images as images
 from newsfeed.dal.public import PublicBucket
-from newsfeed.dal.related import RelatedIndexTable
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
 from newsfeed.logic.followups import Change, FollowUps
 from newsfeed.logic.publish import FeedPublisher, scope_changes
-from newsfeed.logic.related import Relator
-from newsfeed.models.article import ArticleRecord
 from newsfeed.models.scope import SITE
 from newsfeed.observability import logger, metrics, tracer
 
@@ -44,28 +42,13 @@ def publisher() -> FeedPublisher:
     )
 
 
-def images(record: dict[str, Any]) -> tuple[ArticleRecord | None, ArticleRecord | None] | None:
-    """(old, new) of an article record; None for other items, and for rewrites that change nothing a
-    feed shows (identical, or only the related list)."""
-    change = record.get("dynamodb", {})
-    old, new = change.get("OldImage"), change.get("NewImage")
-    if not is_article_item(change.get("Keys", {})) or _without_related(old) == _without_related(new):
-        return None
-    return (record_from_item(old) if old else None), (record_from_item(new) if new else None)
-
-
-def _without_related(image: dict[str, Any] | None) -> dict[str, Any] | None:
-    return {k: v for k, v in image.items() if k != "related"} if image is not None else None
-
-
 @per_process
 def follow_ups() -> FollowUps:
     settings, (endpoints, _) = get_settings(), webhooks()
     events = None
     if endpoints and settings.ping_queue_url:
         events = WebhookQueue(settings.ping_queue_url, endpoints)
-    relator = Relator(RelatedIndexTable(settings.content_table), content())
-    return FollowUps(content(), settings.site, events, relator)
+    return FollowUps(settings.site, events)
 
 
 @logger.inject_lambda_context
@@ -90,9 +73,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
     changes = [Change(r["dynamodb"]["SequenceNumber"], *p) for r, p in zip(records, pairs, strict=True) if p]
-    unfinished = follow_ups().run(changes)  # related lists after takedowns, webhooks
+    unfinished = follow_ups().run(changes)  # webhooks (related lists: handlers/related.py)
     for change_id, error in follow_ups().errors:
-        logger.error("related lists or webhooks failed", extra={"change": change_id, "error": repr(error)})
+        logger.error("webhooks failed", extra={"change": change_id, "error": repr(error)})
     for record, pair in zip(records, pairs, strict=True):
         sequence = record.get("dynamodb", {}).get("SequenceNumber")
         if pair and (sequence in unfinished or failed & set(scope_changes([pair]))):

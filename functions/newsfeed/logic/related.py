@@ -1,6 +1,7 @@
 """Related lists: worked out when an article is published, kept true as the archive changes.
 
-`Relator.relate` runs (in the publisher, after the feeds) whenever an article becomes public or its text,
+`Relator.relate` runs (in the related-lists function, the content stream's second consumer beside the
+publisher, so feeds never wait for it) whenever an article becomes public or its text,
 section, tags or editor's choices change:
 
 1. its terms (`logic.terms`) are looked up in the inverted index: one bounded Query per term, at most
@@ -27,6 +28,7 @@ same way, and stays in curated ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -244,6 +246,19 @@ class Relator:
                     raise
                 article = fresh
         raise ConcurrentChange
+
+    def follow(self, old: ArticleRecord | None, new: ArticleRecord | None) -> None:
+        """Keep the lists true after one article record's change (as the stream reports it)."""
+        article_id = withdrawn(old, new)
+        if article_id is not None:
+            withdraw(self.lists, article_id)
+            self.forget(article_id)
+            if isinstance(old, Article):  # the notes of its own list go with it
+                for card in old.related:
+                    self.lists.forget_listed_by(card.id, article_id)
+        elif isinstance(new, Article) and needs_relating(old, new):
+            with suppress(ConcurrentChange):  # it changed since: its newer version's record follows
+                self.relate(new)
 
     def forget(self, article_id: str) -> None:
         """Take an article that is no longer public out of the index."""
