@@ -174,3 +174,31 @@ def test_publisher_reports_the_first_record_of_a_failed_scope(
     sequence = stream["Records"][1]["dynamodb"]["SequenceNumber"]
     result = module.handler(stream, LambdaContext("PublisherFunction"))
     assert result == {"batchItemFailures": [{"itemIdentifier": sequence}]}
+
+
+def test_related_function_handles_an_aws_shaped_stream_event(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The content stream's second consumer: the article gets its related list (and an index entry), and
+    a record whose upkeep fails is reported for Lambda to retry from."""
+    from newsfeed.dal.related import RelatedIndexTable
+    from newsfeed.handlers import related as module
+
+    stream = event("stream-article-insert.json")
+    item = stream["Records"][0]["dynamodb"]["NewImage"]
+    stack.dynamodb.put_item(TableName=stack.table, Item=item)
+    assert module.handler(stream, LambdaContext("RelatedFunction")) == {"batchItemFailures": []}
+    assert RelatedIndexTable(stack.table).signature(item["id"]["S"]) is not None
+    stored = stack.dynamodb.get_item(TableName=stack.table, Key={"pk": item["pk"], "sk": item["sk"]})["Item"]
+    assert stored["related"] == {"S": "[]"}  # nothing else published yet: an empty list, as one string
+
+    def broken(article: object) -> int:
+        raise RuntimeError("DynamoDB is down")
+
+    monkeypatch.setattr(module.upkeep().relator, "relate", broken)
+    changed = {**item, "title": {"S": "A corrected title"}}
+    stream["Records"][0]["dynamodb"] |= {"OldImage": item, "NewImage": changed}
+    sequence = stream["Records"][0]["dynamodb"]["SequenceNumber"]
+    assert module.handler(stream, LambdaContext("RelatedFunction")) == {
+        "batchItemFailures": [{"itemIdentifier": sequence}]
+    }
