@@ -48,8 +48,15 @@ def test_frequencies_from_bounded_lists() -> None:
 
 
 def test_expansion_brings_in_the_neighbours_words() -> None:
-    expanded = expand({"ferri": 1.0}, [{"ferri": 0.6, "rescu": 0.8}, {"ferri": 0.6, "rescu": 0.8}])
+    expanded = expand({"ferri": 1.0}, [{"ferri": 0.6, "rescu": 0.8}, {"ferri": 0.6, "rescu": 0.8}], 2)
     assert set(expanded) == {"ferri", "rescu"} and expanded["ferri"] > expanded["rescu"]
+
+
+def test_a_lone_weak_neighbour_does_not_take_over_a_young_archive() -> None:
+    """With one neighbour found of 50 slots, the article keeps its own words (a ferry story must not turn
+    into the payments story it shares one tag word with)."""
+    expanded = expand({"ferri": 1.0}, [{"payment": 1.0}], 50)
+    assert expanded["ferri"] > 0.99 and expanded["payment"] < 0.05
 
 
 def signature(n: int, vector: dict[str, float], tags: list[str] | None = None) -> Signature:

@@ -203,7 +203,7 @@ class Relator:
             seq=corpus.seq,
             length=length,
             terms=vector,
-            expanded=expand(vector, [found[i].terms for i in nearest]),
+            expanded=expand(vector, [found[i].terms for i in nearest], limits.EXPANSION_NEIGHBOURS),
             listable=article.show_in_related,
         )
         scores = {i: closeness(me, signature) for i, signature in found.items()}

@@ -76,14 +76,15 @@ def first_pass(
     return scores
 
 
-def expand(vector: Mapping[str, float], neighbours: Sequence[Mapping[str, float]]) -> Vector:
-    """`vector` plus EXPANSION_WEIGHT times the mean of the neighbours' vectors: its top terms, length 1."""
+def expand(vector: Mapping[str, float], neighbours: Sequence[Mapping[str, float]], slots: int) -> Vector:
+    """`vector` plus EXPANSION_WEIGHT times the neighbours' vectors summed over `slots` (the most neighbours
+    there may be): its top terms, length 1. Dividing by the slots, not by how many were found, keeps an
+    article with few neighbours (a young archive) close to its own words instead of taking on theirs."""
     summed = dict(vector)
-    if neighbours:
-        share = EXPANSION_WEIGHT / len(neighbours)
-        for other in neighbours:
-            for term, weight in other.items():
-                summed[term] = summed.get(term, 0.0) + share * weight
+    share = EXPANSION_WEIGHT / max(slots, len(neighbours), 1)
+    for other in neighbours:
+        for term, weight in other.items():
+            summed[term] = summed.get(term, 0.0) + share * weight
     top = sorted(summed.items(), key=lambda item: (-item[1], item[0]))[:SIGNATURE_TERMS]
     return normalized(dict(top))
 
