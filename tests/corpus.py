@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsfeed.models.article import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpora" / "ag_news_test.csv"
@@ -33,6 +38,21 @@ def rows(limit: int | None = None) -> Iterator[tuple[str, str, str]]:
 def markdown(title: str, body: str) -> str:
     quoted = title.replace("\\", "\\\\").replace('"', '\\"')
     return f'---\ntitle: "{quoted}"\nsection: News\n---\n{body}\n'
+
+
+def as_article(n: int, title: str, body: str, *, at: datetime, name: str = "ag") -> Article:
+    """Row `n` as the article its upload becomes (the real parse and build), uploaded at `at`."""
+    from newsfeed.logic.articles import build_article
+    from newsfeed.logic.parsing import parse_upload
+
+    return build_article(
+        parse_upload(f"{name}-{n:05d}.md", markdown(title, body).encode()),
+        article_id=f"{n:08d}-0000-4000-8000-000000000000",
+        source_key=f"inbox/{name}-{n:05d}.md",
+        now=at,
+        default_language="en",
+        previous=None,
+    )
 
 
 def write_files(directory: Path, limit: int | None = None) -> dict[str, str]:

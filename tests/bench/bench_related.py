@@ -29,9 +29,7 @@ from newsfeed.dal import related as related_dal
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import record_item
 from newsfeed.dal.related import CORPUS_KEY, RelatedIndexTable, posting_key, signature_item
-from newsfeed.logic.articles import build_article
 from newsfeed.logic.html import to_plain_text
-from newsfeed.logic.parsing import parse_upload
 from newsfeed.logic.related import Relator
 from newsfeed.logic.relatedness import normalized
 from newsfeed.logic.terms import term_counts
@@ -39,7 +37,7 @@ from newsfeed.models import limits
 from newsfeed.models.article import Article
 from newsfeed.models.related import Signature
 from tests.bench.harness import Calls, Row, moto_stack, preload, timed
-from tests.corpus import markdown, rows
+from tests.corpus import as_article, rows
 
 SIZES = (1_000, 20_000)
 PUBLISHES = 50
@@ -52,14 +50,9 @@ def texts(count: int) -> list[tuple[str, str]]:
 
 
 def article(n: int, title: str, body: str) -> Article:
-    return build_article(
-        parse_upload(f"r{n}.md", markdown(title, body).encode()),
-        article_id=f"{n:08d}-0000-4000-8000-000000000000",
-        source_key=f"inbox/r{n}.md",
-        now=START + timedelta(minutes=n),
-        default_language="en",
-        previous=None,
-    ).model_copy(update={"slug": f"story-{n}"})
+    return as_article(n, title, body, at=START + timedelta(minutes=n), name="r").model_copy(
+        update={"slug": f"story-{n}"}
+    )
 
 
 def index_items(articles: list[Article]) -> Iterator[dict[str, Any]]:

@@ -22,13 +22,11 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from newsfeed.logic.articles import build_article
 from newsfeed.logic.html import to_plain_text
-from newsfeed.logic.parsing import parse_upload
 from newsfeed.logic.related import Relator
 from newsfeed.logic.terms import analyzer
 from newsfeed.models.article import Article
-from tests.corpus import corpus, markdown, rows
+from tests.corpus import as_article, corpus, rows
 from tests.memory import MemoryIndex, MemoryLists
 
 TARGET = 0.80
@@ -39,17 +37,7 @@ def articles(limit: int | None) -> tuple[list[Article], list[str]]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     found, labels = [], []
     for n, (label, title, body) in enumerate(rows(limit)):
-        parsed = parse_upload(f"ag-{n:05d}.md", markdown(title, body).encode())
-        found.append(
-            build_article(
-                parsed,
-                article_id=f"{n:08d}-0000-4000-8000-000000000000",
-                source_key=f"inbox/ag-{n:05d}.md",
-                now=start + timedelta(seconds=n),
-                default_language="en",
-                previous=None,
-            )
-        )
+        found.append(as_article(n, title, body, at=start + timedelta(seconds=n)))
         labels.append(label)
     return found, labels
 

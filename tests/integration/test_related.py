@@ -11,15 +11,13 @@ import pytest
 
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.related import CORPUS_KEY, RelatedIndexTable
-from newsfeed.logic.articles import build_article, content_change
-from newsfeed.logic.parsing import parse_upload
+from newsfeed.logic.articles import content_change
 from newsfeed.logic.related import Relator
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
 from newsfeed.models.related import Corpus, Signature
 from tests.conftest import Stack
-from tests.corpus import markdown as corpus_markdown
-from tests.corpus import rows
+from tests.corpus import as_article, rows
 from tests.factories import markdown
 from tests.integration.test_pipeline import api
 from tests.memory import MemoryIndex, MemoryLists
@@ -169,14 +167,7 @@ def test_an_unpublished_article_leaves_every_list_and_the_index(stack: Stack) ->
 def ag_articles(count: int) -> list[Article]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     return [
-        build_article(
-            parse_upload(f"ag-{n}.md", corpus_markdown(title, body).encode()),
-            article_id=f"{n:08d}-0000-4000-8000-000000000000",
-            source_key=f"inbox/ag-{n}.md",
-            now=start + timedelta(minutes=n),
-            default_language="en",
-            previous=None,
-        )
+        as_article(n, title, body, at=start + timedelta(minutes=n))
         for n, (_, title, body) in enumerate(rows(count))
     ]
 
