@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from infra.event_sources import LambdaContext
 from starlette.testclient import TestClient
 
@@ -317,6 +319,42 @@ def test_filters_by_section_tag_author_and_dates(catalogue: ContentTable) -> Non
     for bad in ({"from": "yesterday"}, {"to": "2024-03-29T10:00:00"}, {"section": "Not A Slug"}):
         response = client.get("/articles", params=bad)
         assert (response.status_code, response.json()["parameter"]) == (400, next(iter(bad)))
+
+
+DATE_LIKE = st.one_of(
+    st.from_regex(
+        r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}"
+        r"([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?\Z"
+    ),
+    st.text(max_size=40),
+)
+
+
+def test_date_filters_out_of_range_or_impossible_are_400_problems(catalogue: ContentTable) -> None:
+    client = TestClient(create_app(catalogue, SITE))
+    for name, value in [
+        ("to", "9999-12-31"),
+        ("to", "9999-12-31T23:59:59-05:00"),
+        ("from", "0001-01-01T00:00:00+05:00"),
+        ("from", "2024-02-30"),
+        ("to", "2024-06-30T23:59:60Z"),
+        ("from", "2024-03-29T10:00:00+24:00"),
+    ]:
+        response = client.get("/articles", params={name: value})
+        assert response.status_code == 400, (name, value, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["parameter"] == name
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["from", "to"]), value=DATE_LIKE)
+def test_any_date_filter_is_answered_or_refused_never_a_500(
+    catalogue: ContentTable, name: str, value: str
+) -> None:
+    response = TestClient(create_app(catalogue, SITE)).get("/articles", params={name: value})
+    assert response.status_code in (200, 400), (value, response.text)
+    if response.status_code == 400:
+        assert response.json()["parameter"] == name
 
 
 def test_filtered_pages_follow_their_cursor(catalogue: ContentTable, reads: list[str]) -> None:

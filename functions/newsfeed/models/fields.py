@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from newsfeed.models import limits
-from newsfeed.models.text import SLUG, to_utc
+from newsfeed.models.text import EXAMPLE_TIME, SLUG, parse_instant
 
 # C0 controls other than tab/LF/CR, DEL, C1 controls, lone surrogates and the two non-characters XML forbids;
 # also the bidirectional embeddings and overrides (U+202A-U+202E: text that displays other than it reads) and
@@ -19,6 +19,13 @@ FORBIDDEN_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\ud800-\udfff\ufeff\ufffe\uffff]"
 )
 
+# Invisible characters that one line of plain text (a title, a section, a tag, a name, a caption) has no use
+# for and that would make a look-alike of another: soft hyphen, Arabic letter mark, Mongolian vowel separator,
+# zero-width space, left-to-right and right-to-left marks, word joiner and invisible operators, the
+# bidirectional isolates, deprecated format characters and Hangul fillers. They are removed, not refused.
+# Kept: zero-width (non-)joiners, which Persian, Indic scripts and emoji sequences need, variation selectors
+# and tag characters (emoji presentation, subdivision flags). Pages set the text's direction themselves.
+INVISIBLE_CHARS = re.compile("[\u00ad\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u2060-\u206f\u3164\uffa0]")
 _WHITESPACE = re.compile(r"\s+")
 _HTTP_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 
@@ -33,8 +40,8 @@ def reject_control_chars(value: str) -> str:
 
 
 def _plain_line(value: str) -> str:
-    """One line of plain text: NFC, no control characters, runs of whitespace folded to one space."""
-    value = reject_control_chars(unicodedata.normalize("NFC", value))
+    """One line of plain text: NFC, no control characters, no invisible ones, whitespace folded to a space."""
+    value = INVISIBLE_CHARS.sub("", reject_control_chars(unicodedata.normalize("NFC", value)))
     return _WHITESPACE.sub(" ", value).strip()
 
 
@@ -68,12 +75,12 @@ def _link(value: str) -> str:
     return _http_url(value)
 
 
-def _no_bare_date(value: Any) -> Any:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        raise ValueError("needs a time and a time zone, for example 2024-03-29T10:00:00+05:00")
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
-        raise ValueError("needs a time and a time zone, for example 2024-03-29T10:00:00+05:00")
-    return value
+def _instant(value: Any) -> datetime:
+    """Text only, read by the one date parser: YAML front matter keeps timestamps as text for it, and a
+    number (seconds since 1970?) or a date object would each be a guess."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a time with a time zone, written as text, for example {EXAMPLE_TIME}")
+    return parse_instant(value)
 
 
 def _max_chars(n: int) -> Any:
@@ -104,4 +111,4 @@ ImageText = Annotated[str, *_text(limits.MAX_IMAGE_TEXT_CHARS)]
 Slug = Annotated[str, Field(max_length=limits.MAX_SLUG_CHARS), AfterValidator(_slug)]
 HttpUrl = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_http_url)]
 Link = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_link)]
-UtcDatetime = Annotated[datetime, BeforeValidator(_no_bare_date), AfterValidator(to_utc)]
+UtcDatetime = Annotated[datetime, BeforeValidator(_instant)]

@@ -15,6 +15,10 @@ MAX_IMPORT_FILES = 100  # files per import bundle
 MAX_IMPORT_BYTES = 8 * 1024 * 1024  # per bundle; each file is still held to MAX_UPLOAD_BYTES
 IMPORT_RETENTION_DAYS = 7  # bundles are kept this long (template.yaml's lifecycle rule), then expire
 
+# Dates (uploads' published_at/updated_at and the API's from/to): any instant in these years, in UTC.
+EARLIEST_YEAR = 1800
+LATEST_YEAR = 2999
+
 # Article fields.
 MAX_TITLE_CHARS = 300
 MAX_SUBTITLE_CHARS = 600

@@ -3,15 +3,14 @@ parameters."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from newsfeed.models import limits
 from newsfeed.models.api import ARTICLE_FIELDS, ArticleSummary, selected_fields
-from newsfeed.models.text import SLUG_PATTERN, Timestamp
+from newsfeed.models.text import EXAMPLE_TIME, SLUG_PATTERN, Timestamp, parse_instant
 
 # The shapes of newsfeed.logic.cursors (models import nothing of ours but models).
 LIST_CURSOR_PATTERN = (
@@ -19,9 +18,6 @@ LIST_CURSOR_PATTERN = (
     r"~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 )
 SCOPE_CURSOR_PATTERN = r"^(section|tag)~[a-z0-9]+(-[a-z0-9]+)*$"
-
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$")
 
 
 class _Out(BaseModel):
@@ -124,27 +120,15 @@ class Health(_Out):
     version: str
 
 
-def _bound(value: Any, *, end: bool) -> Any:
-    """A day (YYYY-MM-DD, in UTC) or an RFC 3339 time with a zone, as the UTC instant it starts or ends."""
+def _bound(value: Any, *, end: bool) -> datetime:
+    """A day (YYYY-MM-DD, in UTC: its first or last millisecond) or an RFC 3339 time with a zone."""
     if not isinstance(value, str):
-        return value
-    if _DAY.match(value):
-        day = datetime.fromisoformat(value).date()
-        start = datetime.combine(day, time(), UTC)
-        return start + timedelta(days=1) - timedelta(milliseconds=1) if end else start
-    if not _TIME.match(value):  # not a number of seconds, nor any other form pydantic would guess at
-        raise ValueError("must be a day (2024-03-29) or a time with a zone (2024-03-29T10:00:00Z)")
-    return value
+        raise ValueError(f"must be a day (2024-03-29) or a time with a zone ({EXAMPLE_TIME})")
+    return parse_instant(value, day="end" if end else "start")
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("needs a time zone, for example 2024-03-29T10:00:00Z, or a day such as 2024-03-29")
-    return value.astimezone(UTC)
-
-
-Since = Annotated[datetime, BeforeValidator(lambda v: _bound(v, end=False)), AfterValidator(_aware)]
-Until = Annotated[datetime, BeforeValidator(lambda v: _bound(v, end=True)), AfterValidator(_aware)]
+Since = Annotated[datetime, BeforeValidator(lambda v: _bound(v, end=False))]
+Until = Annotated[datetime, BeforeValidator(lambda v: _bound(v, end=True))]
 SlugParam = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=limits.MAX_SLUG_CHARS)]
 Limit = Annotated[int, Field(ge=1, le=limits.MAX_PAGE_SIZE, description="Items per page.")]
 ListCursor = Annotated[
