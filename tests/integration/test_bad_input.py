@@ -82,6 +82,39 @@ REFUSED: list[tuple[str, str, bytes, str, str]] = [
         "time zone",
     ),
     ("date without a time", "a.md", md("published_at: 2024-03-29\n"), "published_at", "time zone"),
+    ("30 February", "a.md", md("published_at: 2024-02-30T10:00:00+05:00\n"), "published_at", "calendar"),
+    ("month 13", "a.md", md("published_at: 2024-13-01T10:00:00+05:00\n"), "published_at", "calendar"),
+    ("leap second", "a.md", md("published_at: 2024-06-30T23:59:60Z\n"), "published_at", "leap second"),
+    ("year 1", "a.md", md("published_at: 0001-01-01T00:00:00+05:00\n"), "published_at", "1800-01-01"),
+    ("year 9999", "a.md", md("updated_at: 9999-12-31T23:59:59-05:00\n"), "updated_at", "2999-12-31"),
+    (
+        "JSON year 1",
+        "a.json",
+        b'{"title": "t", "section": "World", "body": "x", "published_at": "0001-01-01T00:00:00+05:00"}',
+        "published_at",
+        "outside",
+    ),
+    (
+        "JSON date as a number",
+        "a.json",
+        b'{"title": "t", "section": "World", "body": "x", "published_at": 1711706400}',
+        "published_at",
+        "as text",
+    ),
+    ("binary title", "a.md", md("subtitle: !!binary aGVsbG8=\n"), "front_matter", "!!binary"),
+    ("set", "a.md", md("tags: !!set {a, b}\n"), "front_matter", "!!set"),
+    ("ordered map", "a.md", md("image: !!omap [url: /a.jpg]\n"), "front_matter", "!!omap"),
+    ("explicit string tag", "a.md", md("subtitle: !!str 5\n"), "front_matter", "!!str"),
+    ("unhashable key", "a.md", md("? [a, b]\n: c\n"), "front_matter", "unhashable"),
+    (
+        "emoji-only section",
+        "a.md",
+        b'---\ntitle: Fire\nsection: "\\U0001F525"\n---\nx\n',
+        "section",
+        "letter",
+    ),
+    ("emoji-only tag", "a.md", md('tags: [Economy, "\\u2728"]\n'), "tags.1", "letter"),
+    ("punctuation-only author", "a.md", md("authors: ['...']\n"), "authors.0", "letter"),
     ("unknown field", "a.md", md("titel: typo\n"), "titel", "not an article field"),
     ("no front matter", "a.md", b"just some text\n", "front_matter", ""),
     ("empty file", "a.md", b"", "front_matter", ""),
@@ -211,3 +244,46 @@ def test_a_hostile_title_is_text_everywhere(stack: Stack) -> None:
     assert "<img src=x" not in rss and "&lt;img src=x onerror=alert(1)&gt;" in rss
     feed = json.loads(stack.feed("feeds/feed.json"))
     assert feed["items"][0]["title"] == title  # JSON carries it as a string, never as markup
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2066", "\u2069", "\u00ad", "\u200e", "\u2060"])
+def test_an_invisible_character_makes_no_look_alike_of_a_title(stack: Stack, invisible: str) -> None:
+    """Invisible characters are removed from one-line text, so a title that differs from another only by
+    one is the same title: it derives the same slug and is refused as taken, not published beside it."""
+    stack.put("first.md", md())
+    stack.put("second.md", md().replace(b"perfectly good", f"perfectly{invisible} good".encode()))
+    stack.drain()
+    problem = report(stack, "inbox/second.md")["problems"][0]
+    assert problem["field"] == "slug" and "already used" in problem["message"]
+
+    stack.put("third.md", md("slug: another-story\n").replace(b"good", f"go{invisible}od".encode()))
+    stack.drain()
+    titles = sorted(item["title"]["S"] for item in content_items(stack) if item["sk"]["S"] == "article")
+    assert titles == ["A perfectly good story", "A perfectly good story"]  # stored without it
+
+
+def test_an_unforeseen_failure_on_a_file_is_a_report_and_an_error_log_not_a_retry(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from newsfeed.logic import parsing
+
+    def broken(markdown: str) -> str:
+        if "trigger" in markdown:
+            raise OverflowError("an error nobody foresaw")
+        return f"<p>{markdown}</p>"
+
+    monkeypatch.setattr(parsing, "render_markdown", broken)
+    stack.put("bad.md", md(body="trigger"))
+    stack.put("good.md", md().replace(b"perfectly good", b"fine"))  # same batch as the bad one
+    stack.drain()
+
+    problem = report(stack, "inbox/bad.md")["problems"][0]
+    assert problem["field"] == "file" and "unexpectedly (OverflowError" in problem["message"]
+    titles = [item["title"]["S"] for item in content_items(stack) if item["sk"]["S"] == "article"]
+    assert titles == ["A fine story"]
+    queued = stack.source("IngestFunction").client.get_queue_attributes(
+        QueueUrl=stack.source("IngestFunction").queue_url, AttributeNames=["All"]
+    )["Attributes"]
+    assert queued["ApproximateNumberOfMessagesNotVisible"] == "0"  # nothing waits to be retried
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [getattr(r, "key", None) for r in errors] == ["inbox/bad.md"], errors

@@ -95,7 +95,7 @@ def test_unknown_fields_are_named_with_their_line() -> None:
     ("front", "field", "fragment"),
     [
         ("a: &x [1, 2]\nb: *x", "front_matter", "aliases"),
-        ("title: !!python/object/apply:os.system [ls]", "front_matter", "constructor"),
+        ("title: !!python/object/apply:os.system [ls]", "front_matter", "tags (!!python/object/apply"),
         ("title: a\ntitle: b", "front_matter", "appears twice"),
         ("title: [unclosed", "front_matter", "not valid YAML"),
         ("- a\n- b", "front_matter", "field: value"),
@@ -117,7 +117,7 @@ def test_front_matter_is_required_and_closed() -> None:
     [
         ("2024-03-29T10:00:00", "needs a time zone"),
         ("2024-03-29", "needs a time and a time zone"),
-        ("yesterday", "datetime"),
+        ("yesterday", "must be a time with a time zone"),
     ],
 )
 def test_dates_need_a_time_zone(value: str, message: str) -> None:

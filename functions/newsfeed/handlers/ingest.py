@@ -50,6 +50,10 @@ def ingest() -> Ingest:
 def _apply(change: UploadChange) -> dict[str, Any]:
     result = ingest().apply(change)
     problems = [problem.model_dump(exclude_none=True) for problem in result.problems]
+    if result.unexpected:  # refused, changing nothing, but by a fault of ours: worth an alarm
+        logger.error(
+            "upload refused by an unexpected error", extra={"key": change.key, "errors": result.unexpected}
+        )
     return {"outcome": str(result.outcome), "slug": result.slug, "problems": problems}
 
 

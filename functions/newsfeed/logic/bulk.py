@@ -105,26 +105,26 @@ def read_bundle(ingest: Ingest, change: UploadChange) -> ImportBundle | list[Pro
         ]
 
 
-def parse_files(files: Sequence[tuple[UploadChange, bytes]]) -> list[ParsedUpload | list[Problem]]:
-    """Each file parsed, or what is wrong with it (a takedown has nothing to parse: no problems)."""
+def parse_files(files: Sequence[tuple[UploadChange, bytes]]) -> list[ParsedUpload | UploadRejected]:
+    """Each file parsed, or why it is refused (a takedown has nothing to parse: no problems)."""
     from newsfeed.logic.ingest import too_big
 
-    parsed: list[ParsedUpload | list[Problem]] = []
+    parsed: list[ParsedUpload | UploadRejected] = []
     for file, data in files:
-        try:
-            if file.kind is ChangeKind.DELETE:
-                parsed.append([])
-            elif len(data) > limits.MAX_UPLOAD_BYTES:
-                raise UploadRejected([too_big(len(data), limits.MAX_UPLOAD_BYTES)])
-            else:
+        if file.kind is ChangeKind.DELETE:
+            parsed.append(UploadRejected([]))
+        elif len(data) > limits.MAX_UPLOAD_BYTES:
+            parsed.append(UploadRejected([too_big(len(data), limits.MAX_UPLOAD_BYTES)]))
+        else:
+            try:
                 parsed.append(parse_upload(file.key, data))
-        except UploadRejected as rejected:
-            parsed.append(rejected.problems)
+            except UploadRejected as rejected:
+                parsed.append(rejected)
     return parsed
 
 
 def decide(
-    ingest: Ingest, files: Sequence[tuple[UploadChange, bytes]], parsed: list[ParsedUpload | list[Problem]]
+    ingest: Ingest, files: Sequence[tuple[UploadChange, bytes]], parsed: list[ParsedUpload | UploadRejected]
 ) -> tuple[BundleView, list[IngestResult], list[int]]:
     """Decide every file against one batch-read view: the view (its pending changes), each file's result,
     and for each pending change the index of its file. Takedowns wait (UNCHANGED here)."""
@@ -148,14 +148,14 @@ def decide(
             results.append(IngestResult(Outcome.UNCHANGED, file.key))
         elif upload is not None and upload.order >= file.order:  # an upload of the key, or a later import
             results.append(IngestResult(Outcome.STALE, file.key))
-        elif isinstance(parse, list):
-            results.append(IngestResult(Outcome.REJECTED, file.key, problems=parse))
+        elif isinstance(parse, UploadRejected):
+            results.append(IngestResult.refused(file.key, parse))
         else:
             before = len(view.pending)
             try:
                 results.append(deciding.store_parsed(file, parse, upload))
             except UploadRejected as rejected:
-                results.append(IngestResult(Outcome.REJECTED, file.key, problems=rejected.problems))
+                results.append(IngestResult.refused(file.key, rejected))
             saved += [n] * (len(view.pending) - before)
     return view, results, saved
 
@@ -190,4 +190,5 @@ def apply_bundle(ingest: Ingest, change: UploadChange) -> IngestResult:
     ]
     ingest.files.write_import_result(ImportResult(bundle=change.key, etag=change.etag, files=imported))
     problems = [Problem(field=r.key, message=str(r.problems[0])) for r in results if r.problems]
-    return IngestResult(Outcome.IMPORTED, change.key, problems=problems)
+    unexpected = [f"{r.key}: {error}" for r in results for error in r.unexpected]
+    return IngestResult(Outcome.IMPORTED, change.key, problems=problems, unexpected=unexpected)

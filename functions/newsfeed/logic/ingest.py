@@ -64,6 +64,12 @@ class IngestResult:
     key: str
     slug: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)  # errors of ours behind refusals, for the log
+
+    @classmethod
+    def refused(cls, key: str, rejected: UploadRejected) -> IngestResult:
+        unexpected = [repr(rejected.unexpected)] if rejected.unexpected else []
+        return cls(Outcome.REJECTED, key, problems=rejected.problems, unexpected=unexpected)
 
 
 @dataclass
@@ -99,14 +105,14 @@ class Ingest:
             key=change.key, etag=change.etag, rejected_at=change.event_time, problems=problems
         )
 
-    def _reject(self, change: UploadChange, problems: list[Problem]) -> IngestResult:
-        self.files.write_rejection(self.report(change, problems))
-        return IngestResult(Outcome.REJECTED, change.key, problems=problems)
+    def _reject(self, change: UploadChange, rejected: UploadRejected) -> IngestResult:
+        self.files.write_rejection(self.report(change, rejected.problems))
+        return IngestResult.refused(change.key, rejected)
 
     def put(self, change: UploadChange, data: bytes | None = None) -> IngestResult:
         """Apply an upload: the object's current bytes, or `data` (a file of an import bundle)."""
         if change.size is not None and change.size > limits.MAX_UPLOAD_BYTES:
-            return self._reject(change, [too_big(change.size, limits.MAX_UPLOAD_BYTES)])
+            return self._reject(change, UploadRejected([too_big(change.size, limits.MAX_UPLOAD_BYTES)]))
         upload = self.store.upload_record(change.key)
         if upload is not None and upload.order >= change.order:
             raise StaleChange
@@ -117,7 +123,7 @@ class Ingest:
             parsed = parse_upload(change.key, data)
             result = self.store_parsed(change, parsed, upload)
         except UploadRejected as rejected:
-            return self._reject(change, rejected.problems)
+            return self._reject(change, rejected)
         self.files.clear_rejection(change.key)
         return result
 
@@ -141,15 +147,20 @@ class Ingest:
             self.store.save(content_change(record))
             return IngestResult(Outcome.UNCHANGED, change.key, parsed.slug)
 
-        article = build_article(
-            parsed,
-            article_id=article_id,
-            source_key=change.key,
-            now=change.event_time,
-            default_language=self.default_language,
-            previous=previous or moved_from,
-            last_revision=at_slug.revision if isinstance(at_slug, Gone) and at_slug.id == article_id else 0,
-        )
+        try:
+            article = build_article(
+                parsed,
+                article_id=article_id,
+                source_key=change.key,
+                now=change.event_time,
+                default_language=self.default_language,
+                previous=previous or moved_from,
+                last_revision=at_slug.revision
+                if isinstance(at_slug, Gone) and at_slug.id == article_id
+                else 0,
+            )
+        except Exception as error:  # pure: a fault of ours on this file, which no retry would mend
+            raise UploadRejected.from_unexpected(error) from error
         self.store.save(content_change(record, article, replaces=at_slug, moved_from=moved_from))
         return IngestResult(OUTCOMES[article.status], change.key, article.slug)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -34,26 +34,49 @@ class ParsedUpload:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """YAML's safe loader, minus what front matter never needs: aliases (alias bombs) and duplicate keys."""
+    """YAML's safe loader, down to plain scalars, lists and mappings: no aliases (alias bombs), no explicit
+    tags (`!!binary`, `!!set`, `!!omap`, `!!python/...`), no duplicate keys. Timestamps stay text, for the one
+    date parser (`models.text.parse_instant`) to read with its own rules and messages."""
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: yaml.Mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in front matter", event.start_mark
+                None, None, "aliases (*name) are not allowed in front matter", mark
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"YAML tags ({shown}) are not allowed in front matter; write plain text, lists and fields",
+                mark,
             )
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[object] = set()
+        seen: set[str] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the field '{key}' appears twice", key_node.start_mark
-                )
-            seen.add(key)
+            if isinstance(key, str):
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the field '{key}' appears twice", key_node.start_mark
+                    )
+                seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
+def _timestamp_as_text(loader: _StrictLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(cast(yaml.ScalarNode, node)))  # its resolver matches scalars only
+
+
+_StrictLoader.add_constructor(_YAML_TAG + "timestamp", _timestamp_as_text)
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], str, dict[str, int]]:
@@ -197,12 +220,40 @@ def _validation_problems(exc: ValidationError, lines: dict[str, int]) -> list[Pr
     return problems
 
 
+def _unaddressable(fields: ArticleUpload, lines: dict[str, int]) -> list[Problem]:
+    """A section, tag or author gets its feed and its address from its slug: a name with no letter or digit
+    to make one from (an emoji, punctuation) is refused rather than merged with others or dropped."""
+    named = [("section", fields.section)]
+    named += [(f"tags.{n}", tag) for n, tag in enumerate(fields.tags)]
+    named += [(f"authors.{n}", author) for n, author in enumerate(fields.authors)]
+    return [
+        Problem(
+            field=field,
+            message=f"'{name}' has no letter or digit to make its address from; add a word to it",
+            line=lines.get(field.partition(".")[0]),
+        )
+        for field, name in named
+        if not slugify(name)
+    ]
+
+
 def is_upload_name(name: str) -> bool:
     return name.lower().endswith(limits.UPLOAD_SUFFIXES)
 
 
 def parse_upload(name: str, data: bytes) -> ParsedUpload:
-    """Validate an upload named `name` (its extension picks the format). Raises `UploadRejected`."""
+    """Validate an upload named `name` (its extension picks the format). Raises `UploadRejected`, and only
+    that: whatever goes wrong in reading a file is a fact about that file, so an error nobody foresaw is
+    refused too (its `unexpected` set, for the caller to log as a fault of ours), never raised or retried."""
+    try:
+        return _parse(name, data)
+    except UploadRejected:
+        raise
+    except Exception as error:
+        raise UploadRejected.from_unexpected(error) from error
+
+
+def _parse(name: str, data: bytes) -> ParsedUpload:
     if not is_upload_name(name):
         raise UploadRejected(
             [
@@ -246,6 +297,7 @@ def parse_upload(name: str, data: bytes) -> ParsedUpload:
                 line=lines.get("title"),
             )
         )
+    problems += _unaddressable(fields, lines)
     source_html = render_markdown(markdown) if markdown is not None else fields.body
     body_html = sanitize(source_html)
     if not body_html:

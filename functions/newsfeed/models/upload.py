@@ -175,11 +175,25 @@ class ImportResult(BaseModel):
 
 
 class UploadRejected(Exception):
-    """Raised by parsing and validation: the upload cannot become an article, for these reasons."""
+    """Raised by parsing and validation: the upload cannot become an article, for these reasons.
 
-    def __init__(self, problems: list[Problem]) -> None:
+    `unexpected` is the error behind a refusal that no rule foresaw: the file is refused all the same (it
+    changes nothing), and whoever logs the refusal logs it as a fault of ours.
+    """
+
+    def __init__(self, problems: list[Problem], unexpected: Exception | None = None) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+        self.unexpected = unexpected
+
+    @classmethod
+    def from_unexpected(cls, error: Exception) -> UploadRejected:
+        problem = Problem(
+            field="file",
+            message=f"could not be read: newsfeed failed on it unexpectedly ({type(error).__name__}: "
+            f"{str(error)[:200]}); nothing was changed. Please report this file to the newsfeed team",
+        )
+        return cls([problem], unexpected=error)
 
 
 class UploadRecord(BaseModel):
