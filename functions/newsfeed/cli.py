@@ -251,7 +251,9 @@ def import_directory(root: Path, target: Target, timeout: float, workers: int) -
         return 2
     total = sum(1 for _ in source_files(root))
     with tqdm(total=total, unit="article", desc="importing", dynamic_ncols=True) as bar:
-        importer = Importer(connection.uploads, root, workers=workers, on_progress=bar.update)
+        importer = Importer(
+            connection.uploads, connection.table, root, workers=workers, on_progress=bar.update
+        )
         summary = importer.run(timeout)
     rate = (summary.total - summary.skipped - summary.pending) / summary.seconds if summary.seconds else 0.0
     print(f"{summary.total} files in {root}: {summary.accepted} accepted, {len(summary.rejected)} rejected")
@@ -333,15 +335,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return validate(args.files)
     target = Target(args.stack, args.endpoint_url)
-    if args.command == "status":
-        return status(args.slug, target)
-    if args.command == "unpublish":
-        return unpublish(args.slug, target, args.timeout)
-    if args.command == "import":
-        return import_directory(args.directory, target, args.timeout, args.workers)
-    if args.command == "export":
-        return export_directory(args.directory, target)
-    return publish(args.files, target, args.timeout)
+    try:
+        if args.command == "status":
+            return status(args.slug, target)
+        if args.command == "unpublish":
+            return unpublish(args.slug, target, args.timeout)
+        if args.command == "import":
+            return import_directory(args.directory, target, args.timeout, args.workers)
+        if args.command == "export":
+            return export_directory(args.directory, target)
+        return publish(args.files, target, args.timeout)
+    except Exception as error:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if not isinstance(error, BotoCoreError | ClientError):
+            raise
+        hint = " (is `make run` still running?)" if target.stack == LOCAL_STACK else ""
+        print(f"error: the stack '{target.stack}' stopped answering: {error}{hint}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -3,8 +3,11 @@
 Import packs the directory's files into bundles (up to 100 files, 8 MB) under imports/, several at a time;
 the ingest applies each bundle's files as uploads of `inbox/<path in DIR>` (same rules, same articles,
 same rejection reports) with batched reads and writes, and leaves what became of each file under
-import-results/. A state file in DIR (`.newsfeed-import.json`) remembers every file's outcome and content
-hash, so an interrupted import picks up where it stopped and a second run sends only what changed.
+import-results/. A state file in DIR (`.newsfeed-import.json`) remembers, for the stack it was sent to,
+every file's outcome and content hash, so an interrupted import picks up where it stopped and a second run
+sends only what changed. What the state file says is checked against the stack: a file it calls imported
+that the stack does not hold, or one waiting on a bundle the stack no longer has (a local stack restarted
+empty, say), is sent again; a state file of another stack is set aside.
 
 Export writes every stored article (published, scheduled or draft) as a JSON upload at the path it was
 imported or uploaded from, with `.json` for its suffix. Importing an export into an empty stack and
@@ -52,24 +55,29 @@ class FileState:
 
 @dataclass
 class ImportState:
-    """What an import of one directory has done so far (one JSON file in that directory)."""
+    """What an import of one directory into one stack has done so far (one JSON file in that directory)."""
 
     path: Path
+    stack: str  # the uploads bucket and content table the files were sent to
     files: dict[str, FileState] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, root: Path) -> ImportState:
+    def load(cls, root: Path, stack: str) -> ImportState:
+        """The directory's state for `stack`: empty if there is none, or it is another stack's."""
         path = root / STATE_FILE
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return cls(path)
-        return cls(path, {name: FileState(**value) for name, value in raw["files"].items()})
+            return cls(path, stack)
+        if raw.get("stack") != stack:
+            return cls(path, stack)
+        return cls(path, stack, {name: FileState(**value) for name, value in raw["files"].items()})
 
     def save(self) -> None:
         scratch = self.path.with_suffix(".tmp")
         files = {name: vars(state) for name, state in sorted(self.files.items())}
-        scratch.write_text(json.dumps({"files": files}, ensure_ascii=False, indent=1), encoding="utf-8")
+        document = {"stack": self.stack, "files": files}
+        scratch.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(scratch, self.path)
 
 
@@ -141,26 +149,34 @@ class Summary:
 @dataclass
 class Importer:
     uploads: UploadBucket
+    table: ContentTable
     root: Path
     workers: int = 8
     on_progress: Callable[[int], None] = lambda done: None  # called with files newly finished
     wait: Callable[[], None] = lambda: time.sleep(0.2)  # between looks at the results
 
+    @property
+    def stack(self) -> str:
+        return f"{self.uploads.bucket} {self.table.table}"
+
     def run(self, timeout: float) -> Summary:
-        state = ImportState.load(self.root)
+        state = ImportState.load(self.root, self.stack)
         summary = Summary()
         files = list(source_files(self.root))
         summary.total = len(files)
         todo: list[SourceFile] = []
         waiting: dict[str, set[str]] = {}  # bundle key -> names still without an outcome
+        earlier_runs = {f.name: state.files.get(f.name) for f in files}
+        unchanged = {f.name: k for f in files if (k := earlier_runs[f.name]) and k.etag == f.etag}
+        lost = self._lost(unchanged)
         for file in files:
-            known = state.files.get(file.name)
-            if known is not None and known.etag == file.etag:
-                if known.final:
+            earlier = unchanged.get(file.name)
+            if earlier is not None and file.name not in lost:
+                if earlier.final:
                     summary.skipped += 1
                     self.on_progress(1)
-                    continue
-                waiting.setdefault(known.bundle, set()).add(file.name)  # sent by a run that stopped
+                else:
+                    waiting.setdefault(earlier.bundle, set()).add(file.name)  # sent by a run that stopped
                 continue
             problems = local_problems(file)
             if problems:
@@ -185,8 +201,20 @@ class Importer:
                 summary.rejected.append((file.name, known.problems))
         return summary
 
+    def _lost(self, known: dict[str, FileState]) -> set[str]:
+        """The files the state accounts for that the stack does not: imported ones it holds no upload of,
+        and ones waiting on bundles it no longer has (neither the bundle nor its result)."""
+        imported = [name for name, k in known.items() if k.outcome in ACCEPTED | {"stale"}]
+        held = self.table.upload_records([f"{limits.UPLOAD_PREFIX}{name}" for name in imported])
+        lost = {name for name in imported if f"{limits.UPLOAD_PREFIX}{name}" not in held}
+        folders = {k.bundle.rpartition("/")[0] + "/" for k in known.values() if not k.final}
+        bundles = set().union(
+            *(self.uploads.sent_bundles(f) | self.uploads.finished_bundles(f) for f in folders)
+        )
+        return lost | {name for name, k in known.items() if not k.final and k.bundle not in bundles}
+
     def _send(self, todo: list[SourceFile], state: ImportState, waiting: dict[str, set[str]]) -> None:
-        run = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        run = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
 
         def send(numbered: tuple[int, list[SourceFile]]) -> tuple[str, list[SourceFile]]:
             number, files = numbered

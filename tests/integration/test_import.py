@@ -6,12 +6,14 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.models.article import Article
 from newsfeed.transfer import STATE_FILE, Importer, Summary, export
 from tests import corpus
-from tests.conftest import Stack
+from tests.conftest import Stack, moto_stack
 from tests.factories import markdown
 from tests.integration.test_pipeline import api, report
 
@@ -22,6 +24,7 @@ def run_import(stack: Stack, root: Path, timeout: float = 30) -> Summary:
     progress: list[int] = []
     importer = Importer(
         UploadBucket(stack.uploads),
+        ContentTable(stack.table),
         root,
         workers=4,
         on_progress=progress.append,
@@ -77,7 +80,9 @@ def test_an_interrupted_import_resumes_and_a_second_run_sends_only_what_changed(
     stack: Stack, tmp_path: Path
 ) -> None:
     corpus.write_files(tmp_path, 120)
-    interrupted = Importer(UploadBucket(stack.uploads), tmp_path, wait=lambda: None)
+    interrupted = Importer(
+        UploadBucket(stack.uploads), ContentTable(stack.table), tmp_path, wait=lambda: None
+    )
     first = interrupted.run(timeout=0)  # sent, but stopped before any result came back
     assert first.pending == 120
     state = json.loads((tmp_path / STATE_FILE).read_text())
@@ -169,3 +174,70 @@ def test_an_imported_article_is_unpublished_by_deleting_its_key(stack: Stack, tm
     (tmp_path / "crisis.md").write_text(markdown(summary="Back."))
     run_import(stack, tmp_path)
     assert api(stack).get(f"/articles/{slug}").json()["revision"] == 2
+
+
+BAD_FILES = {
+    "bad-day.md": "published_at: 2024-02-30T10:00:00+05:00",
+    "bad-year.md": "published_at: 0001-01-01T00:00:00+05:00",
+    "bad-tag.md": "title: !!binary aGVsbG8=",
+}
+
+
+def test_a_bad_file_costs_only_itself_in_its_bundle(stack: Stack, tmp_path: Path) -> None:
+    corpus.write_files(tmp_path, 9)
+    for name, line in BAD_FILES.items():
+        (tmp_path / name).write_text(f"---\ntitle: A story\nsection: World\n{line}\n---\nText.\n")
+
+    summary = run_import(stack, tmp_path)
+
+    assert summary.pending == 0
+    assert summary.accepted + len(summary.rejected) == 12
+    rejected = dict(summary.rejected)
+    assert set(BAD_FILES) <= set(rejected)
+    assert "calendar" in rejected["bad-day.md"][0] and "outside" in rejected["bad-year.md"][0]
+    assert "!!binary" in rejected["bad-tag.md"][0]
+    assert summary.accepted == len(slugs(stack)) >= 8  # (AG News may repeat a title among the nine)
+    assert report(stack, "inbox/bad-day.md") is not None
+
+
+def test_an_import_into_a_stack_that_lost_its_state_sends_again_what_the_stack_lacks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A local stack restarted empty: the state file calls 60 files imported and 60 sent, but the stack holds
+    none of them and has none of their bundles. The next run re-sends all 120 and waits on nothing gone."""
+    root, later = tmp_path / "archive", tmp_path / "later"
+    corpus.write_files(root, 120)
+    later.mkdir()
+    for path in sorted(root.iterdir())[60:]:
+        path.rename(later / path.name)
+    with moto_stack(monkeypatch) as before:
+        assert run_import(before, root).pending == 0
+        for path in later.iterdir():
+            path.rename(root / path.name)
+        interrupted = Importer(
+            UploadBucket(before.uploads), ContentTable(before.table), root, wait=lambda: None
+        )
+        assert interrupted.run(timeout=0).pending == 60  # sent; the stack stops before applying them
+
+    with moto_stack(monkeypatch) as after:  # the same names, nothing in them
+        summary = run_import(after, root)
+        assert (summary.pending, summary.skipped, summary.accepted + len(summary.rejected)) == (0, 0, 120)
+        assert summary.accepted == len(slugs(after))
+        again = run_import(after, root)  # and now the state is true: nothing to send
+        assert (again.skipped, again.pending) == (120, 0)
+        assert after.s3.list_objects_v2(Bucket=after.uploads, Prefix="imports/")["KeyCount"] == 2
+
+
+def test_a_state_file_of_another_stack_is_set_aside(stack: Stack, tmp_path: Path) -> None:
+    corpus.write_files(tmp_path, 5)
+    (tmp_path / STATE_FILE).write_text(
+        json.dumps(
+            {
+                "stack": "other-uploads other-table",
+                "files": {"ag-00001.md": {"etag": "x", "outcome": "published"}},
+            }
+        )
+    )
+    summary = run_import(stack, tmp_path)
+    assert summary.skipped == 0 and summary.accepted + len(summary.rejected) == 5
+    assert json.loads((tmp_path / STATE_FILE).read_text())["stack"] == f"{stack.uploads} {stack.table}"

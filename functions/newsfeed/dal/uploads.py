@@ -89,13 +89,16 @@ class UploadBucket:
     def finished_bundles(self, folder: str) -> set[str]:
         """The bundles under `folder` (e.g. `imports/<run>/`) whose result has been written: one listing,
         where reading each bundle's result in turn would ask once per bundle still being applied."""
-        prefix = f"{limits.IMPORT_RESULTS_PREFIX}{folder}"
+        results = self._keys(f"{limits.IMPORT_RESULTS_PREFIX}{folder}")
+        return {key.removeprefix(limits.IMPORT_RESULTS_PREFIX) for key in results}
+
+    def sent_bundles(self, folder: str) -> set[str]:
+        """The bundles under `folder` that are still in the bucket (applied or not)."""
+        return self._keys(folder)
+
+    def _keys(self, prefix: str) -> set[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
-        return {
-            item["Key"].removeprefix(limits.IMPORT_RESULTS_PREFIX)
-            for page in pages
-            for item in page.get("Contents", [])
-        }
+        return {item["Key"] for page in pages for item in page.get("Contents", [])}
 
     def read_import_result(self, bundle_key: str) -> ImportResult | None:
         try:
