@@ -60,6 +60,21 @@ class LambdaContext:
         return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
+def invoke(handler: Handler, event: dict[str, Any], function: str) -> Any:
+    """Call a function's handler as Lambda would, its log lines naming that function: Powertools keeps an
+    invocation's keys on the one logger every function in this process shares, so a function running in
+    another thread would otherwise lend its name; keys set for this thread win over those."""
+    from newsfeed.observability import logger
+
+    context = LambdaContext(function)
+    logger.thread_safe_append_keys(
+        function_name=function,
+        function_arn=context.invoked_function_arn,
+        function_request_id=context.aws_request_id,
+    )
+    return handler(event, context)
+
+
 def load_attribute(dotted: str) -> Any:
     """`package.module.name` -> that object (a handler as template.yaml names it, or the ASGI app)."""
     module, _, attribute = dotted.rpartition(".")
@@ -131,7 +146,7 @@ class SqsEventSource:
             ]
         }
         try:
-            response = self.handler(event, LambdaContext(self.function))
+            response = invoke(self.handler, event, self.function)
             failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
         except Exception:
             log.exception(
@@ -268,7 +283,7 @@ class StreamEventSource:
     def _invoke(self, records: list[dict[str, Any]]) -> str | None:
         """None when the batch succeeded; else the sequence number to resume from."""
         try:
-            response = self.handler({"Records": records}, LambdaContext(self.function))
+            response = invoke(self.handler, {"Records": records}, self.function)
         except Exception:
             log.exception("%s failed on a batch of %d stream records", self.function, len(records))
             return str(records[0]["dynamodb"]["SequenceNumber"])
@@ -294,7 +309,7 @@ class ScheduleEventSource:
             "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{self.function}"],
             "detail": {},
         }
-        response = self.handler(event, LambdaContext(self.function))
+        response = invoke(self.handler, event, self.function)
         return len((response or {}).get("published", []))
 
 

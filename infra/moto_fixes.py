@@ -232,8 +232,32 @@ def cached_service_lookup() -> None:
     setattr(DomainDispatcherApplication, _APPLIED, True)
 
 
+def utc_event_times() -> None:
+    """Stamp S3 event notifications in UTC, as S3 does (`2024-03-29T04:00:00.000Z`): moto writes the host's
+    local time without a zone, which the ingest (rightly, for S3's format) reads as UTC, so on a host east of
+    Greenwich every upload looked hours late and an article due in an hour went live at once."""
+    from datetime import UTC, datetime
+
+    from moto.s3 import notifications
+
+    if getattr(notifications, _APPLIED, False):
+        return
+    original = notifications._get_s3_event
+
+    def get_s3_event(*args: Any, **kwargs: Any) -> dict[str, list[dict[str, Any]]]:
+        event: dict[str, list[dict[str, Any]]] = original(*args, **kwargs)
+        now = datetime.now(UTC)
+        for record in event["Records"]:
+            record["eventTime"] = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+        return event
+
+    setattr(notifications, "_get_s3_event", get_s3_event)  # noqa: B010 - patching a function
+    setattr(notifications, _APPLIED, True)
+
+
 def apply() -> None:
     """Every fix above; idempotent."""
+    utc_event_times()
     atomic_transactions()
     fast_stream_records()
     partition_queries()

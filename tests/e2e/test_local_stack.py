@@ -59,14 +59,13 @@ class Running:
         )
 
 
-@pytest.fixture(scope="module")
-def local_stack() -> Iterator[Running]:
-    port, aws_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def start_local_stack(port: int, aws_port: int, *args: str, env: dict[str, str] | None = None) -> Running:
+    """`python -m infra.local_stack` on these ports, once it answers /health (90 s at most)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | (env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--aws-port", str(aws_port)],
+        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--aws-port", str(aws_port), *args],
         cwd=ROOT,
-        env=env,
+        env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -78,18 +77,21 @@ def local_stack() -> Iterator[Running]:
             pytest.fail(f"the local stack exited: {process.stdout.read() if process.stdout else ''}")
         try:
             if get(f"{base}/health")[0] == 200:
-                break
+                return Running(process, base, f"http://127.0.0.1:{aws_port}")
         except OSError:
             pass
         time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the local stack did not come up within 90 s")
-    running = Running(process, base, f"http://127.0.0.1:{aws_port}")
+    process.kill()
+    pytest.fail("the local stack did not come up within 90 s")
+
+
+@pytest.fixture(scope="module")
+def local_stack() -> Iterator[Running]:
+    running = start_local_stack(free_port(), free_port())
     yield running
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.wait()
 
 
 def test_the_samples_are_published_on_start(local_stack: Running) -> None:

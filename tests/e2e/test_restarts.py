@@ -1,0 +1,128 @@
+"""The local stack killed and started again, and run in a time zone east of Greenwich: what an editor's
+import and schedule make of it (each test starts its own `python -m infra.local_stack`)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests import corpus
+from tests.e2e.test_local_stack import ROOT, Running, free_port, get, start_local_stack
+from tests.factories import markdown
+
+pytestmark = pytest.mark.e2e
+
+
+def stop(running: Running) -> None:
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.wait()
+
+
+@pytest.fixture
+def ports() -> tuple[int, int]:
+    return free_port(), free_port()
+
+
+def all_slugs(base: str) -> list[str]:
+    """Every published article's slug, newest first, through the API's pages."""
+    slugs: list[str] = []
+    cursor = ""
+    while True:
+        page = json.loads(get(f"{base}/articles?limit=100{cursor}")[1])
+        slugs += [item["slug"] for item in page["items"]]
+        if not page.get("next"):
+            return slugs
+        cursor = "&cursor=" + quote(page["next"]["cursor"])
+
+
+def test_an_import_killed_with_its_stack_completes_when_run_again(
+    ports: tuple[int, int], tmp_path: Path
+) -> None:
+    corpus.write_files(tmp_path, 600)
+    first = start_local_stack(*ports, "--no-samples")
+    command = [sys.executable, "-m", "newsfeed.cli", "import", str(tmp_path), "--endpoint-url", first.aws]
+    importing = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not json.loads(get(f"{first.base}/articles?limit=1")[1])["items"]:
+            assert time.monotonic() < deadline, "nothing was imported within 60 s"
+            time.sleep(0.05)
+        first.process.send_signal(signal.SIGKILL)  # mid-import: some bundles applied, others not
+        first.process.wait()
+        out, err = importing.communicate(timeout=120)
+    finally:
+        stop(first)
+        importing.kill()
+    assert importing.returncode == 2, out + err
+    assert "Traceback" not in err
+    assert "error: the stack 'newsfeed-local' stopped answering" in err
+
+    second = start_local_stack(*ports, "--no-samples")  # same ports, and (today) nothing kept
+    try:
+        again = subprocess.run(
+            [*command[:-1], second.aws], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert again.returncode in (0, 1), again.stdout + again.stderr  # 1: AG News repeats a few titles
+        summary = again.stdout.splitlines()[0]
+        accepted = int(summary.split(": ")[1].split(" accepted")[0])
+        assert summary.startswith(f"600 files in {tmp_path}: {accepted} accepted, {600 - accepted} rejected")
+        assert "timed out" not in again.stdout and "skipped" not in again.stdout
+        slugs = all_slugs(second.base)
+        assert len(slugs) == len(set(slugs)) == accepted > 590
+        deadline = time.monotonic() + 120
+        while True:  # the site feed catches up: its items are the newest articles of the API, in order
+            feed = json.loads(get(f"{second.base}/feeds/feed.json")[1])
+            if [item["url"].rsplit("/", 1)[1] for item in feed["items"]] == slugs[: len(feed["items"])]:
+                break
+            assert time.monotonic() < deadline, "the site feed did not catch up within 120 s"
+            time.sleep(0.5)
+    finally:
+        stop(second)
+
+
+def test_scheduling_and_dates_do_not_depend_on_the_hosts_time_zone(
+    ports: tuple[int, int], tmp_path: Path
+) -> None:
+    running = start_local_stack(*ports, "--no-samples", env={"TZ": "Asia/Almaty"})
+    try:
+        due = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
+        later = tmp_path / "later.md"
+        later.write_text(markdown(title="Due in an hour", published_at=due.isoformat()), encoding="utf-8")
+        now = tmp_path / "now.md"
+        now.write_text(markdown(title="Undated story"), encoding="utf-8")
+        before = datetime.now(UTC)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "newsfeed.cli",
+                "publish",
+                str(later),
+                str(now),
+                "--endpoint-url",
+                running.aws,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "scheduled for" in result.stdout, result.stdout
+        assert get(f"{running.base}/articles/due-in-an-hour")[0] == 404
+        status, body = get(f"{running.base}/articles/undated-story")
+        assert status == 200, body
+        published = datetime.fromisoformat(json.loads(body)["published_at"].replace("Z", "+00:00"))
+        assert before - timedelta(seconds=5) <= published <= datetime.now(UTC) + timedelta(seconds=1)
+    finally:
+        stop(running)
