@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from newsfeed.logic.events import parse_notification
 from newsfeed.logic.html import sanitize
-from newsfeed.logic.ingest import Ingest, Outcome
+from newsfeed.logic.ingest import Ingest, IngestResult, Outcome
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.logic.slugs import slugify
 from newsfeed.models.fields import FORBIDDEN_CHARS
@@ -203,10 +203,8 @@ class MemoryStore:
         self.saved.append(change)
 
 
-@PROPERTY
-@given(UPLOADS)
-def test_the_ingest_either_stores_once_or_reports_and_stores_nothing(upload: tuple[str, bytes]) -> None:
-    name, data = upload
+def ingest_in_memory(name: str, data: bytes) -> tuple[IngestResult, MemoryFiles, MemoryStore]:
+    """One upload of `data` at inbox/`name` through the real ingest, over in-memory storage."""
     files, store = MemoryFiles(data), MemoryStore()
     ingest = Ingest(files=files, store=store, default_language="en")  # type: ignore[arg-type]
     change = UploadChange(
@@ -220,8 +218,15 @@ def test_the_ingest_either_stores_once_or_reports_and_stores_nothing(upload: tup
     )
     result = ingest.apply(change)
     event(str(result.outcome))
+    return result, files, store
+
+
+@PROPERTY
+@given(UPLOADS)
+def test_the_ingest_either_stores_once_or_reports_and_stores_nothing(upload: tuple[str, bytes]) -> None:
+    result, files, store = ingest_in_memory(*upload)
     if result.outcome is Outcome.REJECTED:
         assert store.saved == [] and len(files.reports) == 1 and files.reports[0].problems
     else:
         assert result.outcome in (Outcome.PUBLISHED, Outcome.SAVED)
-        assert len(store.saved) == 1 and files.reports == [] and files.cleared == [change.key]
+        assert len(store.saved) == 1 and files.reports == [] and files.cleared == [result.key]

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsfeed.logic.ingest import Ingest, Outcome
-from newsfeed.models.upload import ChangeKind, UploadChange
-from tests.unit.test_properties import MemoryFiles, MemoryStore
+from newsfeed.logic.ingest import Outcome
+from tests.unit.test_properties import ingest_in_memory
 
 TYPED = settings(
     max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -107,19 +105,7 @@ def typed_uploads(draw: st.DrawFn) -> bytes:
 @TYPED
 @given(typed_uploads())
 def test_any_typed_front_matter_is_published_or_refused_by_a_rule(data: bytes) -> None:
-    files, store = MemoryFiles(data), MemoryStore()
-    ingest = Ingest(files=files, store=store, default_language="en")  # type: ignore[arg-type]
-    change = UploadChange(
-        kind=ChangeKind.PUT,
-        bucket="uploads",
-        key="inbox/a.md",
-        size=len(data),
-        etag="e",
-        sequencer="01",
-        event_time=datetime(2024, 3, 29, tzinfo=UTC),
-    )
-    result = ingest.apply(change)
-    event(str(result.outcome))
+    result, files, store = ingest_in_memory("a.md", data)
     assert result.unexpected == [], result.problems
     if result.outcome is Outcome.REJECTED:
         assert store.saved == [] and len(files.reports) == 1
