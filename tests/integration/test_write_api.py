@@ -85,6 +85,11 @@ def test_a_bad_put_is_refused_at_once_with_reasons_and_changes_nothing(stack: St
     )
     big = article_json(body="x" * 300_000)
     assert client.put(f"/articles/{SLUG}", content=big, headers=JSON).status_code == 413
+    for date in ("2024-02-30T10:00:00+05:00", "9999-12-31T23:59:59-05:00"):
+        dated = client.put(f"/articles/{SLUG}", content=article_json(published_at=date), headers=JSON)
+        assert (dated.status_code, dated.json()["problems"][0]["field"]) == (422, "published_at")
+    tagged = client.put(f"/articles/{SLUG}", content=markdown(subtitle="!!binary aGVsbG8="), headers=MARKDOWN)
+    assert (tagged.status_code, tagged.json()["problems"][0]["field"]) == (422, "front_matter")
     stack.drain()
     assert inbox(stack) == []
     assert api(stack).get("/articles").json()["items"] == []
