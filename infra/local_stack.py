@@ -189,7 +189,7 @@ class LocalStack:
     def serve(self, samples: bool = True) -> None:
         import uvicorn
 
-        from infra.web import local_site
+        from infra.web import MAX_REQUEST_HEAD_BYTES, FrontDoorProtocol, local_site
         from newsfeed.dal.public import PublicBucket
 
         with self.running() as resources:
@@ -200,7 +200,13 @@ class LocalStack:
             wait_until_idle(self.active)  # samples ingested, feeds written
             print(self.banner(resources, names), flush=True)
             config = uvicorn.Config(
-                site, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+                site,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="off",
+                http=FrontDoorProtocol,
+                h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
             )
             with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down
                 uvicorn.Server(config).run()

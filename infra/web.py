@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import h11
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from newsfeed.dal.public import PublicBucket
+
+MAX_REQUEST_HEAD_BYTES = 16 * 1024  # uvicorn's (h11's) limit on a request line and its headers
+
+
+class FrontDoorProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 server, answering a request whose head outgrows MAX_REQUEST_HEAD_BYTES with 431
+    Request Header Fields Too Large, as API Gateway does, where uvicorn answers every unreadable request 400.
+    The rest of such a request is read and dropped until the client closes, so it receives the answer
+    instead of a connection reset (closing with unread data would send one)."""
+
+    refused_head = False
+
+    def send_400_response(self, msg: str) -> None:
+        if len(self.conn.trailing_data[0]) <= MAX_REQUEST_HEAD_BYTES:
+            super().send_400_response(msg)
+            return
+        self.refused_head = True
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+        body = f"The request's headers are over {MAX_REQUEST_HEAD_BYTES} bytes.\n".encode()
+        for event in (
+            h11.Response(status_code=431, headers=headers),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
+            self.transport.write(self.conn.send(event))
+        self.transport.write_eof()  # done sending; the client closes once it has read the answer
+
+    def data_received(self, data: bytes) -> None:
+        if not self.refused_head:
+            super().data_received(data)
 
 
 def public_files(bucket: PublicBucket) -> ASGIApp:

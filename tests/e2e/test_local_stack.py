@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -263,6 +264,15 @@ def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local
     )
     assert result.returncode == 0, result.stdout[-6000:]
     assert "Selected: 10/10" in result.stdout
+
+
+def test_a_request_with_200_kb_of_headers_is_answered_431_not_reset(local_stack: Running) -> None:
+    host, port = local_stack.base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("GET", "/health", headers={"X-Padding": "a" * 200_000})
+    response = connection.getresponse()
+    assert (response.status, response.read()) == (431, b"The request's headers are over 16384 bytes.\n")
+    assert get(f"{local_stack.base}/health")[0] == 200
 
 
 def test_a_busy_port_is_a_one_line_error(local_stack: Running) -> None:

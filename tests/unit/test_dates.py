@@ -21,6 +21,8 @@ from newsfeed.models.text import format_utc, parse_instant
         ("2024-03-29T10:00+05", "2024-03-29T05:00:00.000Z"),
         ("1800-01-01T00:00:00Z", "1800-01-01T00:00:00.000Z"),
         ("2999-12-31T23:59:59.999Z", "2999-12-31T23:59:59.999Z"),
+        ("2999-12-31T23:00:00-05:00", "3000-01-01T04:00:00.000Z"),  # the year as written is what counts
+        ("1800-01-01T01:00:00+05:00", "1799-12-31T20:00:00.000Z"),
         ("2024-02-29T00:00:00Z", "2024-02-29T00:00:00.000Z"),
     ],
 )
@@ -40,7 +42,6 @@ def test_times_with_a_zone_are_read_as_utc_to_the_millisecond(text: str, expecte
         ("0001-01-01T00:00:00+05:00", "outside"),
         ("9999-12-31T23:59:59-05:00", "outside"),
         ("1799-12-31T23:59:59Z", "outside"),
-        ("1800-01-01T04:00:00+05:00", "outside"),  # 1799 in UTC
         ("3000-01-01T00:00:00Z", "outside"),
         ("2024-03-29T10:00:00", "time zone"),
         ("2024-03-29", "needs a time and a time zone"),
@@ -72,10 +73,11 @@ def test_any_written_time_is_read_back_as_its_instant_or_refused_as_out_of_range
     moment: datetime, zone: timezone
 ) -> None:
     try:
-        text = moment.astimezone(zone).isoformat()
+        written = moment.astimezone(zone)
     except OverflowError:  # not writable in that zone at all (year 0 or 10000 there)
         return
-    if limits.EARLIEST_YEAR <= moment.year <= limits.LATEST_YEAR:
+    text = written.isoformat()
+    if limits.EARLIEST_YEAR <= written.year <= limits.LATEST_YEAR:
         assert parse_instant(text) == moment.replace(microsecond=moment.microsecond // 1000 * 1000)
     else:
         with pytest.raises(ValueError, match="outside"):
@@ -94,6 +96,5 @@ def test_any_text_is_an_instant_in_range_or_a_value_error(text: str) -> None:
         reason = str(error)
     else:
         assert instant.tzinfo is UTC
-        assert limits.EARLIEST_YEAR <= instant.year <= limits.LATEST_YEAR
         return
     assert reason  # a refusal always says what to write instead

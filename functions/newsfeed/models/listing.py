@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from newsfeed.models import limits
 from newsfeed.models.api import ARTICLE_FIELDS, ArticleSummary, selected_fields
@@ -127,8 +127,20 @@ def _bound(value: Any, *, end: bool) -> datetime:
     return parse_instant(value, day="end" if end else "start")
 
 
-Since = Annotated[datetime, BeforeValidator(lambda v: _bound(v, end=False))]
-Until = Annotated[datetime, BeforeValidator(lambda v: _bound(v, end=True))]
+# What the OpenAPI document says of `from` and `to`: a day or a time with a zone, in the accepted years.
+_BOUND_SCHEMA = {
+    "type": "string",
+    "anyOf": [{"format": "date"}, {"format": "date-time"}],
+    "pattern": r"^(1[89][0-9][0-9]|2[0-9][0-9][0-9])-",
+}
+Since = Annotated[
+    datetime,
+    BeforeValidator(lambda v: _bound(v, end=False)),
+    WithJsonSchema(_BOUND_SCHEMA, mode="validation"),
+]
+Until = Annotated[
+    datetime, BeforeValidator(lambda v: _bound(v, end=True)), WithJsonSchema(_BOUND_SCHEMA, mode="validation")
+]
 SlugParam = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=limits.MAX_SLUG_CHARS)]
 Limit = Annotated[int, Field(ge=1, le=limits.MAX_PAGE_SIZE, description="Items per page.")]
 ListCursor = Annotated[

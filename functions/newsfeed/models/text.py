@@ -28,7 +28,7 @@ _INSTANT = re.compile(
     r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?)?",
     re.ASCII,
 )
-DATE_RANGE = f"{limits.EARLIEST_YEAR}-01-01 to {limits.LATEST_YEAR}-12-31, UTC"
+DATE_RANGE = f"{limits.EARLIEST_YEAR}-01-01 to {limits.LATEST_YEAR}-12-31, as written"
 EXAMPLE_TIME = "2024-03-29T10:00:00+05:00"
 
 
@@ -37,7 +37,8 @@ def parse_instant(text: str, *, day: str | None = None) -> datetime:
 
     A bare day (2024-03-29) is refused, unless `day` is "start" or "end": then it means the first or last
     millisecond of that UTC day. Impossible dates (2024-02-30), leap seconds, offsets beyond ±23:59 and
-    instants outside EARLIEST_YEAR..LATEST_YEAR are refused. Every refusal is a ValueError whose message
+    years outside EARLIEST_YEAR..LATEST_YEAR (as written: an offset may carry the instant just past them) are
+    refused. Every refusal is a ValueError whose message
     says what to write instead.
     """
     match = _INSTANT.fullmatch(text.strip())
@@ -48,6 +49,8 @@ def parse_instant(text: str, *, day: str | None = None) -> datetime:
         raise ValueError(f"needs a time and a time zone, for example {EXAMPLE_TIME}")
     if hour is not None and not zulu and not sign:
         raise ValueError(f"needs a time zone, for example {EXAMPLE_TIME} or ...Z for UTC")
+    if not limits.EARLIEST_YEAR <= int(year) <= limits.LATEST_YEAR:
+        raise ValueError(f"is outside the dates newsfeed accepts ({DATE_RANGE})")
     try:
         calendar_day = date(int(year), int(month), int(dom))
     except ValueError:
@@ -65,12 +68,7 @@ def parse_instant(text: str, *, day: str | None = None) -> datetime:
         millis = int((fraction or "0")[:3].ljust(3, "0"))
         local = datetime.combine(calendar_day, time(int(hour), int(minute), int(second or 0), millis * 1000))
         offset = timedelta(hours=int(off_h or 0), minutes=int(off_m or 0)) * (-1 if sign == "-" else 1)
-        try:
-            instant = (local - offset).replace(tzinfo=UTC)
-        except OverflowError:
-            raise ValueError(f"is outside the dates newsfeed accepts ({DATE_RANGE})") from None
-    if not limits.EARLIEST_YEAR <= instant.year <= limits.LATEST_YEAR:
-        raise ValueError(f"is outside the dates newsfeed accepts ({DATE_RANGE})")
+        instant = (local - offset).replace(tzinfo=UTC)
     return instant
 
 
