@@ -82,3 +82,46 @@ def test_queue_functions_get_as_many_pollers_as_lambda_would_run_up_to_the_cap()
         assert counts["PublisherFunction"] == 1  # one stream shard: one batch at a time, in order
         assert counts["SchedulerFunction"] == 1
         assert len(pollers) == sum(counts.values()) >= len(event_sources(session, resources))
+
+
+def test_functions_running_side_by_side_each_name_themselves_in_their_log_lines() -> None:
+    """The local stack runs every function in one process, with one Powertools logger between them."""
+    import json
+    import logging
+    import threading
+
+    from infra.event_sources import invoke
+
+    from newsfeed.observability import logger
+
+    lines: list[dict[str, Any]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(self.format(record)))  # formatted in the thread that logs, as on stdout
+
+    keep = Keep()
+    keep.setFormatter(logger.registered_formatter)
+    logger.addHandler(keep)
+    both_started = threading.Barrier(2)
+
+    @logger.inject_lambda_context
+    def handler(event: dict[str, Any], context: Any) -> None:
+        both_started.wait(timeout=5)  # each invocation has set its keys before either one logs
+        logger.warning("working", extra={"invoked_as": event["function"]})
+
+    threads = [
+        threading.Thread(target=invoke, args=(handler, {"function": name}, name))
+        for name in ("IngestFunction", "PublisherFunction")
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
+    finally:
+        logger._logger.removeHandler(keep)  # (Powertools forwards addHandler only)
+    assert sorted((line["function_name"], line["invoked_as"]) for line in lines) == [
+        ("IngestFunction", "IngestFunction"),
+        ("PublisherFunction", "PublisherFunction"),
+    ]
