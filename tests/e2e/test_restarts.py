@@ -47,7 +47,7 @@ def all_slugs(base: str) -> list[str]:
 def test_an_import_killed_with_its_stack_completes_when_run_again(
     ports: tuple[int, int], tmp_path: Path
 ) -> None:
-    corpus.write_files(tmp_path, 600)
+    total = len(corpus.write_files(tmp_path, 600))  # (400 where only the sample in tests/data is at hand)
     first = start_local_stack(*ports, "--no-samples")
     command = [sys.executable, "-m", "newsfeed.cli", "import", str(tmp_path), "--endpoint-url", first.aws]
     importing = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -74,10 +74,12 @@ def test_an_import_killed_with_its_stack_completes_when_run_again(
         assert again.returncode in (0, 1), again.stdout + again.stderr  # 1: AG News repeats a few titles
         summary = again.stdout.splitlines()[0]
         accepted = int(summary.split(": ")[1].split(" accepted")[0])
-        assert summary.startswith(f"600 files in {tmp_path}: {accepted} accepted, {600 - accepted} rejected")
+        assert summary.startswith(
+            f"{total} files in {tmp_path}: {accepted} accepted, {total - accepted} rejected"
+        )
         assert "timed out" not in again.stdout and "skipped" not in again.stdout
         slugs = all_slugs(second.base)
-        assert len(slugs) == len(set(slugs)) == accepted > 590
+        assert len(slugs) == len(set(slugs)) == accepted > total - 10
         deadline = time.monotonic() + 120
         while True:  # the site feed catches up: its items are the newest articles of the API, in order
             feed = json.loads(get(f"{second.base}/feeds/feed.json")[1])
