@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from newsfeed import __version__
+from newsfeed.api.operations import Endpoint, Operation
 from newsfeed.models.api import ARTICLE_FIELDS, ArticleSummary, selected_fields
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved
 from newsfeed.models.scope import SITE, Scope, ScopeKind
@@ -236,21 +237,6 @@ def list_target(params: ArticleListQuery) -> tuple[Scope, dict[str, str]]:
         if value:
             return Scope(kind, value), {k: v for k, v in where.items() if v and k != attribute}
     return SITE, {}
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-class Operation(NamedTuple):
-    """One route: what serves it, and what the OpenAPI document says of it (model names, resolved lazily)."""
-
-    path: str
-    name: str
-    summary: str
-    endpoint: Endpoint
-    query: str | None = None
-    responses: dict[int, str] = {}  # noqa: RUF012 - never mutated; a NamedTuple default
-    path_parameters: tuple[str, ...] = ()
 
 
 def guarded(handler: Endpoint) -> Endpoint:

@@ -21,7 +21,7 @@ from newsfeed.models import listing
 from newsfeed.models.text import SLUG_PATTERN
 
 if TYPE_CHECKING:
-    from newsfeed.api.app import Operation
+    from newsfeed.api.operations import Operation
     from newsfeed.models.site import Site
 
 REF = "#/components/schemas/{model}"

@@ -23,6 +23,7 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.dal.processed import processed_changes
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.handlers import per_process
+from newsfeed.logic.bulk import apply_bundle, is_bundle
 from newsfeed.logic.events import parse_notification
 from newsfeed.logic.ingest import Ingest
 from newsfeed.models.upload import UploadChange
@@ -38,17 +39,22 @@ get_settings()  # a misconfigured function fails at cold start, naming the varia
 
 
 @per_process
+def content() -> ContentTable:
+    return ContentTable(get_settings().content_table)
+
+
+@per_process
 def ingest() -> Ingest:
     settings = get_settings()
     return Ingest(
         files=UploadBucket(settings.uploads_bucket),
-        store=ContentTable(settings.content_table),
+        store=content(),
         default_language=settings.site_language,
     )
 
 
 def _apply(change: UploadChange) -> dict[str, Any]:
-    result = ingest().apply(change)
+    result = apply_bundle(ingest(), content(), change) if is_bundle(change) else ingest().apply(change)
     problems = [problem.model_dump(exclude_none=True) for problem in result.problems]
     if result.unexpected:  # refused, changing nothing, but by a fault of ours: worth an alarm
         logger.error(

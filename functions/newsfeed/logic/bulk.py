@@ -1,6 +1,6 @@
 """Applying an import bundle: up to 100 files as uploads, with the reads and writes done in batches.
 
-Each file is decided exactly as an upload of its key would be (`Ingest._store`: same validation, same
+Each file is decided exactly as an upload of its key would be (`Ingest.store_parsed`: same validation, same
 article, same lists and revision, same rejection report), against a view of the content table that was
 read up front in BatchGetItems and that sees the bundle's own earlier files. The writes are then packed
 into transactions of up to 100 items, all-or-nothing each. A transaction that is cancelled (someone changed
@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from newsfeed.logic.ingest import Ingest, IngestResult, Outcome, too_big
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
+from newsfeed.logic.ports import BulkContentStore
 from newsfeed.models import limits
 from newsfeed.models.article import ArticleRecord
 from newsfeed.models.content import ContentChange
@@ -34,10 +35,6 @@ from newsfeed.models.upload import (
     UploadRecord,
     UploadRejected,
 )
-
-if TYPE_CHECKING:
-    from newsfeed.logic.ingest import Ingest, IngestResult
-    from newsfeed.logic.ports import BulkContentStore
 
 
 @dataclass
@@ -87,10 +84,12 @@ def file_changes(bundle_change: UploadChange, bundle: ImportBundle) -> list[tupl
     return changes
 
 
+def is_bundle(change: UploadChange) -> bool:
+    return change.key.startswith(limits.IMPORT_PREFIX)  # (events.py passes only the creation of a bundle)
+
+
 def read_bundle(ingest: Ingest, change: UploadChange) -> ImportBundle | list[Problem] | None:
     """The bundle, the problems that make it unusable, or None if the object changed since the event."""
-    from newsfeed.logic.ingest import too_big
-
     if change.size is not None and change.size > limits.MAX_IMPORT_BYTES:
         return [too_big(change.size, limits.MAX_IMPORT_BYTES)]
     data = ingest.files.read(change, limits.MAX_IMPORT_BYTES)
@@ -107,8 +106,6 @@ def read_bundle(ingest: Ingest, change: UploadChange) -> ImportBundle | list[Pro
 
 def parse_files(files: Sequence[tuple[UploadChange, bytes]]) -> list[ParsedUpload | UploadRejected]:
     """Each file parsed, or why it is refused (a takedown has nothing to parse: no problems)."""
-    from newsfeed.logic.ingest import too_big
-
     parsed: list[ParsedUpload | UploadRejected] = []
     for file, data in files:
         if file.kind is ChangeKind.DELETE:
@@ -124,13 +121,14 @@ def parse_files(files: Sequence[tuple[UploadChange, bytes]]) -> list[ParsedUploa
 
 
 def decide(
-    ingest: Ingest, files: Sequence[tuple[UploadChange, bytes]], parsed: list[ParsedUpload | UploadRejected]
+    ingest: Ingest,
+    store: BulkContentStore,
+    files: Sequence[tuple[UploadChange, bytes]],
+    parsed: list[ParsedUpload | UploadRejected],
 ) -> tuple[BundleView, list[IngestResult], list[int]]:
-    """Decide every file against one batch-read view: the view (its pending changes), each file's result,
-    and for each pending change the index of its file. Takedowns wait (UNCHANGED here)."""
-    from newsfeed.logic.ingest import Ingest, IngestResult, Outcome
-
-    store: BulkContentStore = ingest.store  # type: ignore[assignment]
+    """Decide every file against one batch-read view of `store` (the ingest's, through its bulk port): the
+    view (its pending changes), each file's result, and for each pending change the index of its file.
+    Takedowns wait (UNCHANGED here)."""
     uploads = store.upload_records([file.key for file, _ in files])
     slugs = [p.slug for p in parsed if isinstance(p, ParsedUpload)] + [u.slug for u in uploads.values()]
     records = store.article_records(slugs)
@@ -139,7 +137,7 @@ def decide(
         uploads={file.key: uploads.get(file.key) for file, _ in files},
         records={slug: records.get(slug) for slug in slugs},
     )
-    deciding = Ingest(ingest.files, view, ingest.default_language, ingest.new_id)
+    deciding = replace(ingest, store=view)
     results: list[IngestResult] = []
     saved: list[int] = []
     for n, ((file, _), parse) in enumerate(zip(files, parsed, strict=True)):
@@ -160,10 +158,8 @@ def decide(
     return view, results, saved
 
 
-def apply_bundle(ingest: Ingest, change: UploadChange) -> IngestResult:
+def apply_bundle(ingest: Ingest, store: BulkContentStore, change: UploadChange) -> IngestResult:
     """Apply every file of an import bundle, and leave what became of each under import-results/."""
-    from newsfeed.logic.ingest import IngestResult, Outcome
-
     bundle = read_bundle(ingest, change)
     if bundle is None:
         return IngestResult(Outcome.STALE, change.key)
@@ -171,7 +167,7 @@ def apply_bundle(ingest: Ingest, change: UploadChange) -> IngestResult:
         ingest.files.write_rejection(ingest.report(change, bundle))
         return IngestResult(Outcome.REJECTED, change.key, problems=bundle)
     files = file_changes(change, bundle)
-    view, results, saved = decide(ingest, files, parse_files(files))
+    view, results, saved = decide(ingest, store, files, parse_files(files))
 
     # One by one, reading afresh (each reports its own problems): files whose transaction was cancelled
     # (someone else changed those articles meanwhile), and takedowns.

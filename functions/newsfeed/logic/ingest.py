@@ -80,10 +80,7 @@ class Ingest:
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
     def apply(self, change: UploadChange) -> IngestResult:
-        if change.key.startswith(limits.IMPORT_PREFIX):  # (events.py passes only the creation of a bundle)
-            from newsfeed.logic.bulk import apply_bundle
-
-            return apply_bundle(self, change)
+        """Apply the change of one upload (an import bundle is `logic.bulk`'s to apply)."""
         if change.kind is ChangeKind.DELETE:
             return self.retrying(change, lambda: self.delete(change))
         return self.retrying(change, lambda: self.put(change))
