@@ -42,9 +42,9 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 # The cold-start benchmark runs the API in the Lambda runtime's Python (3.13) with the pinned requirements.
-.venv-lambda/bin/python: functions/requirements.txt
+.venv-lambda/bin/python: layer/requirements.txt
 	$(if $(PY313_DIR),$(PY313_DIR)/python3.13,python3.13) -m venv .venv-lambda
-	.venv-lambda/bin/python -m pip install --quiet -r functions/requirements.txt
+	.venv-lambda/bin/python -m pip install --quiet -r layer/requirements.txt
 	touch $@
 
 bench: $(STAMP) .venv-lambda/bin/python

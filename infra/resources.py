@@ -22,6 +22,7 @@ LOCAL_STACK_NAME = "newsfeed-local"
 # Resources that exist on AWS only; locally their role is played by the local stack itself.
 PLAYED_LOCALLY = {
     "AWS::Serverless::Function": "run in-process by the local stack",
+    "AWS::Serverless::LayerVersion": "the functions' dependencies are the local venv's",
     "AWS::Serverless::HttpApi": "served by uvicorn",
     "AWS::CloudFront::Distribution": "served by uvicorn under /feeds",
     "AWS::CloudFront::OriginAccessControl": "not needed locally",

@@ -47,8 +47,11 @@ def translate(template: Path = TEMPLATE) -> dict[str, Any]:
     from samtranslator.yaml_helper import yaml_parse
 
     document = yaml_parse(template.read_text())
-    # `sam package` replaces the local code folder with the uploaded artifact; do the same with a placeholder.
+    # `sam package` replaces the local code folders with the uploaded artifacts; do the same with placeholders.
     document["Globals"]["Function"]["CodeUri"] = "s3://newsfeed-artifacts/functions.zip"
+    for spec in document["Resources"].values():
+        if spec["Type"] == "AWS::Serverless::LayerVersion":
+            spec["Properties"]["ContentUri"] = "s3://newsfeed-artifacts/layer.zip"
     import boto3
 
     translator = Translator(

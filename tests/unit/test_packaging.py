@@ -13,7 +13,7 @@ def names(requirements: list[str]) -> set[str]:
 
 def test_requirements_txt_pins_exactly_the_runtime_dependencies() -> None:
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    lines = [line.strip() for line in (ROOT / "functions" / "requirements.txt").read_text().splitlines()]
+    lines = [line.strip() for line in (ROOT / "layer" / "requirements.txt").read_text().splitlines()]
     pinned = [line for line in lines if line and not line.startswith("#")]
     assert names(pinned) == names(declared)
     assert all("==" in line for line in pinned)
