@@ -1,0 +1,109 @@
+"""The API function's cold start, by contract: the modules it imports before its first answer are exactly
+these. A new import on that path (a heavy library, a module of ours that drags others in) fails here with its
+name; make it lazy, or add it below if the first answer really needs it. The time it costs is measured by
+`make bench` (tests/bench/bench_cold_start.py), not here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from infra import moto_fixes
+from moto.server import ThreadedMotoServer
+
+from tests.bench.bench_cold_start import EVENT, ROOT, _environment
+from tests.bench.harness import free_port
+
+# Third-party packages by top-level name (their own submodules vary by version); ours module by module.
+FIRST_ANSWER_IMPORTS = {
+    "annotated_types",
+    "anyio",
+    "boto3",
+    "botocore",
+    "certifi",
+    "dateutil",
+    "jmespath",
+    "mangum",
+    "pydantic",
+    "pydantic_core",
+    "s3transfer",
+    "six",
+    "starlette",
+    "typing_extensions",
+    "typing_inspection",
+    "urllib3",
+    "newsfeed",
+    "newsfeed.api",
+    "newsfeed.api.app",
+    "newsfeed.api.operations",
+    "newsfeed.config",
+    "newsfeed.dal",
+    "newsfeed.dal.batch",
+    "newsfeed.dal.clients",
+    "newsfeed.dal.content",
+    "newsfeed.dal.errors",
+    "newsfeed.dal.items",
+    "newsfeed.handlers",
+    "newsfeed.handlers.api",
+    "newsfeed.models",
+    "newsfeed.models.api",
+    "newsfeed.models.article",
+    "newsfeed.models.errors",
+    "newsfeed.models.limits",
+    "newsfeed.models.scope",
+    "newsfeed.models.site",
+    "newsfeed.models.text",
+}
+
+FIRST_ANSWER = """
+import json, sys
+import newsfeed.handlers.api as api
+context = type("Context", (), {{"function_name": "ApiFunction", "aws_request_id": "cold",
+                                "invoked_function_arn": "arn", "memory_limit_in_mb": 1024}})()
+response = api.handler(json.load(open({event!r})), context)
+assert response["statusCode"] == 200, response
+names = set()
+for name in sys.modules:
+    top = name.partition(".")[0]
+    if top not in sys.stdlib_module_names and not top.startswith("_"):
+        names.add(name if top == "newsfeed" else top)
+print(json.dumps(sorted(names)))
+"""
+
+
+@pytest.fixture
+def api_environment() -> Iterator[dict[str, str]]:
+    """The API function's environment, against a moto server on 127.0.0.1 holding the article asked for."""
+    moto_fixes.apply()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield _environment(f"http://{host}:{port}")
+    finally:
+        server.stop()
+
+
+def test_the_api_imports_only_these_modules_before_its_first_answer(api_environment: dict[str, str]) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_ANSWER.format(event=str(EVENT))],
+        capture_output=True,
+        text=True,
+        env=api_environment,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    imported = set(json.loads(run.stdout.strip().splitlines()[-1]))
+    assert not imported - FIRST_ANSWER_IMPORTS, (
+        f"new on the cold-start path: {sorted(imported - FIRST_ANSWER_IMPORTS)}"
+    )
+    assert not FIRST_ANSWER_IMPORTS - imported, (
+        f"no longer imported: {sorted(FIRST_ANSWER_IMPORTS - imported)}"
+    )
