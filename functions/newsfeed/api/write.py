@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from newsfeed.api.http import Problem as HttpProblem
+from newsfeed.api.http import problem
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, Gone, Moved
@@ -35,11 +37,10 @@ class Uploads(Protocol):
     def withdraw(self, key: str) -> None: ...
 
 
-def problem(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> JSONResponse:
-    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if problems:
-        body["problems"] = [p.model_dump(exclude_none=True) for p in problems]
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+def refused(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> HttpProblem:
+    """A refusal, with what is wrong with the article sent (`problems`, as in a rejection report)."""
+    extensions = {"problems": [p.model_dump(exclude_none=True) for p in problems]} if problems else None
+    return HttpProblem(status, title, detail, extensions=extensions)
 
 
 def upload_key(record: ArticleRecord | None, slug: str, suffix: str) -> str:
@@ -55,22 +56,22 @@ def create_write_app(store: ArticleStore, uploads: Uploads) -> Starlette:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         suffix = FORMATS.get(media_type)
         if suffix is None:
-            return problem(415, "Unsupported Media Type", f"Send one of: {', '.join(FORMATS)}.")
+            raise refused(415, "Unsupported Media Type", f"Send one of: {', '.join(FORMATS)}.")
         data = await request.body()
         if len(data) > limits.MAX_UPLOAD_BYTES:
-            return problem(413, "Content Too Large", f"The limit is {limits.MAX_UPLOAD_BYTES} bytes.")
+            raise refused(413, "Content Too Large", f"The limit is {limits.MAX_UPLOAD_BYTES} bytes.")
         try:
             parsed = parse_upload(f"article{suffix}", data)
         except UploadRejected as rejected:
-            return problem(422, "Invalid Article", str(rejected), rejected.problems)
+            raise refused(422, "Invalid Article", str(rejected), rejected.problems) from None
         if parsed.slug != slug:
             detail = f"the article's slug is '{parsed.slug}' but the URL names '{slug}'"
-            return problem(422, "Invalid Article", detail, [Problem(field="slug", message=detail)])
+            raise refused(422, "Invalid Article", detail, [Problem(field="slug", message=detail)])
         record = store.article_record(slug, consistent=True)
         key = upload_key(record, slug, suffix)
         if _media_type(key) != media_type:
             detail = f"this article is uploaded as {key}; send it as {_media_type(key)}"
-            return problem(409, "Conflict", detail)
+            raise refused(409, "Conflict", detail)
         etag = uploads.upload(key, data)
         body = {"slug": slug, "upload": key, "etag": etag, "status": "accepted"}
         return JSONResponse(body, status_code=202, headers={"Location": f"/articles/{slug}"})
@@ -79,12 +80,12 @@ def create_write_app(store: ArticleStore, uploads: Uploads) -> Starlette:
         slug = request.path_params["slug"]
         record = store.article_record(slug, consistent=True)
         if isinstance(record, Gone):
-            return problem(410, "Gone", f"The article '{slug}' is already unpublished.")
+            raise refused(410, "Gone", f"The article '{slug}' is already unpublished.")
         if isinstance(record, Moved):
             detail = f"The article moved to '{record.moved_to}'; DELETE /articles/{record.moved_to}."
-            return problem(404, "Not Found", detail)
+            raise refused(404, "Not Found", detail)
         if not isinstance(record, Article) or not record.source_key:
-            return problem(404, "Not Found", f"No article at '{slug}'.")
+            raise refused(404, "Not Found", f"No article at '{slug}'.")
         uploads.withdraw(record.source_key)
         body = {"slug": slug, "upload": record.source_key, "status": "accepted"}
         return JSONResponse(body, status_code=202, headers={"Location": f"/articles/{slug}"})
@@ -93,7 +94,8 @@ def create_write_app(store: ArticleStore, uploads: Uploads) -> Starlette:
         routes=[
             Route("/articles/{slug}", put_article, methods=["PUT"]),
             Route("/articles/{slug}", delete_article, methods=["DELETE"]),
-        ]
+        ],
+        exception_handlers={HttpProblem: problem},
     )
 
 

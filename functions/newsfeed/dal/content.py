@@ -36,7 +36,7 @@ from newsfeed.dal.items import (
 )
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, RelatedCard
 from newsfeed.models.errors import ConcurrentChange, ServiceUnavailable, StaleChange
-from newsfeed.models.scope import SCHEDULE, Scope, ScopeKind
+from newsfeed.models.scope import SCHEDULE, ListQuery, Scope, ScopeKind
 from newsfeed.models.text import format_utc
 
 if TYPE_CHECKING:
@@ -111,47 +111,39 @@ class ContentTable:
         item = response.get("Item")
         return upload_from_item(item) if item else None
 
-    def list_page(
-        self,
-        scope: Scope,
-        limit: int,
-        after: str | None = None,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        where: dict[str, str] | None = None,
-        consistent: bool = False,
-    ) -> tuple[list[ArticleCard], str | None]:
-        """Newest first: up to `limit` cards after sort key `after`, and the sort key to continue from.
-
-        `since`/`until` (RFC 3339 UTC, as stored) bound the publication time in the key condition; `where`
-        filters on other attributes (a value of a list attribute matches if the list contains it). One
-        Query, bounded by `limit` (a filtered page may hold fewer items; `next` still continues it).
-        """
+    def list_page(self, query: ListQuery) -> tuple[list[ArticleCard], str | None]:
+        """Newest first: up to `query.limit` cards, and the sort key to continue from. One Query, bounded by
+        the limit: the time bounds are its key condition, the other filters its filter expression (so a
+        filtered page may hold fewer items; the sort key returned still continues it)."""
+        pk = list_pk(query.scope)
         condition = "pk = :pk"
-        values: dict[str, Any] = {":pk": {"S": list_pk(scope)}}
-        if since or until:
+        values: dict[str, Any] = {":pk": {"S": pk}}
+        if query.since or query.until:
             condition += " AND sk BETWEEN :since AND :until"
-            values[":since"] = {"S": since or "0"}
-            values[":until"] = {"S": f"{until}#~" if until else "~"}
-        query: dict[str, Any] = {
+            values[":since"] = {"S": query.since or "0"}
+            values[":until"] = {"S": f"{query.until}#~" if query.until else "~"}
+        request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": condition,
             "ScanIndexForward": False,
-            "Limit": limit,
-            "ConsistentRead": consistent,
+            "Limit": query.limit,
+            "ConsistentRead": query.consistent,
         }
         filters = []
-        for n, (attribute, value) in enumerate(sorted((where or {}).items())):
-            values[f":f{n}"] = {"S": value}
-            query.setdefault("ExpressionAttributeNames", {})[f"#f{n}"] = attribute
-            filters.append(f"contains(#f{n}, :f{n})" if attribute.endswith("_slugs") else f"#f{n} = :f{n}")
+        for name, attribute, value in (
+            ("section", "section_slug = :section", query.section),
+            ("tag", "contains(tag_slugs, :tag)", query.tag),
+            ("author", "contains(author_slugs, :author)", query.author),
+        ):
+            if value:
+                values[f":{name}"] = {"S": value}
+                filters.append(attribute)
         if filters:
-            query["FilterExpression"] = " AND ".join(filters)
-        query["ExpressionAttributeValues"] = values
-        if after:
-            query["ExclusiveStartKey"] = {"pk": {"S": list_pk(scope)}, "sk": {"S": after}}
-        response = self.client.query(**query)
+            request["FilterExpression"] = " AND ".join(filters)
+        request["ExpressionAttributeValues"] = values
+        if query.after:
+            request["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": query.after}}
+        response = self.client.query(**request)
         cards = [card_from_item(item) for item in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
         return cards, (last["sk"]["S"] if last else None)
@@ -207,12 +199,12 @@ class ContentTable:
     def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
         cards: list[ArticleCard] = []
         for scope in scopes:
-            cards += self.list_page(scope, limit)[0]
+            cards += self.list_page(ListQuery(scope, limit))[0]
         return cards
 
     def newest_articles(self, scope: Scope, limit: int) -> list[Article]:
         """The newest `limit` published articles of a scope, full bodies included: one Query, one BatchGet."""
-        cards, _ = self.list_page(scope, limit, consistent=True)
+        cards, _ = self.list_page(ListQuery(scope, limit, consistent=True))
         return self.articles_of(cards)
 
     def articles_of(self, cards: Sequence[ArticleCard]) -> list[Article]:

@@ -27,3 +27,23 @@ class Scope:
 
 SITE = Scope(ScopeKind.SITE)
 SCHEDULE = Scope(ScopeKind.SCHEDULE)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One page of one scope's list, newest first: what the API asks of the data layer (one Query).
+
+    `after` is the sort key to continue after; `since`/`until` bound the publication time (RFC 3339 UTC, as
+    stored); `section`, `tag` and `author` (slugs) narrow the page to articles of that section, with that tag,
+    by that author.
+    """
+
+    scope: Scope
+    limit: int
+    after: str | None = None
+    since: str | None = None
+    until: str | None = None
+    section: str | None = None
+    tag: str | None = None
+    author: str | None = None
+    consistent: bool = False

@@ -1,0 +1,164 @@
+"""HTTP plumbing of the read and write APIs: caching and CORS headers, ETag/304, RFC 9457 problems (one
+builder for both), query strings read into models, and the guard that turns the unexpected into a 500."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsfeed.api.operations import Endpoint
+
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+CACHE_ARTICLE = "public, max-age=60, stale-while-revalidate=300"
+CACHE_LIST = "public, max-age=30, stale-while-revalidate=120"
+CACHE_MISSING = "public, max-age=30"
+CACHE_GONE = "public, max-age=300"
+CACHE_DOCS = "public, max-age=300"
+NO_STORE = "no-store"
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Link, Location"}
+Q = TypeVar("Q", bound=BaseModel)
+
+
+class Problem(Exception):
+    """An answer other than success, raised by an endpoint and answered as `application/problem+json`.
+
+    `extensions` are further members of the problem object (RFC 9457 section 3.2), such as the write API's
+    `problems`: what is wrong with the article it was sent.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        parameter: str | None = None,
+        location: str | None = None,
+        cache_control: str = NO_STORE,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.parameter, self.location, self.cache_control = parameter, location, cache_control
+        self.extensions = extensions or {}
+
+    def body(self) -> bytes:
+        from newsfeed.models.api import ProblemDetail  # built on the first error only
+
+        detail = ProblemDetail(
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            parameter=self.parameter,
+            location=self.location,
+        ).model_dump_json(exclude_none=True)
+        if not self.extensions:
+            return detail.encode()
+        import json
+
+        members = {**json.loads(detail), **self.extensions}
+        return json.dumps(members, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def bad_parameter(name: str, why: str) -> Problem:
+    return Problem(400, "Bad Request", f"'{name}' {why}", parameter=name)
+
+
+def not_found(what: str) -> Problem:
+    return Problem(404, "Not Found", what, cache_control=CACHE_MISSING)
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+def respond_bytes(
+    request: Request,
+    body: bytes,
+    *,
+    cache_control: str,
+    status: int = 200,
+    media_type: str = JSON,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """With ETag, Cache-Control and CORS; 304 when the client already has these bytes."""
+    etag = _etag(body)
+    all_headers = {"ETag": etag, "Cache-Control": cache_control, **CORS, **(headers or {})}
+    if status == 200 and _not_modified(request, etag):
+        return Response(status_code=304, headers=all_headers)
+    return Response(body, status_code=status, media_type=media_type, headers=all_headers)
+
+
+def respond(request: Request, model: BaseModel, **kwargs: Any) -> Response:
+    return respond_bytes(request, model.model_dump_json(exclude_none=True, by_alias=True).encode(), **kwargs)
+
+
+def query(request: Request, model: type[Q]) -> Q:
+    """The query string as `model`; a 400 naming the parameter for anything unknown, repeated or invalid."""
+    params = request.query_params
+    for name in params:
+        if len(params.getlist(name)) > 1:
+            raise bad_parameter(name, "is given more than once")
+    try:
+        return model.model_validate(dict(params))
+    except ValidationError as invalid:
+        error = invalid.errors(include_url=False)[0]
+        name = str(error["loc"][0]) if error["loc"] else "query"
+        if error["type"] == "extra_forbidden":
+            raise bad_parameter(name, "is not a parameter of this endpoint") from None
+        raise bad_parameter(name, error["msg"].removeprefix("Value error, ")) from None
+
+
+def guarded(handler: Endpoint) -> Endpoint:
+    """Anything unexpected becomes a logged 500 problem: no stack trace ever reaches a client."""
+
+    @functools.wraps(handler)
+    async def guarded_handler(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except (Problem, HTTPException):
+            raise
+        except Exception:
+            from newsfeed.observability import (
+                logger,  # on first failure: keeps Powertools out of the cold start
+            )
+
+            logger.exception("request failed", extra={"path": request.url.path})
+            raise Problem(500, "Internal Server Error", "Something went wrong on our side.") from None
+
+    return guarded_handler
+
+
+async def problem(request: Request, exc: Exception) -> Response:
+    """The exception handler of both apps: a `Problem`, or Starlette's own 404/405, as problem+json."""
+    if isinstance(exc, Problem):
+        answer, headers = exc, {"Location": exc.location} if exc.location else {}
+    else:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+        titles = {404: "Not Found", 405: "Method Not Allowed"}
+        detail = f"No such endpoint: {request.method} {request.url.path}"
+        answer = Problem(status, titles.get(status, "Error"), detail, cache_control=CACHE_MISSING)
+    return respond_bytes(
+        request,
+        answer.body(),
+        status=answer.status,
+        media_type=PROBLEM_JSON,
+        cache_control=answer.cache_control,
+        headers=headers or None,
+    )
