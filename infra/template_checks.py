@@ -47,7 +47,7 @@ def translate(template: Path = TEMPLATE) -> dict[str, Any]:
     from samtranslator.yaml_helper import yaml_parse
 
     document = yaml_parse(template.read_text())
-    # `sam package` replaces the local code folders with the uploaded artifacts; do the same with placeholders.
+    # `sam package` replaces the local code folders with uploaded artifacts; do the same with placeholders.
     document["Globals"]["Function"]["CodeUri"] = "s3://newsfeed-artifacts/functions.zip"
     for spec in document["Resources"].values():
         if spec["Type"] == "AWS::Serverless::LayerVersion":
