@@ -9,7 +9,7 @@ from newsfeed.logic.related import Relator, needs_relating, offered
 from newsfeed.logic.relatedness import closeness, document_frequency, expand
 from newsfeed.logic.terms import analyzer, term_counts
 from newsfeed.models.article import Article, ArticleStatus, RelatedCard
-from newsfeed.models.errors import ConcurrentChange
+from newsfeed.models.errors import StaleChange
 from newsfeed.models.related import Corpus, Posting, PostingList, Signature
 from tests.factories import article
 from tests.memory import MemoryIndex, MemoryLists
@@ -109,5 +109,5 @@ def test_relating_goes_on_over_a_list_that_changed_meanwhile_but_not_over_a_chan
 
     edited = stale.model_copy(update={"title": "Ferry survivors tell their story", "revision": 2})
     lists.put(edited)
-    with pytest.raises(ConcurrentChange):
+    with pytest.raises(StaleChange):
         Relator(index, lists).relate(stale)  # the stream's older image: the edit's own record follows

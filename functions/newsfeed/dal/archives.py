@@ -24,7 +24,7 @@ from newsfeed.dal import clients
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import card_from_item, list_pk, scope_key, to_attributes
 from newsfeed.models.article import ArticleCard
-from newsfeed.models.errors import ServiceUnavailable
+from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 from newsfeed.models.scope import Scope
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50  # articles per archive page
 _CHUNK = 30  # articles entered per transaction (two items each, plus the counter)
-_ATTEMPTS = 8
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -87,8 +86,11 @@ class FeedBookkeeping:
         return pages
 
     def _enter_chunk(self, scope: Scope, cards: list[ArticleCard]) -> set[int]:
+        """Number the cards from the archive's counter, on the condition that it has not moved (another
+        publisher archiving at once): redone from a fresh read of the counter when it has."""
         archive = self._archive_pk(scope)
-        for _ in range(_ATTEMPTS):
+
+        def attempt() -> set[int]:
             start = self.entered(scope)
             counter = {
                 "Update": {
@@ -128,10 +130,11 @@ class FeedBookkeeping:
                 self.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
             except ClientError as error:
                 if error_code(error) == "TransactionCanceledException":
-                    continue  # another publisher moved the counter, or archived one of these first
+                    raise ConcurrentChange from None  # the counter moved, or one of these was archived first
                 raise
             return {seq // self.page_size for seq in range(start, start + len(cards))}
-        raise ServiceUnavailable(f"could not archive {len(cards)} articles in {scope}")
+
+        return retry_on_conflict(attempt)
 
     def leave(self, scope: Scope, article_ids: Sequence[str]) -> set[int]:
         """Take articles out of the scope's archive (a takedown); returns the pages that lost articles."""

@@ -17,7 +17,7 @@ from newsfeed.logic.parsing import ParsedUpload, parse_upload
 from newsfeed.logic.ports import ContentStore, UploadFiles
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, ArticleStatus, Gone
-from newsfeed.models.errors import ConcurrentChange, StaleChange
+from newsfeed.models.errors import StaleChange, retry_on_conflict
 from newsfeed.models.upload import (
     ChangeKind,
     Problem,
@@ -26,8 +26,6 @@ from newsfeed.models.upload import (
     UploadRecord,
     UploadRejected,
 )
-
-MAX_ATTEMPTS = 3
 
 
 class Outcome(StrEnum):
@@ -86,16 +84,11 @@ class Ingest:
         return self.retrying(change, lambda: self.put(change))
 
     def retrying(self, change: UploadChange, step: Callable[[], IngestResult]) -> IngestResult:
-        """Run `step`; a stale change is reported, a concurrent one tried again (fresh reads)."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                return step()
-            except StaleChange:
-                return IngestResult(Outcome.STALE, change.key)
-            except ConcurrentChange:
-                if attempt == MAX_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        """Run `step` (fresh reads each time) until it lands; a stale change is reported as such."""
+        try:
+            return retry_on_conflict(step)
+        except StaleChange:
+            return IngestResult(Outcome.STALE, change.key)
 
     def report(self, change: UploadChange, problems: list[Problem]) -> RejectionReport:
         return RejectionReport(

@@ -27,12 +27,11 @@ from newsfeed.logic.sitemap import (
     window_start,
 )
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord
-from newsfeed.models.errors import PreconditionFailed
+from newsfeed.models.errors import retry_on_conflict
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
 from newsfeed.models.text import format_utc
 
-MAX_ATTEMPTS = 5
 SITEMAP_CACHE_CONTROL = "public, max-age=300"
 
 
@@ -171,23 +170,20 @@ class FeedPublisher:
         return FileSet([SITEMAP_PATH, ROBOTS_PATH], build)
 
     def _write(self, files: FileSet) -> list[str]:
-        """Read ETags, then content, then write each changed file on the condition of its ETag."""
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            expected = {path: self.files.etag(path) for path in files.paths}
-            written = []
-            try:
-                for file in files.build():
-                    if self.files.write_if_changed(
-                        file.path,
-                        file.body,
-                        content_type=file.content_type,
-                        cache_control=file.cache_control,
-                        expected=expected[file.path],
-                    ):
-                        written.append(file.path)
-            except PreconditionFailed:
-                if attempt == MAX_ATTEMPTS:
-                    raise
-                continue
-            return written
-        raise AssertionError("unreachable")  # pragma: no cover
+        """Read ETags, then content, then write each changed file on the condition of its ETag; all of it
+        again, from fresh ETags, when another writer got to a file first."""
+        return retry_on_conflict(lambda: self._write_once(files))
+
+    def _write_once(self, files: FileSet) -> list[str]:
+        expected = {path: self.files.etag(path) for path in files.paths}
+        written = []
+        for file in files.build():
+            if self.files.write_if_changed(
+                file.path,
+                file.body,
+                content_type=file.content_type,
+                cache_control=file.cache_control,
+                expected=expected[file.path],
+            ):
+                written.append(file.path)
+        return written

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from newsfeed.logic.articles import article_scopes
@@ -45,11 +46,9 @@ from newsfeed.logic.relatedness import (
 from newsfeed.logic.terms import term_counts
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
-from newsfeed.models.errors import ConcurrentChange
+from newsfeed.models.errors import StaleChange, retry_on_conflict
 from newsfeed.models.related import Corpus, PostingList, Signature
 from newsfeed.models.scope import Scope, ScopeKind
-
-MAX_ATTEMPTS = 3
 
 
 class RelatedLists(Protocol):
@@ -124,24 +123,27 @@ def withdraw(lists: RelatedLists, article_id: str, *, automatic_only: bool = Fal
     how many lists changed."""
     changed = 0
     for listing_id, slug in lists.listed_by(article_id):
-        for _ in range(MAX_ATTEMPTS):
-            record = lists.article_record(slug)
-            if not isinstance(record, Article) or record.id != listing_id:
-                break  # that article moved or went: its record at the new slug wrote its own notes
-            kept = [c for c in record.related if c.id != article_id or (automatic_only and c.curated)]
-            if len(kept) == len(record.related):
-                break
-            try:
-                lists.replace_related(record, kept)
-            except ConcurrentChange:
-                continue
-            changed += 1
-            break
-        else:
-            raise ConcurrentChange
+        kept, written = retry_on_conflict(
+            partial(_withdraw_from, lists, article_id, listing_id, slug, automatic_only=automatic_only)
+        )
+        changed += written
         if not automatic_only or not any(c.id == article_id for c in kept):
             lists.forget_listed_by(article_id, listing_id)
     return changed
+
+
+def _withdraw_from(
+    lists: RelatedLists, article_id: str, listing_id: str, slug: str, *, automatic_only: bool
+) -> tuple[list[RelatedCard], bool]:
+    """One listing article's list without the article: (the list as it is left, whether it was written)."""
+    record = lists.article_record(slug)
+    if not isinstance(record, Article) or record.id != listing_id:
+        return [], False  # that article moved or went: its record at the new slug wrote its own notes
+    kept = [c for c in record.related if c.id != article_id or (automatic_only and c.curated)]
+    if len(kept) == len(record.related):
+        return kept, False
+    lists.replace_related(record, kept)
+    return kept, True
 
 
 RELATING_FIELDS = (
@@ -178,8 +180,8 @@ class Relator:
 
     def relate(self, article: Article) -> int:
         """Work out and store the article's related list, index the article, and offer it to the older
-        articles closest to it. How many lists changed besides its own. ConcurrentChange if the article
-        changed meanwhile (its newer version is related in turn)."""
+        articles closest to it. How many lists changed besides its own. StaleChange if the article changed
+        meanwhile (its newer version is related in turn)."""
         old = self.index.signature(article.id)
         counts = term_counts(
             article.title, f"{article.subtitle} {to_plain_text(article.body)}", article.language
@@ -231,21 +233,21 @@ class Relator:
         return changed
 
     def _set_list(self, article: Article, related: list[RelatedCard]) -> Article:
-        """Store the article's own list; if only its list changed meanwhile (another article was offered to
-        it), over the fresh read. ConcurrentChange if the article itself changed. The article as written."""
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                self.lists.replace_related(article, related)
-                return article
-            except ConcurrentChange:
-                fresh = self.lists.article_record(article.slug)
-                if (
-                    not isinstance(fresh, Article)
-                    or fresh.model_copy(update={"related": article.related}) != article
-                ):
-                    raise
-                article = fresh
-        raise ConcurrentChange
+        """Store the article's own list, over a fresh read if only its list changed meanwhile (another
+        article was offered to it). StaleChange if the article itself changed. The article as written."""
+        first_read: list[ArticleRecord | None] = [article]
+
+        def attempt() -> Article:
+            current = first_read.pop() if first_read else self.lists.article_record(article.slug)
+            if (
+                not isinstance(current, Article)
+                or current.model_copy(update={"related": article.related}) != article
+            ):
+                raise StaleChange  # its newer version's stream record follows, and is related in turn
+            self.lists.replace_related(current, related)
+            return current
+
+        return retry_on_conflict(attempt)
 
     def follow(self, old: ArticleRecord | None, new: ArticleRecord | None) -> None:
         """Keep the lists true after one article record's change (as the stream reports it)."""
@@ -257,7 +259,7 @@ class Relator:
                 for card in old.related:
                     self.lists.forget_listed_by(card.id, article_id)
         elif isinstance(new, Article) and needs_relating(old, new):
-            with suppress(ConcurrentChange):  # it changed since: its newer version's record follows
+            with suppress(StaleChange):  # it changed since: its newer version's record follows
                 self.relate(new)
 
     def forget(self, article_id: str) -> None:
@@ -286,26 +288,21 @@ class Relator:
         """Put a newly public article into the lists of articles that curate it (published before it)."""
         changed = 0
         for listing_id, slug in self.lists.curated_by(article.slug):
-            for _ in range(MAX_ATTEMPTS):
-                record = self.lists.article_record(slug)
-                if not isinstance(record, Article) or record.id != listing_id or not record.is_public:
-                    break
-                if article.slug not in record.related_slugs or any(
-                    c.id == article.id for c in record.related
-                ):
-                    break
-                curated = self._curated(record)
-                automatic = [
-                    c for c in record.related if not c.curated and c.id not in {k.id for k in curated}
-                ]
-                try:
-                    self.lists.replace_related(record, (curated + automatic)[: limits.RELATED_STORED])
-                except ConcurrentChange:
-                    continue
-                self.lists.note_listed([(card.id, record) for card in curated])
-                changed += 1
-                break
+            changed += retry_on_conflict(partial(self._join_curated_list, article, listing_id, slug))
         return changed
+
+    def _join_curated_list(self, article: Article, listing_id: str, slug: str) -> bool:
+        """Whether the list of the article at `slug` (if still `listing_id`'s, and curating it) took it."""
+        record = self.lists.article_record(slug)
+        if not isinstance(record, Article) or record.id != listing_id or not record.is_public:
+            return False
+        if article.slug not in record.related_slugs or any(c.id == article.id for c in record.related):
+            return False
+        curated = self._curated(record)
+        automatic = [c for c in record.related if not c.curated and c.id not in {k.id for k in curated}]
+        self.lists.replace_related(record, (curated + automatic)[: limits.RELATED_STORED])
+        self.lists.note_listed([(card.id, record) for card in curated])
+        return True
 
     def _offer(
         self,
@@ -318,19 +315,27 @@ class Relator:
         records = self.lists.article_records([found[i].card.slug for i in scores])
         changed = 0
         for article_id, score in scores.items():
-            record = records.get(found[article_id].card.slug)
-            for _ in range(MAX_ATTEMPTS):
-                if not isinstance(record, Article) or record.id != article_id or not record.is_public:
-                    break
-                related = offered(record.related, card.model_copy(update={"score": score}))
-                if related is None:
-                    break
-                try:
-                    self.lists.replace_related(record, related)
-                except ConcurrentChange:
-                    record = self.lists.article_record(record.slug)
-                    continue
-                notes.append((card.id, record))
-                changed += 1
-                break
+            slug = found[article_id].card.slug
+            offer = card.model_copy(update={"score": score})
+            read = [records.get(slug)]  # the batch read first; after a conflict, read afresh
+            changed += retry_on_conflict(partial(self._offer_to, offer, article_id, slug, read, notes))
         return changed
+
+    def _offer_to(
+        self,
+        card: RelatedCard,
+        article_id: str,
+        slug: str,
+        read: list[ArticleRecord | None],
+        notes: list[tuple[str, Article]],
+    ) -> bool:
+        """Whether the list of the article at `slug` (if still `article_id`'s) took `card` (then noted)."""
+        record = read.pop() if read else self.lists.article_record(slug)
+        if not isinstance(record, Article) or record.id != article_id or not record.is_public:
+            return False
+        related = offered(record.related, card)
+        if related is None:
+            return False
+        self.lists.replace_related(record, related)
+        notes.append((card.id, record))
+        return True

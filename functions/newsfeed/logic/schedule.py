@@ -21,7 +21,7 @@ from typing import Protocol
 from newsfeed.logic.articles import content_change
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, ArticleStatus
 from newsfeed.models.content import ContentChange
-from newsfeed.models.errors import ConcurrentChange
+from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 
 MAX_DUE = 100  # articles published per run; more wait for the next run
 
@@ -54,7 +54,8 @@ class Scheduler:
 
     def publish(self, card: ArticleCard) -> bool:
         """Publish the scheduled article `card` stands for, if it still is scheduled and due."""
-        for _ in range(3):
+
+        def attempt() -> bool:
             record = self.store.article_record(card.slug)
             if not (
                 isinstance(record, Article)
@@ -64,9 +65,10 @@ class Scheduler:
             ):
                 return False  # changed since it was listed: the change that did so also moved its entry
             article = record.model_copy(update={"status": ArticleStatus.PUBLISHED})
-            try:
-                self.store.save(content_change(None, article, replaces=record))
-            except ConcurrentChange:
-                continue  # an upload changed it meanwhile: look again
+            self.store.save(content_change(None, article, replaces=record))
             return True
-        return False
+
+        try:
+            return retry_on_conflict(attempt)  # an upload changing it meanwhile: look again
+        except ConcurrentChange:
+            return False  # still changing: the next run publishes it

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from newsfeed.models import limits
+
+T = TypeVar("T")
+
 
 class NewsfeedError(Exception):
     """Base of the errors below."""
@@ -15,9 +22,22 @@ class ConcurrentChange(NewsfeedError):
     """What was read changed before the write landed; read again and retry."""
 
 
-class PreconditionFailed(NewsfeedError):
+class PreconditionFailed(ConcurrentChange):
     """A conditional write of a public file lost a race: someone else wrote it first."""
 
 
 class ServiceUnavailable(NewsfeedError):
     """A dependency throttled or failed after retries; the work will be retried."""
+
+
+def retry_on_conflict(attempt: Callable[[], T]) -> T:
+    """Run `attempt`, which reads what it needs afresh each time, until it lands without a ConcurrentChange,
+    CONFLICT_ATTEMPTS times at most. Then the last conflict is raised: the caller's own retry (SQS, the
+    stream, the next run of the scheduler) takes the work up later, when the contention has passed."""
+    for remaining in reversed(range(limits.CONFLICT_ATTEMPTS)):
+        try:
+            return attempt()
+        except ConcurrentChange:
+            if not remaining:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

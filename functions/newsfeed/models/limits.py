@@ -15,6 +15,10 @@ MAX_IMPORT_FILES = 100  # files per import bundle
 MAX_IMPORT_BYTES = 8 * 1024 * 1024  # per bundle; each file is still held to MAX_UPLOAD_BYTES
 IMPORT_RETENTION_DAYS = 7  # bundles are kept this long (template.yaml's lifecycle rule), then expire
 
+# Conditional writes that lose a race (someone changed what was read) are redone from a fresh read this many
+# times in all (models.errors.retry_on_conflict); then the work fails and its queue or stream retries it.
+CONFLICT_ATTEMPTS = 5
+
 # Dates (uploads' published_at/updated_at and the API's from/to): written in these years.
 EARLIEST_YEAR = 1800
 LATEST_YEAR = 2999
