@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newsfeed.dal.items import article_key, record_item
+from newsfeed.dal.items import record_item
+from newsfeed.dal.keys import article_key
 from tests.bench.bench_publish import archived_article
 from tests.bench.harness import FIGURES, Row, median, moto_stack, read_units
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsfeed.dal.items import list_entry_item, list_pk, record_item, to_attributes, upload_item
+from newsfeed.dal.items import list_entry_item, record_item, to_attributes, upload_item
+from newsfeed.dal.keys import list_pk
 from newsfeed.logic.articles import content_change
 from newsfeed.models.article import Article, ArticleStatus
 from newsfeed.models.scope import ScopeKind

@@ -28,7 +28,8 @@ from newsfeed.dal import clients
 from newsfeed.dal import related as related_dal
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import record_item
-from newsfeed.dal.related import CORPUS_KEY, RelatedIndexTable, posting_key, signature_item
+from newsfeed.dal.keys import CORPUS_KEY, posting_key
+from newsfeed.dal.related import RelatedIndexTable, signature_item
 from newsfeed.logic.html import to_plain_text
 from newsfeed.logic.related import Relator
 from newsfeed.logic.relatedness import normalized

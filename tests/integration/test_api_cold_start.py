@@ -50,6 +50,7 @@ FIRST_ANSWER_IMPORTS = {
     "newsfeed.dal.content",
     "newsfeed.dal.errors",
     "newsfeed.dal.items",
+    "newsfeed.dal.keys",
     "newsfeed.handlers",
     "newsfeed.handlers.api",
     "newsfeed.models",

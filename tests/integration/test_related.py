@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from newsfeed.dal.content import ContentTable
-from newsfeed.dal.related import CORPUS_KEY, RelatedIndexTable
+from newsfeed.dal.keys import CORPUS_KEY
+from newsfeed.dal.related import RelatedIndexTable
 from newsfeed.logic.articles import content_change
 from newsfeed.logic.related import Relator
 from newsfeed.models.article import Article, RelatedCard

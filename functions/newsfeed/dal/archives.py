@@ -1,11 +1,5 @@
-"""Feed bookkeeping in the content table: RFC 5005 archive pages and the registry of scopes that have feeds.
-
-| item | pk | sk | holds |
-|---|---|---|---|
-| archive counter | `archive#<list pk>` | `counter` | `entered`: how many articles ever entered the scope |
-| archive member | `archive#<list pk>` | `member#<article id>` | `seq`: its place in the scope's archive |
-| archive page entry | `archive#<list pk>#<page>` | `<seq, 10 digits>` | the article's card |
-| scope | `scopes` | `<kind>#<slug>` | a section or tag that has feeds, and its name |
+"""Feed bookkeeping in the content table: RFC 5005 archive pages and the registry of scopes that have feeds
+(their items' keys: `dal.keys`).
 
 An article's `seq` is assigned once when it enters a scope, so page n (seq n*P ... n*P+P-1) never changes once
 full, except when one of its articles is taken down. Every access is a GetItem, a BatchGetItem or a Query
@@ -20,9 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from newsfeed.dal import clients
+from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import error_code
-from newsfeed.dal.items import card_from_item, list_pk, scope_key, to_attributes
+from newsfeed.dal.items import card_from_item, to_attributes
+from newsfeed.dal.keys import (
+    archive_counter_key,
+    archive_entry_key,
+    archive_member_id,
+    archive_member_key,
+    archive_page_pk,
+    scope_key,
+)
 from newsfeed.models.article import ArticleCard
 from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 from newsfeed.models.scope import Scope
@@ -34,27 +36,16 @@ PAGE_SIZE = 50  # articles per archive page
 _CHUNK = 30  # articles entered per transaction (two items each, plus the counter)
 
 
-def _key(pk: str, sk: str) -> dict[str, Any]:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
 @dataclass
 class FeedBookkeeping:
     table: str
     client: DynamoDBClient = field(default_factory=clients.dynamodb)
     page_size: int = PAGE_SIZE
 
-    @staticmethod
-    def _archive_pk(scope: Scope) -> str:
-        return f"archive#{list_pk(scope)}"
-
-    def _page_pk(self, scope: Scope, page: int) -> str:
-        return f"{self._archive_pk(scope)}#{page}"
-
     def entered(self, scope: Scope) -> int:
         """How many articles have ever entered the scope's archive (the next seq)."""
         response = self.client.get_item(
-            TableName=self.table, Key=_key(self._archive_pk(scope), "counter"), ConsistentRead=True
+            TableName=self.table, Key=archive_counter_key(scope), ConsistentRead=True
         )
         item = response.get("Item")
         return int(item["entered"]["N"]) if item else 0
@@ -64,15 +55,11 @@ class FeedBookkeeping:
 
     def _members(self, scope: Scope, ids: Sequence[str]) -> dict[str, int]:
         """article id -> seq, for those of `ids` already in the scope's archive."""
-        found: dict[str, int] = {}
-        keys = [_key(self._archive_pk(scope), f"member#{i}") for i in dict.fromkeys(ids)]
-        for start in range(0, len(keys), 100):
-            request: Any = {self.table: {"Keys": keys[start : start + 100], "ConsistentRead": True}}
-            while request:
-                response = self.client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table, []):
-                    found[item["sk"]["S"].removeprefix("member#")] = int(item["seq"]["N"])
-                request = response.get("UnprocessedKeys") or None
+        keys = [archive_member_key(scope, i) for i in dict.fromkeys(ids)]
+        found = {
+            archive_member_id(item): int(item["seq"]["N"])
+            for item in batch.get_all(self.client, self.table, keys, consistent=True)
+        }
         return found
 
     def enter(self, scope: Scope, cards: Sequence[ArticleCard]) -> set[int]:
@@ -88,14 +75,13 @@ class FeedBookkeeping:
     def _enter_chunk(self, scope: Scope, cards: list[ArticleCard]) -> set[int]:
         """Number the cards from the archive's counter, on the condition that it has not moved (another
         publisher archiving at once): redone from a fresh read of the counter when it has."""
-        archive = self._archive_pk(scope)
 
         def attempt() -> set[int]:
             start = self.entered(scope)
             counter = {
                 "Update": {
                     "TableName": self.table,
-                    "Key": _key(archive, "counter"),
+                    "Key": archive_counter_key(scope),
                     "UpdateExpression": "SET entered = :next",
                     "ConditionExpression": "attribute_not_exists(pk) OR entered = :start",
                     "ExpressionAttributeValues": to_attributes(
@@ -109,7 +95,7 @@ class FeedBookkeeping:
                     {
                         "Put": {
                             "TableName": self.table,
-                            "Item": {**_key(archive, f"member#{card.id}"), "seq": {"N": str(seq)}},
+                            "Item": {**archive_member_key(scope, card.id), "seq": {"N": str(seq)}},
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     }
@@ -120,7 +106,7 @@ class FeedBookkeeping:
                         "Put": {
                             "TableName": self.table,
                             "Item": {
-                                **_key(self._page_pk(scope, seq // self.page_size), f"{seq:010d}"),
+                                **archive_entry_key(scope, seq, self.page_size),
                                 **to_attributes(entry),
                             },
                         }
@@ -139,16 +125,15 @@ class FeedBookkeeping:
     def leave(self, scope: Scope, article_ids: Sequence[str]) -> set[int]:
         """Take articles out of the scope's archive (a takedown); returns the pages that lost articles."""
         pages: set[int] = set()
-        archive = self._archive_pk(scope)
         for article_id, seq in self._members(scope, article_ids).items():
             page = seq // self.page_size
             self.client.transact_write_items(
                 TransactItems=[
-                    {"Delete": {"TableName": self.table, "Key": _key(archive, f"member#{article_id}")}},
+                    {"Delete": {"TableName": self.table, "Key": archive_member_key(scope, article_id)}},
                     {
                         "Delete": {
                             "TableName": self.table,
-                            "Key": _key(self._page_pk(scope, page), f"{seq:010d}"),
+                            "Key": archive_entry_key(scope, seq, self.page_size),
                         }
                     },
                 ]
@@ -161,7 +146,7 @@ class FeedBookkeeping:
         response = self.client.query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": self._page_pk(scope, page)}},
+            ExpressionAttributeValues={":pk": {"S": archive_page_pk(scope, page)}},
             ScanIndexForward=False,
             Limit=self.page_size,
             ConsistentRead=True,

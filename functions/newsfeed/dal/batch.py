@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from newsfeed.dal.items import Item
+from newsfeed.dal.keys import Item
 from newsfeed.models.errors import ServiceUnavailable
 
 if TYPE_CHECKING:

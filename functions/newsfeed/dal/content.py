@@ -11,27 +11,32 @@ from botocore.exceptions import ClientError
 from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import (
-    ARTICLE_SK,
-    SCOPES_PK,
-    Item,
-    article_key,
     card_from_item,
-    curated_by_pk,
     list_entry_item,
-    list_entry_key,
-    list_pk,
     record_from_item,
     record_item,
     related_attribute,
-    related_by_pk,
     related_edge_items,
     revision_from_item,
     revision_item,
-    revision_pk,
     scope_from_item,
     to_attributes,
     upload_from_item,
     upload_item,
+)
+from newsfeed.dal.keys import (
+    ARTICLE_SK,
+    SCOPES_PK,
+    Item,
+    article_key,
+    curated_by_pk,
+    curated_note_key,
+    key,
+    list_entry_key,
+    list_pk,
+    related_by_pk,
+    related_edge_key,
+    revision_pk,
     upload_key,
 )
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, RelatedCard
@@ -142,7 +147,7 @@ class ContentTable:
             request["FilterExpression"] = " AND ".join(filters)
         request["ExpressionAttributeValues"] = values
         if query.after:
-            request["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": query.after}}
+            request["ExclusiveStartKey"] = key(pk, query.after)
         response = self.client.query(**request)
         cards = [card_from_item(item) for item in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
@@ -164,7 +169,7 @@ class ContentTable:
             "Limit": limit,
         }
         if after:
-            query["ExclusiveStartKey"] = {"pk": {"S": SCOPES_PK}, "sk": {"S": after}}
+            query["ExclusiveStartKey"] = key(SCOPES_PK, after)
         response = self.client.query(**query)
         last = response.get("LastEvaluatedKey")
         return [scope_from_item(item) for item in response.get("Items", [])], (
@@ -338,15 +343,7 @@ class ContentTable:
 
     def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
         edges = [
-            {
-                "PutRequest": {
-                    "Item": {
-                        "pk": {"S": curated_by_pk(slug)},
-                        "sk": {"S": listing.id},
-                        "slug": {"S": listing.slug},
-                    }
-                }
-            }
+            {"PutRequest": {"Item": {**curated_note_key(slug, listing.id), "slug": {"S": listing.slug}}}}
             for slug in dict.fromkeys(slugs)
         ]
         batch.write_all(self.client, self.table, edges)
@@ -361,9 +358,7 @@ class ContentTable:
         return [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None:
-        self.client.delete_item(
-            TableName=self.table, Key={"pk": {"S": related_by_pk(article_id)}, "sk": {"S": listing_id}}
-        )
+        self.client.delete_item(TableName=self.table, Key=related_edge_key(article_id, listing_id))
 
     # -- the ingest's one write ----------------------------------------------------------------------
 

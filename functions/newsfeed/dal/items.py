@@ -1,19 +1,5 @@
-"""The content table's item layout: one table, keys `pk`/`sk`.
-
-| item | pk | sk | holds |
-|---|---|---|---|
-| article record | `article#<slug>` | `article` | an Article (published or draft), Gone (410) or Moved (301) |
-| upload record | `upload#<key>` | `upload` | which article an upload key feeds; the newest change applied |
-| scope with feeds | `scopes` | `<kind>#<slug>` | a section or tag and its name (written by the publisher) |
-| list entry | `list#site`, `list#<section|tag|author>#<slug>` | `<published_at>#<id>` | an ArticleCard |
-| schedule entry | `list#schedule` | `<published_at>#<id>` | the card of a scheduled article, due then |
-| revision | `revisions#<article id>` | `<revision, 6 digits>` | the article as it was at that revision |
-| related edge | `relatedby#<article id>` | `<id of an article listing it>` | that article's slug |
-| curated, waiting | `curatedby#<slug>` | `<id of an article curating it>` | that article's slug |
-
-Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
-answers "the newest N articles of a scope" in one bounded read, whatever the size of the archive.
-"""
+"""The content table's items: records, entries and notes to and from DynamoDB's attribute-value form
+(their keys are `dal.keys`')."""
 
 from __future__ import annotations
 
@@ -23,21 +9,23 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from newsfeed.dal.keys import (
+    ARTICLE_SK,
+    Item,
+    article_key,
+    list_entry_key,
+    related_edge_key,
+    revision_key,
+    upload_key,
+)
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, RelatedCard
 from newsfeed.models.scope import Scope, ScopeKind
-from newsfeed.models.text import format_utc
 
 if TYPE_CHECKING:
     from newsfeed.models.upload import UploadRecord
 
-ARTICLE_SK = "article"
-UPLOAD_SK = "upload"
-SCOPES_PK = "scopes"
-
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-
-Item = dict[str, Any]  # in DynamoDB's attribute-value form
 
 
 def to_attributes(values: Mapping[str, Any]) -> Item:
@@ -46,24 +34,6 @@ def to_attributes(values: Mapping[str, Any]) -> Item:
 
 def from_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _deserializer.deserialize(value) for name, value in item.items()}
-
-
-def article_key(slug: str) -> Item:
-    return {"pk": {"S": f"article#{slug}"}, "sk": {"S": ARTICLE_SK}}
-
-
-def upload_key(key: str) -> Item:
-    return {"pk": {"S": f"upload#{key}"}, "sk": {"S": UPLOAD_SK}}
-
-
-def list_pk(scope: Scope) -> str:
-    if scope.kind in (ScopeKind.SITE, ScopeKind.SCHEDULE):
-        return f"list#{scope.kind.value}"
-    return f"list#{scope.kind.value}#{scope.slug}"
-
-
-def list_sk(card: ArticleCard | Article) -> str:
-    return f"{format_utc(card.published_at)}#{card.id}"
 
 
 def _dump(model: Article | Gone | Moved | ArticleCard | UploadRecord) -> dict[str, Any]:
@@ -95,30 +65,14 @@ def record_from_item(item: Mapping[str, Any]) -> ArticleRecord:
     return Article.model_validate(values)
 
 
-def revision_pk(article_id: str) -> str:
-    return f"revisions#{article_id}"
-
-
 def revision_item(article: Article) -> Item:
     """The article as it is at its revision, without its related list (which is not the editor's)."""
     values = article.model_dump(mode="json", exclude_none=True, exclude={"related"})
-    return {
-        "pk": {"S": revision_pk(article.id)},
-        "sk": {"S": f"{article.revision:06d}"},
-        **to_attributes(values),
-    }
+    return {**revision_key(article), **to_attributes(values)}
 
 
 def revision_from_item(item: Mapping[str, Any]) -> Article:
     return Article.model_validate(from_attributes(item))  # the keys are not fields: ignored
-
-
-def related_by_pk(article_id: str) -> str:
-    return f"relatedby#{article_id}"
-
-
-def curated_by_pk(slug: str) -> str:
-    return f"curatedby#{slug}"
 
 
 def related_edge_items(article: Article, listed: Iterable[str] | None = None) -> list[Item]:
@@ -126,8 +80,7 @@ def related_edge_items(article: Article, listed: Iterable[str] | None = None) ->
     it (found at takedown)."""
     return [
         {
-            "pk": {"S": related_by_pk(article_id)},
-            "sk": {"S": article.id},
+            **related_edge_key(article_id, article.id),
             "slug": {"S": article.slug},
         }
         for article_id in ([card.id for card in article.related] if listed is None else listed)
@@ -168,10 +121,6 @@ def upload_from_item(item: Mapping[str, Any]) -> UploadRecord:
     return UploadRecord.model_validate(values)
 
 
-def list_entry_key(scope: Scope, card: ArticleCard) -> Item:
-    return {"pk": {"S": list_pk(scope)}, "sk": {"S": list_sk(card)}}
-
-
 def list_entry_item(scope: Scope, card: ArticleCard) -> Item:
     return {**list_entry_key(scope, card), **to_attributes(_dump(card))}
 
@@ -182,10 +131,6 @@ CARD_FIELDS = tuple(ArticleCard.model_fields)
 def card_from_item(item: Mapping[str, Any]) -> ArticleCard:
     values = from_attributes(item)
     return ArticleCard.model_validate({name: values[name] for name in CARD_FIELDS if name in values})
-
-
-def scope_key(scope: Scope) -> Item:
-    return {"pk": {"S": SCOPES_PK}, "sk": {"S": f"{scope.kind.value}#{scope.slug}"}}
 
 
 def scope_from_item(item: Mapping[str, Any]) -> Scope:

@@ -22,22 +22,13 @@ from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import error_code
-from newsfeed.dal.items import Item
+from newsfeed.dal.keys import CORPUS_KEY, Item, posting_key, signature_key, term_pk
 from newsfeed.models.related import Corpus, Posting, PostingList, Signature
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-CORPUS_KEY: Item = {"pk": {"S": "related#corpus"}, "sk": {"S": "corpus"}}
 LOOKUP_THREADS = 8  # term lookups in flight at once (botocore's pool holds 10 connections)
-
-
-def signature_key(article_id: str) -> Item:
-    return {"pk": {"S": f"signature#{article_id}"}, "sk": {"S": "signature"}}
-
-
-def posting_key(term: str, seq: int) -> Item:
-    return {"pk": {"S": f"term#{term}"}, "sk": {"S": f"{seq:012d}"}}
 
 
 def _vector(text: str) -> dict[str, float]:
@@ -138,7 +129,7 @@ class RelatedIndexTable:
         response = self.client.query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"term#{term}"}},
+            ExpressionAttributeValues={":pk": {"S": term_pk(term)}},
             ScanIndexForward=False,
             Limit=limit + beyond,
         )
