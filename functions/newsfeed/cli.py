@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsfeed.connection import LOCAL_ENDPOINT, LOCAL_STACK, Connection, Target, connect_or_explain
 from newsfeed.models import limits
 from newsfeed.models.upload import Problem, UploadRejected
 
 if TYPE_CHECKING:
-    from newsfeed.dal.content import ContentTable
-    from newsfeed.dal.uploads import UploadBucket
     from newsfeed.models.article import ArticleRecord
-
-LOCAL_STACK = "newsfeed-local"
-LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
 
 def _problems(problems: Sequence[Problem]) -> str:
@@ -44,46 +38,6 @@ def validate(files: Sequence[Path]) -> int:
         else:
             print(f"ok: {path} (slug: {parsed.slug})")
     return 1 if failed else 0
-
-
-@dataclass
-class Target:
-    stack: str
-    endpoint_url: str | None
-
-
-@dataclass
-class Connection:
-    uploads: UploadBucket
-    table: ContentTable
-    api_url: str
-
-
-def connect(target: Target) -> Connection:
-    """The stack's uploads bucket, content table and API URL, found through its CloudFormation outputs."""
-    import boto3
-
-    from newsfeed.dal.content import ContentTable
-    from newsfeed.dal.stack import stack_outputs
-    from newsfeed.dal.uploads import UploadBucket
-
-    endpoint = target.endpoint_url
-    if target.stack == LOCAL_STACK and endpoint is None:
-        endpoint = os.environ.get("NEWSFEED_ENDPOINT_URL", LOCAL_ENDPOINT)
-    if endpoint:  # the local stack takes any credentials; never send real ones there
-        session = boto3.session.Session(
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106
-            region_name="us-east-1",
-        )
-    else:
-        session = boto3.session.Session()
-    outputs = stack_outputs(session.client("cloudformation", endpoint_url=endpoint), target.stack)
-    return Connection(
-        uploads=UploadBucket(outputs.uploads_bucket, session.client("s3", endpoint_url=endpoint)),
-        table=ContentTable(outputs.content_table, session.client("dynamodb", endpoint_url=endpoint)),
-        api_url=outputs.api_url,
-    )
 
 
 def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | None:
@@ -110,7 +64,7 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
     """Upload each file to inbox/ and report what the ingest made of it."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    connection = _connect_or_explain(target)
+    connection = connect_or_explain(target)
     if connection is None:
         return 2
     pending: dict[str, tuple[Path, str]] = {}
@@ -145,19 +99,6 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
         failed += 1
         print(f"timed out: {path}: no result after {timeout:.0f}s (is the stack's ingest running?)")
     return 1 if failed else 0
-
-
-def _connect_or_explain(target: Target) -> Connection | None:
-    from botocore.exceptions import BotoCoreError
-
-    from newsfeed.dal.stack import StackNotFound
-
-    try:
-        return connect(target)
-    except (StackNotFound, BotoCoreError) as error:
-        hint = " (start it with `make run`)" if target.stack == LOCAL_STACK else ""
-        print(f"error: {error}{hint}", file=sys.stderr)
-        return None
 
 
 def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[bool, list[str]]:
@@ -197,7 +138,7 @@ def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[boo
 
 def status(slug: str, target: Target) -> int:
     """What is stored at a slug: published, draft, unpublished or moved, and from which upload."""
-    connection = _connect_or_explain(target)
+    connection = connect_or_explain(target)
     if connection is None:
         return 2
     found, lines = describe(connection.table.article_record(slug), slug, connection.api_url)
@@ -210,7 +151,7 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
     removes it from every feed, exactly as when an editor deletes the file."""
     from newsfeed.models.article import Article, Gone, Moved
 
-    connection = _connect_or_explain(target)
+    connection = connect_or_explain(target)
     if connection is None:
         return 2
     record = connection.table.article_record(slug)
@@ -246,7 +187,7 @@ def import_directory(root: Path, target: Target, timeout: float, workers: int) -
     if not root.is_dir():
         print(f"error: {root} is not a directory", file=sys.stderr)
         return 2
-    connection = _connect_or_explain(target)
+    connection = connect_or_explain(target)
     if connection is None:
         return 2
     total = sum(1 for _ in source_files(root))
@@ -277,9 +218,9 @@ def export_directory(root: Path, target: Target) -> int:
     """Write every stored article under `root` as a JSON upload (what `newsfeed import` reads)."""
     from tqdm import tqdm
 
-    from newsfeed.transfer import export
+    from newsfeed.export import export
 
-    connection = _connect_or_explain(target)
+    connection = connect_or_explain(target)
     if connection is None:
         return 2
     with tqdm(unit="article", desc="exporting", dynamic_ncols=True) as bar:

@@ -1,4 +1,4 @@
-"""`newsfeed import DIR` and `newsfeed export DIR`: thousands of articles in and out of a stack.
+"""`newsfeed import DIR`: thousands of articles into a stack.
 
 Import packs the directory's files into bundles (up to 100 files, 8 MB) under imports/, several at a time;
 the ingest applies each bundle's files as uploads of `inbox/<path in DIR>` (same rules, same articles,
@@ -9,9 +9,7 @@ sends only what changed. What the state file says is checked against the stack: 
 that the stack does not hold, or one waiting on a bundle the stack no longer has (a local stack restarted
 empty, say), is sent again; a state file of another stack is set aside.
 
-Export writes every stored article (published, scheduled or draft) as a JSON upload at the path it was
-imported or uploaded from, with `.json` for its suffix. Importing an export into an empty stack and
-exporting again gives the same files, byte for byte.
+`newsfeed.export` is the way back out.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from newsfeed.models import limits
 from newsfeed.models.upload import Problem, UploadRejected
@@ -33,7 +31,6 @@ from newsfeed.models.upload import Problem, UploadRejected
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
     from newsfeed.dal.uploads import UploadBucket
-    from newsfeed.models.article import Article
 
 STATE_FILE = ".newsfeed-import.json"
 ACCEPTED = {"published", "scheduled", "saved", "unchanged"}
@@ -252,52 +249,3 @@ class Importer:
                 last_progress = time.monotonic()
             if waiting:
                 self.wait()
-
-
-# -- export ---------------------------------------------------------------------------------------------
-
-
-def export_name(article: Article) -> str:
-    """Where an article goes in an export: the path it was uploaded at, as a JSON file."""
-    name = article.source_key.removeprefix(limits.UPLOAD_PREFIX) or f"{article.slug}.json"
-    stem, dot, suffix = name.rpartition(".")
-    return f"{stem}.json" if dot and f".{suffix}" in limits.UPLOAD_SUFFIXES else f"{name}.json"
-
-
-def export_document(article: Article) -> bytes:
-    """The article as a JSON upload: every field an editor controls, the body as stored (sanitised HTML)."""
-    from newsfeed.models.text import format_utc
-
-    values: dict[str, Any] = {
-        "title": article.title,
-        "slug": article.slug,
-        "subtitle": article.subtitle,
-        "summary": article.summary,
-        "section": article.section,
-        "tags": article.tags,
-        "authors": article.authors,
-        "published_at": format_utc(article.published_at),
-        "updated_at": format_utc(article.updated_at),
-        "status": "draft" if article.status == "draft" else "published",
-        "language": article.language,
-        "image": article.image.model_dump() if article.image else None,
-        "canonical_url": article.canonical_url,
-        "related": article.related_slugs,
-        "show_in_related": None if article.show_in_related else False,
-        "body": article.body,
-    }
-    values = {k: v for k, v in values.items() if v not in (None, "", [])}
-    return (json.dumps(values, ensure_ascii=False, indent=2) + "\n").encode()
-
-
-def export(table: ContentTable, root: Path, on_progress: Callable[[int], None] = lambda n: None) -> int:
-    """Write every stored article under `root`; how many were written."""
-    root.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for article in table.all_articles():
-        path = root / export_name(article)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(export_document(article))
-        count += 1
-        on_progress(1)
-    return count

@@ -1,4 +1,4 @@
-"""The related-articles index, in the content table (implements `logic.related.RelatedIndex`).
+"""The related-articles index, in the content table (implements `logic.ports.RelatedIndex`).
 
 | item | pk | sk | holds |
 |---|---|---|---|

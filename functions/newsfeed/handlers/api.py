@@ -6,8 +6,8 @@ from mangum import Mangum
 
 from newsfeed.api.app import create_app
 from newsfeed.config import get_settings
-from newsfeed.dal.content import ContentTable
+from newsfeed.dal.lists import ListStore
 
 settings = get_settings()
-app = create_app(ContentTable(settings.content_table), settings.site)
+app = create_app(ListStore(settings.content_table), settings.site)
 handler = Mangum(app, lifespan="off")

@@ -31,10 +31,10 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
 
 from newsfeed.logic.articles import article_scopes
 from newsfeed.logic.html import to_plain_text
+from newsfeed.logic.ports import RelatedIndex, RelatedLists
 from newsfeed.logic.relatedness import (
     closeness,
     expand,
@@ -45,64 +45,10 @@ from newsfeed.logic.relatedness import (
 )
 from newsfeed.logic.terms import term_counts
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
+from newsfeed.models.article import Article, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import StaleChange, retry_on_conflict
-from newsfeed.models.related import Corpus, PostingList, Signature
-from newsfeed.models.scope import Scope, ScopeKind
-
-
-class RelatedLists(Protocol):
-    """The articles' related lists, as stored on the articles."""
-
-    def listed_by(self, article_id: str) -> list[tuple[str, str]]: ...
-
-    def article_record(self, slug: str) -> ArticleRecord | None: ...
-
-    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]: ...
-
-    def articles_by_slug(self, slugs: Sequence[str]) -> dict[str, Article]: ...
-
-    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
-        """Up to `limit` newest cards of each scope's list (one bounded Query per scope)."""
-
-    def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
-        """Set the list while the article is still `article` (else ConcurrentChange)."""
-
-    def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
-        """Note that each (article id, listing article) pair's article lists that article (one batch)."""
-
-    def forget_listed_by(self, article_id: str, listing_id: str) -> None: ...
-
-    def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
-        """Note that `listing` curates these slugs, which have no public article yet."""
-
-    def curated_by(self, slug: str) -> list[tuple[str, str]]:
-        """(id, slug) of articles that noted they curate `slug` (one bounded Query)."""
-
-
-class RelatedIndex(Protocol):
-    """The inverted index of published articles' terms."""
-
-    def corpus(self) -> Corpus: ...
-
-    def enter(self, length: float, *, new: bool) -> Corpus:
-        """Count an article in (`new`: one more; else re-indexed) with `length` more terms; the corpus
-        after, whose `seq` is the article's new sequence number."""
-
-    def signature(self, article_id: str) -> Signature | None: ...
-
-    def signatures(self, article_ids: Sequence[str]) -> dict[str, Signature]: ...
-
-    def postings(self, terms: Sequence[str], limit: int, beyond: int) -> dict[str, PostingList]:
-        """Each term's newest `limit` postings, and up to `beyond` more past them."""
-
-    def store(
-        self, signature: Signature, replaces: Signature | None, trim: Sequence[tuple[str, int]]
-    ) -> None:
-        """Write the signature and its postings; delete those of `replaces` and the (term, seq) in `trim`."""
-
-    def drop(self, signature: Signature) -> None:
-        """Delete the signature and its postings, and count the article out of the corpus."""
+from newsfeed.models.related import Signature
+from newsfeed.models.scope import ScopeKind
 
 
 def withdrawn(old: ArticleRecord | None, new: ArticleRecord | None) -> str | None:

@@ -1,0 +1,69 @@
+"""The stack the `newsfeed` command works on: found through its CloudFormation outputs, on AWS or on the
+local stack's embedded endpoint."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.uploads import UploadBucket
+
+LOCAL_STACK = "newsfeed-local"
+LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+
+
+@dataclass
+class Target:
+    stack: str
+    endpoint_url: str | None
+
+
+@dataclass
+class Connection:
+    uploads: UploadBucket
+    table: ContentTable
+    api_url: str
+
+
+def connect(target: Target) -> Connection:
+    """The stack's uploads bucket, content table and API URL, found through its CloudFormation outputs."""
+    import boto3
+
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.stack import stack_outputs
+    from newsfeed.dal.uploads import UploadBucket
+
+    endpoint = target.endpoint_url
+    if target.stack == LOCAL_STACK and endpoint is None:
+        endpoint = os.environ.get("NEWSFEED_ENDPOINT_URL", LOCAL_ENDPOINT)
+    if endpoint:  # the local stack takes any credentials; never send real ones there
+        session = boto3.session.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+            region_name="us-east-1",
+        )
+    else:
+        session = boto3.session.Session()
+    outputs = stack_outputs(session.client("cloudformation", endpoint_url=endpoint), target.stack)
+    return Connection(
+        uploads=UploadBucket(outputs.uploads_bucket, session.client("s3", endpoint_url=endpoint)),
+        table=ContentTable(outputs.content_table, session.client("dynamodb", endpoint_url=endpoint)),
+        api_url=outputs.api_url,
+    )
+
+
+def connect_or_explain(target: Target) -> Connection | None:
+    from botocore.exceptions import BotoCoreError
+
+    from newsfeed.dal.stack import StackNotFound
+
+    try:
+        return connect(target)
+    except (StackNotFound, BotoCoreError) as error:
+        hint = " (start it with `make run`)" if target.stack == LOCAL_STACK else ""
+        print(f"error: {error}{hint}", file=sys.stderr)
+        return None

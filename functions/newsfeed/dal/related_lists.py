@@ -1,0 +1,106 @@
+"""Related lists as stored on the articles, and the notes that let a takedown or a late publish find the lists
+they change (no scan). Implements the RelatedLists port with the article reads it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from newsfeed.dal import batch
+from newsfeed.dal.errors import error_code
+from newsfeed.dal.items import (
+    related_attribute,
+    related_edge_items,
+    to_attributes,
+)
+from newsfeed.dal.keys import (
+    article_key,
+    curated_by_pk,
+    curated_note_key,
+    related_by_pk,
+    related_edge_key,
+)
+from newsfeed.models.article import Article, RelatedCard
+from newsfeed.models.errors import ConcurrentChange
+
+if TYPE_CHECKING:
+    pass
+
+
+from newsfeed.dal.articles import unchanged_condition
+from newsfeed.dal.lists import ListStore
+
+LIST_UNCHANGED = "(related = :before OR NOT attribute_type(related, :s))"
+MAX_CURATED_BY = 100  # articles waiting for one slug to be published, read per publish
+
+
+class RelatedListStore(ListStore):
+    """The related lists, and who lists (or curates) whom."""
+
+    def listed_by(self, article_id: str) -> list[tuple[str, str]]:
+        """(id, slug) of the articles whose related lists include this one (as last written)."""
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": related_by_pk(article_id)}},
+            "ConsistentRead": True,
+        }
+        found: list[tuple[str, str]] = []
+        while True:
+            response = self.client.query(**query)
+            found += [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
+        """Set the article's related list, while the article and its list are still `article`'s (else
+        ConcurrentChange: two publishers offering articles to one list at once both land, one after a
+        re-read). A list stored in the older form (not one string) is replaced whatever it holds."""
+        expression, values = unchanged_condition(article)
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=article_key(article.slug),
+                UpdateExpression="SET related = :related",
+                ConditionExpression=f"{expression} AND {LIST_UNCHANGED}",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    **to_attributes(values),
+                    ":related": related_attribute(related)["related"],
+                    ":before": related_attribute(article.related)["related"],
+                    ":s": {"S": "S"},
+                },
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                raise ConcurrentChange from None
+            raise
+
+    def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
+        edges = {}
+        for article_id, listing in notes:
+            edge = related_edge_items(listing, [article_id])[0]
+            edges[(article_id, listing.id)] = {"PutRequest": {"Item": edge}}
+        batch.write_all(self.client, self.table, list(edges.values()))
+
+    def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
+        edges = [
+            {"PutRequest": {"Item": {**curated_note_key(slug, listing.id), "slug": {"S": listing.slug}}}}
+            for slug in dict.fromkeys(slugs)
+        ]
+        batch.write_all(self.client, self.table, edges)
+
+    def curated_by(self, slug: str) -> list[tuple[str, str]]:
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": curated_by_pk(slug)}},
+            Limit=MAX_CURATED_BY,
+        )
+        return [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
+
+    def forget_listed_by(self, article_id: str, listing_id: str) -> None:
+        self.client.delete_item(TableName=self.table, Key=related_edge_key(article_id, listing_id))
