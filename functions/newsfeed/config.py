@@ -1,4 +1,5 @@
-"""Site settings, read from the environment once per cold start and validated there.
+"""Site settings, read from the environment once per cold start and validated there: the one reader of the
+functions' environment.
 
 `template.yaml` passes these to every function (its Parameters are the publication's settings); the local
 stack passes the same names. A wrong value stops the function at cold start with a message naming the
@@ -15,7 +16,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from newsfeed.models import limits
 from newsfeed.models.site import Site
@@ -61,6 +62,9 @@ class Settings(BaseModel):
     websub_hubs: str = ""  # comma-separated hub URLs
     ping_queue_url: str = ""  # hub pings and webhook deliveries
     idempotency_table: str = ""  # the ingest's ledger of applied upload changes (required there)
+    webhook_urls: str = ""  # comma-separated receivers of article events
+    webhook_secret_arn: str = ""  # the secret they are signed with (required with webhook_urls)
+    schedule_look_ahead_seconds: float = 0.0  # how far ahead a scheduler run publishes (sleeping till due)
 
     @field_validator("site_name")
     @classmethod
@@ -84,10 +88,23 @@ class Settings(BaseModel):
             raise ValueError("must be from 1 to 500")
         return value
 
-    @field_validator("websub_hubs")
+    @field_validator("websub_hubs", "webhook_urls")
     @classmethod
-    def _hubs(cls, value: str) -> str:
+    def _url_lists(cls, value: str) -> str:
         return ",".join(_url_list(value))
+
+    @model_validator(mode="after")
+    def _secret(self) -> Settings:
+        if self.webhook_urls and not self.webhook_secret_arn:
+            raise ValueError("WEBHOOK_SECRET_ARN must name the webhook secret when WEBHOOK_URLS is set")
+        return self
+
+    @field_validator("schedule_look_ahead_seconds")
+    @classmethod
+    def _look_ahead(cls, value: float) -> float:
+        if not 0 <= value <= 900:
+            raise ValueError("must be from 0 to 900 seconds")
+        return value
 
     @field_validator("site_url", "feeds_url")
     @classmethod
@@ -115,9 +132,16 @@ class Settings(BaseModel):
             return cls.model_validate(dict(env))
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+                if err["loc"]
+                else err["msg"].removeprefix("Value error, ")
+                for err in exc.errors()
             )
             raise SettingsError(f"invalid newsfeed settings in the environment: {problems}") from None
+
+    @property
+    def webhook_endpoints(self) -> tuple[str, ...]:
+        return tuple(url for url in self.webhook_urls.split(",") if url)
 
     @property
     def site(self) -> Site:
@@ -136,23 +160,6 @@ def _url_list(value: str) -> list[str]:
     for url in urls:
         _base_url(url)
     return urls
-
-
-def webhooks(environ: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], str]:
-    """Where article events go and the secret they are signed with (WEBHOOK_URLS, WEBHOOK_SECRET_ARN).
-
-    Apart from Settings, which the API function builds at cold start: only the publisher and the notifier
-    need these.
-    """
-    env = os.environ if environ is None else environ
-    try:
-        endpoints = tuple(_url_list(env.get("WEBHOOK_URLS", "")))
-    except ValueError as error:
-        raise SettingsError(f"invalid newsfeed settings in the environment: WEBHOOK_URLS: {error}") from None
-    secret = env.get("WEBHOOK_SECRET_ARN", "")
-    if endpoints and not secret:
-        raise SettingsError("WEBHOOK_SECRET_ARN must name the webhook secret when WEBHOOK_URLS is set")
-    return endpoints, secret
 
 
 @lru_cache(maxsize=1)

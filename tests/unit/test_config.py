@@ -32,3 +32,26 @@ def test_a_missing_variable_is_named() -> None:
     del env["CONTENT_TABLE"]
     with pytest.raises(SettingsError, match="CONTENT_TABLE"):
         Settings.from_environ(env)
+
+
+def test_webhook_and_scheduler_settings_are_read_and_checked_with_the_rest() -> None:
+    base = {
+        "SITE_NAME": "KazPost",
+        "SITE_URL": "https://kazpost.example",
+        "FEEDS_URL": "https://feeds.kazpost.example",
+        "CONTENT_TABLE": "content",
+        "UPLOADS_BUCKET": "uploads",
+        "PUBLIC_BUCKET": "public",
+    }
+    settings = Settings.from_environ(
+        {**base, "WEBHOOK_URLS": "https://a.example/h, https://b.example/h", "WEBHOOK_SECRET_ARN": "arn:s"}
+        | {"SCHEDULE_LOOK_AHEAD_SECONDS": "55"}
+    )
+    assert settings.webhook_endpoints == ("https://a.example/h", "https://b.example/h")
+    assert settings.schedule_look_ahead_seconds == 55
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET_ARN must name the webhook secret"):
+        Settings.from_environ({**base, "WEBHOOK_URLS": "https://a.example/h"})
+    with pytest.raises(SettingsError, match="WEBHOOK_URLS"):
+        Settings.from_environ({**base, "WEBHOOK_URLS": "not a url", "WEBHOOK_SECRET_ARN": "arn:s"})
+    with pytest.raises(SettingsError, match="SCHEDULE_LOOK_AHEAD_SECONDS"):
+        Settings.from_environ({**base, "SCHEDULE_LOOK_AHEAD_SECONDS": "-1"})

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsfeed.config import get_settings, webhooks
+from newsfeed.config import get_settings
 from newsfeed.dal.webhooks import DeliveryError, deliver, retry_later, webhook_secret
 from newsfeed.dal.websub import HubError, ping_hub
 from newsfeed.logic.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, retry_delay, signature
@@ -33,7 +33,7 @@ def handle_message(record: SQSRecord) -> None:
 def deliver_webhook(record: SQSRecord, url: str, event: dict[str, Any]) -> None:
     queue_url = get_settings().ping_queue_url
     body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
-    secret = webhook_secret(webhooks()[1])
+    secret = webhook_secret(get_settings().webhook_secret_arn)
     headers = {
         EVENT_HEADER: event["type"],
         DELIVERY_HEADER: record.message_id,  # the same on every attempt: receivers can drop repeats

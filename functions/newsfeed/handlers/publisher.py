@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsfeed.config import get_settings, webhooks
+from newsfeed.config import get_settings
 from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import article_images as images
@@ -44,10 +44,10 @@ def publisher() -> FeedPublisher:
 
 @per_process
 def follow_ups() -> FollowUps:
-    settings, (endpoints, _) = get_settings(), webhooks()
+    settings = get_settings()
     events = None
-    if endpoints and settings.ping_queue_url:
-        events = WebhookQueue(settings.ping_queue_url, endpoints)
+    if settings.webhook_endpoints and settings.ping_queue_url:
+        events = WebhookQueue(settings.ping_queue_url, settings.webhook_endpoints)
     return FollowUps(settings.site, events)
 
 

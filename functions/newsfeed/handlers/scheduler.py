@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ def scheduler() -> Scheduler:
 
 def look_ahead() -> timedelta:
     """How far ahead a run publishes (sleeping until each article's time): up to the next run on AWS."""
-    return timedelta(seconds=float(os.environ.get("SCHEDULE_LOOK_AHEAD_SECONDS", "0")))
+    return timedelta(seconds=get_settings().schedule_look_ahead_seconds)
 
 
 @logger.inject_lambda_context
