@@ -195,7 +195,7 @@ def test_related_function_handles_an_aws_shaped_stream_event(
     def broken(article: object) -> int:
         raise RuntimeError("DynamoDB is down")
 
-    monkeypatch.setattr(module.upkeep().relator, "relate", broken)
+    monkeypatch.setattr(module.relator(), "relate", broken)
     changed = {**item, "title": {"S": "A corrected title"}}
     stream["Records"][0]["dynamodb"] |= {"OldImage": item, "NewImage": changed}
     sequence = stream["Records"][0]["dynamodb"]["SequenceNumber"]

@@ -1,11 +1,16 @@
-"""Content table stream -> here: regenerate the feeds, archive pages and sitemap the changes touched; queue
-webhook events. (Related lists are the other consumer of the stream: handlers/related.py.)"""
+"""Content table stream -> here: regenerate the feeds, archive pages and sitemap the changes touched (each
+scope once per batch, so bursts coalesce: per scope, not per record, which is why this is not all one
+BatchProcessor), then queue each change's webhook event (per record, under Powertools' BatchProcessor).
+Related lists are the other consumer of the stream: handlers/related.py."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings
@@ -16,8 +21,8 @@ from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
-from newsfeed.logic.followups import Change, FollowUps
 from newsfeed.logic.publish import FeedPublisher, scope_changes
+from newsfeed.logic.webhooks import change_event
 from newsfeed.models.scope import SITE
 from newsfeed.observability import logger, metrics, tracer
 
@@ -43,12 +48,26 @@ def publisher() -> FeedPublisher:
 
 
 @per_process
-def follow_ups() -> FollowUps:
+def webhook_queue() -> WebhookQueue | None:
     settings = get_settings()
-    events = None
     if settings.webhook_endpoints and settings.ping_queue_url:
-        events = WebhookQueue(settings.ping_queue_url, settings.webhook_endpoints)
-    return FollowUps(settings.site, events)
+        return WebhookQueue(settings.ping_queue_url, settings.webhook_endpoints)
+    return None
+
+
+def queue_webhook_event(record: DynamoDBRecord) -> None:
+    """Queue the webhook event of one change (if webhooks are on and it means anything to a receiver)."""
+    queue, change = webhook_queue(), images(record.raw_event)
+    sequence = record.dynamodb.sequence_number if record.dynamodb else None
+    if queue is None or change is None or sequence is None:
+        return
+    event = change_event(sequence, *change, get_settings().site, datetime.now(UTC))
+    if event is not None:
+        try:
+            queue.send([event])
+        except Exception:
+            logger.exception("webhook event not queued", extra={"change": sequence})
+            raise
 
 
 @logger.inject_lambda_context
@@ -72,12 +91,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if written:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
-    changes = [Change(r["dynamodb"]["SequenceNumber"], *p) for r, p in zip(records, pairs, strict=True) if p]
-    unfinished = follow_ups().run(changes)  # webhooks (related lists: handlers/related.py)
-    for change_id, error in follow_ups().errors:
-        logger.error("webhooks failed", extra={"change": change_id, "error": repr(error)})
+    webhooks = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    with webhooks(records, queue_webhook_event, lambda_context=context):
+        webhooks.process()
+    unqueued = {failure["itemIdentifier"] for failure in webhooks.response()["batchItemFailures"]}
     for record, pair in zip(records, pairs, strict=True):
         sequence = record.get("dynamodb", {}).get("SequenceNumber")
-        if pair and (sequence in unfinished or failed & set(scope_changes([pair]))):
+        if pair and (sequence in unqueued or failed & set(scope_changes([pair]))):
             return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     return {"batchItemFailures": []}

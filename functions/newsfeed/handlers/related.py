@@ -2,13 +2,18 @@
 
 A second consumer of the stream, so that feeds never wait for related lists: an article is related once it
 is published (its list, the index, offers to older articles), taken out of every list once unpublished.
-A change whose upkeep failed is reported, and Lambda retries the batch from there.
+Each record is followed up on its own under Powertools' BatchProcessor; one that failed is reported, and
+Lambda retries from there. All of it is safe to repeat: relating an article again rewrites the same list
+and index entries, and a related list without the article is left alone.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings
@@ -16,7 +21,6 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import article_images
 from newsfeed.dal.related import RelatedIndexTable
 from newsfeed.handlers import per_process
-from newsfeed.logic.followups import Change, FollowUps
 from newsfeed.logic.related import Relator
 from newsfeed.observability import logger, tracer
 
@@ -24,21 +28,30 @@ get_settings()
 
 
 @per_process
-def upkeep() -> FollowUps:
-    settings = get_settings()
-    content = ContentTable(settings.content_table)
-    return FollowUps(settings.site, relator=Relator(RelatedIndexTable(settings.content_table), content))
+def relator() -> Relator:
+    table = get_settings().content_table
+    return Relator(RelatedIndexTable(table), ContentTable(table))
+
+
+def follow(record: DynamoDBRecord) -> None:
+    change = article_images(record.raw_event)
+    if change is None:
+        return
+    try:
+        relator().follow(*change)
+    except Exception:
+        logger.exception(
+            "related lists failed", extra={"change": record.dynamodb and record.dynamodb.sequence_number}
+        )
+        raise
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = event.get("Records", [])
-    changes = [Change(r["dynamodb"]["SequenceNumber"], *p) for r in records if (p := article_images(r))]
-    unfinished = upkeep().run(changes)
-    for change_id, error in upkeep().errors:
-        logger.error("related lists failed", extra={"change": change_id, "error": repr(error)})
-    for record in records:
-        if record["dynamodb"]["SequenceNumber"] in unfinished:
-            return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
-    return {"batchItemFailures": []}
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event,
+        record_handler=follow,
+        processor=BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False),
+        context=context,
+    )

@@ -87,3 +87,12 @@ def verify(secret: str, header: str, body: bytes, now: int, tolerance: int = 300
 def retry_delay(attempt: int) -> int:
     """Seconds before delivery attempt `attempt + 1`, after `attempt` failures: 60, 120, 240, ... 900."""
     return int(min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempt - 1)))
+
+
+def change_event(
+    change_id: str, old: ArticleRecord | None, new: ArticleRecord | None, site: Site, occurred_at: datetime
+) -> dict[str, Any] | None:
+    """The webhook event of one article record's change, if it means anything to a receiver. Its `id` is the
+    change's (the stream record's sequence number): the same on every repeat, for receivers to drop."""
+    event = event_of(old, new)
+    return {"id": change_id, **payload(*event, site, occurred_at)} if event is not None else None
