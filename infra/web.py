@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import h11
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from infra.template import load_template, resources_of_type
 from newsfeed.dal.public import PublicBucket
 
 MAX_REQUEST_HEAD_BYTES = 16 * 1024  # uvicorn's (h11's) limit on a request line and its headers
@@ -64,9 +69,25 @@ def public_files(bucket: PublicBucket) -> ASGIApp:
     return serve
 
 
+def api_cors(api: ASGIApp, template: Mapping[str, Any] | None = None) -> ASGIApp:
+    """The API behind the CORS rules API Gateway applies on AWS: the template's own CorsConfiguration (of its
+    one HTTP API), so the app sets no CORS header itself and the two targets cannot differ."""
+    resources = resources_of_type(template or load_template(), "AWS::Serverless::HttpApi")
+    (config,) = (spec["Properties"]["CorsConfiguration"] for spec in resources.values())
+    return CORSMiddleware(
+        api,
+        allow_origins=config["AllowOrigins"],
+        allow_methods=config["AllowMethods"],
+        allow_headers=config["AllowHeaders"],
+        expose_headers=config["ExposeHeaders"],
+        max_age=config["MaxAge"],
+    )
+
+
 def local_site(api: ASGIApp, bucket: PublicBucket) -> ASGIApp:
     """Route by path prefix, as CloudFront (/feeds/*) and API Gateway (everything else) do in front of AWS."""
     files = public_files(bucket)
+    api = api_cors(api)
 
     async def site(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/feeds/"):

@@ -266,6 +266,32 @@ def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local
     assert "Selected: 10/10" in result.stdout
 
 
+def test_cors_is_the_templates_as_api_gateway_applies_it(local_stack: Running) -> None:
+    from infra.template import load_template, resources_of_type
+
+    (api,) = resources_of_type(load_template(), "AWS::Serverless::HttpApi").values()
+    cors = api["Properties"]["CorsConfiguration"]
+    origin = {"Origin": "https://reader.example"}
+    request = urllib.request.Request(f"{local_stack.base}/articles", headers=origin)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        exposed = {h.strip().lower() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+        assert exposed == {h.lower() for h in cors["ExposeHeaders"]}
+    preflight = urllib.request.Request(
+        f"{local_stack.base}/articles",
+        method="OPTIONS",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "If-None-Match",
+        },
+    )
+    with urllib.request.urlopen(preflight, timeout=5) as response:
+        assert response.status == 200
+        assert response.headers["Access-Control-Max-Age"] == str(cors["MaxAge"])
+        assert "GET" in response.headers["Access-Control-Allow-Methods"]
+
+
 def test_a_request_with_200_kb_of_headers_is_answered_431_not_reset(local_stack: Running) -> None:
     host, port = local_stack.base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)

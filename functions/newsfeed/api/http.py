@@ -1,4 +1,4 @@
-"""HTTP plumbing of the read and write APIs: caching and CORS headers, ETag/304, RFC 9457 problems (one
+"""HTTP plumbing of the read and write APIs: caching headers, ETag/304, RFC 9457 problems (one
 builder for both), query strings read into models, and the guard that turns the unexpected into a 500."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ CACHE_MISSING = "public, max-age=30"
 CACHE_GONE = "public, max-age=300"
 CACHE_DOCS = "public, max-age=300"
 NO_STORE = "no-store"
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Link, Location"}
 Q = TypeVar("Q", bound=BaseModel)
 
 
@@ -96,9 +95,10 @@ def respond_bytes(
     media_type: str = JSON,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """With ETag, Cache-Control and CORS; 304 when the client already has these bytes."""
+    """With ETag and Cache-Control; 304 when the client already has these bytes. (CORS is the front door's:
+    API Gateway's CorsConfiguration in template.yaml, which the local stack applies the same way.)"""
     etag = _etag(body)
-    all_headers = {"ETag": etag, "Cache-Control": cache_control, **CORS, **(headers or {})}
+    all_headers = {"ETag": etag, "Cache-Control": cache_control, **(headers or {})}
     if status == 200 and _not_modified(request, etag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, status_code=status, media_type=media_type, headers=all_headers)
