@@ -52,6 +52,7 @@ FIRST_ANSWER_IMPORTS = {
     "newsfeed.dal.items",
     "newsfeed.dal.keys",
     "newsfeed.dal.lists",
+    "newsfeed.dal.pages",
     "newsfeed.handlers",
     "newsfeed.handlers.api",
     "newsfeed.models",

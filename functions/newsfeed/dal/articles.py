@@ -31,6 +31,7 @@ from newsfeed.dal.keys import (
     revision_pk,
     upload_key,
 )
+from newsfeed.dal.pages import every_item
 from newsfeed.models.article import Article, ArticleRecord, Gone, Moved
 from newsfeed.models.errors import ConcurrentChange, ServiceUnavailable, StaleChange
 
@@ -156,15 +157,10 @@ class ArticleStore:
             ),
             "ConsistentRead": True,
         }
-        while True:
-            response = self.client.scan(**scan)
-            for item in response.get("Items", []):
-                record = record_from_item(item)
-                if isinstance(record, Article):
-                    yield record
-            if "LastEvaluatedKey" not in response:
-                return
-            scan["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in every_item(self.client, "scan", scan):
+            record = record_from_item(item)
+            if isinstance(record, Article):
+                yield record
 
     def save(self, change: ContentChange) -> None:
         """Apply `change` in one transaction (see ContentChange for the conditions)."""

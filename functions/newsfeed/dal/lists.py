@@ -13,9 +13,9 @@ from newsfeed.dal.items import (
 )
 from newsfeed.dal.keys import (
     SCOPES_PK,
-    key,
     list_pk,
 )
+from newsfeed.dal.pages import page
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import SCHEDULE, ListQuery, Scope, ScopeKind
 from newsfeed.models.text import format_utc
@@ -60,12 +60,8 @@ class ListStore(ArticleStore):
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
         request["ExpressionAttributeValues"] = values
-        if query.after:
-            request["ExclusiveStartKey"] = key(pk, query.after)
-        response = self.client.query(**request)
-        cards = [card_from_item(item) for item in response.get("Items", [])]
-        last = response.get("LastEvaluatedKey")
-        return cards, (last["sk"]["S"] if last else None)
+        items, last = page(self.client, request, pk, query.after)
+        return [card_from_item(item) for item in items], last
 
     def scopes(
         self, limit: int, after: str | None = None, kind: ScopeKind | None = None
@@ -82,13 +78,8 @@ class ListStore(ArticleStore):
             "ExpressionAttributeValues": values,
             "Limit": limit,
         }
-        if after:
-            query["ExclusiveStartKey"] = key(SCOPES_PK, after)
-        response = self.client.query(**query)
-        last = response.get("LastEvaluatedKey")
-        return [scope_from_item(item) for item in response.get("Items", [])], (
-            last["sk"]["S"] if last else None
-        )
+        items, last = page(self.client, query, SCOPES_PK, after)
+        return [scope_from_item(item) for item in items], last
 
     def due_cards(self, until: datetime, limit: int) -> list[ArticleCard]:
         """Scheduled articles due at or before `until`, oldest first: one bounded Query."""

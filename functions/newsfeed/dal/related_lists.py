@@ -22,6 +22,7 @@ from newsfeed.dal.keys import (
     related_by_pk,
     related_edge_key,
 )
+from newsfeed.dal.pages import every_item
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
 
@@ -47,13 +48,7 @@ class RelatedListStore(ListStore):
             "ExpressionAttributeValues": {":pk": {"S": related_by_pk(article_id)}},
             "ConsistentRead": True,
         }
-        found: list[tuple[str, str]] = []
-        while True:
-            response = self.client.query(**query)
-            found += [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                return found
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [(item["sk"]["S"], item["slug"]["S"]) for item in every_item(self.client, "query", query)]
 
     def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
         """Set the article's related list, while the article and its list are still `article`'s (else
