@@ -59,29 +59,13 @@ class RelatedCard(ArticleCard):
     curated: bool = False  # pinned by the editor (the upload's `related`), else found automatically
 
 
-class Article(BaseModel):
-    """A stored article. `id` is assigned at first ingest and never changes; it is the feed item id."""
+class Article(ArticleCard):
+    """A stored article: its card's fields, and its body and state. `id` is assigned at first ingest and never
+    changes; it is the feed item id."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    id: str
-    slug: str
-    title: str
-    subtitle: str = ""
+    summary: str  # required here: derived from the body when the editor gives none
     body: str
-    summary: str
-    section: str
-    section_slug: str
-    tags: list[str] = []
-    tag_slugs: list[str] = []  # tag_slugs[i] is the slug of tags[i]
-    authors: list[str] = []
-    author_slugs: list[str] = []  # author_slugs[i] is the slug of authors[i]
-    published_at: Timestamp
-    updated_at: Timestamp
     status: ArticleStatus
-    language: str
-    image: Image | None = None
-    canonical_url: str | None = None
     revision: int = 1
     related: list[RelatedCard] = []  # curated first, then automatic by score (logic.related)
     related_slugs: list[str] = []  # the editor's curated related articles, in the editor's order
@@ -94,49 +78,32 @@ class Article(BaseModel):
         return self.status is ArticleStatus.PUBLISHED
 
     def card(self) -> ArticleCard:
-        return ArticleCard(
-            id=self.id,
-            slug=self.slug,
-            title=self.title,
-            subtitle=self.subtitle,
-            summary=self.summary,
-            section=self.section,
-            section_slug=self.section_slug,
-            tags=self.tags,
-            tag_slugs=self.tag_slugs,
-            authors=self.authors,
-            author_slugs=self.author_slugs,
-            published_at=self.published_at,
-            updated_at=self.updated_at,
-            language=self.language,
-            image=self.image,
-            canonical_url=self.canonical_url,
-        )
+        return ArticleCard(**{name: getattr(self, name) for name in ArticleCard.model_fields})
 
 
-class Gone(BaseModel):
-    """What is left at a slug once its article is unpublished: the API answers 410 Gone."""
+class _LeftAtSlug(BaseModel):
+    """What stays at a slug its article has left."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 
-    status: Literal["unpublished"] = "unpublished"
-    id: str
+    id: str  # the article's
     slug: str
-    unpublished_at: Timestamp
     source_key: str = ""
+
+
+class Gone(_LeftAtSlug):
+    """What is left at a slug once its article is unpublished: the API answers 410 Gone."""
+
+    status: Literal["unpublished"] = "unpublished"
+    unpublished_at: Timestamp
     revision: int = 0  # the article's last revision, so that publishing it again continues the count
 
 
-class Moved(BaseModel):
+class Moved(_LeftAtSlug):
     """What is left at an old slug once its article has a new one: the API answers 301 to the new one."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
     status: Literal["moved"] = "moved"
-    id: str
-    slug: str
     moved_to: str
-    source_key: str = ""
 
 
 ArticleRecord = Article | Gone | Moved
