@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from infra.template import load_template, resources_of_type
+from newsfeed.api.http import not_modified
 from newsfeed.dal.public import PublicBucket
 
 MAX_REQUEST_HEAD_BYTES = 16 * 1024  # uvicorn's (h11's) limit on a request line and its headers
@@ -60,7 +61,7 @@ def public_files(bucket: PublicBucket) -> ASGIApp:
                 "Cache-Control": file.cache_control,
                 "Access-Control-Allow-Origin": "*",
             }
-            if request.headers.get("if-none-match", "").strip() in (f'"{file.etag}"', f'W/"{file.etag}"'):
+            if not_modified(request, f'"{file.etag}"'):
                 response = Response(status_code=304, headers=headers)
             else:
                 response = Response(file.body, media_type=file.content_type, headers=headers)

@@ -5,8 +5,8 @@ functions' environment.
 stack passes the same names. A wrong value stops the function at cold start with a message naming the
 variable, rather than producing broken feeds later.
 
-This is a plain pydantic model rather than pydantic-settings: importing pydantic-settings costs the API
-function about a quarter of its cold-start budget (measured in tests/bench/bench_cold_start.py).
+A plain pydantic model rather than pydantic-settings, which is not among the modules the API function may
+import before its first answer (tests/integration/test_api_cold_start.py).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Service name, log level, metrics namespace and tracing switches come from the standard Powertools
 environment variables, which template.yaml sets (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, ...).
 
-`tracer` and `metrics` are built on first use: the API function imports only `logger`, because the X-Ray
-SDK behind the tracer costs it about 0.3 s of cold start (Lambda's active tracing still traces it).
+`tracer` and `metrics` are built on first use, and the API function imports this module only on its first
+failure: Powertools and the X-Ray SDK behind the tracer are not among the modules it imports before its
+first answer (tests/integration/test_api_cold_start.py). Lambda's active tracing still traces it.
 """
 
 from __future__ import annotations

@@ -78,7 +78,8 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _not_modified(request: Request, etag: str) -> bool:
+def not_modified(request: Request, etag: str) -> bool:
+    """Whether the request's If-None-Match names `etag` (weak or strong) or is `*`."""
     header = request.headers.get("if-none-match")
     if not header:
         return False
@@ -99,7 +100,7 @@ def respond_bytes(
     API Gateway's CorsConfiguration in template.yaml, which the local stack applies the same way.)"""
     etag = _etag(body)
     all_headers = {"ETag": etag, "Cache-Control": cache_control, **(headers or {})}
-    if status == 200 and _not_modified(request, etag):
+    if status == 200 and not_modified(request, etag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, status_code=status, media_type=media_type, headers=all_headers)
 

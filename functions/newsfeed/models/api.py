@@ -1,7 +1,7 @@
 """The shapes of one article as the HTTP API answers it, and its errors (RFC 9457).
 
-List shapes live in `models.listing`: the API function imports those only when a list is asked for, which
-keeps its cold start (measured by tests/bench/bench_cold_start.py) inside its budget.
+List shapes live in `models.listing`: the API function imports those only when a list is asked for, so they
+are not among what its first GET /articles/{slug} imports (tests/integration/test_api_cold_start.py).
 """
 
 from pydantic import BaseModel, ConfigDict
