@@ -17,22 +17,16 @@ if TYPE_CHECKING:
     from newsfeed.models.listing import ArticleListQuery, FeedLinks, NextPage, ScopeSummary
 
 
+_SUMMARY_STORED = tuple(set(ArticleSummary.model_fields) - {"url", "image"})  # as stored on the card
+
+
 def summary_of(site: Site, card: ArticleCard | Article) -> ArticleSummary:
+    """The card as the API lists it: its own fields, with the article's URL and absolute image URL."""
+    image = card.image.model_copy(update={"url": site.absolute(card.image.url)}) if card.image else None
     return ArticleSummary(
-        id=card.id,
-        slug=card.slug,
+        **{name: getattr(card, name) for name in _SUMMARY_STORED},
         url=site.article_url(card.slug, card.canonical_url),
-        title=card.title,
-        subtitle=card.subtitle,
-        summary=card.summary,
-        section=card.section,
-        section_slug=card.section_slug,
-        tags=card.tags,
-        authors=card.authors,
-        published_at=card.published_at,
-        updated_at=card.updated_at,
-        language=card.language,
-        image=card.image.model_copy(update={"url": site.absolute(card.image.url)}) if card.image else None,
+        image=image,
     )
 
 
