@@ -234,8 +234,8 @@ def cached_service_lookup() -> None:
 
 def utc_event_times() -> None:
     """Stamp S3 event notifications in UTC, as S3 does (`2024-03-29T04:00:00.000Z`): moto writes the host's
-    local time without a zone, which the ingest (rightly, for S3's format) reads as UTC, so on a host east of
-    Greenwich every upload looked hours late and an article due in an hour went live at once."""
+    local time without a zone, and the ingest reads S3's event time as UTC, so under any other TZ every
+    upload's time (an undated article's publication time, whether one is due) would be off by the offset."""
     from datetime import UTC, datetime
 
     from moto.s3 import notifications

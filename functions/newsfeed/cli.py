@@ -276,6 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return validate(args.files)
     target = Target(args.stack, args.endpoint_url)
+    from botocore.exceptions import BotoCoreError, ClientError  # every command from here on talks to a stack
+
     try:
         if args.command == "status":
             return status(args.slug, target)
@@ -286,11 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return export_directory(args.directory, target)
         return publish(args.files, target, args.timeout)
-    except Exception as error:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        if not isinstance(error, BotoCoreError | ClientError):
-            raise
+    except (BotoCoreError, ClientError) as error:
         hint = " (is `make run` still running?)" if target.stack == LOCAL_STACK else ""
         print(f"error: the stack '{target.stack}' stopped answering: {error}{hint}", file=sys.stderr)
         return 2

@@ -98,3 +98,13 @@ def test_any_text_is_an_instant_in_range_or_a_value_error(text: str) -> None:
         assert instant.tzinfo is UTC
         return
     assert reason  # a refusal always says what to write instead
+
+
+def test_the_openapi_pattern_for_from_and_to_admits_exactly_the_accepted_years() -> None:
+    import re
+
+    from newsfeed.models.listing import _BOUND_SCHEMA
+
+    pattern = re.compile(str(_BOUND_SCHEMA["pattern"]))
+    admitted = [year for year in range(10_000) if pattern.match(f"{year:04d}-01-01")]
+    assert admitted == list(range(limits.EARLIEST_YEAR, limits.LATEST_YEAR + 1))

@@ -87,7 +87,10 @@ def related_edge_items(article: Article, listed: Iterable[str] | None = None) ->
     ]
 
 
-def article_images(record: Mapping[str, Any]) -> tuple[ArticleRecord | None, ArticleRecord | None] | None:
+ArticleChange = tuple[ArticleRecord | None, ArticleRecord | None]  # (old, new) images of an article record
+
+
+def article_images(record: Mapping[str, Any]) -> ArticleChange | None:
     """(old, new) of an article record from a stream record; None for other items, and for rewrites that
     change nothing but the related list (or nothing at all)."""
     change = record.get("dynamodb", {})

@@ -6,6 +6,7 @@ Related lists are the other consumer of the stream: handlers/related.py."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsfeed.config import get_settings
 from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
+from newsfeed.dal.items import ArticleChange
 from newsfeed.dal.items import article_images as images
 from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
@@ -55,11 +57,13 @@ def webhook_queue() -> WebhookQueue | None:
     return None
 
 
-def queue_webhook_event(record: DynamoDBRecord) -> None:
-    """Queue the webhook event of one change (if webhooks are on and it means anything to a receiver)."""
-    queue, change = webhook_queue(), images(record.raw_event)
+def queue_webhook_event(
+    queue: WebhookQueue, changes: dict[str, ArticleChange], record: DynamoDBRecord
+) -> None:
+    """Queue the webhook event of one change (`changes`: the batch's, by sequence number, read once)."""
     sequence = record.dynamodb.sequence_number if record.dynamodb else None
-    if queue is None or change is None or sequence is None:
+    change = changes.get(sequence) if sequence else None
+    if sequence is None or change is None:
         return
     event = change_event(sequence, *change, get_settings().site, datetime.now(UTC))
     if event is not None:
@@ -91,10 +95,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if written:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
-    webhooks = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    with webhooks(records, queue_webhook_event, lambda_context=context):
-        webhooks.process()
-    unqueued = {failure["itemIdentifier"] for failure in webhooks.response()["batchItemFailures"]}
+    unqueued: set[str] = set()
+    if (queue := webhook_queue()) is not None:
+        changes = {r["dynamodb"]["SequenceNumber"]: p for r, p in zip(records, pairs, strict=True) if p}
+        webhooks = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+        with webhooks(records, partial(queue_webhook_event, queue, changes), lambda_context=context):
+            webhooks.process()
+        unqueued = {str(failure["itemIdentifier"]) for failure in webhooks.response()["batchItemFailures"]}
     for record, pair in zip(records, pairs, strict=True):
         sequence = record.get("dynamodb", {}).get("SequenceNumber")
         if pair and (sequence in unqueued or failed & set(scope_changes([pair]))):

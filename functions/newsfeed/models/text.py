@@ -38,8 +38,7 @@ def parse_instant(text: str, *, day: str | None = None) -> datetime:
     A bare day (2024-03-29) is refused, unless `day` is "start" or "end": then it means the first or last
     millisecond of that UTC day. Impossible dates (2024-02-30), leap seconds, offsets beyond ±23:59 and
     years outside EARLIEST_YEAR..LATEST_YEAR (as written: an offset may carry the instant just past them) are
-    refused. Every refusal is a ValueError whose message
-    says what to write instead.
+    refused, each with a ValueError whose message says what to write instead.
     """
     match = _INSTANT.fullmatch(text.strip())
     if match is None:
