@@ -37,6 +37,7 @@ from infra.event_sources import (
 )
 from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
 from infra.template import ROOT
+from newsfeed.connection import RUNNING_FILE
 
 SAMPLES = ROOT / "events" / "articles"
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
@@ -127,7 +128,6 @@ class LocalStack:
 
     def banner(self, resources: Resources, samples: list[str]) -> str:
         out = resources.outputs
-        endpoint_flag = "" if self.aws_port == 4566 else f" --endpoint-url {self.endpoint}"
         return "\n".join(
             [
                 "",
@@ -142,7 +142,7 @@ class LocalStack:
                 "",
                 f"Published {len(samples)} sample articles from events/articles/.",
                 "Publish your own (in another terminal):",
-                f"  .venv/bin/newsfeed publish path/to/article.md{endpoint_flag}",
+                "  .venv/bin/newsfeed publish path/to/article.md",
                 "",
                 "Press Ctrl-C to stop.",
                 "",
@@ -199,6 +199,10 @@ class LocalStack:
             names = self.publish_samples(session, resources) if samples else []
             wait_until_idle(self.active)  # samples ingested, feeds written
             print(self.banner(resources, names), flush=True)
+            running = {"endpoint": self.endpoint, "api": self.base_url, "pid": os.getpid()}
+            scratch = RUNNING_FILE.with_suffix(".tmp")
+            scratch.write_text(json.dumps(running), encoding="utf-8")
+            os.replace(scratch, RUNNING_FILE)  # the CLI finds this stack on whatever ports it was given
             config = uvicorn.Config(
                 site,
                 host="127.0.0.1",
@@ -208,8 +212,11 @@ class LocalStack:
                 http=FrontDoorProtocol,
                 h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
             )
-            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down
-                uvicorn.Server(config).run()
+            try:
+                with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutting down
+                    uvicorn.Server(config).run()
+            finally:
+                RUNNING_FILE.unlink(missing_ok=True)
         print("newsfeed stopped.", flush=True)
 
 

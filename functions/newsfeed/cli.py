@@ -242,7 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stack.add_argument(
         "--endpoint-url",
         default=None,
-        help=f"AWS endpoint (default for the local stack: $NEWSFEED_ENDPOINT_URL or {LOCAL_ENDPOINT})",
+        help="AWS endpoint (default for the local stack: $NEWSFEED_ENDPOINT_URL, else the one the "
+        f"`make run` of this checkout serves, else {LOCAL_ENDPOINT})",
     )
     stack.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each result")
 

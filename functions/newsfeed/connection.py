@@ -3,9 +3,11 @@ local stack's embedded endpoint."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,6 +16,18 @@ if TYPE_CHECKING:
 
 LOCAL_STACK = "newsfeed-local"
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+# Where a running `make run` says which endpoint it serves (any port it was given): in the checkout.
+RUNNING_FILE = Path(__file__).resolve().parents[2] / ".newsfeed-local.json"
+
+
+def running_local_endpoint() -> str | None:
+    """The AWS endpoint of the local stack running from this checkout, if one is (its process alive)."""
+    try:
+        running = json.loads(RUNNING_FILE.read_text(encoding="utf-8"))
+        os.kill(int(running["pid"]), 0)  # signal 0: only asks whether the process exists
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(running["endpoint"])
 
 
 @dataclass
@@ -39,7 +53,7 @@ def connect(target: Target) -> Connection:
 
     endpoint = target.endpoint_url
     if target.stack == LOCAL_STACK and endpoint is None:
-        endpoint = os.environ.get("NEWSFEED_ENDPOINT_URL", LOCAL_ENDPOINT)
+        endpoint = os.environ.get("NEWSFEED_ENDPOINT_URL") or running_local_endpoint() or LOCAL_ENDPOINT
     if endpoint:  # the local stack takes any credentials; never send real ones there
         session = boto3.session.Session(
             aws_access_key_id="local",

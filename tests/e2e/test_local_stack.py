@@ -266,6 +266,21 @@ def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local
     assert "Selected: 10/10" in result.stdout
 
 
+def test_the_cli_finds_the_running_stack_on_whatever_ports_it_was_given(local_stack: Running) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NEWSFEED_ENDPOINT_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "newsfeed.cli", "status", "kazakh-leader-offers-explanation-for-crisis"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "status:     published" in result.stdout
+
+
 def test_cors_is_the_templates_as_api_gateway_applies_it(local_stack: Running) -> None:
     from infra.template import load_template, resources_of_type
 
