@@ -64,8 +64,10 @@ $(SAM_VENV)/bin/sam:
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip aws-sam-cli
 
+# sam build ships no bytecode, and Lambda cannot write any: compile what it built (infra/bytecode.py).
 build: $(SAM_VENV)/bin/sam
 	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --config-file infra/samconfig.toml
+	PATH="$(SAM_PATH)" python3.13 -m infra.bytecode .aws-sam/build
 
 deploy: build
 	PATH="$(SAM_PATH)" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy --guided --config-file infra/samconfig.toml
