@@ -4,7 +4,8 @@
   on 127.0.0.1:<aws-port>;
 - tables, buckets, queues and notifications are created from template.yaml;
 - the real handlers run in this process, fed real-shaped events by pollers (Lambda's event source mappings);
-- uvicorn serves the API app and, under /feeds, the public bucket (CloudFront's part) on 127.0.0.1:<port>;
+- uvicorn serves, on 127.0.0.1:<port>, the site from the public bucket (CloudFront's part: pages, feeds,
+  sitemap) and the API under /api (API Gateway's part); the site's URL is that address;
 - the template's outputs are registered as the CloudFormation stack `newsfeed-local`, so the `newsfeed`
   command finds this stack exactly as it finds a deployed one.
 """
@@ -37,6 +38,7 @@ from infra.event_sources import (
 )
 from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
 from infra.template import ROOT
+from infra.web import API_PREFIX
 from newsfeed.connection import RUNNING_FILE
 
 SAMPLES = ROOT / "events" / "articles"
@@ -133,7 +135,9 @@ class LocalStack:
                 "",
                 f"newsfeed is running (local stack '{LOCAL_STACK_NAME}', AWS endpoint {self.endpoint}).",
                 "",
+                f"  site         {self.base_url}/   (front page; article pages at /articles/<slug>)",
                 f"  API          {out['ApiUrl']}/articles   (and /articles/<slug>, /related, /revisions)",
+                f"  API docs     {out['ApiUrl']}/docs   (OpenAPI: {out['ApiUrl']}/openapi.json)",
                 f"  feeds        {out['ApiUrl']}/feeds   (every feed's URL)",
                 f"  RSS          {out['FeedsUrl']}/feeds/rss.xml",
                 f"  Atom         {out['FeedsUrl']}/feeds/atom.xml",
@@ -158,15 +162,11 @@ class LocalStack:
             self.aws = aws
             try:
                 session = boto3.session.Session()
-                urls = {"ApiUrl": self.base_url, "FeedsUrl": self.base_url}
+                urls = {"ApiUrl": self.base_url + API_PREFIX, "FeedsUrl": self.base_url}
                 hubs = os.environ.get("NEWSFEED_WEBSUB_HUBS", "")  # never the internet's hubs unless asked
                 webhooks = os.environ.get("NEWSFEED_WEBHOOK_URLS", "")  # e.g. a receiver on 127.0.0.1
-                resources = create_resources(
-                    session,
-                    local_urls=urls,
-                    hubs=hubs,
-                    parameters={"WebhookUrls": webhooks} if webhooks else None,
-                )
+                parameters = {"SiteUrl": self.base_url} | ({"WebhookUrls": webhooks} if webhooks else {})
+                resources = create_resources(session, local_urls=urls, hubs=hubs, parameters=parameters)
                 os.environ.update(next(iter(resources.functions.values())).environment)
                 # On AWS the functions log every upload at INFO to CloudWatch; in a terminal that buries
                 # the banner, so only warnings (rejected uploads, failures) show unless NEWSFEED_LOG_LEVEL
@@ -199,7 +199,7 @@ class LocalStack:
             names = self.publish_samples(session, resources) if samples else []
             wait_until_idle(self.active)  # samples ingested, feeds written
             print(self.banner(resources, names), flush=True)
-            running = {"endpoint": self.endpoint, "api": self.base_url, "pid": os.getpid()}
+            running = {"endpoint": self.endpoint, "api": resources.outputs["ApiUrl"], "pid": os.getpid()}
             scratch = RUNNING_FILE.with_suffix(".tmp")
             scratch.write_text(json.dumps(running), encoding="utf-8")
             os.replace(scratch, RUNNING_FILE)  # the CLI finds this stack on whatever ports it was given

@@ -1,4 +1,5 @@
-"""The local front door: the public bucket under /feeds (as CloudFront serves it), the API for the rest."""
+"""The local front door: the API under /api (API Gateway's part), and the public bucket for the rest: pages,
+feeds, the sitemap (CloudFront's part, with its front page, not-found page and redirects)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from infra.template import load_template, resources_of_type
 from newsfeed.api.http import not_modified
-from newsfeed.dal.public import PublicBucket
+from newsfeed.dal.public import PublicBucket, PublicFile
+from newsfeed.logic.feed_paths import FRONT_PAGE, NOT_FOUND_PAGE
 
 MAX_REQUEST_HEAD_BYTES = 16 * 1024  # uvicorn's (h11's) limit on a request line and its headers
+API_PREFIX = "/api"  # where make run serves the API: the site's pages have the paths of the root
 
 
 class FrontDoorProtocol(H11Protocol):
@@ -47,14 +50,27 @@ class FrontDoorProtocol(H11Protocol):
             super().data_received(data)
 
 
+def _not_found(bucket: PublicBucket) -> Response:
+    """The site's not-found page, as CloudFront's custom error response answers a missing object."""
+    page: PublicFile | None = bucket.read(NOT_FOUND_PAGE)
+    if page is None:
+        return Response("Not Found\n", status_code=404, media_type="text/plain")
+    return Response(page.body, status_code=404, media_type=page.content_type)
+
+
 def public_files(bucket: PublicBucket) -> ASGIApp:
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        file = bucket.read(request.url.path.lstrip("/"))
+        key = request.url.path.lstrip("/") or FRONT_PAGE
+        file = bucket.read(key) if request.method in ("GET", "HEAD") else None
         if request.method not in ("GET", "HEAD"):
             response = Response("Method Not Allowed\n", status_code=405, headers={"Allow": "GET, HEAD"})
         elif file is None:
-            response = Response("Not Found\n", status_code=404, media_type="text/plain")
+            response = _not_found(bucket)
+        elif file.redirect:
+            response = Response(
+                status_code=301, headers={"Location": file.redirect, "Cache-Control": file.cache_control}
+            )
         else:
             headers = {
                 "ETag": f'"{file.etag}"',
@@ -86,14 +102,16 @@ def api_cors(api: ASGIApp, template: Mapping[str, Any] | None = None) -> ASGIApp
 
 
 def local_site(api: ASGIApp, bucket: PublicBucket) -> ASGIApp:
-    """Route by path prefix, as CloudFront (/feeds/*) and API Gateway (everything else) do in front of AWS."""
+    """Route by path: /api/... to the API (with /api as its root path, so its links keep it), as API Gateway
+    does on its own host on AWS; everything else to the public bucket, as CloudFront does."""
     files = public_files(bucket)
     api = api_cors(api)
 
     async def site(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/feeds/"):
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            await api({**scope, "root_path": scope.get("root_path", "") + API_PREFIX}, receive, send)
+        elif scope["type"] == "http":
             await files(scope, receive, send)
-        else:
-            await api(scope, receive, send)
 
     return site

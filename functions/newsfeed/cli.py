@@ -52,7 +52,7 @@ def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | 
     if record is None or record.etag != etag or record.deleted:
         return None
     article = connection.table.article_record(record.slug)
-    url = f"{connection.api_url}/articles/{record.slug}"
+    url = f"{connection.site_url}/articles/{record.slug}"  # the article's page
     if isinstance(article, Article) and article.is_public:
         return True, f"published: {url}"
     if isinstance(article, Article) and article.status is ArticleStatus.SCHEDULED:

@@ -41,6 +41,7 @@ class Connection:
     uploads: UploadBucket
     table: ContentTable
     api_url: str
+    site_url: str
 
 
 def connect(target: Target) -> Connection:
@@ -67,6 +68,7 @@ def connect(target: Target) -> Connection:
         uploads=UploadBucket(outputs.uploads_bucket, session.client("s3", endpoint_url=endpoint)),
         table=ContentTable(outputs.content_table, session.client("dynamodb", endpoint_url=endpoint)),
         api_url=outputs.api_url,
+        site_url=outputs.site_url,
     )
 
 

@@ -90,7 +90,7 @@ def api_environment() -> Iterator[dict[str, str]]:
     server.start()
     try:
         host, port = server.get_host_and_port()
-        yield _environment(f"http://{host}:{port}")
+        yield _environment(f"http://{host}:{port}", ROOT / "functions")
     finally:
         server.stop()
 

@@ -95,8 +95,10 @@ def test_a_publish_touches_only_its_scopes_and_a_removed_tag_too(stack: Stack, p
     puts.clear()
     stack.put("a.md", markdown(title="Budget", section="World", tags="[Economy]", body="Edited."))
     stack.drain()
-    touched = {key.rsplit("/", 1)[0] for key in puts}
+    touched = {key.rsplit("/", 1)[0] for key in puts if key.startswith("feeds/")}
     assert touched == {"feeds", "feeds/sections/world", "feeds/tags/economy", "feeds/tags/asia"}
+    pages = {key for key in puts if not key.startswith("feeds/")}
+    assert pages == {"articles/budget", "index.html", "sections/world", "tags/economy", "tags/asia"}
     assert feedparser.parse(stack.feed("feeds/tags/asia/atom.xml")).entries == []
     assert [e.title for e in feedparser.parse(stack.feed("feeds/tags/economy/atom.xml")).entries] == [
         "Budget"

@@ -110,7 +110,7 @@ def create_app(reader: ArticleReader, site: Site) -> Starlette:
         from newsfeed.api.openapi import document
 
         if not generated:
-            generated.append(document(routes_served, site))
+            generated.append(document(routes_served, site, str(request.base_url).rstrip("/")))
         return respond_bytes(request, generated[0], cache_control=CACHE_DOCS)
 
     async def docs(request: Request) -> Response:

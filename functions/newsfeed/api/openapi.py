@@ -130,7 +130,8 @@ def _components(model_names: tuple[str, ...]) -> dict[str, Any]:
     return components
 
 
-def spec(operations: Sequence[Operation], site: Site) -> dict[str, Any]:
+def spec(operations: Sequence[Operation], site: Site, base_url: str) -> dict[str, Any]:
+    """The document; `base_url` is where the API answers (API Gateway's URL, or make run's /api)."""
     paths: dict[str, Any] = {}
     for op in operations:
         responses = {str(status): _response(status, model) for status, model in op.responses.items()}
@@ -158,13 +159,14 @@ def spec(operations: Sequence[Operation], site: Site) -> dict[str, Any]:
             "Every answer carries an ETag (send it back in If-None-Match for a 304) and Cache-Control. "
             "Errors are RFC 9457 problem details.",
         },
+        "servers": [{"url": base_url}],
         "paths": paths,
         "components": {"schemas": _components(tuple(models))},
     }
 
 
-def document(operations: Sequence[Operation], site: Site) -> bytes:
-    return json.dumps(spec(operations, site), ensure_ascii=False).encode()
+def document(operations: Sequence[Operation], site: Site, base_url: str) -> bytes:
+    return json.dumps(spec(operations, site, base_url), ensure_ascii=False).encode()
 
 
 def docs_page(site: Site) -> bytes:

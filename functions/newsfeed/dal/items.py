@@ -100,6 +100,17 @@ def article_images(record: Mapping[str, Any]) -> ArticleChange | None:
     return (record_from_item(old) if old else None), (record_from_item(new) if new else None)
 
 
+def article_page_change(record: Mapping[str, Any]) -> tuple[str, ArticleRecord | None] | None:
+    """(slug, record now) for any change to an article record, its related list's included (the article's
+    page shows it); None for other items. The record is None once the item is deleted."""
+    change = record.get("dynamodb", {})
+    old, new = change.get("OldImage"), change.get("NewImage")
+    image = new or old
+    if not is_article_item(change.get("Keys", {})) or image is None or old == new:
+        return None
+    return image["slug"]["S"], (record_from_item(new) if new else None)
+
+
 def _without_related(image: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: v for k, v in image.items() if k != "related"} if image is not None else None
 

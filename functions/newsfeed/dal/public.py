@@ -15,6 +15,10 @@ from newsfeed.models.errors import PreconditionFailed
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+# Object metadata naming where a file's address has moved: S3 serves it as the header
+# x-amz-meta-redirect-location, which the front door answers as a 301 (template.yaml's PageRedirects).
+REDIRECT_METADATA = "redirect-location"
+
 
 def etag_of(body: bytes) -> str:
     """The ETag S3 gives a single-part upload: the MD5 of the bytes (a checksum, not a security measure)."""
@@ -27,6 +31,7 @@ class PublicFile:
     content_type: str
     cache_control: str
     etag: str
+    redirect: str | None = None  # answer 301 to this URL
 
 
 @dataclass
@@ -45,14 +50,24 @@ class PublicBucket:
         return response["ETag"].strip('"')
 
     def write_if_changed(
-        self, path: str, body: bytes, *, content_type: str, cache_control: str, expected: str | None
+        self,
+        path: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        expected: str | None,
+        redirect: str | None = None,
     ) -> bool:
         """Write `path` unless it already holds `body`, and only while it still has ETag `expected` (None:
         only if it does not exist yet). Raises PreconditionFailed when another writer got there first.
+        `redirect` is kept as the object's metadata, which the front door (CloudFront's function, or
+        `make run`'s) answers as a 301; the body is the page a client that ignores it shows.
         """
         if expected is not None and etag_of(body) == expected:
             return False
         condition = {"IfMatch": f'"{expected}"'} if expected else {"IfNoneMatch": "*"}
+        metadata = {"Metadata": {REDIRECT_METADATA: redirect}} if redirect else {}
         try:
             self.client.put_object(
                 Bucket=self.bucket,
@@ -61,6 +76,7 @@ class PublicBucket:
                 ContentType=content_type,
                 CacheControl=cache_control,
                 **condition,  # type: ignore[arg-type]
+                **metadata,  # type: ignore[arg-type]
             )
         except ClientError as error:
             if is_precondition_failed(error):
@@ -80,4 +96,9 @@ class PublicBucket:
             content_type=response.get("ContentType", "application/octet-stream"),
             cache_control=response.get("CacheControl", ""),
             etag=response["ETag"].strip('"'),
+            redirect=response.get("Metadata", {}).get(REDIRECT_METADATA),
         )
+
+    def delete(self, path: str) -> None:
+        """Remove `path` (nothing happens if it is not there)."""
+        self.client.delete_object(Bucket=self.bucket, Key=path)

@@ -20,6 +20,7 @@ class StackOutputs:
     uploads_bucket: str
     content_table: str
     feeds_url: str
+    site_url: str  # where readers find the articles' pages
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> StackOutputs:
@@ -34,6 +35,7 @@ def stack_outputs(cloudformation: Any, stack: str) -> StackOutputs:
             uploads_bucket=outputs["UploadsBucketName"],
             content_table=outputs["ContentTableName"],
             feeds_url=outputs["FeedsUrl"].rstrip("/"),
+            site_url=outputs.get("SiteUrl", outputs["FeedsUrl"]).rstrip("/"),
         )
     except KeyError as missing:
         raise StackNotFound(f"stack {stack!r} has no output {missing}; is it a newsfeed stack?") from None

@@ -1,7 +1,8 @@
-"""Content table stream -> here: regenerate the feeds, archive pages and sitemap the changes touched (each
-scope once per batch, so bursts coalesce: per scope, not per record, which is why this is not all one
-BatchProcessor), then queue each change's webhook event (per record, under Powertools' BatchProcessor).
-Related lists are the other consumer of the stream: handlers/related.py."""
+"""Content table stream -> here: regenerate the feeds, pages and sitemap the changes touched (each scope
+once per batch and each article's page from its latest record, so bursts coalesce: per scope and per slug,
+not per record, which is why this is not all one BatchProcessor), then queue each change's webhook event
+(per record, under Powertools' BatchProcessor). Related lists are the other consumer of the stream
+(handlers/related.py); the lists they write come back here as changes of their articles' pages."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsfeed.config import get_settings
 from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
-from newsfeed.dal.items import ArticleChange
+from newsfeed.dal.items import ArticleChange, article_page_change
 from newsfeed.dal.items import article_images as images
 from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
@@ -74,15 +75,29 @@ def queue_webhook_event(
             raise
 
 
+def publish_pages(records: list[dict[str, Any]]) -> set[str]:
+    """The page of each article the batch changed, from its latest record; the slugs that failed."""
+    latest = dict(change for record in records if (change := article_page_change(record)))
+    failed = set()
+    for slug, record in latest.items():
+        try:
+            publisher().publish_pages({slug: record})
+        except Exception:
+            logger.exception("page regeneration failed", extra={"slug": slug})
+            failed.add(slug)
+    return failed
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Each scope is handled once per batch (bursts coalesce), the site first: its feeds are the ones most
-    readers poll. If a scope fails, the first record touching it is reported, and Lambda retries the batch
-    from there."""
+    readers poll. If a scope or a page fails, the first record touching it is reported, and Lambda retries
+    the batch from there."""
     records = event.get("Records", [])
     pairs = [images(record) for record in records]
+    failed_pages = publish_pages(records)
     failed = set()
     touched = scope_changes(p for p in pairs if p)
     for scope in sorted(touched, key=lambda scope: (scope != SITE, scope)):
@@ -104,6 +119,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         unqueued = {str(failure["itemIdentifier"]) for failure in webhooks.response()["batchItemFailures"]}
     for record, pair in zip(records, pairs, strict=True):
         sequence = record.get("dynamodb", {}).get("SequenceNumber")
-        if pair and (sequence in unqueued or failed & set(scope_changes([pair]))):
+        page = article_page_change(record) if failed_pages else None
+        if (pair and (sequence in unqueued or failed & set(scope_changes([pair])))) or (
+            page and page[0] in failed_pages
+        ):
             return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     return {"batchItemFailures": []}

@@ -1,4 +1,9 @@
-"""Where feeds live and what they are called: light enough for the API function to import."""
+"""Where feeds and pages live in the public bucket, and the URLs they answer at: light enough for the API
+function to import.
+
+The public bucket is the site's root as CloudFront (and `make run`'s front door) serves it: a page at
+`<SiteUrl>/x` is the object `x`, the front page is `index.html`.
+"""
 
 from __future__ import annotations
 
@@ -48,11 +53,34 @@ def feed_path(scope: Scope, fmt: FeedFormat, page: int | None = None) -> str:
     return f"{scope_dir(scope)}/archive/{page}/{fmt.filename}"
 
 
-def scope_page_url(site: Site, scope: Scope) -> str:
-    """The HTML page a scope's feed stands for (its `alternate`)."""
-    if scope.kind is ScopeKind.SITE:
+FRONT_PAGE = "index.html"
+NOT_FOUND_PAGE = "404.html"
+PAGE_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+ARCHIVE_PAGE_CACHE_CONTROL = "public, max-age=3600"
+HTML = "text/html; charset=utf-8"
+
+
+def _scope_root(scope: Scope) -> str:
+    return "" if scope.kind is ScopeKind.SITE else f"{scope.kind.value}s/{scope.slug}"
+
+
+def article_page_path(slug: str) -> str:
+    return f"articles/{slug}"
+
+
+def scope_page_path(scope: Scope, page: int | None = None) -> str:
+    """Where a scope's page of newest articles (or of archive page `page`, as its feeds') lives."""
+    root = _scope_root(scope)
+    if page is None:
+        return root or FRONT_PAGE
+    return f"{root}/archive/{page}".lstrip("/")
+
+
+def scope_page_url(site: Site, scope: Scope, page: int | None = None) -> str:
+    """The HTML page a scope's feed stands for (its `alternate`), or one of its archive pages."""
+    if page is None and scope.kind is ScopeKind.SITE:
         return site.url
-    return f"{site.url}/{scope.kind.value}s/{scope.slug}"
+    return f"{site.url}/{scope_page_path(scope, page)}"
 
 
 def scope_title(site: Site, scope: Scope) -> str:

@@ -54,8 +54,8 @@ for _prefix, _uri in (
 ):
     ET.register_namespace(_prefix, _uri)
 
-# Characters XML 1.0 cannot carry at all, even escaped.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Characters XML 1.0 cannot carry at all, even escaped (nor HTML: pages drop them too).
+ILLEGAL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,17 @@ class Document:
 
 @dataclass(frozen=True)
 class FeedFile:
+    """A file of the public bucket: a feed, a page, the sitemap. `redirect`: answered as a 301 to that URL."""
+
     path: str
     body: bytes
     content_type: str
     cache_control: str
+    redirect: str | None = None
 
 
 def _clean(text: str) -> str:
-    return _XML_ILLEGAL.sub("", text)
+    return ILLEGAL_CHARACTERS.sub("", text)
 
 
 def _content_html(site: Site, article: Article) -> str:

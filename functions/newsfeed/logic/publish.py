@@ -1,4 +1,6 @@
-"""Regenerating what a batch of content changes touched: feeds, archive pages, the news sitemap.
+"""Regenerating what a batch of content changes touched: feeds and their archives, the site's pages (each
+changed article's, and each touched scope's page and archive pages, rendered with its feeds from the same
+reads), the news sitemap.
 
 Never backwards: for each file the current ETag is read *before* the articles, and the file is written
 only if its ETag is still the one read. A regeneration that read older articles therefore cannot overwrite
@@ -10,14 +12,32 @@ regenerated once per batch however many of its articles changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 from newsfeed.logic.articles import scopes_of
-from newsfeed.logic.feed_paths import FeedFormat
+from newsfeed.logic.feed_paths import (
+    ARCHIVE_PAGE_CACHE_CONTROL,
+    HTML,
+    NOT_FOUND_PAGE,
+    PAGE_CACHE_CONTROL,
+    FeedFormat,
+    article_page_path,
+    scope_dir,
+    scope_page_path,
+)
 from newsfeed.logic.feeds import Document, FeedFile, render_feed
+from newsfeed.logic.pages import (
+    LOGO_PATH,
+    LOGO_TYPE,
+    logo,
+    render_article_page,
+    render_moved,
+    render_not_found,
+    render_scope_page,
+)
 from newsfeed.logic.sitemap import (
     MAX_URLS,
     ROBOTS_PATH,
@@ -26,7 +46,7 @@ from newsfeed.logic.sitemap import (
     render_robots,
     window_start,
 )
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved
 from newsfeed.models.errors import retry_on_conflict
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
@@ -61,9 +81,19 @@ class FeedFiles(Protocol):
     def etag(self, path: str) -> str | None: ...
 
     def write_if_changed(
-        self, path: str, body: bytes, *, content_type: str, cache_control: str, expected: str | None
+        self,
+        path: str,
+        body: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        expected: str | None,
+        redirect: str | None = None,
     ) -> bool:
-        """Write unless `body` is there already, only while the file has ETag `expected`; True if written."""
+        """Write unless `body` is there already, only while the file has ETag `expected`; True if written.
+        `redirect`: the file's address answers 301 to this URL."""
+
+    def delete(self, path: str) -> None: ...
 
 
 class Pinger(Protocol):
@@ -77,6 +107,11 @@ class FileSet:
 
     paths: list[str]
     build: Callable[[], list[FeedFile]]
+
+    @classmethod
+    def of(cls, file: FeedFile) -> FileSet:
+        """A file whose content is known already."""
+        return cls([file.path], lambda: [file])
 
 
 @dataclass
@@ -124,13 +159,14 @@ class FeedPublisher:
         current = self._write(self._current(scope, full))
         written = list(current)
         for page in sorted(p for p in pages if p < full):
-            written += self._write(self._archive(scope, page))
+            written += self._write(self._archive(scope, page, full))
         if scope.kind is ScopeKind.SITE:
             written += self._write(self._site_files())
         elif current:
             self.book.register(scope)
-        if current and self.pinger is not None and self.site.hubs:
-            self.pinger.changed([self.site.public_url(path) for path in current])
+        feeds = [path for path in current if path.startswith(scope_dir(scope) + "/")]
+        if feeds and self.pinger is not None and self.site.hubs:
+            self.pinger.changed([self.site.public_url(path) for path in feeds])
         return written
 
     def _documents(self, scope: Scope, page: int | None, prev: int | None) -> list[Document]:
@@ -138,22 +174,57 @@ class FeedPublisher:
         return [Document(scope, fmt, page=page, prev_archive=prev, hubs=hubs) for fmt in self.formats]
 
     def _current(self, scope: Scope, full_pages: int) -> FileSet:
-        documents = self._documents(scope, None, full_pages - 1 if full_pages else None)
+        older = full_pages - 1 if full_pages else None
+        documents = self._documents(scope, None, older)
+        path = scope_page_path(scope)
 
         def build() -> list[FeedFile]:
             articles = self.source.newest_articles(scope, self.items)
-            return [render_feed(self.site, doc, articles) for doc in documents]
+            page = render_scope_page(self.site, scope, articles, older=older)
+            feeds = [render_feed(self.site, doc, articles) for doc in documents]
+            return [*feeds, FeedFile(path, page, HTML, PAGE_CACHE_CONTROL)]
 
-        return FileSet([doc.path for doc in documents], build)
+        return FileSet([doc.path for doc in documents] + [path], build)
 
-    def _archive(self, scope: Scope, page: int) -> FileSet:
-        documents = self._documents(scope, page, page - 1 if page else None)
+    def _archive(self, scope: Scope, page: int, full_pages: int) -> FileSet:
+        older = page - 1 if page else None
+        documents = self._documents(scope, page, older)
+        path = scope_page_path(scope, page)
+        newer = page + 1 if page + 1 < full_pages else None
 
         def build() -> list[FeedFile]:
             articles = self.source.articles_of(self.book.page(scope, page))
-            return [render_feed(self.site, doc, articles) for doc in documents]
+            html = render_scope_page(
+                self.site,
+                scope,
+                articles,
+                page=page,
+                older=older,
+                newer=newer,
+                newer_is_current=newer is None,
+            )
+            feeds = [render_feed(self.site, doc, articles) for doc in documents]
+            return [*feeds, FeedFile(path, html, HTML, ARCHIVE_PAGE_CACHE_CONTROL)]
 
-        return FileSet([doc.path for doc in documents], build)
+        return FileSet([doc.path for doc in documents] + [path], build)
+
+    def publish_pages(self, latest: Mapping[str, ArticleRecord | None]) -> list[str]:
+        """Bring the pages of these slugs up to their latest records (None: the record is gone): a public
+        article's page is rendered from the record itself (its related list included), a moved article's old
+        address answers 301 to its new page, and any other slug has no page."""
+        written = []
+        for slug, record in sorted(latest.items()):
+            path = article_page_path(slug)
+            if isinstance(record, Article) and record.is_public:
+                page = FeedFile(path, render_article_page(self.site, record), HTML, PAGE_CACHE_CONTROL)
+            elif isinstance(record, Moved):
+                to = self.site.article_url(record.moved_to)
+                page = FeedFile(path, render_moved(self.site, to), HTML, PAGE_CACHE_CONTROL, redirect=to)
+            else:
+                self.files.delete(path)
+                continue
+            written += self._write(FileSet.of(page))
+        return written
 
     def _site_files(self) -> FileSet:
         def build() -> list[FeedFile]:
@@ -165,9 +236,11 @@ class FeedPublisher:
                 FeedFile(
                     ROBOTS_PATH, render_robots(self.site), "text/plain; charset=utf-8", SITEMAP_CACHE_CONTROL
                 ),
+                FeedFile(NOT_FOUND_PAGE, render_not_found(self.site), HTML, SITEMAP_CACHE_CONTROL),
+                FeedFile(LOGO_PATH, logo(), LOGO_TYPE, SITEMAP_CACHE_CONTROL),
             ]
 
-        return FileSet([SITEMAP_PATH, ROBOTS_PATH], build)
+        return FileSet([SITEMAP_PATH, ROBOTS_PATH, NOT_FOUND_PAGE, LOGO_PATH], build)
 
     def _write(self, files: FileSet) -> list[str]:
         """Read ETags, then content, then write each changed file on the condition of its ETag; all of it
@@ -184,6 +257,7 @@ class FeedPublisher:
                 content_type=file.content_type,
                 cache_control=file.cache_control,
                 expected=expected[file.path],
+                redirect=file.redirect,
             ):
                 written.append(file.path)
         return written

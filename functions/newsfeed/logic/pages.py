@@ -1,0 +1,266 @@
+"""The site's HTML pages: an article's, a scope's (front, section, tag) and its archive pages, the not-found
+page, and what stays at a moved article's old address.
+
+The look is the theme folder (`newsfeed/theme`): Jinja2 templates with autoescape on, and one stylesheet
+inlined into every page, so a page is one request and its Content-Security-Policy can allow exactly that
+style and nothing that runs. Rendering is deterministic (no "now"): the same article gives the same bytes,
+so an unchanged page keeps its ETag and is not rewritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from newsfeed.logic.feed_paths import (
+    FeedFormat,
+    feed_path,
+    scope_page_url,
+    scope_title,
+)
+from newsfeed.logic.feeds import ILLEGAL_CHARACTERS
+from newsfeed.logic.html import sanitize
+from newsfeed.models.article import Article, ArticleCard
+from newsfeed.models.scope import SITE, Scope, ScopeKind
+from newsfeed.models.site import Site
+from newsfeed.models.text import format_utc
+
+THEME = Path(__file__).resolve().parent.parent / "theme"
+LOGO_PATH = "logo.svg"
+LOGO_TYPE = "image/svg+xml"
+# Primary language subtags written right to left.
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_FEED_LABELS = {FeedFormat.RSS: "RSS", FeedFormat.ATOM: "Atom", FeedFormat.JSON: "JSON Feed"}
+
+
+def long_date(moment: datetime) -> str:
+    """'Friday, Mar 29, 2024' (UTC), as the seed page shows dates."""
+    return f"{DAYS[moment.weekday()]}, {MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
+
+
+def _printable(value: Any) -> Any:
+    """Every value a template prints, without the characters no page may carry (a lone surrogate would
+    not even encode); markup stays markup."""
+    if isinstance(value, str):
+        return type(value)(ILLEGAL_CHARACTERS.sub("", value))
+    return value
+
+
+@functools.cache
+def _theme() -> tuple[Environment, str, str]:
+    """The template environment, the stylesheet and the Content-Security-Policy allowing just it."""
+    environment = Environment(
+        finalize=_printable,
+        loader=FileSystemLoader(THEME),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["long_date"] = long_date
+    css = (THEME / "style.css").read_text(encoding="utf-8").strip()
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    csp = (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'self' https: data:; "
+        "media-src 'self' https:; base-uri 'none'; form-action 'none'"
+    )
+    return environment, css, csp
+
+
+def logo() -> bytes:
+    return (THEME / LOGO_PATH).read_bytes()
+
+
+def _printable_data(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _printable_data(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable_data(item) for item in value]
+    return _printable(value)
+
+
+def json_ld(value: dict[str, Any]) -> Markup:
+    """JSON for a <script type="application/ld+json"> block: no '<', '>' or '&' in it, so no string in the
+    data can end the block or open a comment, whatever an editor wrote."""
+    text = json.dumps(_printable_data(value), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    safe = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(safe)  # noqa: S704 -- nothing left in it can end the block
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    type: str
+    title: str
+    url: str
+    label: str
+
+
+def feed_links(site: Site, scopes: Sequence[Scope]) -> list[FeedLink]:
+    """Autodiscovery links for each scope's feeds, in all three formats."""
+    return [
+        FeedLink(
+            fmt.media_type,
+            f"{scope_title(site, scope)} ({_FEED_LABELS[fmt]})",
+            site.public_url(feed_path(scope, fmt)),
+            _FEED_LABELS[fmt],
+        )
+        for scope in scopes
+        for fmt in FeedFormat
+    ]
+
+
+def _render(template: str, site: Site, language: str, **context: Any) -> bytes:
+    environment, css, csp = _theme()
+    page = environment.get_template(template).render(
+        site=site,
+        lang=language,
+        dir=text_direction(language),
+        css=Markup(css),  # noqa: S704 -- the theme's own stylesheet
+        csp=csp,
+        logo_path=LOGO_PATH,
+        **context,
+    )
+    return page.encode("utf-8")
+
+
+def _description(card: ArticleCard) -> str:
+    return card.subtitle or card.summary
+
+
+def _card(site: Site, card: ArticleCard) -> dict[str, Any]:
+    image = card.image
+    return {
+        "title": card.title,
+        "url": site.article_url(card.slug),
+        "section": card.section,
+        "section_url": scope_page_url(site, Scope(ScopeKind.SECTION, card.section_slug)),
+        "published": format_utc(card.published_at),
+        "published_at": card.published_at,
+        "standfirst": _description(card),
+        "image": site.absolute(image.url) if image else None,
+        "image_alt": image.alt if image else "",
+    }
+
+
+def _news_article(site: Site, article: Article, url: str, image: str | None) -> dict[str, Any]:
+    """schema.org NewsArticle, as search engines read it."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": _description(article),
+        "datePublished": format_utc(article.published_at),
+        "dateModified": format_utc(article.updated_at),
+        "author": [{"@type": "Person", "name": name} for name in article.authors],
+        "publisher": {
+            "@type": "Organization",
+            "name": site.name,
+            "url": site.url,
+            "logo": {"@type": "ImageObject", "url": f"{site.url}/{LOGO_PATH}"},
+        },
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "articleSection": article.section,
+        "keywords": list(article.tags),
+        "inLanguage": article.language,
+        "url": url,
+    }
+    if image:
+        data["image"] = [image]
+    return data
+
+
+def render_article_page(site: Site, article: Article) -> bytes:
+    canonical = site.article_url(article.slug, article.canonical_url)
+    image = site.absolute(article.image.url) if article.image else None
+    section = Scope(ScopeKind.SECTION, article.section_slug, article.section)
+    tags = [
+        Scope(ScopeKind.TAG, slug, name) for name, slug in zip(article.tags, article.tag_slugs, strict=True)
+    ]
+    return _render(
+        "article.html",
+        site,
+        article.language,
+        article=article,
+        canonical=canonical,
+        description=_description(article),
+        feeds=feed_links(site, [SITE, section]),
+        published=format_utc(article.published_at),
+        modified=format_utc(article.updated_at),
+        updated=article.updated_at > article.published_at,
+        image=image,
+        section_url=scope_page_url(site, section),
+        tags=[{"name": tag.name, "url": scope_page_url(site, tag)} for tag in tags],
+        body=Markup(sanitize(_printable(article.body))),  # noqa: S704 -- cleaned again: a page never trusts the store
+        related=[_card(site, card) for card in article.related],
+        json_ld=json_ld(_news_article(site, article, canonical, image)),
+    )
+
+
+def render_scope_page(
+    site: Site,
+    scope: Scope,
+    cards: Sequence[ArticleCard],
+    *,
+    page: int | None = None,
+    older: int | None = None,
+    newer: int | None = None,
+    newer_is_current: bool = False,
+) -> bytes:
+    """A scope's newest articles (`page` None) or one of its archive pages, newest first, with links to
+    the older page and to the newer one (an archive page number, or the scope's own page)."""
+    heading = site.name if scope.kind is ScopeKind.SITE else (scope.name or scope.slug)
+    newer_url = scope_page_url(site, scope) if newer_is_current else None
+    if newer is not None:
+        newer_url = scope_page_url(site, scope, newer)
+    return _render(
+        "listing.html",
+        site,
+        site.language,
+        heading=heading,
+        page=page,
+        canonical=scope_page_url(site, scope, page),
+        description=site.description if scope.kind is ScopeKind.SITE else f"{heading}: {site.name}",
+        feeds=feed_links(site, [scope] if scope.kind is ScopeKind.SITE else [scope, SITE]),
+        cards=[_card(site, card) for card in sorted(cards, key=lambda c: c.published_at, reverse=True)],
+        older=scope_page_url(site, scope, older) if older is not None else None,
+        newer=newer_url,
+    )
+
+
+def render_not_found(site: Site) -> bytes:
+    return _render(
+        "not_found.html",
+        site,
+        site.language,
+        canonical=site.url,
+        description="",
+        feeds=feed_links(site, [SITE]),
+    )
+
+
+def render_moved(site: Site, new_url: str) -> bytes:
+    return _render(
+        "moved.html",
+        site,
+        site.language,
+        canonical=new_url,
+        description="",
+        feeds=feed_links(site, [SITE]),
+    )
