@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import json
 import logging
+import mimetypes
 import os
 import socket
 import sys
@@ -42,6 +43,7 @@ from infra.web import API_PREFIX
 from newsfeed.connection import RUNNING_FILE
 
 SAMPLES = ROOT / "events" / "articles"
+SAMPLE_IMAGES = ROOT / "events" / "images"
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
 log = logging.getLogger("newsfeed.local")
 
@@ -120,8 +122,17 @@ class LocalStack:
         return active
 
     def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
-        """Upload events/articles/* through the real path (inbox/ -> S3 event -> SQS -> ingest)."""
+        """Upload events/articles/* through the real path (inbox/ -> S3 event -> SQS -> ingest), and put the
+        sample publication's images (events/images/) where its pages find them: the site's /images/."""
         s3 = session.client("s3")
+        for image in sorted(p for p in SAMPLE_IMAGES.rglob("*") if p.is_file()):
+            s3.put_object(
+                Bucket=resources.outputs["PublicBucketName"],
+                Key=f"images/{image.relative_to(SAMPLE_IMAGES).as_posix()}",
+                Body=image.read_bytes(),
+                ContentType=mimetypes.guess_type(image.name)[0] or "application/octet-stream",
+                CacheControl="public, max-age=86400",
+            )
         bucket = resources.outputs["UploadsBucketName"]
         names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix in (".md", ".json"))
         for name in names:

@@ -11,33 +11,10 @@ from typing import TYPE_CHECKING
 
 from newsfeed.connection import LOCAL_ENDPOINT, LOCAL_STACK, Connection, Target, connect_or_explain
 from newsfeed.models import limits
-from newsfeed.models.upload import Problem, UploadRejected
+from newsfeed.offline import preview, problems_text, validate
 
 if TYPE_CHECKING:
     from newsfeed.models.article import ArticleRecord
-
-
-def _problems(problems: Sequence[Problem]) -> str:
-    return "\n".join(f"  - {problem}" for problem in problems)
-
-
-def validate(files: Sequence[Path]) -> int:
-    """Check files offline with exactly the ingest's rules."""
-    from newsfeed.logic.parsing import parse_upload
-
-    failed = 0
-    for path in files:
-        try:
-            parsed = parse_upload(path.name, path.read_bytes())
-        except UploadRejected as rejected:
-            failed += 1
-            print(f"invalid: {path}\n{_problems(rejected.problems)}")
-        except OSError as error:
-            failed += 1
-            print(f"invalid: {path}\n  - file: {error.strerror}")
-        else:
-            print(f"ok: {path} (slug: {parsed.slug})")
-    return 1 if failed else 0
 
 
 def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | None:
@@ -47,7 +24,7 @@ def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | 
 
     report = connection.uploads.read_rejection(key)
     if report is not None and report.etag == etag:
-        return False, _problems(report.problems)
+        return False, problems_text(report.problems)
     record = connection.table.upload_record(key)
     if record is None or record.etag != etag or record.deleted:
         return None
@@ -273,9 +250,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate_cmd = commands.add_parser("validate", help="check articles offline, with the ingest's rules")
     validate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
+    preview_cmd = commands.add_parser(
+        "preview", help="render articles' pages offline, with the ingest's rules and the site's theme"
+    )
+    preview_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    preview_cmd.add_argument(
+        "--out", type=Path, default=Path("preview"), help="folder for the pages (default: ./preview)"
+    )
+    preview_cmd.add_argument("--site-name", help="the publication's name (default: $SITE_NAME)")
+    preview_cmd.add_argument(
+        "--site-url", help="the site the page links into (default: $SITE_URL, else make run's)"
+    )
+
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.files)
+    if args.command == "preview":
+        return preview(args.files, args.out, args.site_name, args.site_url)
     target = Target(args.stack, args.endpoint_url)
     from botocore.exceptions import BotoCoreError, ClientError  # every command from here on talks to a stack
 

@@ -46,8 +46,12 @@ def get(url: str) -> tuple[int, bytes]:
 @dataclass
 class Running:
     process: subprocess.Popen[str]
-    base: str
+    base: str  # the site: pages and feeds
     aws: str
+
+    @property
+    def api(self) -> str:
+        return f"{self.base}/api"
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -77,7 +81,7 @@ def start_local_stack(port: int, aws_port: int, *args: str, env: dict[str, str] 
         if process.poll() is not None:
             pytest.fail(f"the local stack exited: {process.stdout.read() if process.stdout else ''}")
         try:
-            if get(f"{base}/health")[0] == 200:
+            if get(f"{base}/api/health")[0] == 200:
                 return Running(process, base, f"http://127.0.0.1:{aws_port}")
         except OSError:
             pass
@@ -96,11 +100,11 @@ def local_stack() -> Iterator[Running]:
 
 
 def test_the_samples_are_published_on_start(local_stack: Running) -> None:
-    status, body = get(f"{local_stack.base}/articles")
+    status, body = get(f"{local_stack.api}/articles")
     assert status == 200
     slugs = [a["slug"] for a in json.loads(body)["items"]]
     assert "kazakh-leader-offers-explanation-for-crisis" in slugs
-    article = json.loads(get(f"{local_stack.base}/articles/kazakh-leader-offers-explanation-for-crisis")[1])
+    article = json.loads(get(f"{local_stack.api}/articles/kazakh-leader-offers-explanation-for-crisis")[1])
     assert article["section"] == "Kazakhstan News"
     assert "Tokayev" in article["body"]
 
@@ -116,7 +120,7 @@ def test_publish_appears_in_the_api_and_feeds_within_two_seconds(
     assert result.stdout.strip() == f"published: {local_stack.base}/articles/end-to-end-story"
 
     def visible() -> bool:
-        api = get(f"{local_stack.base}/articles/end-to-end-story")[0] == 200
+        api = get(f"{local_stack.api}/articles/end-to-end-story")[0] == 200
         rss = b"End to end story" in get(f"{local_stack.base}/feeds/rss.xml")[1]
         json_feed = b"End to end story" in get(f"{local_stack.base}/feeds/feed.json")[1]
         return api and rss and json_feed
@@ -154,9 +158,9 @@ def test_status_and_unpublish_take_an_article_out_of_the_api_and_every_feed(
 
     taken = local_stack.cli("unpublish", slug)
     assert taken.returncode == 0, taken.stdout + taken.stderr
-    assert taken.stdout.strip().startswith(f"unpublished: {local_stack.base}/articles/{slug}")
-    assert get(f"{local_stack.base}/articles/{slug}")[0] == 410
-    assert slug.encode() not in get(f"{local_stack.base}/articles?limit=100")[1]
+    assert taken.stdout.strip().startswith(f"unpublished: {local_stack.api}/articles/{slug}")
+    assert get(f"{local_stack.api}/articles/{slug}")[0] == 410
+    assert slug.encode() not in get(f"{local_stack.api}/articles?limit=100")[1]
     started = time.monotonic()
     while in_feeds():
         assert time.monotonic() - started < 5, "still in a feed 5 s after the takedown"
@@ -165,7 +169,7 @@ def test_status_and_unpublish_take_an_article_out_of_the_api_and_every_feed(
     assert local_stack.cli("unpublish", slug).stdout.startswith("already unpublished")
     again = local_stack.cli("publish", str(path))
     assert again.stdout.strip() == f"published: {local_stack.base}/articles/{slug}", again.stdout
-    assert get(f"{local_stack.base}/articles/{slug}")[0] == 200
+    assert get(f"{local_stack.api}/articles/{slug}")[0] == 200
     missing = local_stack.cli("status", "no-such-story")
     assert (missing.returncode, missing.stdout.strip()) == (1, "no article at 'no-such-story'")
 
@@ -189,7 +193,7 @@ def test_a_script_is_sanitised(local_stack: Running, tmp_path: Path) -> None:
         markdown(title="Script story", body="Hi <script>alert(1)</script> there"), encoding="utf-8"
     )
     assert local_stack.cli("publish", str(path)).returncode == 0
-    body = json.loads(get(f"{local_stack.base}/articles/script-story")[1])["body"]
+    body = json.loads(get(f"{local_stack.api}/articles/script-story")[1])["body"]
     assert body == "<p>Hi  there</p>"
 
 
@@ -204,7 +208,7 @@ def test_a_scheduled_article_is_published_within_seconds_of_its_time(
     result = local_stack.cli("publish", str(path))
     assert result.returncode == 0, result.stdout
     assert result.stdout.startswith("scheduled for ")
-    url = f"{local_stack.base}/articles/a-story-for-later"
+    url = f"{local_stack.api}/articles/a-story-for-later"
     assert get(url)[0] == 404
     assert "status:     scheduled (not public)" in local_stack.cli("status", "a-story-for-later").stdout
     while get(url)[0] != 200:
@@ -225,7 +229,7 @@ def test_import_shows_progress_and_a_summary_and_export_round_trips(
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith(f"150 files in {tmp_path / 'ag'}: 150 accepted, 0 rejected")
     assert "importing: 100%" in result.stderr  # the progress bar
-    status, body = get(f"{local_stack.base}/articles/{slugify(next(corpus.rows(1))[1])}")
+    status, body = get(f"{local_stack.api}/articles/{slugify(next(corpus.rows(1))[1])}")
     assert status == 200, body
 
     again = local_stack.cli("import", str(tmp_path / "ag"))
@@ -244,7 +248,7 @@ def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local
         [
             str(Path(sys.executable).parent / "schemathesis"),
             "run",
-            f"{local_stack.base}/openapi.json",
+            f"{local_stack.api}/openapi.json",
             "--checks",
             "all",
             "--max-examples",
@@ -287,13 +291,13 @@ def test_cors_is_the_templates_as_api_gateway_applies_it(local_stack: Running) -
     (api,) = resources_of_type(load_template(), "AWS::Serverless::HttpApi").values()
     cors = api["Properties"]["CorsConfiguration"]
     origin = {"Origin": "https://reader.example"}
-    request = urllib.request.Request(f"{local_stack.base}/articles", headers=origin)
+    request = urllib.request.Request(f"{local_stack.api}/articles", headers=origin)
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         exposed = {h.strip().lower() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
         assert exposed == {h.lower() for h in cors["ExposeHeaders"]}
     preflight = urllib.request.Request(
-        f"{local_stack.base}/articles",
+        f"{local_stack.api}/articles",
         method="OPTIONS",
         headers={
             **origin,
@@ -313,7 +317,7 @@ def test_a_request_with_200_kb_of_headers_is_answered_431_not_reset(local_stack:
     connection.request("GET", "/health", headers={"X-Padding": "a" * 200_000})
     response = connection.getresponse()
     assert (response.status, response.read()) == (431, b"The request's headers are over 16384 bytes.\n")
-    assert get(f"{local_stack.base}/health")[0] == 200
+    assert get(f"{local_stack.api}/health")[0] == 200
 
 
 def test_a_busy_port_is_a_one_line_error(local_stack: Running) -> None:

@@ -32,12 +32,12 @@ def ports() -> tuple[int, int]:
     return free_port(), free_port()
 
 
-def all_slugs(base: str) -> list[str]:
+def all_slugs(api: str) -> list[str]:
     """Every published article's slug, newest first, through the API's pages."""
     slugs: list[str] = []
     cursor = ""
     while True:
-        page = json.loads(get(f"{base}/articles?limit=100{cursor}")[1])
+        page = json.loads(get(f"{api}/articles?limit=100{cursor}")[1])
         slugs += [item["slug"] for item in page["items"]]
         if not page.get("next"):
             return slugs
@@ -53,7 +53,7 @@ def test_an_import_killed_with_its_stack_completes_when_run_again(
     importing = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not json.loads(get(f"{first.base}/articles?limit=1")[1])["items"]:
+        while not json.loads(get(f"{first.api}/articles?limit=1")[1])["items"]:
             assert time.monotonic() < deadline, "nothing was imported within 60 s"
             time.sleep(0.05)
         first.process.send_signal(signal.SIGKILL)  # mid-import: some bundles applied, others not
@@ -78,7 +78,7 @@ def test_an_import_killed_with_its_stack_completes_when_run_again(
             f"{total} files in {tmp_path}: {accepted} accepted, {total - accepted} rejected"
         )
         assert "timed out" not in again.stdout and "skipped" not in again.stdout
-        slugs = all_slugs(second.base)
+        slugs = all_slugs(second.api)
         assert len(slugs) == len(set(slugs)) == accepted > total - 10
         deadline = time.monotonic() + 120
         while True:  # the site feed catches up: its items are the newest articles of the API, in order
@@ -121,8 +121,8 @@ def test_scheduling_and_dates_do_not_depend_on_the_hosts_time_zone(
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "scheduled for" in result.stdout, result.stdout
-        assert get(f"{running.base}/articles/due-in-an-hour")[0] == 404
-        status, body = get(f"{running.base}/articles/undated-story")
+        assert get(f"{running.api}/articles/due-in-an-hour")[0] == 404
+        status, body = get(f"{running.api}/articles/undated-story")
         assert status == 200, body
         published = datetime.fromisoformat(json.loads(body)["published_at"].replace("Z", "+00:00"))
         assert before - timedelta(seconds=5) <= published <= datetime.now(UTC) + timedelta(seconds=1)

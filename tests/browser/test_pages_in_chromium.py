@@ -1,0 +1,115 @@
+"""The local stack's pages in a real browser (Debian's chromium and chromium-driver, headless): no script
+from content runs, no request leaves the origin, the console stays clean, and axe-core (npm's, injected by
+the test) finds no serious or critical accessibility violation. Saves the seed article page's screenshot
+that the README shows (docs/article-page.png)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.test_local_stack import Running, free_port, get, start_local_stack
+from tests.factories import markdown
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+SCREENSHOT = ROOT / "docs" / "article-page.png"
+SEED = "kazakh-leader-offers-explanation-for-crisis"
+HOSTILE = '<p>Text.</p><img src=/logo.svg alt=logo onerror="window.pwned=1"><script>window.pwned=2</script>' + (
+    '<a href="javascript:window.pwned=3">link</a><svg><script>window.pwned=4</script></svg>'
+)
+
+if not (CHROMIUM and DRIVER and AXE.exists()):
+    missing = (
+        "chromium and chromium-driver (apt-get install chromium chromium-driver), and npm ci for axe-core"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(f"the browser test needs {missing}", pytrace=False)
+    pytest.skip(f"needs {missing}", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    running = start_local_stack(free_port(), free_port())
+    story = tmp_path_factory.mktemp("hostile") / "hostile.md"
+    story.write_text(
+        markdown(
+            title='Hostile <script>window.pwned="title"</script>',
+            section="Metro",
+            slug="hostile",
+            body=HOSTILE,
+        )
+    )
+    published = running.cli("publish", str(story))
+    assert published.returncode == 0, published.stdout
+    deadline = time.monotonic() + 10
+    while get(f"{running.base}/articles/hostile")[0] != 200:  # the page follows the publish within seconds
+        assert time.monotonic() < deadline, f"no page for the published article: {published.stdout}"
+        time.sleep(0.1)
+    yield running
+    running.process.kill()
+    running.process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1600"):
+        options.add_argument(argument)
+    # The browser's own background requests (updates, safe browsing) are not the page's: off.
+    options.add_argument("--disable-background-networking")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+    yield driver
+    driver.quit()
+
+
+def requested_urls(driver: Any) -> list[str]:
+    """Every URL the page asked for since the last call (Chrome's performance log of network events)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def axe_violations(driver: Any) -> list[dict[str, Any]]:
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document).then(r => done(r.violations))"
+        ".catch(e => done([{id: 'axe failed', impact: 'critical', help: String(e)}]));"
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("path", [f"/articles/{SEED}", "/sections/kazakhstan-news", "/", "/articles/hostile"])
+def test_a_page_runs_nothing_from_content_stays_on_its_origin_and_passes_axe(
+    site: Running, browser: Any, path: str
+) -> None:
+    browser.get_log("performance")
+    browser.get_log("browser")
+    browser.get(site.base + path)
+    assert browser.find_element("tag name", "h1").text
+    assert browser.execute_script("return window.pwned === undefined")
+    assert all(url.startswith(site.base + "/") or url.startswith("data:") for url in requested_urls(browser))
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
+    violations = axe_violations(browser)
+    assert violations == [], [(v["id"], v["help"]) for v in violations]
+    if path == f"/articles/{SEED}":
+        browser.save_screenshot(str(SCREENSHOT))

@@ -1,0 +1,99 @@
+"""The site's pages through the whole pipeline (upload -> ingest -> stream -> publisher, related lists):
+written on publish, following corrections, related lists, moves and takedowns, and nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsfeed.dal.public import PublicBucket
+from tests.conftest import Stack
+from tests.factories import markdown
+
+SITE = "https://kazpost.example"
+
+
+def page(stack: Stack, path: str) -> Any:
+    return PublicBucket(stack.public, stack.s3).read(path)
+
+
+def text(stack: Stack, path: str) -> str:
+    file = page(stack, path)
+    assert file is not None, f"no {path}"
+    assert file.content_type == "text/html; charset=utf-8"
+    return str(file.body.decode())
+
+
+def test_a_publish_writes_its_page_and_its_scopes_pages(stack: Stack) -> None:
+    stack.put("budget.md", markdown(title="Budget <approved>", section="World", tags="[Economy, Asia]"))
+    stack.drain()
+    article = text(stack, "articles/budget-approved")
+    assert "<h1>Budget &lt;approved&gt;</h1>" in article
+    assert f'<link rel="canonical" href="{SITE}/articles/budget-approved">' in article
+    for listing in ("index.html", "sections/world", "tags/economy", "tags/asia"):
+        assert f'href="{SITE}/articles/budget-approved"' in text(stack, listing), listing
+    assert "Page not found" in text(stack, "404.html")
+    assert page(stack, "logo.svg").content_type == "image/svg+xml"
+
+
+def test_a_correction_shows_on_the_page_and_an_unchanged_upload_writes_nothing(stack: Stack) -> None:
+    stack.put("a.md", markdown(title="Ferry", section="World", slug="ferry"))
+    stack.drain()
+    before = page(stack, "articles/ferry")
+    stack.put("a.md", markdown(title="Ferry", section="World", slug="ferry"))
+    stack.drain()
+    assert page(stack, "articles/ferry").etag == before.etag
+    stack.put("a.md", markdown(title="Ferry", section="World", slug="ferry", body="Corrected body."))
+    stack.drain()
+    corrected = text(stack, "articles/ferry")
+    assert "Corrected body." in corrected and "Updated <time" in corrected
+
+
+def test_a_takedown_removes_the_page_and_every_listing_of_it(stack: Stack) -> None:
+    stack.put("a.md", markdown(title="Stays", section="World", tags="[Economy]"))
+    stack.put("b.md", markdown(title="Goes", section="World", tags="[Economy]"))
+    stack.drain()
+    assert "Goes" in text(stack, "tags/economy")
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/b.md")
+    stack.drain()
+    assert page(stack, "articles/goes") is None
+    for listing in ("index.html", "sections/world", "tags/economy"):
+        assert "articles/goes" not in text(stack, listing) and "articles/stays" in text(stack, listing)
+
+
+def test_a_moved_slug_leaves_a_redirect_to_the_new_page(stack: Stack) -> None:
+    stack.put("a.md", markdown(title="Ferry", section="World", slug="ferry"))
+    stack.drain()
+    stack.put("a.md", markdown(title="Ferry", section="World", slug="ferry-to-aktau"))
+    stack.drain()
+    old = page(stack, "articles/ferry")
+    assert old.redirect == f"{SITE}/articles/ferry-to-aktau"
+    assert "<h1>Ferry</h1>" in text(stack, "articles/ferry-to-aktau")
+    assert 'articles/ferry"' not in text(stack, "sections/world")
+
+
+def test_a_related_list_that_changes_reaches_the_page(stack: Stack) -> None:
+    words = "Almaty metro line extension opens with new stations and trains for commuters"
+    stack.put("a.md", markdown(title="Metro line opens", section="City", body=words))
+    stack.drain()
+    assert "Related articles" not in text(stack, "articles/metro-line-opens")
+    stack.put("b.md", markdown(title="Metro stations and trains", section="City", body=words + " today"))
+    stack.drain()
+    first = text(stack, "articles/metro-line-opens")
+    assert "Related articles" in first and f'href="{SITE}/articles/metro-stations-and-trains"' in first
+
+
+def test_older_articles_have_pages_of_their_own(stack: Stack, monkeypatch: Any) -> None:
+    from newsfeed.handlers import publisher
+
+    monkeypatch.setattr(publisher.publisher().book, "page_size", 3)  # archive pages, as the feeds' (50)
+    for n in range(4):
+        stack.put(
+            f"s{n}.md",
+            markdown(title=f"Story {n}", section="World", published_at=f"2024-01-0{n + 1}T00:00:00Z"),
+        )
+        stack.drain()
+    front = text(stack, "sections/world")
+    assert f'<a href="{SITE}/sections/world/archive/0" rel="next">Older articles</a>' in front
+    archive = text(stack, "sections/world/archive/0")
+    assert archive.count('class="card"') == 3 and "Story 3" not in archive
+    assert f'<a href="{SITE}/sections/world" rel="prev">Newer articles</a>' in archive
