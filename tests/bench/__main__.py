@@ -16,6 +16,7 @@ from tests.bench import (
     bench_import,
     bench_ingest,
     bench_latency,
+    bench_pages,
     bench_publish,
     bench_related,
     chart,
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "ingest": bench_ingest.run,
     "import": bench_import.run,
     "latency": bench_latency.run,
+    "pages": bench_pages.run,
     "hugo": bench_hugo.run,
     "related": bench_related.run,
 }

@@ -24,7 +24,8 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SCREENSHOT = ROOT / "docs" / "article-page.png"
 SEED = "kazakh-leader-offers-explanation-for-crisis"
-HOSTILE = '<p>Text.</p><img src=/logo.svg alt=logo onerror="window.pwned=1"><script>window.pwned=2</script>' + (
+HOSTILE = (
+    '<p>Text.</p><img src=/logo.svg alt=logo onerror="window.pwned=1"><script>window.pwned=2</script>'
     '<a href="javascript:window.pwned=3">link</a><svg><script>window.pwned=4</script></svg>'
 )
 
