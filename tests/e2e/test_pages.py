@@ -31,7 +31,7 @@ def site() -> Iterator[Running]:
 def head(url: str) -> tuple[int, dict[str, str], bytes]:
     """One GET without following redirects: status, headers, body."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     connection.request("GET", parts.path)
     response = connection.getresponse()
     return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
