@@ -210,7 +210,13 @@ class LocalStack:
             names = self.publish_samples(session, resources) if samples else []
             wait_until_idle(self.active)  # samples ingested, feeds written
             print(self.banner(resources, names), flush=True)
-            running = {"endpoint": self.endpoint, "api": resources.outputs["ApiUrl"], "pid": os.getpid()}
+            outputs = resources.outputs
+            running = {
+                "endpoint": self.endpoint,
+                "api": outputs["ApiUrl"],
+                "site": outputs["SiteUrl"],
+                "pid": os.getpid(),
+            }
             scratch = RUNNING_FILE.with_suffix(".tmp")
             scratch.write_text(json.dumps(running), encoding="utf-8")
             os.replace(scratch, RUNNING_FILE)  # the CLI finds this stack on whatever ports it was given

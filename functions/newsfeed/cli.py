@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsfeed.connection import LOCAL_ENDPOINT, LOCAL_STACK, Connection, Target, connect_or_explain
+from newsfeed.connection import (
+    LOCAL_ENDPOINT,
+    LOCAL_STACK,
+    Connection,
+    Target,
+    connect_or_explain,
+    running_local_site,
+)
 from newsfeed.models import limits
 from newsfeed.offline import preview, problems_text, validate
 
@@ -259,14 +267,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     preview_cmd.add_argument("--site-name", help="the publication's name (default: $SITE_NAME)")
     preview_cmd.add_argument(
-        "--site-url", help="the site the page links into (default: $SITE_URL, else make run's)"
+        "--site-url",
+        help="the site the page links into (default: $SITE_URL, else the running make run's)",
     )
 
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate(args.files)
-    if args.command == "preview":
-        return preview(args.files, args.out, args.site_name, args.site_url)
+    if args.command == "preview":  # links lead into the make run of this checkout, if one is running
+        site_url = args.site_url or os.environ.get("SITE_URL") or running_local_site()
+        return preview(args.files, args.out, args.site_name, site_url)
     target = Target(args.stack, args.endpoint_url)
     from botocore.exceptions import BotoCoreError, ClientError  # every command from here on talks to a stack
 

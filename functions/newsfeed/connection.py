@@ -20,14 +20,23 @@ LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 RUNNING_FILE = Path(__file__).resolve().parents[2] / ".newsfeed-local.json"
 
 
-def running_local_endpoint() -> str | None:
-    """The AWS endpoint of the local stack running from this checkout, if one is (its process alive)."""
+def _running_local(key: str) -> str | None:
     try:
         running = json.loads(RUNNING_FILE.read_text(encoding="utf-8"))
         os.kill(int(running["pid"]), 0)  # signal 0: only asks whether the process exists
+        return str(running[key])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return str(running["endpoint"])
+
+
+def running_local_endpoint() -> str | None:
+    """The AWS endpoint of the local stack running from this checkout, if one is (its process alive)."""
+    return _running_local("endpoint")
+
+
+def running_local_site() -> str | None:
+    """The site URL of the local stack running from this checkout, if one is."""
+    return _running_local("site")
 
 
 @dataclass

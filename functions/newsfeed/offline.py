@@ -21,13 +21,14 @@ LOCAL_SITE_URL = "http://127.0.0.1:3000"  # make run's default port
 
 def preview_site(name: str | None, url: str | None) -> Site:
     """The site a preview is rendered for: as given, else as the functions' environment says, else make
-    run's defaults (links to sections and tags then lead to a local stack on its default port)."""
+    run's default (links to sections and tags lead there)."""
+    url = (url or os.environ.get("SITE_URL") or LOCAL_SITE_URL).rstrip("/")
     return Site(
         name=name or os.environ.get("SITE_NAME") or "newsfeed",
-        url=(url or os.environ.get("SITE_URL") or LOCAL_SITE_URL).rstrip("/"),
+        url=url,
         description=os.environ.get("SITE_DESCRIPTION", ""),
         language=os.environ.get("SITE_LANGUAGE", "en"),
-        feeds_url=(url or os.environ.get("FEEDS_URL") or LOCAL_SITE_URL).rstrip("/"),
+        feeds_url=url,
     )
 
 
