@@ -24,7 +24,7 @@ from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
-from newsfeed.logic.publish import FeedPublisher, scope_changes
+from newsfeed.logic.publish import FeedPublisher, has_page, scope_changes
 from newsfeed.logic.webhooks import change_event
 from newsfeed.models.scope import SITE
 from newsfeed.observability import logger, metrics, tracer
@@ -75,11 +75,14 @@ def queue_webhook_event(
             raise
 
 
-def publish_pages(records: list[dict[str, Any]]) -> set[str]:
-    """The page of each article the batch changed, from its latest record; the slugs that failed."""
+def publish_pages(records: list[dict[str, Any]], *, shown: bool) -> set[str]:
+    """The page of each article the batch changed, from its latest record: those with a page now (`shown`),
+    or those without one; the slugs that failed."""
     latest = dict(change for record in records if (change := article_page_change(record)))
     failed = set()
     for slug, record in latest.items():
+        if has_page(record) is not shown:
+            continue
         try:
             publisher().publish_pages({slug: record})
         except Exception:
@@ -97,7 +100,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     the batch from there."""
     records = event.get("Records", [])
     pairs = [images(record) for record in records]
-    failed_pages = publish_pages(records)
+    failed_pages = publish_pages(records, shown=True)  # before any listing links to them
     failed = set()
     touched = scope_changes(p for p in pairs if p)
     for scope in sorted(touched, key=lambda scope: (scope != SITE, scope)):
@@ -110,6 +113,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if written:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
+    failed_pages |= publish_pages(records, shown=False)  # once no listing links to them
     unqueued: set[str] = set()
     if (queue := webhook_queue()) is not None:
         changes = {r["dynamodb"]["SequenceNumber"]: p for r, p in zip(records, pairs, strict=True) if p}

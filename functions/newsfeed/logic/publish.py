@@ -137,6 +137,11 @@ def scope_changes(
     return changes
 
 
+def has_page(record: ArticleRecord | None) -> bool:
+    """Whether a slug has a page: a public article's, or the redirect a moved one leaves."""
+    return isinstance(record, Moved) or (isinstance(record, Article) and record.is_public)
+
+
 @dataclass
 class FeedPublisher:
     source: FeedSource
@@ -215,11 +220,11 @@ class FeedPublisher:
         written = []
         for slug, record in sorted(latest.items()):
             path = article_page_path(slug)
-            if isinstance(record, Article) and record.is_public:
-                page = FeedFile(path, render_article_page(self.site, record), HTML, PAGE_CACHE_CONTROL)
-            elif isinstance(record, Moved):
+            if isinstance(record, Moved):
                 to = self.site.article_url(record.moved_to)
                 page = FeedFile(path, render_moved(self.site, to), HTML, PAGE_CACHE_CONTROL, redirect=to)
+            elif isinstance(record, Article) and has_page(record):
+                page = FeedFile(path, render_article_page(self.site, record), HTML, PAGE_CACHE_CONTROL)
             else:
                 self.files.delete(path)
                 continue
