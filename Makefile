@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 AWS_PORT ?= 4566
+DATA ?= .newsfeed-data
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck template-lint pytest bench eval-related build deploy clean
@@ -14,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The local stack keeps its state in $(DATA); FRESH=1 deletes it first, once confirmed.
 run: $(STAMP)
-	$(BIN)/python -m infra.local_stack --port $(PORT) --aws-port $(AWS_PORT)
+	$(BIN)/python -m infra.local_stack --port $(PORT) --aws-port $(AWS_PORT) --data "$(DATA)" $(if $(FRESH),--fresh)
 
 test: lint typecheck template-lint pytest
 

@@ -162,6 +162,26 @@ class SqsEventSource:
         return len(messages)
 
 
+class StreamPositions:
+    """Where one stream poller has got to (shard id -> last sequence number handled), kept as an object in
+    the local stack's own bucket: moto's state is saved as one cut (infra/local_state.py), so the positions
+    a restart resumes from always go with the tables and feeds they led to. Lambda keeps its mappings'
+    positions itself; the template has no place for them."""
+
+    def __init__(self, s3: Any, bucket: str, function: str) -> None:
+        self.s3, self.bucket, self.key = s3, bucket, f"stream-positions/{function}.json"
+
+    def load(self) -> dict[str, str | None]:
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=self.key)["Body"].read()
+        except self.s3.exceptions.NoSuchKey:
+            return {}
+        return dict(json.loads(body))
+
+    def save(self, positions: Mapping[str, str | None]) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=json.dumps(dict(positions)).encode())
+
+
 class StreamEventSource:
     def __init__(
         self,
@@ -174,11 +194,13 @@ class StreamEventSource:
         filters: Sequence[Mapping[str, Any]] = (),
         max_retries: int = 5,
         on_failure: Callable[[dict[str, Any]], None] | None = None,
+        kept: StreamPositions | None = None,
     ) -> None:
         self.streams, self.stream_arn, self.handler, self.function = streams, stream_arn, handler, function
         self.batch_size, self.filters, self.max_retries = batch_size, list(filters), max_retries
-        self.on_failure = on_failure
-        self.positions: dict[str, str | None] = {}  # shard id -> last sequence number handled
+        self.on_failure, self.kept = on_failure, kept
+        # shard id -> last sequence number handled
+        self.positions: dict[str, str | None] = kept.load() if kept is not None else {}
         self.retries = 0
 
     def skip_to_end(self) -> None:
@@ -249,6 +271,13 @@ class StreamEventSource:
         return records, wanted
 
     def poll(self) -> int:
+        before = dict(self.positions)
+        handled = self._poll()
+        if self.kept is not None and self.positions != before:
+            self.kept.save(self.positions)
+        return handled
+
+    def _poll(self) -> int:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         handled = 0
         for shard in (s["ShardId"] for s in shards):
@@ -370,12 +399,15 @@ def stream_filters(properties: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [json.loads(f["Pattern"]) for f in properties.get("FilterCriteria", {}).get("Filters", [])]
 
 
-def event_sources(session: boto3.session.Session, resources: Resources) -> list[Source]:
+def event_sources(
+    session: boto3.session.Session, resources: Resources, positions_bucket: str | None = None
+) -> list[Source]:
     """The template's event source mappings, each calling its function's real handler (imported here).
 
-    Batch sizes, filters, retry limits and the stream's on-failure destination are the template's.
+    Batch sizes, filters, retry limits and the stream's on-failure destination are the template's. With
+    `positions_bucket`, stream pollers keep their positions there (StreamPositions) and resume from them.
     """
-    sqs, streams = session.client("sqs"), session.client("dynamodbstreams")
+    sqs, streams, s3 = session.client("sqs"), session.client("dynamodbstreams"), session.client("s3")
     result: list[Source] = []
     for source in resources.event_sources:
         function = resources.functions[source.function]
@@ -414,6 +446,7 @@ def event_sources(session: boto3.session.Session, resources: Resources) -> list[
                 filters=stream_filters(source.properties),
                 max_retries=int(source.properties.get("MaximumRetryAttempts", 5)),
                 on_failure=send_failure,
+                kept=StreamPositions(s3, positions_bucket, function.name) if positions_bucket else None,
             )
         )
     return result

@@ -7,23 +7,28 @@
 - uvicorn serves, on 127.0.0.1:<port>, the site from the public bucket (CloudFront's part: pages, feeds,
   sitemap) and the API under /api (API Gateway's part); the site's URL is that address;
 - the template's outputs are registered as the CloudFormation stack `newsfeed-local`, so the `newsfeed`
-  command finds this stack exactly as it finds a deployed one.
+  command finds this stack exactly as it finds a deployed one;
+- everything it holds is kept in a data folder (`--data`, `.newsfeed-data` by default): a restart starts
+  from what was there (infra/local_state.py); `--fresh` starts over, once confirmed.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import json
 import logging
 import mimetypes
 import os
+import shutil
 import socket
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 
@@ -44,6 +49,8 @@ from newsfeed.connection import RUNNING_FILE
 
 SAMPLES = ROOT / "events" / "articles"
 SAMPLE_IMAGES = ROOT / "events" / "images"
+DATA = ROOT / ".newsfeed-data"  # make run's default data folder (ignored by git)
+POSITIONS_BUCKET = f"{LOCAL_STACK_NAME}-event-source-positions"  # the pollers' own (StreamPositions)
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
 log = logging.getLogger("newsfeed.local")
 
@@ -66,10 +73,47 @@ def check_port(port: int, option: str) -> None:
             ) from None
 
 
+def forget_interrupted_invocations(session: boto3.session.Session, resources: Resources) -> None:
+    """The ingest's idempotency records of invocations that were running when the stack stopped: they died
+    with it, as a Lambda invocation that times out does, so their messages (visible again) must be applied
+    anew rather than wait out the records' in-progress expiry."""
+    dynamodb, table = session.client("dynamodb"), resources.outputs["IdempotencyTableName"]
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="#status = :running",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":running": {"S": "INPROGRESS"}},
+        ProjectionExpression="id",
+    )
+    for page in pages:
+        for item in page["Items"]:
+            dynamodb.delete_item(TableName=table, Key={"id": item["id"]})
+
+
+class DataInUse(SystemExit):
+    pass
+
+
+@contextmanager
+def data_folder(folder: Path | None) -> Iterator[None]:
+    """Hold `folder` for this stack alone while it runs (two stacks saving into one folder would mix)."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataInUse(f"error: another local stack keeps its state in {folder}") from None
+        yield
+
+
 @dataclass
 class LocalStack:
     port: int
     aws_port: int
+    data: Path | None = None  # where the state is kept; None: nowhere (benchmarks)
     aws: moto_server.MotoServer | None = None  # while running
 
     @property
@@ -97,13 +141,15 @@ class LocalStack:
             os.environ.pop(name, None)
 
     def register_outputs(self, session: boto3.session.Session, resources: Resources) -> None:
+        """The stack's outputs as of this run (a restored state has the last run's: its ports may differ)."""
         template = {
             "Resources": {"LocalStack": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
             "Outputs": {name: {"Value": value} for name, value in resources.outputs.items()},
         }
-        session.client("cloudformation").create_stack(
-            StackName=LOCAL_STACK_NAME, TemplateBody=json.dumps(template)
-        )
+        cloudformation = session.client("cloudformation")
+        if self.aws is not None and self.aws.restored:
+            cloudformation.delete_stack(StackName=LOCAL_STACK_NAME)
+        cloudformation.create_stack(StackName=LOCAL_STACK_NAME, TemplateBody=json.dumps(template))
 
     def pollers(self, session: boto3.session.Session, resources: Resources) -> list[Poller]:
         """One poller per event source, and for a queue as many as Lambda would run at once up to
@@ -114,7 +160,13 @@ class LocalStack:
         intervals = {StreamEventSource: 0.05, ScheduleEventSource: 0.25}  # SQS polls wait for messages
         concurrency = {spec.name: spec.concurrency for spec in resources.functions.values()}
         active = []
-        for source in event_sources(session, resources):
+        positions = None
+        if self.data is not None:
+            s3 = session.client("s3")
+            if POSITIONS_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+                s3.create_bucket(Bucket=POSITIONS_BUCKET)
+            positions = POSITIONS_BUCKET
+        for source in event_sources(session, resources, positions):
             copies = 1
             if isinstance(source, SqsEventSource):
                 copies = max(1, min(concurrency.get(source.function, 1), MAX_QUEUE_POLLERS))
@@ -139,7 +191,7 @@ class LocalStack:
             s3.put_object(Bucket=bucket, Key=f"inbox/{name}", Body=(SAMPLES / name).read_bytes())
         return names
 
-    def banner(self, resources: Resources, samples: list[str]) -> str:
+    def banner(self, resources: Resources, samples: list[str], restored: bool = False) -> str:
         out = resources.outputs
         return "\n".join(
             [
@@ -155,7 +207,16 @@ class LocalStack:
                 f"  JSON Feed    {out['FeedsUrl']}/feeds/feed.json",
                 f"  uploads      s3://{out['UploadsBucketName']}/inbox/  (rejections appear under rejected/)",
                 "",
-                f"Published {len(samples)} sample articles from events/articles/.",
+                (
+                    f"Started from the state kept in {self.data}."
+                    if restored
+                    else f"Published {len(samples)} sample articles from events/articles/."
+                ),
+                (
+                    f"Everything is kept in {self.data} (make run FRESH=1 starts over)."
+                    if self.data is not None
+                    else "Nothing is kept: this stack starts empty next time."
+                ),
                 "Publish your own (in another terminal):",
                 "  .venv/bin/newsfeed publish path/to/article.md",
                 "",
@@ -169,7 +230,7 @@ class LocalStack:
         """The stack, with its pollers started once `prepare` (if any) has set up content (benchmarks)."""
         self.environment()
         self.active: list[Poller] = []
-        with moto_server.running(self.aws_port) as aws:
+        with data_folder(self.data), moto_server.running(self.aws_port, self.data) as aws:
             self.aws = aws
             try:
                 session = boto3.session.Session()
@@ -184,6 +245,8 @@ class LocalStack:
                 # says more.
                 os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ.get("NEWSFEED_LOG_LEVEL", "WARNING")
                 self.register_outputs(session, resources)
+                if aws.restored:
+                    forget_interrupted_invocations(session, resources)
                 if prepare is not None:
                     prepare(resources)
                 self.active = self.pollers(session, resources)
@@ -207,9 +270,12 @@ class LocalStack:
             session = boto3.session.Session()
             api = load_attribute(resources.functions["ApiFunction"].handler.rsplit(".", 1)[0] + ".app")
             site = local_site(api, PublicBucket(resources.outputs["PublicBucketName"]))
-            names = self.publish_samples(session, resources) if samples else []
-            wait_until_idle(self.active)  # samples ingested, feeds written
-            print(self.banner(resources, names), flush=True)
+            restored = self.aws is not None and self.aws.restored
+            names = self.publish_samples(session, resources) if samples and not restored else []
+            wait_until_idle(
+                self.active
+            )  # samples ingested (or what was left to do when it stopped), feeds written
+            print(self.banner(resources, names, restored), flush=True)
             outputs = resources.outputs
             running = {
                 "endpoint": self.endpoint,
@@ -254,6 +320,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-samples", action="store_true", help="start empty instead of publishing events/articles"
     )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("NEWSFEED_DATA", DATA)),
+        help=f"where the stack keeps its state (default {DATA.name} in the checkout, or $NEWSFEED_DATA)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="delete what the data folder keeps, once confirmed, and start over",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
@@ -265,7 +342,26 @@ def main(argv: list[str] | None = None) -> None:
     except PortInUse as busy:
         print(busy.code, file=sys.stderr)
         raise SystemExit(2) from None
-    LocalStack(port=args.port, aws_port=args.aws_port).serve(samples=not args.no_samples)
+    if args.fresh and not start_over(args.data):
+        raise SystemExit(1)
+    try:
+        LocalStack(port=args.port, aws_port=args.aws_port, data=args.data).serve(samples=not args.no_samples)
+    except (DataInUse, moto_server.StateRefused) as refused:
+        print(refused.code, file=sys.stderr)
+        raise SystemExit(3) from None
+
+
+def start_over(data: Path) -> bool:
+    """Delete the data folder once the user types yes; False (nothing deleted) otherwise."""
+    if not data.exists():
+        return True
+    print(f"This deletes everything the local stack keeps in {data}. Type yes to go on: ", end="", flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    if answer != "yes":
+        print("Nothing was deleted.")
+        return False
+    shutil.rmtree(data)
+    return True
 
 
 if __name__ == "__main__":

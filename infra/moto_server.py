@@ -5,6 +5,9 @@ interpreter lock, so every request the functions made waited for the functions' 
 way round (a bulk import spent half its time on each side, one after the other). The fixes in
 infra/moto_fixes.py apply here, where moto runs. The server stops when its parent closes our stdin, which
 also happens when the parent dies.
+
+With a data folder (`--data DIR`) it starts from the state saved there and keeps it saved
+(infra/local_state.py): a snapshot within a second of each change, and a last one when it stops.
 """
 
 from __future__ import annotations
@@ -14,18 +17,25 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from infra import local_state
 from infra.resources import REGION
 from infra.template import ROOT
+
+SNAPSHOT_EVERY = 1.0  # seconds: at most this much of what changed is lost in a crash (plus the write)
+READ_OPERATIONS = ("Get", "Query", "Scan", "BatchGet", "Describe", "List", "Receive")
 
 
 def put_items(table_name: str, items: Iterable[dict[str, Any]]) -> int:
@@ -45,56 +55,151 @@ def put_items(table_name: str, items: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def serve(port: int) -> None:
-    """Serve until stdin closes; meanwhile answer `preload TABLE FILE` (JSON lines of items) on stdin."""
+def _changes_state(environ: dict[str, Any]) -> bool:
+    """Whether a request may change what moto holds (S3 reads are GET/HEAD; the JSON protocols name the
+    operation in X-Amz-Target)."""
+    if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        return False
+    operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+    return not operation.startswith(READ_OPERATIONS)
+
+
+class Keeper:
+    """Keeps the state in `folder`: the WSGI app behind a request gate, and snapshots of it after changes."""
+
+    def __init__(self, app: Callable[..., Any], folder: Path) -> None:
+        self.app, self.folder = app, folder
+        self.gate = local_state.RequestGate()
+        self.changed = False
+        self.longest_pause = 0.0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".ReceiveMessage"):
+            return self.app(environ, start_response)  # long polls wait in moto (RequestGate says why)
+        with self.gate.request():
+            if _changes_state(environ):
+                self.changed = True
+            response = self.app(environ, start_response)
+            try:
+                return [b"".join(response)]  # all of moto's work inside the gate
+            finally:
+                getattr(response, "close", lambda: None)()
+
+    def snapshot(self) -> int:
+        """Fork a child that writes the state as it is now; its pid. Requests wait only for the fork."""
+        started = time.perf_counter()
+        with self.gate.alone():
+            self.changed = False
+            child = os.fork()
+            if child == 0:  # the copy: write it and leave, touching nothing the server's threads hold
+                try:
+                    local_state.save(self.folder)
+                finally:
+                    os._exit(0)
+        self.longest_pause = max(self.longest_pause, time.perf_counter() - started)
+        return child
+
+    def keep(self, stopped: threading.Event) -> None:
+        while not stopped.wait(SNAPSHOT_EVERY):
+            if self.changed:
+                _, status = os.waitpid(self.snapshot(), 0)
+                if status:
+                    print(f"moto_server: saving the state failed (status {status})", file=sys.stderr)
+
+    def last(self) -> None:
+        with self.gate.alone():
+            local_state.save(self.folder)
+
+
+def serve(port: int, data: Path | None) -> None:
+    """Serve until stdin closes; meanwhile answer `preload TABLE FILE` (JSON lines of items) and `pause`
+    (the longest wait a snapshot caused, in seconds) on stdin."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
     from infra import moto_fixes
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops us by closing stdin
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
     warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
     moto_fixes.apply()
-    server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app), threaded=True)
+    try:
+        restored = data is not None and local_state.load(data)
+    except local_state.UnreadableState as refused:
+        print(f"refused {refused}", flush=True)
+        raise SystemExit(3) from None
+    app = DomainDispatcherApplication(create_backend_app)
+    keeper = Keeper(app, data) if data is not None else None
+    server = make_server("127.0.0.1", port, keeper or app, threaded=True)
     threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
-    print("ready", flush=True)  # listening: requests queue until the thread accepts them
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the whole terminal's process group
-        for line in sys.stdin:
-            command, table, path = line.split()
-            if command != "preload":
-                raise SystemExit(f"moto_server: unknown command {command!r}")
-            with open(path, encoding="utf-8") as items:
+    stopped = threading.Event()
+    keeping = threading.Thread(target=keeper.keep, args=(stopped,), name="keeper") if keeper else None
+    if keeping is not None:
+        keeping.start()
+    print("ready restored" if restored else "ready", flush=True)  # requests queue until accepted
+    for line in sys.stdin:
+        command, *args = line.split()
+        if command == "pause":
+            print(f"pause {keeper.longest_pause if keeper else 0.0}", flush=True)
+        elif command == "preload":
+            table, path = args
+            with (
+                open(path, encoding="utf-8") as items,
+                keeper.gate.alone() if keeper else contextlib.nullcontext(),
+            ):
                 print(f"loaded {put_items(table, map(json.loads, items))}", flush=True)
+            if keeper is not None:
+                keeper.changed = True
+        else:
+            raise SystemExit(f"moto_server: unknown command {command!r}")
+    stopped.set()
+    if keeper is not None and keeping is not None:
+        keeping.join()  # a snapshot being written finishes first: the last one must be the newest
+        keeper.last()
     server.shutdown()
+
+
+class StateRefused(SystemExit):
+    """The data folder's state cannot be read by this code (local_state.UnreadableState says why)."""
 
 
 @dataclass
 class MotoServer:
     endpoint: str
     child: subprocess.Popen[str]
+    restored: bool = False  # started from a saved state
 
-    def preload(self, table_name: str, items: Iterable[dict[str, Any]]) -> int:
-        """Put items into a table without stream records (see put_items), in the server's process."""
+    def longest_pause(self) -> float:
+        """The longest time a snapshot has held requests back so far, in seconds."""
+        return float(self._ask("pause").split()[1])
+
+    def _ask(self, line: str) -> str:
         stdin, stdout = self.child.stdin, self.child.stdout
         if stdin is None or stdout is None:
             raise RuntimeError("no pipe to moto's server")
+        stdin.write(line + "\n")
+        stdin.flush()
+        return stdout.readline()
+
+    def preload(self, table_name: str, items: Iterable[dict[str, Any]]) -> int:
+        """Put items into a table without stream records (see put_items), in the server's process."""
         with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as file:
             file.writelines(json.dumps(item) + "\n" for item in items)
             file.flush()
-            stdin.write(f"preload {table_name} {file.name}\n")
-            stdin.flush()
-            answer = stdout.readline().split()
+            answer = self._ask(f"preload {table_name} {file.name}").split()
         if answer[:1] != ["loaded"]:
             raise RuntimeError(f"moto's server did not preload {table_name} (exit {self.child.poll()})")
         return int(answer[1])
 
 
 @contextmanager
-def running(port: int) -> Iterator[MotoServer]:
-    """The server on 127.0.0.1:`port`, started in a child process."""
+def running(port: int, data: Path | None = None) -> Iterator[MotoServer]:
+    """The server on 127.0.0.1:`port`, started in a child process; keeping its state in `data` if given
+    (StateRefused if what is there cannot be read)."""
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    keep = ["--data", str(data)] if data is not None else []
     child = subprocess.Popen(
-        [sys.executable, "-m", "infra.moto_server", "--port", str(port)],
+        [sys.executable, "-m", "infra.moto_server", "--port", str(port), *keep],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": path},
         stdin=subprocess.PIPE,
@@ -102,14 +207,17 @@ def running(port: int) -> Iterator[MotoServer]:
         text=True,
     )
     try:
-        if child.stdout is None or child.stdout.readline().strip() != "ready":
+        first = child.stdout.readline().strip() if child.stdout is not None else ""
+        if first.startswith("refused "):
+            raise StateRefused(first.removeprefix("refused "))
+        if first not in ("ready", "ready restored"):
             raise RuntimeError(f"moto's server did not start on 127.0.0.1:{port} (exit {child.wait()})")
-        yield MotoServer(f"http://127.0.0.1:{port}", child)
+        yield MotoServer(f"http://127.0.0.1:{port}", child, restored=first == "ready restored")
     finally:
         if child.stdin is not None:
             child.stdin.close()
         try:
-            child.wait(timeout=10)
+            child.wait(timeout=300)  # the last snapshot of a large state takes a while
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
@@ -118,7 +226,9 @@ def running(port: int) -> Iterator[MotoServer]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m infra.moto_server", description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, required=True)
-    serve(parser.parse_args(argv).port)
+    parser.add_argument("--data", type=Path, default=None, help="keep the state in this folder")
+    args = parser.parse_args(argv)
+    serve(args.port, args.data)
 
 
 if __name__ == "__main__":

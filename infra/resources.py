@@ -140,10 +140,14 @@ class _Builder:
     def _secret(self, logical: str, properties: dict[str, Any]) -> None:
         import secrets
 
+        name = f"{self.stack_name}-{logical}"
+        try:  # kept from an earlier run of the local stack
+            self.result.physical[logical] = self.secrets.describe_secret(SecretId=name)["ARN"]
+            return
+        except self.secrets.exceptions.ResourceNotFoundException:
+            pass
         length = int(properties.get("GenerateSecretString", {}).get("PasswordLength", 32))
-        created = self.secrets.create_secret(
-            Name=f"{self.stack_name}-{logical}", SecretString=secrets.token_urlsafe(length)[:length]
-        )
+        created = self.secrets.create_secret(Name=name, SecretString=secrets.token_urlsafe(length)[:length])
         self.result.physical[logical] = created["ARN"]
 
     def _bucket(self, logical: str, properties: dict[str, Any]) -> None:
@@ -151,7 +155,8 @@ class _Builder:
         self.result.physical[logical] = name  # before notifications: they may refer back to the bucket
         self.result.attributes[(logical, "Arn")] = f"arn:aws:s3:::{name}"
         self.result.attributes[(logical, "RegionalDomainName")] = f"{name}.s3.{REGION}.amazonaws.com"
-        self.s3.create_bucket(Bucket=name)
+        if name not in {bucket["Name"] for bucket in self.s3.list_buckets().get("Buckets", [])}:
+            self.s3.create_bucket(Bucket=name)  # else kept from an earlier run of the local stack
         # VersioningConfiguration is deliberately not applied: moto sends no ObjectRemoved event when a
         # delete in a versioned bucket creates a delete marker (AWS sends DeleteMarkerCreated), so a local
         # versioned uploads bucket would never unpublish. tests/unit/test_template.py checks it on AWS.
@@ -203,8 +208,13 @@ class _Builder:
             request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
         if "StreamSpecification" in props:
             request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
-        description = self.dynamodb.create_table(**request)["TableDescription"]
-        if props.get("TimeToLiveSpecification", {}).get("Enabled"):
+        try:  # kept from an earlier run of the local stack
+            description = self.dynamodb.describe_table(TableName=name)["Table"]
+            created = False
+        except self.dynamodb.exceptions.ResourceNotFoundException:
+            description = self.dynamodb.create_table(**request)["TableDescription"]
+            created = True
+        if created and props.get("TimeToLiveSpecification", {}).get("Enabled"):
             self.dynamodb.update_time_to_live(
                 TableName=name,
                 TimeToLiveSpecification={

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -64,11 +65,18 @@ class Running:
         )
 
 
-def start_local_stack(port: int, aws_port: int, *args: str, env: dict[str, str] | None = None) -> Running:
-    """`python -m infra.local_stack` on these ports, once it answers /health (90 s at most)."""
+def start_local_stack(
+    port: int, aws_port: int, *args: str, env: dict[str, str] | None = None, data: Path | None = None
+) -> Running:
+    """`python -m infra.local_stack` on these ports, keeping its state in `data` (a new folder if None,
+    never the checkout's), once it answers /health (90 s at most)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | (env or {})
+    folder = data if data is not None else Path(tempfile.mkdtemp(prefix="newsfeed-data-"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local_stack", "--port", str(port), "--aws-port", str(aws_port), *args],
+        [
+            *(sys.executable, "-m", "infra.local_stack", "--port", str(port), "--aws-port", str(aws_port)),
+            *("--data", str(folder), *args),
+        ],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,

@@ -144,7 +144,9 @@ def decide(
         upload = view.upload_record(file.key)
         if file.kind is ChangeKind.DELETE:
             results.append(IngestResult(Outcome.UNCHANGED, file.key))
-        elif upload is not None and upload.order >= file.order:  # an upload of the key, or a later import
+        elif upload is not None and upload.order == file.order:  # this very change, applied already: the
+            results.append(IngestResult(Outcome.UNCHANGED, file.key))  # bundle again after a stop
+        elif upload is not None and upload.order > file.order:  # an upload of the key, or a later import
             results.append(IngestResult(Outcome.STALE, file.key))
         elif isinstance(parse, UploadRejected):
             results.append(IngestResult.refused(file.key, parse))

@@ -1,0 +1,175 @@
+"""The local stack's state on disk: everything moto holds for it (tables and their streams, buckets, queues,
+the secret, the stack's outputs), as one file in the data folder, read at start and written as it changes.
+
+- **One consistent cut.** The server takes a snapshot while no request is inside moto (`RequestGate`), by
+  forking: the child writes the copy it was born with, while the server goes on answering. A request waits
+  at most for the fork. The stream pollers keep their positions in moto too (`infra.event_sources`), so
+  tables, buckets, queues and positions are always saved together.
+- **Atomic.** A snapshot is written to a new file, flushed to disk, then renamed over the old one: a crash
+  while saving leaves the previous state whole.
+- **Versioned.** The file starts with a line naming its format and the moto and Python versions that wrote
+  it (moto's objects are pickled, which only the same versions can read back). Any other file is refused
+  with a message saying how to carry the articles over, and left as it is.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import io
+import json
+import os
+import pickle
+import platform
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+STATE_FILE = "state.bin"
+SERVICES = ("dynamodb", "dynamodbstreams", "s3", "sqs", "cloudformation", "secretsmanager")
+
+
+class UnreadableState(Exception):
+    """The data folder holds a state this code cannot read; the message says what to do."""
+
+
+def header() -> dict[str, Any]:
+    import moto
+
+    return {
+        "format": FORMAT,
+        "moto": moto.__version__,
+        "python": ".".join(platform.python_version_tuple()[:2]),
+    }
+
+
+def _backends() -> dict[str, Any]:
+    from moto.backends import get_backend
+
+    return {service: get_backend(service) for service in SERVICES}  # type: ignore[call-overload]
+
+
+def _condition(_: threading.Condition) -> tuple[Any, ...]:
+    return threading.Condition, ()  # a queue's lock: a fresh one, nobody can be waiting in a new process
+
+
+def _lock(_: Any) -> tuple[Any, ...]:
+    return threading.RLock, ()
+
+
+def dump(file: io.BufferedWriter) -> None:
+    """Every persisted backend's regions, after the header line."""
+    file.write(json.dumps(header()).encode() + b"\n")
+    state = {
+        service: {account: dict(regions.items()) for account, regions in backends.items()}
+        for service, backends in _backends().items()
+    }
+    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table.copy()
+    pickler.dispatch_table[threading.Condition] = _condition
+    pickler.dispatch_table[type(threading.RLock())] = _lock
+    pickler.dump(state)
+
+
+def save(folder: Path) -> None:
+    """Write the state to `folder` atomically (a new file, flushed, then renamed over the old one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = folder / f"{STATE_FILE}.{os.getpid()}.tmp"
+    with scratch.open("wb") as file:
+        dump(file)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(scratch, folder / STATE_FILE)
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself survives a power cut
+    finally:
+        os.close(directory)
+
+
+def _refusal(path: Path, why: str) -> UnreadableState:
+    return UnreadableState(
+        f"error: cannot read the local stack's saved state {path}: {why}. It is left as it is. To carry the "
+        "articles over: start the code that wrote it and run `newsfeed export DIR`; then start this one "
+        "with `make run FRESH=1` and run `newsfeed import DIR`."
+    )
+
+
+def load(folder: Path) -> bool:
+    """Put the saved state (if any) into this process's moto; False when there is none."""
+    path = folder / STATE_FILE
+    if not path.exists():
+        return False
+    try:
+        with path.open("rb") as file:
+            written = json.loads(file.readline())
+            if not isinstance(written, dict) or written.get("format") != FORMAT:
+                raise _refusal(path, f"it is not in format {FORMAT}")
+            if written != header():
+                raise _refusal(path, f"it was written by {written}, and this is {header()}")
+            state = pickle.load(file)  # noqa: S301 - our own file, checked above, in the user's checkout
+    except UnreadableState:
+        raise
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as error:
+        raise _refusal(path, f"{type(error).__name__}: {error}") from None
+    backends = _backends()
+    for service, accounts in state.items():
+        for account, regions in accounts.items():
+            for region, backend in regions.items():
+                backends[service][account][region] = backend
+    _requeue_in_flight()
+    return True
+
+
+def _requeue_in_flight() -> None:
+    """Messages received before the stop and never deleted: visible again at once, as their receiver is
+    gone (rather than after their visibility timeout, minutes on the ingest queue)."""
+    for regions in _backends()["sqs"].values():
+        for backend in regions.values():
+            for queue in backend.queues.values():
+                for message in queue._messages:  # where moto keeps them
+                    if not message.visible:
+                        message.change_visibility(0)
+
+
+class RequestGate:
+    """Requests go through together; a snapshot waits for those inside to leave, and new ones wait for it.
+
+    SQS long polls are let through without waiting: they sit in moto for up to 20 seconds, and what they
+    change (a message's visibility) is reset at load anyway."""
+
+    def __init__(self) -> None:
+        self._inside = 0
+        self._snapshot = False
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        with self._changed:
+            while self._snapshot:
+                self._changed.wait()
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._inside -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        """No request inside moto while this holds."""
+        with self._changed:
+            while self._snapshot:
+                self._changed.wait()
+            self._snapshot = True
+            while self._inside:
+                self._changed.wait()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._snapshot = False
+                self._changed.notify_all()

@@ -1,0 +1,151 @@
+"""The local stack keeps what it is given: stopped with Ctrl-C and started again on the same data folder,
+it has the same articles, revisions, feeds (bytes and ETags), related lists and schedule; a state it cannot
+read is refused and left alone; starting over takes a typed yes."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.request import Request, urlopen
+
+import pytest
+
+from tests.e2e.test_local_stack import ROOT, Running, free_port, get, start_local_stack
+from tests.e2e.test_restarts import every_feed_is_its_scopes_newest
+from tests.factories import markdown
+
+pytestmark = pytest.mark.e2e
+WORDS = "Caspian ferry Aktau Baku passenger crossing port terminal route sailing schedule"
+
+
+def head(url: str) -> tuple[bytes, str]:
+    with urlopen(Request(url), timeout=10) as response:
+        return response.read(), response.headers["ETag"]
+
+
+def observed(site: Running) -> dict[str, object]:
+    """What readers and apps see: every feed (bytes and ETag), the articles, revisions and related lists."""
+    feeds = json.loads(get(f"{site.api}/feeds?limit=100")[1])["items"]
+    seen: dict[str, object] = {url: head(url) for f in feeds for url in (f["rss"], f["atom"], f["json"])}
+    for slug in ("ferry-to-baku", "ferry-terminal"):
+        for suffix in ("", "/revisions", "/related"):
+            seen[slug + suffix] = get(f"{site.api}/articles/{slug}{suffix}")
+        seen[f"page {slug}"] = get(f"{site.base}/articles/{slug}")
+    seen["sections"] = get(f"{site.api}/sections")
+    return seen
+
+
+def stop_with_ctrl_c(site: Running) -> str:
+    site.process.send_signal(signal.SIGINT)
+    out, _ = site.process.communicate(timeout=120)
+    assert site.process.returncode == 0, out
+    return out
+
+
+def test_a_stack_stopped_with_ctrl_c_starts_again_with_everything(tmp_path: Path) -> None:
+    ports, data = (free_port(), free_port()), tmp_path / "data"
+    first = start_local_stack(*ports, data=data)
+    try:
+        story = tmp_path / "ferry.md"
+        story.write_text(
+            markdown(title="Ferry to Baku", section="Transport", slug="ferry-to-baku", body=WORDS)
+        )
+        assert first.cli("publish", str(story)).returncode == 0
+        story.write_text(
+            markdown(
+                title="Ferry to Baku", section="Transport", slug="ferry-to-baku", body=WORDS + " resumes"
+            )
+        )
+        assert first.cli("publish", str(story)).returncode == 0  # a correction: revision 2
+        other = tmp_path / "terminal.md"
+        other.write_text(
+            markdown(title="Ferry terminal", section="Transport", slug="ferry-terminal", body=WORDS)
+        )
+        assert first.cli("publish", str(other)).returncode == 0
+        due = (datetime.now(UTC) + timedelta(seconds=45)).replace(microsecond=0)
+        later = tmp_path / "later.md"
+        later.write_text(
+            markdown(
+                title="Ferry timetable", section="Transport", slug="timetable", published_at=due.isoformat()
+            )
+        )
+        assert first.cli("publish", str(later)).returncode == 0
+        deadline = time.monotonic() + 30
+        while not json.loads(get(f"{first.api}/articles/ferry-to-baku/related")[1])["items"]:
+            assert time.monotonic() < deadline, "no related list within 30 s"
+            time.sleep(0.2)
+        time.sleep(3)  # the pipeline idle
+        before = observed(first)
+        assert json.loads(before["ferry-to-baku/revisions"][1])["items"][0]["revision"] == 2  # type: ignore[index]
+    finally:
+        out = stop_with_ctrl_c(first)
+    assert "newsfeed stopped." in out
+
+    second = start_local_stack(*ports, data=data)
+    try:
+        assert observed(second) == before
+        assert get(f"{second.api}/articles/timetable")[0] == 404  # still scheduled
+        while get(f"{second.api}/articles/timetable")[0] != 200:
+            assert datetime.now(UTC) < due + timedelta(seconds=5), "not published within 5 s of its time"
+            time.sleep(0.2)
+        deadline = time.monotonic() + 30
+        while not every_feed_is_its_scopes_newest(second.api):  # the scheduled article in them too
+            assert time.monotonic() < deadline, "the feeds did not take the scheduled article in"
+            time.sleep(0.5)
+    finally:
+        stop_with_ctrl_c(second)
+
+
+def run_stack(data: Path, *args: str, answer: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infra.local_stack",
+            "--port",
+            str(free_port()),
+            "--aws-port",
+            str(free_port()),
+            "--data",
+            str(data),
+            *args,
+        ],
+        cwd=ROOT,
+        input=answer,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_state_it_cannot_read_is_refused_and_left_alone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for content in (b"not a saved state\n", b'{"format": 1, "moto": "0.0", "python": "3.0"}\n\x80\x04junk'):
+        (data / "state.bin").write_bytes(content)
+        result = run_stack(data)
+        assert result.returncode == 3, result.stdout + result.stderr
+        assert "cannot read the local stack's saved state" in result.stderr
+        assert "newsfeed export" in result.stderr and "FRESH=1" in result.stderr
+        assert (data / "state.bin").read_bytes() == content
+
+
+def test_starting_over_takes_a_typed_yes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from infra.local_stack import start_over
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "state.bin").write_bytes(b"kept")
+    refused = run_stack(data, "--fresh", answer="no\n")
+    assert refused.returncode == 1 and "Nothing was deleted." in refused.stdout
+    assert (data / "state.bin").read_bytes() == b"kept"
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
+    assert start_over(data) and not data.exists()
