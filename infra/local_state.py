@@ -21,6 +21,7 @@ import os
 import pickle
 import platform
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +60,21 @@ def _lock(_: Any) -> tuple[Any, ...]:
     return threading.RLock, ()
 
 
+def _item_attributes(attributes: dict[str, Any]) -> tuple[Any, ...]:
+    return _restore_item_attributes, (dict(attributes),)
+
+
+def _restore_item_attributes(values: dict[str, Any]) -> Any:
+    """An item's attributes as moto keeps them, filled without its size check per attribute (each set
+    re-measures the whole item: restoring 10,000 articles took most of a minute); they were checked when
+    they were written."""
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    attributes = LimitedSizeDict()
+    dict.update(attributes, values)
+    return attributes
+
+
 def dump(file: io.BufferedWriter) -> None:
     """Every persisted backend's regions, after the header line."""
     file.write(json.dumps(header()).encode() + b"\n")
@@ -70,6 +86,9 @@ def dump(file: io.BufferedWriter) -> None:
     pickler.dispatch_table = copyreg.dispatch_table.copy()
     pickler.dispatch_table[threading.Condition] = _condition
     pickler.dispatch_table[type(threading.RLock())] = _lock
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    pickler.dispatch_table[LimitedSizeDict] = _item_attributes
     pickler.dump(state)
 
 
@@ -144,6 +163,7 @@ class RequestGate:
         self._inside = 0
         self._snapshot = False
         self._changed = threading.Condition()
+        self.holding_since = 0.0  # time.monotonic() when new requests were last held back
 
     @contextmanager
     def request(self) -> Iterator[None]:
@@ -159,14 +179,24 @@ class RequestGate:
                 self._changed.notify_all()
 
     @contextmanager
-    def alone(self) -> Iterator[None]:
-        """No request inside moto while this holds."""
-        with self._changed:
-            while self._snapshot:
-                self._changed.wait()
-            self._snapshot = True
-            while self._inside:
-                self._changed.wait()
+    def alone(self, patience: float = 0.05, tries: int = 100) -> Iterator[None]:
+        """No request inside moto while this holds. New requests are held back only while those inside
+        finish, and for at most `patience` seconds at a time: after that they go on, and it tries again
+        later; after `tries` tries it waits as long as it takes."""
+        for attempt in range(tries + 1):
+            with self._changed:
+                while self._snapshot:
+                    self._changed.wait()
+                self._snapshot = True
+                self.holding_since = time.monotonic()
+                deadline = self.holding_since + patience
+                while self._inside and (attempt == tries or time.monotonic() < deadline):
+                    self._changed.wait(None if attempt == tries else max(0.0, deadline - time.monotonic()))
+                if not self._inside:
+                    break
+                self._snapshot = False
+                self._changed.notify_all()
+            time.sleep(patience)
         try:
             yield
         finally:

@@ -87,7 +87,6 @@ class Keeper:
 
     def snapshot(self) -> int:
         """Fork a child that writes the state as it is now; its pid. Requests wait only for the fork."""
-        started = time.perf_counter()
         with self.gate.alone():
             self.changed = False
             child = os.fork()
@@ -96,7 +95,7 @@ class Keeper:
                     local_state.save(self.folder)
                 finally:
                     os._exit(0)
-        self.longest_pause = max(self.longest_pause, time.perf_counter() - started)
+            self.longest_pause = max(self.longest_pause, time.monotonic() - self.gate.holding_since)
         return child
 
     def keep(self, stopped: threading.Event) -> None:

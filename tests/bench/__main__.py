@@ -19,6 +19,7 @@ from tests.bench import (
     bench_pages,
     bench_publish,
     bench_related,
+    bench_restart,
     chart,
     cost,
 )
@@ -35,6 +36,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "pages": bench_pages.run,
     "hugo": bench_hugo.run,
     "related": bench_related.run,
+    "restart": bench_restart.run,
 }
 
 

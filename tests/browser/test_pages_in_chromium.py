@@ -41,24 +41,28 @@ if not (CHROMIUM and DRIVER and AXE.exists()):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     running = start_local_stack(free_port(), free_port())
-    story = tmp_path_factory.mktemp("hostile") / "hostile.md"
-    story.write_text(
-        markdown(
-            title='Hostile <script>window.pwned="title"</script>',
-            section="Metro",
-            slug="hostile",
-            body=HOSTILE,
+    try:
+        story = tmp_path_factory.mktemp("hostile") / "hostile.md"
+        story.write_text(
+            markdown(
+                title='Hostile <script>window.pwned="title"</script>',
+                section="Metro",
+                slug="hostile",
+                body=HOSTILE,
+            )
         )
-    )
-    published = running.cli("publish", str(story))
-    assert published.returncode == 0, published.stdout
-    deadline = time.monotonic() + 10
-    while get(f"{running.base}/articles/hostile")[0] != 200:  # the page follows the publish within seconds
-        assert time.monotonic() < deadline, f"no page for the published article: {published.stdout}"
-        time.sleep(0.1)
-    yield running
-    running.process.kill()
-    running.process.wait()
+        published = running.cli("publish", str(story))
+        assert published.returncode == 0, published.stdout
+        deadline = time.monotonic() + 10
+        while (
+            get(f"{running.base}/articles/hostile")[0] != 200
+        ):  # the page follows the publish within seconds
+            assert time.monotonic() < deadline, f"no page for the published article: {published.stdout}"
+            time.sleep(0.1)
+        yield running
+    finally:
+        running.process.kill()
+        running.process.wait()
 
 
 @pytest.fixture(scope="module")
