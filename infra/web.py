@@ -4,6 +4,8 @@ feeds, the sitemap (CloudFront's part, with its front page, not-found page and r
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 import h11
@@ -50,6 +52,21 @@ class FrontDoorProtocol(H11Protocol):
             super().data_received(data)
 
 
+def unmodified_since(request: Request, last_modified: datetime) -> bool:
+    """If-Modified-Since, as S3 and CloudFront answer it: only without If-None-Match (which wins), and to
+    the second."""
+    since = request.headers.get("if-modified-since")
+    if not since or "if-none-match" in request.headers:
+        return False
+    try:
+        moment = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False  # an unreadable date is ignored, as HTTP says
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return last_modified.replace(microsecond=0) <= moment
+
+
 def _not_found(bucket: PublicBucket) -> Response:
     """The site's not-found page, as CloudFront's custom error response answers a missing object."""
     page: PublicFile | None = bucket.read(NOT_FOUND_PAGE)
@@ -74,10 +91,11 @@ def public_files(bucket: PublicBucket) -> ASGIApp:
         else:
             headers = {
                 "ETag": f'"{file.etag}"',
+                "Last-Modified": format_datetime(file.last_modified.astimezone(UTC), usegmt=True),
                 "Cache-Control": file.cache_control,
                 "Access-Control-Allow-Origin": "*",
             }
-            if not_modified(request, f'"{file.etag}"'):
+            if not_modified(request, f'"{file.etag}"') or unmodified_since(request, file.last_modified):
                 response = Response(status_code=304, headers=headers)
             else:
                 response = Response(file.body, media_type=file.content_type, headers=headers)

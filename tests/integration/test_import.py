@@ -95,11 +95,16 @@ def test_an_interrupted_import_resumes_and_a_second_run_sends_only_what_changed(
     assert bundles == 2  # resuming sent nothing again
 
     time.sleep(0.01)
+    before = set(slugs(stack))
     (tmp_path / "ag-00007.md").write_text(corpus.markdown("A corrected headline", "New text."))
     again = run_import(stack, tmp_path)
     assert again.skipped == 119
     assert stack.s3.list_objects_v2(Bucket=stack.uploads, Prefix="imports/")["KeyCount"] == 3
-    assert "a-corrected-headline" in slugs(stack)
+    assert set(slugs(stack)) == before  # the corrected title keeps the article's URL
+    corrected = ContentTable(stack.table).upload_record("inbox/ag-00007.md")
+    assert corrected is not None
+    article = ContentTable(stack.table).article_record(corrected.slug)
+    assert isinstance(article, Article) and article.title == "A corrected headline" and article.revision == 2
 
 
 def test_an_upload_of_the_same_key_wins_over_an_import_and_deleting_it_unpublishes(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -31,6 +32,7 @@ class PublicFile:
     content_type: str
     cache_control: str
     etag: str
+    last_modified: datetime
     redirect: str | None = None  # answer 301 to this URL
 
 
@@ -96,6 +98,7 @@ class PublicBucket:
             content_type=response.get("ContentType", "application/octet-stream"),
             cache_control=response.get("CacheControl", ""),
             etag=response["ETag"].strip('"'),
+            last_modified=response["LastModified"],
             redirect=response.get("Metadata", {}).get(REDIRECT_METADATA),
         )
 

@@ -72,7 +72,10 @@ def build_article(
         authors=list(authors.values()),
         author_slugs=list(authors),
         published_at=published_at,
-        updated_at=max(fields.updated_at or (now if previous else published_at), published_at),
+        # Publishing is not an update, but a correction is, and so is coming back after a takedown.
+        updated_at=max(
+            fields.updated_at or (now if previous or last_revision else published_at), published_at
+        ),
         status=status,
         language=fields.language or default_language,
         image=Image(**fields.image.model_dump()) if fields.image else None,

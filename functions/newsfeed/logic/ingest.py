@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from newsfeed.logic.articles import build_article, content_change, fingerprint
@@ -121,6 +121,12 @@ class Ingest:
         self, change: UploadChange, parsed: ParsedUpload, upload: UploadRecord | None
     ) -> IngestResult:
         article_id = upload.article_id if upload else self.new_id()
+        if parsed.fields.slug is None and upload is not None and upload.slug != parsed.slug:
+            # A slug derived from the title is fixed once published: a corrected title must not move the
+            # URL readers already have. Only a `slug:` in the file moves an article.
+            first = self.store.article_record(upload.slug)
+            if isinstance(first, Article | Gone) and first.id == article_id:
+                parsed = replace(parsed, slug=upload.slug)
         at_slug = self.store.article_record(parsed.slug)
         if isinstance(at_slug, Article) and at_slug.id != article_id:
             raise UploadRejected([slug_taken(parsed.slug, at_slug.source_key)])

@@ -1,0 +1,95 @@
+"""What a newcomer tripped on (issue 19), on a real local stack on ports of its own: a corrected title keeps
+the article's URL; an article published again after a takedown shows it was updated; local feeds carry
+Last-Modified and answer If-Modified-Since."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from tests.e2e.test_local_stack import Running, free_port, get, start_local_stack
+from tests.factories import markdown
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Running]:
+    running = start_local_stack(free_port(), free_port(), "--no-samples")
+    yield running
+    running.process.kill()
+    running.process.wait()
+
+
+def eventually(check: object, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.1)
+
+
+def test_a_corrected_title_keeps_the_url_readers_have(site: Running, tmp_path: Path) -> None:
+    path = tmp_path / "ferry.md"
+    path.write_text(markdown(title="Ferry resumes", section="Transport"))
+    assert site.cli("publish", str(path)).stdout.strip() == f"published: {site.base}/articles/ferry-resumes"
+    path.write_text(markdown(title="Ferry service to Baku resumes", section="Transport"))
+    again = site.cli("publish", str(path))
+    assert again.stdout.strip() == f"published: {site.base}/articles/ferry-resumes", again.stdout
+    article = json.loads(get(f"{site.api}/articles/ferry-resumes")[1])
+    assert (article["title"], article["revision"]) == ("Ferry service to Baku resumes", 2)
+    assert get(f"{site.api}/articles/ferry-service-to-baku-resumes")[0] == 404
+    eventually(
+        lambda: b"<h1>Ferry service to Baku resumes</h1>" in get(f"{site.base}/articles/ferry-resumes")[1]
+    )
+    # Only a `slug:` in the file moves an article.
+    path.write_text(markdown(title="Ferry service to Baku resumes", section="Transport", slug="baku-ferry"))
+    assert site.cli("publish", str(path)).stdout.strip() == f"published: {site.base}/articles/baku-ferry"
+    connection = http.client.HTTPConnection("127.0.0.1", int(site.base.rsplit(":", 1)[1]), timeout=5)
+    connection.request("GET", "/api/articles/ferry-resumes")
+    assert connection.getresponse().status == 301
+
+
+def test_published_again_after_a_takedown_is_an_update(site: Running, tmp_path: Path) -> None:
+    path = tmp_path / "comeback.md"
+    path.write_text(markdown(title="Comeback story", section="Metro", published_at="2024-03-29T10:00:00Z"))
+    assert site.cli("publish", str(path)).returncode == 0
+    first = json.loads(get(f"{site.api}/articles/comeback-story")[1])
+    assert first["updated_at"] == first["published_at"] == "2024-03-29T10:00:00.000Z"
+    assert site.cli("unpublish", "comeback-story").returncode == 0
+    time.sleep(1.1)
+    assert site.cli("publish", str(path)).returncode == 0
+    back = json.loads(get(f"{site.api}/articles/comeback-story")[1])
+    assert back["revision"] == 2 and back["published_at"] == first["published_at"]
+    assert back["updated_at"] > first["updated_at"]
+
+    def in_feed() -> bool:
+        entries = feedparser.parse(get(f"{site.base}/feeds/sections/metro/atom.xml")[1]).entries
+        return any(e.title == "Comeback story" and e.updated == back["updated_at"] for e in entries)
+
+    eventually(in_feed)
+
+
+def test_local_feeds_carry_last_modified_and_answer_if_modified_since(site: Running, tmp_path: Path) -> None:
+    path = tmp_path / "news.md"
+    path.write_text(markdown(title="Any news", section="Metro"))
+    assert site.cli("publish", str(path)).returncode == 0
+    url = f"{site.base}/feeds/rss.xml"
+    eventually(lambda: get(url)[0] == 200)
+    with urllib.request.urlopen(url, timeout=5) as response:
+        last_modified = response.headers["Last-Modified"]
+    assert last_modified.endswith(" GMT")
+    request = urllib.request.Request(url, headers={"If-Modified-Since": last_modified})
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=5)
+    assert answer.value.code == 304 and answer.value.headers["Last-Modified"] == last_modified
+    older = urllib.request.Request(url, headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"})
+    with urllib.request.urlopen(older, timeout=5) as response:
+        assert response.status == 200
