@@ -10,14 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsfeed.connection import (
-    LOCAL_ENDPOINT,
-    LOCAL_STACK,
-    Connection,
-    Target,
-    connect_or_explain,
-    running_local_site,
-)
+from newsfeed import connection as stacks
+from newsfeed.connection import LOCAL_ENDPOINT, LOCAL_STACK, Connection, Target, connect_or_explain
 from newsfeed.models import limits
 from newsfeed.offline import preview, problems_text, validate
 
@@ -151,14 +145,16 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
         return 1
     connection.uploads.withdraw(record.source_key)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if isinstance(connection.table.article_record(slug), Gone):
+    showing = ["the API"]
+    while time.monotonic() < deadline:  # done when what it prints is true: out of the API, feeds and pages
+        gone = isinstance(connection.table.article_record(slug), Gone)
+        if not (showing := connection.shows(record) if gone else ["the API"]):
             print(f"unpublished: {connection.api_url}/articles/{slug} (answers 410; removed from every feed)")
             return 0
         time.sleep(0.1)
     print(
-        f"timed out: deleted {record.source_key}, but '{slug}' is not unpublished after {timeout:.0f}s "
-        "(is the stack's ingest running?)"
+        f"timed out: deleted {record.source_key}, but after {timeout:.0f}s '{slug}' is still in "
+        f"{', '.join(showing)} (is the stack's pipeline running?)"
     )
     return 1
 
@@ -275,7 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return validate(args.files)
     if args.command == "preview":  # links lead into the make run of this checkout, if one is running
-        site_url = args.site_url or os.environ.get("SITE_URL") or running_local_site()
+        site_url = args.site_url or os.environ.get("SITE_URL") or stacks.running_local_site()
         return preview(args.files, args.out, args.site_name, site_url)
     target = Target(args.stack, args.endpoint_url)
     from botocore.exceptions import BotoCoreError, ClientError  # every command from here on talks to a stack

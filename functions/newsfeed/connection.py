@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.public import PublicBucket
     from newsfeed.dal.uploads import UploadBucket
+    from newsfeed.models.article import Article
 
 LOCAL_STACK = "newsfeed-local"
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
@@ -51,6 +53,20 @@ class Connection:
     table: ContentTable
     api_url: str
     site_url: str
+    public: PublicBucket
+
+    def shows(self, article: Article) -> list[str]:
+        """The public files that still show `article`: its page, and the feeds of its scopes that list it
+        (an empty list once a takedown has reached them all)."""
+        from newsfeed.logic.articles import article_scopes
+        from newsfeed.logic.feed_paths import FeedFormat, article_page_path, feed_path
+
+        paths = [feed_path(s, fmt) for s in article_scopes(article) if s.has_feed for fmt in FeedFormat]
+        item = f"urn:uuid:{article.id}".encode()
+        showing = [path for path in paths if (file := self.public.read(path)) and item in file.body]
+        return showing + (
+            [article_page_path(article.slug)] if self.public.read(article_page_path(article.slug)) else []
+        )
 
 
 def connect(target: Target) -> Connection:
@@ -58,6 +74,7 @@ def connect(target: Target) -> Connection:
     import boto3
 
     from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.public import PublicBucket
     from newsfeed.dal.stack import stack_outputs
     from newsfeed.dal.uploads import UploadBucket
 
@@ -78,6 +95,7 @@ def connect(target: Target) -> Connection:
         table=ContentTable(outputs.content_table, session.client("dynamodb", endpoint_url=endpoint)),
         api_url=outputs.api_url,
         site_url=outputs.site_url,
+        public=PublicBucket(outputs.public_bucket, session.client("s3", endpoint_url=endpoint)),
     )
 
 

@@ -93,3 +93,24 @@ def test_local_feeds_carry_last_modified_and_answer_if_modified_since(site: Runn
     older = urllib.request.Request(url, headers={"If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"})
     with urllib.request.urlopen(older, timeout=5) as response:
         assert response.status == 200
+
+
+def test_unpublish_says_removed_only_once_it_is_and_an_emptied_tag_goes_away(
+    site: Running, tmp_path: Path
+) -> None:
+    path = tmp_path / "brief.md"
+    path.write_text(markdown(title="A brief item", section="Metro", tags="[Fleeting]"))
+    assert site.cli("publish", str(path)).returncode == 0
+    tag_feed = f"{site.base}/feeds/tags/fleeting/atom.xml"
+    eventually(lambda: b"A brief item" in get(tag_feed)[1])
+    feeds = [f"{site.base}/feeds/{p}" for p in ("rss.xml", "atom.xml", "sections/metro/feed.json")]
+    taken = site.cli("unpublish", "a-brief-item")
+    assert taken.returncode == 0 and "removed from every feed" in taken.stdout
+    for url in feeds:  # at once, as the command said
+        assert b"A brief item" not in get(url)[1], url
+    assert get(f"{site.base}/articles/a-brief-item")[0] == 404
+    # The tag had only that article: it leaves the list of feeds, and its feeds and page answer 404
+    # rather than stay empty with an update time of 1970.
+    assert get(tag_feed)[0] == 404 and get(f"{site.base}/tags/fleeting")[0] == 404
+    listed = json.loads(get(f"{site.api}/feeds?limit=100")[1])["items"]
+    assert "fleeting" not in {item.get("slug") for item in listed}

@@ -96,10 +96,20 @@ def test_a_publish_touches_only_its_scopes_and_a_removed_tag_too(stack: Stack, p
     stack.put("a.md", markdown(title="Budget", section="World", tags="[Economy]", body="Edited."))
     stack.drain()
     touched = {key.rsplit("/", 1)[0] for key in puts if key.startswith("feeds/")}
-    assert touched == {"feeds", "feeds/sections/world", "feeds/tags/economy", "feeds/tags/asia"}
+    assert touched == {"feeds", "feeds/sections/world", "feeds/tags/economy"}
     pages = {key for key in puts if not key.startswith("feeds/")}
-    assert pages == {"articles/budget", "index.html", "sections/world", "tags/economy", "tags/asia"}
-    assert feedparser.parse(stack.feed("feeds/tags/asia/atom.xml")).entries == []
+    assert pages == {"articles/budget", "index.html", "sections/world", "tags/economy"}
+    # The tag left without articles goes away: no feed, no page, not among the feeds.
+    for key in (
+        "feeds/tags/asia/atom.xml",
+        "feeds/tags/asia/rss.xml",
+        "feeds/tags/asia/feed.json",
+        "tags/asia",
+    ):
+        with pytest.raises(stack.s3.exceptions.NoSuchKey):
+            stack.feed(key)
+    scopes, _ = ContentTable(stack.table).scopes(100)
+    assert Scope(ScopeKind.TAG, "asia") not in scopes and Scope(ScopeKind.TAG, "economy") in scopes
     assert [e.title for e in feedparser.parse(stack.feed("feeds/tags/economy/atom.xml")).entries] == [
         "Budget"
     ]
@@ -137,8 +147,11 @@ def test_deleting_an_article_removes_it_from_every_feed(stack: Stack) -> None:
     stack.drain()
     stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/a.md")
     stack.drain()
-    for path in all_paths(SITE, WORLD, ECONOMY):
+    for path in all_paths(SITE, WORLD):
         assert b"Doomed" not in stack.feed(path), path
+    for path in all_paths(ECONOMY):  # its only article gone, the tag's feeds go too
+        with pytest.raises(stack.s3.exceptions.NoSuchKey):
+            stack.feed(path)
 
 
 def publisher(stack: Stack, page_size: int = 50, items: int = 50) -> FeedPublisher:

@@ -155,6 +155,9 @@ class FeedBookkeeping:
 
     # -- the registry of scopes with feeds ------------------------------------------------------------
 
+    def unregister(self, scope: Scope) -> None:
+        self.client.delete_item(TableName=self.table, Key=scope_key(scope))
+
     def register(self, scope: Scope) -> None:
         self.client.put_item(
             TableName=self.table,

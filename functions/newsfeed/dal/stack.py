@@ -21,6 +21,7 @@ class StackOutputs:
     content_table: str
     feeds_url: str
     site_url: str  # where readers find the articles' pages
+    public_bucket: str  # the site's pages and feeds
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> StackOutputs:
@@ -36,6 +37,7 @@ def stack_outputs(cloudformation: Any, stack: str) -> StackOutputs:
             content_table=outputs["ContentTableName"],
             feeds_url=outputs["FeedsUrl"].rstrip("/"),
             site_url=outputs.get("SiteUrl", outputs["FeedsUrl"]).rstrip("/"),
+            public_bucket=outputs["PublicBucketName"],
         )
     except KeyError as missing:
         raise StackNotFound(f"stack {stack!r} has no output {missing}; is it a newsfeed stack?") from None

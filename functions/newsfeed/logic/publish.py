@@ -76,6 +76,8 @@ class Bookkeeping(Protocol):
 
     def register(self, scope: Scope) -> None: ...
 
+    def unregister(self, scope: Scope) -> None: ...
+
 
 class FeedFiles(Protocol):
     def etag(self, path: str) -> str | None: ...
@@ -161,8 +163,11 @@ class FeedPublisher:
         if change.left:
             pages |= self.book.leave(scope, change.left)
         full = self.book.full_pages(scope)
-        current = self._write(self._current(scope, full))
+        newest: list[int] = []  # how many articles the scope has now, as the regeneration read them
+        current = self._write(self._current(scope, full, newest))
         written = list(current)
+        if newest == [0] and scope.kind is not ScopeKind.SITE:
+            return written + self._remove(scope)
         for page in sorted(p for p in pages if p < full):
             written += self._write(self._archive(scope, page, full))
         if scope.kind is ScopeKind.SITE:
@@ -178,13 +183,26 @@ class FeedPublisher:
         hubs = self.site.hubs if page is None else ()
         return [Document(scope, fmt, page=page, prev_archive=prev, hubs=hubs) for fmt in self.formats]
 
-    def _current(self, scope: Scope, full_pages: int) -> FileSet:
+    def _remove(self, scope: Scope) -> list[str]:
+        """A section or tag without published articles goes away: out of the registry (GET /feeds, /tags),
+        its current feeds and its page deleted (readers get 404 rather than an empty feed that says nothing
+        happened since 1970)."""
+        self.book.unregister(scope)
+        paths = [doc.path for doc in self._documents(scope, None, None)] + [scope_page_path(scope)]
+        for path in paths:
+            self.files.delete(path)
+        return paths
+
+    def _current(self, scope: Scope, full_pages: int, newest: list[int]) -> FileSet:
         older = full_pages - 1 if full_pages else None
         documents = self._documents(scope, None, older)
         path = scope_page_path(scope)
 
         def build() -> list[FeedFile]:
             articles = self.source.newest_articles(scope, self.items)
+            newest[:] = [len(articles)]
+            if not articles and scope.kind is not ScopeKind.SITE:
+                return []  # the scope goes away (publish)
             page = render_scope_page(self.site, scope, articles, older=older)
             feeds = [render_feed(self.site, doc, articles) for doc in documents]
             return [*feeds, FeedFile(path, page, HTML, PAGE_CACHE_CONTROL)]
