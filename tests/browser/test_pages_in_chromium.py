@@ -102,7 +102,9 @@ def axe_violations(driver: Any) -> list[dict[str, Any]]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
-@pytest.mark.parametrize("path", [f"/articles/{SEED}", "/sections/kazakhstan-news", "/", "/articles/hostile"])
+@pytest.mark.parametrize(
+    "path", [f"/articles/{SEED}", "/sections/kazakhstan-news", "/", "/articles/hostile", "/api/docs"]
+)
 def test_a_page_runs_nothing_from_content_stays_on_its_origin_and_passes_axe(
     site: Running, browser: Any, path: str
 ) -> None:

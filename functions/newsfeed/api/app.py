@@ -114,9 +114,13 @@ def create_app(reader: ArticleReader, site: Site) -> Starlette:
         return respond_bytes(request, generated[0], cache_control=CACHE_DOCS)
 
     async def docs(request: Request) -> Response:
-        from newsfeed.api.openapi import docs_page
+        import json
 
-        return respond_bytes(request, docs_page(site), cache_control=CACHE_DOCS, media_type="text/html")
+        from newsfeed.api.docs import docs_page
+
+        await openapi(request)  # the document, generated once
+        page = docs_page(json.loads(generated[0]))
+        return respond_bytes(request, page, cache_control=CACHE_DOCS, media_type="text/html; charset=utf-8")
 
     routes = [Route(op.path, guarded(op.endpoint), methods=["GET"], name=op.name) for op in routes_served]
     routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]

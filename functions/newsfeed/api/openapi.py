@@ -6,7 +6,6 @@ should pay for.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from functools import cache
@@ -167,21 +166,3 @@ def spec(operations: Sequence[Operation], site: Site, base_url: str) -> dict[str
 
 def document(operations: Sequence[Operation], site: Site, base_url: str) -> bytes:
     return json.dumps(spec(operations, site, base_url), ensure_ascii=False).encode()
-
-
-def docs_page(site: Site) -> bytes:
-    """Swagger UI over /openapi.json (its script and style come from a CDN, in the reader's browser)."""
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(site.name)} API</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
-<body>
-<div id="api"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({{url: "openapi.json", dom_id: "#api"}});</script>
-</body>
-</html>
-""".encode()
