@@ -166,12 +166,12 @@ class FeedPublisher:
         newest: list[int] = []  # how many articles the scope has now, as the regeneration read them
         current = self._write(self._current(scope, full, newest))
         written = list(current)
-        if newest == [0] and scope.kind is not ScopeKind.SITE:
-            return written + self._remove(scope)
         for page in sorted(p for p in pages if p < full):
             written += self._write(self._archive(scope, page, full))
         if scope.kind is ScopeKind.SITE:
             written += self._write(self._site_files())
+        elif newest == [0]:
+            written += self._remove(scope)
         elif current:
             self.book.register(scope)
         feeds = [path for path in current if path.startswith(scope_dir(scope) + "/")]
