@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import json
 import logging
 import mimetypes
 import os
-import shutil
 import socket
 import sys
 import warnings
@@ -42,6 +40,7 @@ from infra.event_sources import (
     load_attribute,
     wait_until_idle,
 )
+from infra.local_state import DataInUse, data_folder, forget_interrupted_invocations, start_over
 from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
 from infra.template import ROOT
 from infra.web import API_PREFIX
@@ -71,42 +70,6 @@ def check_port(port: int, option: str) -> None:
             raise PortInUse(
                 f"error: port {port} on 127.0.0.1 is in use; pick another with {option}"
             ) from None
-
-
-def forget_interrupted_invocations(session: boto3.session.Session, resources: Resources) -> None:
-    """The ingest's idempotency records of invocations that were running when the stack stopped: they died
-    with it, as a Lambda invocation that times out does, so their messages (visible again) must be applied
-    anew rather than wait out the records' in-progress expiry."""
-    dynamodb, table = session.client("dynamodb"), resources.outputs["IdempotencyTableName"]
-    pages = dynamodb.get_paginator("scan").paginate(
-        TableName=table,
-        FilterExpression="#status = :running",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":running": {"S": "INPROGRESS"}},
-        ProjectionExpression="id",
-    )
-    for page in pages:
-        for item in page["Items"]:
-            dynamodb.delete_item(TableName=table, Key={"id": item["id"]})
-
-
-class DataInUse(SystemExit):
-    pass
-
-
-@contextmanager
-def data_folder(folder: Path | None) -> Iterator[None]:
-    """Hold `folder` for this stack alone while it runs (two stacks saving into one folder would mix)."""
-    if folder is None:
-        yield
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "lock").open("w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise DataInUse(f"error: another local stack keeps its state in {folder}") from None
-        yield
 
 
 @dataclass
@@ -349,19 +312,6 @@ def main(argv: list[str] | None = None) -> None:
     except (DataInUse, moto_server.StateRefused) as refused:
         print(refused.code, file=sys.stderr)
         raise SystemExit(3) from None
-
-
-def start_over(data: Path) -> bool:
-    """Delete the data folder once the user types yes; False (nothing deleted) otherwise."""
-    if not data.exists():
-        return True
-    print(f"This deletes everything the local stack keeps in {data}. Type yes to go on: ", end="", flush=True)
-    answer = sys.stdin.readline().strip().lower()
-    if answer != "yes":
-        print("Nothing was deleted.")
-        return False
-    shutil.rmtree(data)
-    return True
 
 
 if __name__ == "__main__":

@@ -2,30 +2,41 @@
 the secret, the stack's outputs), as one file in the data folder, read at start and written as it changes.
 
 - **One consistent cut.** The server takes a snapshot while no request is inside moto (`RequestGate`), by
-  forking: the child writes the copy it was born with, while the server goes on answering. A request waits
-  at most for the fork. The stream pollers keep their positions in moto too (`infra.event_sources`), so
-  tables, buckets, queues and positions are always saved together.
+  forking: the child writes the copy it was born with, while the server goes on answering. New requests
+  wait only while those inside finish (50 ms at most, else it tries later) and for the fork. The stream
+  pollers keep their positions in moto too (`infra.event_sources`), so tables, buckets, queues and
+  positions are always saved together.
 - **Atomic.** A snapshot is written to a new file, flushed to disk, then renamed over the old one: a crash
   while saving leaves the previous state whole.
 - **Versioned.** The file starts with a line naming its format and the moto and Python versions that wrote
   it (moto's objects are pickled, which only the same versions can read back). Any other file is refused
   with a message saying how to carry the articles over, and left as it is.
+- **The folder** is held by one stack at a time (a lock file); starting over deletes it once the user types
+  yes. After a restart, the ingest's records of invocations that died with the old process are forgotten.
 """
 
 from __future__ import annotations
 
 import copyreg
+import fcntl
 import io
 import json
 import os
 import pickle
 import platform
+import shutil
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import boto3
+
+    from infra.resources import Resources
 
 FORMAT = 1
 STATE_FILE = "state.bin"
@@ -203,3 +214,52 @@ class RequestGate:
             with self._changed:
                 self._snapshot = False
                 self._changed.notify_all()
+
+
+class DataInUse(SystemExit):
+    pass
+
+
+@contextmanager
+def data_folder(folder: Path | None) -> Iterator[None]:
+    """Hold `folder` for this stack alone while it runs (two stacks saving into one folder would mix)."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataInUse(f"error: another local stack keeps its state in {folder}") from None
+        yield
+
+
+def start_over(data: Path) -> bool:
+    """Delete the data folder once the user types yes; False (nothing deleted) otherwise."""
+    if not data.exists():
+        return True
+    print(f"This deletes everything the local stack keeps in {data}. Type yes to go on: ", end="", flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    if answer != "yes":
+        print("Nothing was deleted.")
+        return False
+    shutil.rmtree(data)
+    return True
+
+
+def forget_interrupted_invocations(session: boto3.session.Session, resources: Resources) -> None:
+    """The ingest's idempotency records of invocations that were running when the stack stopped: they died
+    with it, as a Lambda invocation that times out does, so their messages (visible again) must be applied
+    anew rather than wait out the records' in-progress expiry."""
+    dynamodb, table = session.client("dynamodb"), resources.outputs["IdempotencyTableName"]
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=table,
+        FilterExpression="#status = :running",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":running": {"S": "INPROGRESS"}},
+        ProjectionExpression="id",
+    )
+    for page in pages:
+        for item in page["Items"]:
+            dynamodb.delete_item(TableName=table, Key={"id": item["id"]})

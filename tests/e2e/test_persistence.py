@@ -139,7 +139,7 @@ def test_a_state_it_cannot_read_is_refused_and_left_alone(tmp_path: Path) -> Non
 def test_starting_over_takes_a_typed_yes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 
-    from infra.local_stack import start_over
+    from infra.local_state import start_over
 
     data = tmp_path / "data"
     data.mkdir()

@@ -7,11 +7,23 @@ The public bucket is the site's root as CloudFront (and `make run`'s front door)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from newsfeed.models import limits
 from newsfeed.models.scope import Scope, ScopeKind
 from newsfeed.models.site import Site
+
+
+@dataclass(frozen=True)
+class FeedFile:
+    """A file of the public bucket: a feed, a page, the sitemap. `redirect`: answered as a 301 to that URL."""
+
+    path: str
+    body: bytes
+    content_type: str
+    cache_control: str
+    redirect: str | None = None
 
 
 class FeedFormat(StrEnum):

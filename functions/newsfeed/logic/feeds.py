@@ -23,6 +23,7 @@ from typing import Any
 from newsfeed.logic.feed_paths import (
     ARCHIVE_CACHE_CONTROL,
     CACHE_CONTROL,
+    FeedFile,
     FeedFormat,
     feed_path,
     scope_page_url,
@@ -84,17 +85,6 @@ class Document:
     def page_url(self, site: Site, page: int | None) -> str:
         """The URL of another page of this scope and format (None: the current feed)."""
         return site.public_url(feed_path(self.scope, self.fmt, page))
-
-
-@dataclass(frozen=True)
-class FeedFile:
-    """A file of the public bucket: a feed, a page, the sitemap. `redirect`: answered as a 301 to that URL."""
-
-    path: str
-    body: bytes
-    content_type: str
-    cache_control: str
-    redirect: str | None = None
 
 
 def _clean(text: str) -> str:

@@ -23,12 +23,13 @@ from newsfeed.logic.feed_paths import (
     HTML,
     NOT_FOUND_PAGE,
     PAGE_CACHE_CONTROL,
+    FeedFile,
     FeedFormat,
     article_page_path,
     scope_dir,
     scope_page_path,
 )
-from newsfeed.logic.feeds import Document, FeedFile, render_feed
+from newsfeed.logic.feeds import Document, render_feed
 from newsfeed.logic.pages import (
     LOGO_PATH,
     LOGO_TYPE,
