@@ -77,8 +77,8 @@ def _item_attributes(attributes: dict[str, Any]) -> tuple[Any, ...]:
 
 def _restore_item_attributes(values: dict[str, Any]) -> Any:
     """An item's attributes as moto keeps them, filled without its size check per attribute (each set
-    re-measures the whole item: restoring 10,000 articles took most of a minute); they were checked when
-    they were written."""
+    re-measures the whole item, which makes loading a large state quadratic); they were checked when they
+    were written."""
     from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
     attributes = LimitedSizeDict()

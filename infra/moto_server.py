@@ -86,7 +86,8 @@ class Keeper:
                 getattr(response, "close", lambda: None)()
 
     def snapshot(self) -> int:
-        """Fork a child that writes the state as it is now; its pid. Requests wait only for the fork."""
+        """Fork a child that writes the state as it is now; its pid. New requests wait only while those
+        inside finish (RequestGate.alone) and for the fork."""
         with self.gate.alone():
             self.changed = False
             child = os.fork()

@@ -5,7 +5,7 @@ publishing). Neither needs a stack."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,23 +70,26 @@ def _checked(path: Path) -> ParsedUpload | None:
     return None
 
 
-def validate(files: Sequence[Path]) -> int:
-    """Check files offline with exactly the ingest's rules."""
+def _each(files: Sequence[Path], done: Callable[[Path, ParsedUpload], str]) -> int:
+    """Check each file as validate does and print `done` of each accepted one; exit status 1 if any is
+    refused."""
     failed = 0
     for path in files:
         if (parsed := _checked(path)) is None:
             failed += 1
         else:
-            print(f"ok: {path} (slug: {parsed.slug})")
+            print(done(path, parsed))
     return 1 if failed else 0
+
+
+def validate(files: Sequence[Path]) -> int:
+    """Check files offline with exactly the ingest's rules."""
+    return _each(files, lambda path, parsed: f"ok: {path} (slug: {parsed.slug})")
 
 
 def preview(files: Sequence[Path], out: Path, site_name: str | None, site_url: str | None) -> int:
     """Render each file's page offline (the same checks as validate, the site's theme) and say where."""
-    site, failed = preview_site(site_name, site_url), 0
-    for path in files:
-        if (parsed := _checked(path)) is None:
-            failed += 1
-        else:
-            print(f"preview: {write_preview(parsed, path, out, site).resolve().as_uri()}")
-    return 1 if failed else 0
+    site = preview_site(site_name, site_url)
+    return _each(
+        files, lambda path, parsed: f"preview: {write_preview(parsed, path, out, site).resolve().as_uri()}"
+    )

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_local_stack import Running, free_port, get, start_local_stack
+from tests.e2e.test_local_stack import Running, eventually, free_port, get, start_local_stack
 from tests.factories import markdown
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -53,12 +52,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         )
         published = running.cli("publish", str(story))
         assert published.returncode == 0, published.stdout
-        deadline = time.monotonic() + 10
-        while (
-            get(f"{running.base}/articles/hostile")[0] != 200
-        ):  # the page follows the publish within seconds
-            assert time.monotonic() < deadline, f"no page for the published article: {published.stdout}"
-            time.sleep(0.1)
+        page = f"{running.base}/articles/hostile"  # it follows the publish within seconds
+        eventually(lambda: get(page)[0] == 200, 10, f"no page for the published article: {published.stdout}")
         yield running
     finally:
         running.process.kill()

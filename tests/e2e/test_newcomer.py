@@ -15,7 +15,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from tests.e2e.test_local_stack import Running, free_port, get, start_local_stack
+from tests.e2e.test_local_stack import Running, eventually, free_port, get, start_local_stack
 from tests.factories import markdown
 
 pytestmark = pytest.mark.e2e
@@ -27,13 +27,6 @@ def site() -> Iterator[Running]:
     yield running
     running.process.kill()
     running.process.wait()
-
-
-def eventually(check: object, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.1)
 
 
 def test_a_corrected_title_keeps_the_url_readers_have(site: Running, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import http.client
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,7 +13,7 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
-from tests.e2e.test_local_stack import Running, free_port, get, start_local_stack
+from tests.e2e.test_local_stack import Running, eventually, free_port, get, start_local_stack
 from tests.factories import markdown
 
 pytestmark = pytest.mark.e2e
@@ -47,13 +46,6 @@ def every_feed(site: Running) -> list[str]:
         cursor = f"&cursor={page['next']['cursor']}"
 
 
-def wait_for(check: object, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.1)
-
-
 def test_every_item_link_of_every_feed_answers_with_its_page(site: Running) -> None:
     feeds = every_feed(site)
     assert len(feeds) > 5  # the site, the samples' sections and tags
@@ -81,9 +73,9 @@ def test_a_takedown_leaves_no_page_and_no_listing(site: Running, tmp_path: Path)
     path.write_text(markdown(title="Short lived", section="Metro", tags="[Ephemera]"))
     assert site.cli("publish", str(path)).returncode == 0
     page = f"{site.base}/articles/short-lived"
-    wait_for(lambda: head(page)[0] == 200)
+    eventually(lambda: head(page)[0] == 200)
     assert site.cli("unpublish", "short-lived").returncode == 0
-    wait_for(lambda: head(page)[0] == 404)
+    eventually(lambda: head(page)[0] == 404)
     for listing in ("/", "/sections/metro", "/tags/ephemera"):
         assert b"short-lived" not in head(site.base + listing)[2], listing
 
@@ -94,7 +86,7 @@ def test_a_moved_slug_answers_301_to_the_new_page(site: Running, tmp_path: Path)
     assert site.cli("publish", str(path)).returncode == 0
     path.write_text(markdown(title="Ferry to Aktau", section="Metro", slug="ferry-to-aktau"))
     assert site.cli("publish", str(path)).returncode == 0
-    wait_for(lambda: head(f"{site.base}/articles/ferry")[0] == 301)
+    eventually(lambda: head(f"{site.base}/articles/ferry")[0] == 301)
     headers = head(f"{site.base}/articles/ferry")[1]
     assert headers["location"] == f"{site.base}/articles/ferry-to-aktau"
     assert head(headers["location"])[0] == 200

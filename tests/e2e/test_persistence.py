@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.request import Request, urlopen
 
 import pytest
 
-from tests.e2e.test_local_stack import ROOT, Running, free_port, get, start_local_stack
+from tests.e2e.test_local_stack import ROOT, Running, eventually, free_port, get, start_local_stack
 from tests.e2e.test_restarts import every_feed_is_its_scopes_newest
 from tests.factories import markdown
 
@@ -75,10 +76,8 @@ def test_a_stack_stopped_with_ctrl_c_starts_again_with_everything(tmp_path: Path
             )
         )
         assert first.cli("publish", str(later)).returncode == 0
-        deadline = time.monotonic() + 30
-        while not json.loads(get(f"{first.api}/articles/ferry-to-baku/related")[1])["items"]:
-            assert time.monotonic() < deadline, "no related list within 30 s"
-            time.sleep(0.2)
+        related = f"{first.api}/articles/ferry-to-baku/related"
+        eventually(lambda: json.loads(get(related)[1])["items"], 30, "no related list within 30 s")
         time.sleep(3)  # the pipeline idle
         before = observed(first)
         assert json.loads(before["ferry-to-baku/revisions"][1])["items"][0]["revision"] == 2  # type: ignore[index]
@@ -93,10 +92,11 @@ def test_a_stack_stopped_with_ctrl_c_starts_again_with_everything(tmp_path: Path
         while get(f"{second.api}/articles/timetable")[0] != 200:
             assert datetime.now(UTC) < due + timedelta(seconds=5), "not published within 5 s of its time"
             time.sleep(0.2)
-        deadline = time.monotonic() + 30
-        while not every_feed_is_its_scopes_newest(second.api):  # the scheduled article in them too
-            assert time.monotonic() < deadline, "the feeds did not take the scheduled article in"
-            time.sleep(0.5)
+        eventually(
+            partial(every_feed_is_its_scopes_newest, second.api),
+            30,
+            "the feeds did not take the scheduled article in",
+        )
     finally:
         stop_with_ctrl_c(second)
 

@@ -10,13 +10,14 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from tests import corpus
-from tests.e2e.test_local_stack import ROOT, Running, free_port, get, start_local_stack
+from tests.e2e.test_local_stack import ROOT, Running, eventually, free_port, get, start_local_stack
 from tests.factories import markdown
 
 pytestmark = pytest.mark.e2e
@@ -104,10 +105,8 @@ def test_an_import_killed_with_its_stack_completes_when_run_again(
         assert "timed out" not in again.stdout and "skipped" not in again.stdout
         slugs = all_slugs(second.api)
         assert len(slugs) == len(set(slugs)) == accepted > total - 10
-        deadline = time.monotonic() + 180
-        while not every_feed_is_its_scopes_newest(second.api):  # once the publisher has caught up
-            assert time.monotonic() < deadline, "the feeds did not catch up within 180 s"
-            time.sleep(1)
+        caught_up = partial(every_feed_is_its_scopes_newest, second.api)  # once the publisher has caught up
+        eventually(caught_up, 180, "the feeds did not catch up within 180 s")
     finally:
         stop(second)
 

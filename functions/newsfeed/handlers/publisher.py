@@ -26,6 +26,7 @@ from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
 from newsfeed.logic.publish import FeedPublisher, has_page, scope_changes
 from newsfeed.logic.webhooks import change_event
+from newsfeed.models.article import ArticleRecord
 from newsfeed.models.scope import SITE
 from newsfeed.observability import logger, metrics, tracer
 
@@ -75,10 +76,9 @@ def queue_webhook_event(
             raise
 
 
-def publish_pages(records: list[dict[str, Any]], *, shown: bool) -> set[str]:
+def publish_pages(latest: dict[str, ArticleRecord | None], *, shown: bool) -> set[str]:
     """The page of each article the batch changed, from its latest record: those with a page now (`shown`),
     or those without one; the slugs that failed."""
-    latest = dict(change for record in records if (change := article_page_change(record)))
     failed = set()
     for slug, record in latest.items():
         if has_page(record) is not shown:
@@ -100,7 +100,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     the batch from there."""
     records = event.get("Records", [])
     pairs = [images(record) for record in records]
-    failed_pages = publish_pages(records, shown=True)  # before any listing links to them
+    pages = [article_page_change(record) for record in records]
+    latest = dict(page for page in pages if page)  # each slug's last record in the batch
+    failed_pages = publish_pages(latest, shown=True)  # before any listing links to them
     failed = set()
     touched = scope_changes(p for p in pairs if p)
     for scope in sorted(touched, key=lambda scope: (scope != SITE, scope)):
@@ -113,7 +115,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if written:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
-    failed_pages |= publish_pages(records, shown=False)  # once no listing links to them
+    failed_pages |= publish_pages(latest, shown=False)  # once no listing links to them
     unqueued: set[str] = set()
     if (queue := webhook_queue()) is not None:
         changes = {r["dynamodb"]["SequenceNumber"]: p for r, p in zip(records, pairs, strict=True) if p}
@@ -121,9 +123,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         with webhooks(records, partial(queue_webhook_event, queue, changes), lambda_context=context):
             webhooks.process()
         unqueued = {str(failure["itemIdentifier"]) for failure in webhooks.response()["batchItemFailures"]}
-    for record, pair in zip(records, pairs, strict=True):
+    for record, pair, page in zip(records, pairs, pages, strict=True):
         sequence = record.get("dynamodb", {}).get("SequenceNumber")
-        page = article_page_change(record) if failed_pages else None
         if (pair and (sequence in unqueued or failed & set(scope_changes([pair])))) or (
             page and page[0] in failed_pages
         ):
