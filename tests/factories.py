@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsfeed.logic.slugs import slugify
-from newsfeed.models.article import Article, ArticleStatus
+from newsfeed.models.article import Article
+from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.site import Site
 
 SITE = Site(

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | None:
     """(accepted?, what to print) once the ingest has dealt with this version of the upload; else None."""
-    from newsfeed.models.article import Article, ArticleStatus
+    from newsfeed.models.article import Article
+    from newsfeed.models.article_shape import ArticleStatus
     from newsfeed.models.text import format_utc
 
     report = connection.uploads.read_rejection(key)

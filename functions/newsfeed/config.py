@@ -5,18 +5,19 @@ functions' environment.
 stack passes the same names. A wrong value stops the function at cold start with a message naming the
 variable, rather than producing broken feeds later.
 
-A plain pydantic model rather than pydantic-settings, which is not among the modules the API function may
-import before its first answer (tests/integration/test_api_cold_start.py).
+Plain Python (a dataclass, each field's check in its metadata): every function reads its settings before its
+first answer, and the API's article answer imports no pydantic (tests/integration/test_api_cold_start.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from typing import Any
 
 from newsfeed.models import limits
 from newsfeed.models.site import Site
@@ -29,10 +30,13 @@ class SettingsError(RuntimeError):
     """The environment does not describe a usable site; the message names each bad variable."""
 
 
-def _length(value: str, least: int, most: int) -> str:
-    if not least <= len(value) <= most:
-        raise ValueError(f"must be {least} to {most} characters long")
-    return value
+def _length(least: int, most: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not least <= len(value) <= most:
+            raise ValueError(f"must be {least} to {most} characters long")
+        return value
+
+    return check
 
 
 def _base_url(value: str) -> str:
@@ -42,102 +46,83 @@ def _base_url(value: str) -> str:
     return value
 
 
-class Settings(BaseModel):
-    """What every function knows about the site and where its content lives."""
-
-    # Each field is read from the environment variable of its name in capitals (SITE_NAME, ...). Checks
-    # are validators rather than Field constraints: pydantic's Field machinery is a cold-start cost the API
-    # function does not otherwise pay.
-    model_config = ConfigDict(frozen=True, extra="ignore", alias_generator=str.upper)
-
-    site_name: str
-    site_url: str
-    site_description: str = ""
-    site_language: str = "en"
-    feeds_url: str
-    content_table: str
-    uploads_bucket: str
-    public_bucket: str
-    feed_items: int = limits.FEED_ITEMS
-    websub_hubs: str = ""  # comma-separated hub URLs
-    ping_queue_url: str = ""  # hub pings and webhook deliveries
-    idempotency_table: str = ""  # the ingest's ledger of applied upload changes (required there)
-    webhook_urls: str = ""  # comma-separated receivers of article events
-    webhook_secret_arn: str = ""  # the secret they are signed with (required with webhook_urls)
-    schedule_look_ahead_seconds: float = 0.0  # how far ahead a scheduler run publishes (sleeping till due)
-
-    @field_validator("site_name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _length(value, 1, 200)
-
-    @field_validator("site_description")
-    @classmethod
-    def _description(cls, value: str) -> str:
-        return _length(value, 0, 1000)
-
-    @field_validator("content_table")
-    @classmethod
-    def _table(cls, value: str) -> str:
-        return _length(value, 3, 255)
-
-    @field_validator("feed_items")
-    @classmethod
-    def _items(cls, value: int) -> int:
-        if not 1 <= value <= 500:
-            raise ValueError("must be from 1 to 500")
+def _between(least: float, most: float, unit: str = "") -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if not least <= value <= most:
+            raise ValueError(f"must be from {least:g} to {most:g}{unit}")
         return value
 
-    @field_validator("websub_hubs", "webhook_urls")
-    @classmethod
-    def _url_lists(cls, value: str) -> str:
-        return ",".join(_url_list(value))
+    return check
 
-    @model_validator(mode="after")
-    def _secret(self) -> Settings:
-        if self.webhook_urls and not self.webhook_secret_arn:
-            raise ValueError("WEBHOOK_SECRET_ARN must name the webhook secret when WEBHOOK_URLS is set")
-        return self
 
-    @field_validator("schedule_look_ahead_seconds")
-    @classmethod
-    def _look_ahead(cls, value: float) -> float:
-        if not 0 <= value <= 900:
-            raise ValueError("must be from 0 to 900 seconds")
-        return value
+def _language(value: str) -> str:
+    if not _LANGUAGE.match(value):
+        raise ValueError("must be a BCP 47 language tag such as 'en' or 'kk-KZ'")
+    return value
 
-    @field_validator("site_url", "feeds_url")
-    @classmethod
-    def _urls(cls, value: str) -> str:
-        return _base_url(value)
 
-    @field_validator("site_language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if not _LANGUAGE.match(value):
-            raise ValueError("must be a BCP 47 language tag such as 'en' or 'kk-KZ'")
-        return value
+def _bucket(value: str) -> str:
+    if not _BUCKET.match(value):
+        raise ValueError("must be an S3 bucket name")
+    return value
 
-    @field_validator("uploads_bucket", "public_bucket")
-    @classmethod
-    def _bucket(cls, value: str) -> str:
-        if not _BUCKET.match(value):
-            raise ValueError("must be an S3 bucket name")
-        return value
+
+def _url_list(value: str) -> str:
+    """Comma-separated http(s) URLs, each kept as written (a hub's or receiver's URL is theirs to spell)."""
+    urls = [url.strip() for url in value.split(",") if url.strip()]
+    for url in urls:
+        _base_url(url)
+    return ",".join(urls)
+
+
+def _setting(check: Callable[[Any], Any] | None = None, default: Any = dataclasses.MISSING) -> Any:
+    return field(default=default, metadata={"check": check})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every function knows about the site and where its content lives. Each field is read from the
+    environment variable of its name in capitals (SITE_NAME, ...)."""
+
+    site_name: str = _setting(_length(1, 200))
+    site_url: str = _setting(_base_url)
+    feeds_url: str = _setting(_base_url)
+    content_table: str = _setting(_length(3, 255))
+    uploads_bucket: str = _setting(_bucket)
+    public_bucket: str = _setting(_bucket)
+    site_description: str = _setting(_length(0, 1000), "")
+    site_language: str = _setting(_language, "en")
+    feed_items: int = _setting(_between(1, 500), limits.FEED_ITEMS)
+    websub_hubs: str = _setting(_url_list, "")  # comma-separated hub URLs
+    ping_queue_url: str = _setting(default="")  # hub pings and webhook deliveries
+    idempotency_table: str = _setting(default="")  # the ingest's ledger of applied upload changes
+    webhook_urls: str = _setting(_url_list, "")  # comma-separated receivers of article events
+    webhook_secret_arn: str = _setting(default="")  # what they are signed with (required with webhook_urls)
+    # How far ahead a scheduler run publishes (sleeping till due).
+    schedule_look_ahead_seconds: float = _setting(_between(0, 900, " seconds"), 0.0)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        try:
-            return cls.model_validate(dict(env))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-                if err["loc"]
-                else err["msg"].removeprefix("Value error, ")
-                for err in exc.errors()
-            )
-            raise SettingsError(f"invalid newsfeed settings in the environment: {problems}") from None
+        values: dict[str, Any] = {}
+        problems = []
+        for setting in dataclasses.fields(cls):
+            name = setting.name.upper()
+            if name not in env:
+                if setting.default is dataclasses.MISSING:
+                    problems.append(f"{name}: is required")
+                continue
+            try:
+                value = _typed(env[name], setting.type)
+                check = setting.metadata["check"]
+                values[setting.name] = check(value) if check else value
+            except ValueError as invalid:
+                problems.append(f"{name}: {invalid}")
+        if values.get("webhook_urls") and not values.get("webhook_secret_arn"):
+            problems.append("WEBHOOK_SECRET_ARN must name the webhook secret when WEBHOOK_URLS is set")
+        if problems:
+            raise SettingsError(f"invalid newsfeed settings in the environment: {'; '.join(problems)}")
+        return cls(**values)
 
     @property
     def webhook_endpoints(self) -> tuple[str, ...]:
@@ -155,11 +140,19 @@ class Settings(BaseModel):
         )
 
 
-def _url_list(value: str) -> list[str]:
-    urls = [url.strip() for url in value.split(",") if url.strip()]
-    for url in urls:
-        _base_url(url)
-    return urls
+def _typed(text: str, kind: Any) -> Any:
+    """The variable's text as the field's type (annotations are strings here: `from __future__`)."""
+    if kind in ("int", int):
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+    if kind in ("float", float):
+        try:
+            return float(text.strip())
+        except ValueError:
+            raise ValueError("must be a number") from None
+    return text
 
 
 @lru_cache(maxsize=1)

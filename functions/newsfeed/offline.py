@@ -36,7 +36,7 @@ def write_preview(parsed: ParsedUpload, source: Path, out: Path, site: Site) -> 
     """The file's page, as if published now (a draft or a scheduled article too), written under `out`."""
     from newsfeed.logic.articles import build_article
     from newsfeed.logic.pages import render_article_page
-    from newsfeed.models.article import ArticleStatus
+    from newsfeed.models.article_shape import ArticleStatus
 
     now = datetime.now(UTC)
     article = build_article(

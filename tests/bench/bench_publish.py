@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsfeed.dal.items import list_entry_item, record_item, to_attributes, upload_item
+from newsfeed.dal.items import list_entry_item, record_item, upload_item
 from newsfeed.dal.keys import list_pk
+from newsfeed.dal.stored import to_attributes
 from newsfeed.logic.articles import content_change
-from newsfeed.models.article import Article, ArticleStatus
+from newsfeed.models.article import Article
+from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.scope import ScopeKind
 from newsfeed.models.upload import UploadRecord
 from tests.bench.harness import FIGURES, Bench, Row, median, moto_stack, preload, timed

@@ -58,7 +58,7 @@ def reads(stack: Stack) -> list[str]:
 
 @pytest.fixture
 def client(table: ContentTable) -> TestClient:
-    return TestClient(create_app(table, SITE))
+    return TestClient(create_app(SITE, table, lambda: table))
 
 
 def test_health(client: TestClient) -> None:
@@ -196,8 +196,8 @@ def test_unexpected_errors_are_500_problems_without_internals(table: ContentTabl
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("secret internal detail")
 
-    table.article_record = explode  # type: ignore[method-assign]
-    response = TestClient(create_app(table, SITE), raise_server_exceptions=False).get(
+    table.stored_article = explode  # type: ignore[method-assign]
+    response = TestClient(create_app(SITE, table, lambda: table), raise_server_exceptions=False).get(
         "/articles/budget-approved"
     )
     assert response.status_code == 500
@@ -283,7 +283,7 @@ def slugs(response: Any) -> list[str]:
 
 
 def test_filters_by_section_tag_author_and_dates(catalogue: ContentTable) -> None:
-    client = TestClient(create_app(catalogue, SITE))
+    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
     assert slugs(client.get("/articles", params={"section": "economy"})) == [
         "budget-approved",
         "tenge-rises",
@@ -331,7 +331,7 @@ DATE_LIKE = st.one_of(
 
 
 def test_date_filters_out_of_range_or_impossible_are_400_problems(catalogue: ContentTable) -> None:
-    client = TestClient(create_app(catalogue, SITE))
+    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
     for name, value in [
         ("to", "9999-12-31"),
         ("to", "9999-12-31T23:59:59-05:00"),
@@ -351,14 +351,15 @@ def test_date_filters_out_of_range_or_impossible_are_400_problems(catalogue: Con
 def test_any_date_filter_is_answered_or_refused_never_a_500(
     catalogue: ContentTable, name: str, value: str
 ) -> None:
-    response = TestClient(create_app(catalogue, SITE)).get("/articles", params={name: value})
+    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
+    response = client.get("/articles", params={name: value})
     assert response.status_code in (200, 400), (value, response.text)
     if response.status_code == 400:
         assert response.json()["parameter"] == name
 
 
 def test_filtered_pages_follow_their_cursor(catalogue: ContentTable, reads: list[str]) -> None:
-    client = TestClient(create_app(catalogue, SITE))
+    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
     seen, url, requests = [], "/articles?tag=kazakhstan&section=city&limit=1", 0
     while url:
         body = client.get(url).json()
@@ -370,7 +371,7 @@ def test_filtered_pages_follow_their_cursor(catalogue: ContentTable, reads: list
 
 
 def test_sparse_fields(catalogue: ContentTable) -> None:
-    client = TestClient(create_app(catalogue, SITE))
+    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
     body = client.get("/articles/metro-opens", params={"fields": "title,slug,published_at"}).json()
     assert body == {"title": "Metro opens", "slug": "metro-opens", "published_at": "2024-03-27T04:00:00.000Z"}
     response = client.get("/articles/metro-opens", params={"fields": "title,password"})
@@ -378,7 +379,7 @@ def test_sparse_fields(catalogue: ContentTable) -> None:
 
 
 def test_sections_and_tags(catalogue: ContentTable, reads: list[str]) -> None:
-    client = TestClient(create_app(catalogue, SITE))
+    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
     sections = client.get("/sections").json()["items"]
     assert [(s["slug"], s["name"]) for s in sections] == [("city", "City"), ("economy", "Economy")]
     assert sections[0]["url"] == "http://testserver/sections/city"

@@ -22,8 +22,8 @@ SAMPLES = Path(__file__).parent.parent.parent / "events" / "articles"
 
 
 def api(stack: Stack) -> TestClient:
-    settings = get_settings()
-    return TestClient(create_app(ContentTable(stack.table), settings.site))
+    table = ContentTable(stack.table)
+    return TestClient(create_app(get_settings().site, table, lambda: table))
 
 
 def report(stack: Stack, key: str) -> dict[str, Any] | None:

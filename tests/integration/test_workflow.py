@@ -13,7 +13,8 @@ import pytest
 
 from newsfeed.dal.content import ContentTable
 from newsfeed.logic.schedule import Scheduler
-from newsfeed.models.article import Article, ArticleStatus
+from newsfeed.models.article import Article
+from newsfeed.models.article_shape import ArticleStatus
 from tests.conftest import Stack
 from tests.factories import markdown
 from tests.integration.test_pipeline import api

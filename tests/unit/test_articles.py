@@ -7,7 +7,8 @@ from newsfeed.logic.articles import (
     scopes_of,
 )
 from newsfeed.logic.parsing import parse_upload
-from newsfeed.models.article import ArticleStatus, Gone
+from newsfeed.models.article import Gone
+from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord
 from tests.factories import EPOCH, article, markdown

@@ -1,4 +1,8 @@
+import dataclasses
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsfeed.config import Settings, SettingsError
 from tests.conftest import SITE_ENV
@@ -55,3 +59,19 @@ def test_webhook_and_scheduler_settings_are_read_and_checked_with_the_rest() -> 
         Settings.from_environ({**base, "WEBHOOK_URLS": "not a url", "WEBHOOK_SECRET_ARN": "arn:s"})
     with pytest.raises(SettingsError, match="SCHEDULE_LOOK_AHEAD_SECONDS"):
         Settings.from_environ({**base, "SCHEDULE_LOOK_AHEAD_SECONDS": "-1"})
+
+
+NAMES = [setting.name.upper() for setting in dataclasses.fields(Settings)]
+
+
+@given(st.sampled_from(NAMES), st.text(max_size=80))
+def test_any_value_of_any_variable_is_read_or_refused_by_name(name: str, value: str) -> None:
+    try:
+        settings = Settings.from_environ({**SITE_ENV, name: value})
+    except SettingsError as error:
+        refused = str(error)
+    else:  # what was read reads back the same
+        again = Settings.from_environ({**SITE_ENV, name: str(getattr(settings, name.lower()))})
+        assert again == settings
+        return
+    assert name in refused

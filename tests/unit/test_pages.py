@@ -21,7 +21,8 @@ from newsfeed.logic.pages import (
     render_scope_page,
 )
 from newsfeed.logic.parsing import parse_upload
-from newsfeed.models.article import Article, ArticleStatus, Image, RelatedCard
+from newsfeed.models.article import Article, Image, RelatedCard
+from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
 from newsfeed.models.upload import UploadRejected

@@ -8,7 +8,8 @@ import pytest
 from newsfeed.logic.related import Relator, needs_relating, offered
 from newsfeed.logic.relatedness import closeness, document_frequency, expand
 from newsfeed.logic.terms import analyzer, term_counts
-from newsfeed.models.article import Article, ArticleStatus, RelatedCard
+from newsfeed.models.article import Article, RelatedCard
+from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.errors import StaleChange
 from newsfeed.models.related import Corpus, Posting, PostingList, Signature
 from tests.factories import article

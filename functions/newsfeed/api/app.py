@@ -1,13 +1,16 @@
-"""The read API as an ASGI app: its routes, which are also the source of the OpenAPI document (`api.openapi`),
-so what is served and what is documented are one list.
+"""The read API as an ASGI app: its routes, which are also the source of the OpenAPI document (`api.openapi`
+describes each by name), so what is served and what is documented are one list.
 
-Starlette rather than FastAPI, and list shapes imported on first use: the API function's cold start is
-budgeted against boto3's own (tests/bench/bench_cold_start.py prints the ratio).
+GET /articles/{slug} is answered by `api.article`, which builds no model; every other endpoint is loaded by
+its first request (`operations.on_first_use`): the list endpoints with their shapes and store (`api.read`),
+the documents with the schema generator (`api.docs`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -15,115 +18,53 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from newsfeed.api.http import CACHE_DOCS, Problem, guarded, problem, respond_bytes
-from newsfeed.api.operations import Operation
-from newsfeed.api.read import ArticleReader, ReadApi
+from newsfeed.api.article import ArticleAnswer, StoredArticleSource
+from newsfeed.api.http import Problem, guarded, problem
+from newsfeed.api.operations import Endpoint, Operation, on_first_use
 from newsfeed.models.site import Site
 
+if TYPE_CHECKING:
+    from newsfeed.api.docs import Documents
+    from newsfeed.api.read import ArticleReader, ReadApi
 
-def operations(api: ReadApi) -> list[Operation]:
-    """Every route, as the app serves it and the OpenAPI document describes it."""
-    errors = {400: "ProblemDetail", 404: "ProblemDetail"}
-    moved = {301: "ProblemDetail", 410: "ProblemDetail"}
-    scope_list = {200: "ScopeList", 400: "ProblemDetail"}
-    return [
-        Operation("/health", "health", "Is the API up?", api.health, responses={200: "Health"}),
-        Operation(
-            "/articles",
-            "articles",
-            "Published articles, newest first, optionally filtered.",
-            api.articles,
-            "ArticleListQuery",
-            {200: "ArticlePage", 400: "ProblemDetail"},
-        ),
-        Operation(
-            "/articles/{slug}",
-            "article",
-            "One article.",
-            api.article,
-            "ArticleQuery",
-            {200: "ArticleOut", **moved, **errors},
-            ("slug",),
-        ),
-        Operation(
-            "/articles/{slug}/related",
-            "related",
-            "Articles related to one article.",
-            api.related,
-            "RelatedQuery",
-            {200: "RelatedList", **moved, **errors},
-            ("slug",),
-        ),
-        Operation(
-            "/articles/{slug}/revisions",
-            "revisions",
-            "Every kept revision of a published article (corrections), newest first.",
-            api.revisions,
-            "RevisionsQuery",
-            {200: "RevisionList", **moved, **errors},
-            ("slug",),
-        ),
-        Operation(
-            "/sections",
-            "sections",
-            "Sections that have feeds.",
-            api.sections,
-            "ScopeListQuery",
-            scope_list,
-        ),
-        Operation(
-            "/sections/{slug}",
-            "section",
-            "A section's newest articles and its feeds.",
-            api.section,
-            "PageQuery",
-            {200: "ScopePage", **errors},
-            ("slug",),
-        ),
-        Operation("/tags", "tags", "Tags that have feeds.", api.tags, "ScopeListQuery", scope_list),
-        Operation(
-            "/tags/{slug}",
-            "tag",
-            "A tag's newest articles and its feeds.",
-            api.tag,
-            "PageQuery",
-            {200: "ScopePage", **errors},
-            ("slug",),
-        ),
-        Operation(
-            "/feeds",
-            "feeds",
-            "Every feed: the site's, then each section's and tag's.",
-            api.feeds,
-            "ScopeListQuery",
-            {200: "FeedList", 400: "ProblemDetail"},
-        ),
+
+def create_app(site: Site, articles: StoredArticleSource, lists: Callable[[], ArticleReader]) -> Starlette:
+    """The app over `articles` (what the article answer reads) and `lists` (makes the reader of everything
+    else, on the first request that needs it)."""
+
+    @cache
+    def read_api() -> ReadApi:
+        from newsfeed.api.read import ReadApi
+
+        return ReadApi(lists(), site)
+
+    def listed(endpoint: Callable[[ReadApi], Endpoint]) -> Endpoint:
+        return on_first_use(lambda: endpoint(read_api()))
+
+    served = [
+        Operation("/health", "health", listed(lambda api: api.health)),
+        Operation("/articles", "articles", listed(lambda api: api.articles)),
+        Operation("/articles/{slug}", "article", ArticleAnswer(articles, site)),
+        Operation("/articles/{slug}/related", "related", listed(lambda api: api.related)),
+        Operation("/articles/{slug}/revisions", "revisions", listed(lambda api: api.revisions)),
+        Operation("/sections", "sections", listed(lambda api: api.sections)),
+        Operation("/sections/{slug}", "section", listed(lambda api: api.section)),
+        Operation("/tags", "tags", listed(lambda api: api.tags)),
+        Operation("/tags/{slug}", "tag", listed(lambda api: api.tag)),
+        Operation("/feeds", "feeds", listed(lambda api: api.feeds)),
     ]
 
+    @cache
+    def documents() -> Documents:
+        from newsfeed.api.docs import Documents
 
-def create_app(reader: ArticleReader, site: Site) -> Starlette:
-    routes_served = operations(ReadApi(reader, site))
+        return Documents(served, site)
 
-    generated: list[bytes] = []  # the document, built on first request
-
-    async def openapi(request: Request) -> Response:
-        from newsfeed.api.openapi import document
-
-        if not generated:
-            generated.append(document(routes_served, site, str(request.base_url).rstrip("/")))
-        return respond_bytes(request, generated[0], cache_control=CACHE_DOCS)
-
-    async def docs(request: Request) -> Response:
-        import json
-
-        from newsfeed.api.docs import docs_page
-
-        await openapi(request)  # the document, generated once
-        page = docs_page(json.loads(generated[0]))
-        return respond_bytes(request, page, cache_control=CACHE_DOCS, media_type="text/html; charset=utf-8")
-
-    routes = [Route(op.path, guarded(op.endpoint), methods=["GET"], name=op.name) for op in routes_served]
-    routes += [Route("/openapi.json", openapi, methods=["GET"]), Route("/docs", docs, methods=["GET"])]
+    routes = [Route(op.path, guarded(op.endpoint), methods=["GET"], name=op.name) for op in served]
+    routes += [
+        Route("/openapi.json", on_first_use(lambda: documents().openapi), methods=["GET"]),
+        Route("/docs", on_first_use(lambda: documents().page), methods=["GET"]),
+    ]
     handlers: dict[type[Exception] | int, Callable[[Request, Exception], Awaitable[Response]]] = {
         Problem: problem,
         HTTPException: problem,

@@ -5,8 +5,17 @@ every schema."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from html import escape
 from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from newsfeed.api.http import CACHE_DOCS, respond_bytes
+from newsfeed.api.openapi import document
+from newsfeed.api.operations import Operation
+from newsfeed.models.site import Site
 
 STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:1rem;color:#1b1b1b}"
@@ -69,3 +78,24 @@ def docs_page(spec: dict[str, Any]) -> bytes:
         f"{routes}<h2>Schemas</h2>{schemas}</main></body></html>"
     )
     return page.encode()
+
+
+class Documents:
+    """/openapi.json and /docs, generated once (at the first request's base URL: API Gateway's, or make
+    run's /api)."""
+
+    def __init__(self, operations: Sequence[Operation], site: Site) -> None:
+        self.operations, self.site = operations, site
+        self.generated: list[bytes] = []
+
+    def _document(self, request: Request) -> bytes:
+        if not self.generated:
+            self.generated.append(document(self.operations, self.site, str(request.base_url).rstrip("/")))
+        return self.generated[0]
+
+    async def openapi(self, request: Request) -> Response:
+        return respond_bytes(request, self._document(request), cache_control=CACHE_DOCS)
+
+    async def page(self, request: Request) -> Response:
+        page = docs_page(json.loads(self._document(request)))
+        return respond_bytes(request, page, cache_control=CACHE_DOCS, media_type="text/html; charset=utf-8")

@@ -1,13 +1,14 @@
 """HTTP plumbing of the read and write APIs: caching headers, ETag/304, RFC 9457 problems (one
-builder for both), query strings read into models, and the guard that turns the unexpected into a 500."""
+builder for both; models.api.ProblemDetail documents them), and the guard that turns the unexpected into a
+500. Plain Python and Starlette: the article answer uses it (tests/integration/test_api_cold_start.py)."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any, TypeVar
+import json
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,7 +23,6 @@ CACHE_MISSING = "public, max-age=30"
 CACHE_GONE = "public, max-age=300"
 CACHE_DOCS = "public, max-age=300"
 NO_STORE = "no-store"
-Q = TypeVar("Q", bound=BaseModel)
 
 
 class Problem(Exception):
@@ -49,21 +49,13 @@ class Problem(Exception):
         self.extensions = extensions or {}
 
     def body(self) -> bytes:
-        from newsfeed.models.api import ProblemDetail  # built on the first error only
-
-        detail = ProblemDetail(
-            title=self.title,
-            status=self.status,
-            detail=self.detail,
-            parameter=self.parameter,
-            location=self.location,
-        ).model_dump_json(exclude_none=True)
-        if not self.extensions:
-            return detail.encode()
-        import json
-
-        members = {**json.loads(detail), **self.extensions}
-        return json.dumps(members, ensure_ascii=False, separators=(",", ":")).encode()
+        members: dict[str, Any] = {"type": "about:blank", "title": self.title, "status": self.status}
+        members["detail"] = self.detail
+        if self.parameter is not None:
+            members["parameter"] = self.parameter
+        if self.location is not None:
+            members["location"] = self.location
+        return json.dumps(members | self.extensions, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def bad_parameter(name: str, why: str) -> Problem:
@@ -103,26 +95,6 @@ def respond_bytes(
     if status == 200 and not_modified(request, etag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, status_code=status, media_type=media_type, headers=all_headers)
-
-
-def respond(request: Request, model: BaseModel, **kwargs: Any) -> Response:
-    return respond_bytes(request, model.model_dump_json(exclude_none=True, by_alias=True).encode(), **kwargs)
-
-
-def query(request: Request, model: type[Q]) -> Q:
-    """The query string as `model`; a 400 naming the parameter for anything unknown, repeated or invalid."""
-    params = request.query_params
-    for name in params:
-        if len(params.getlist(name)) > 1:
-            raise bad_parameter(name, "is given more than once")
-    try:
-        return model.model_validate(dict(params))
-    except ValidationError as invalid:
-        error = invalid.errors(include_url=False)[0]
-        name = str(error["loc"][0]) if error["loc"] else "query"
-        if error["type"] == "extra_forbidden":
-            raise bad_parameter(name, "is not a parameter of this endpoint") from None
-        raise bad_parameter(name, error["msg"].removeprefix("Value error, ")) from None
 
 
 def guarded(handler: Endpoint) -> Endpoint:

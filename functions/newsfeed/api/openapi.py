@@ -1,22 +1,33 @@
-"""The OpenAPI 3.1 document, generated from the API's route table and its pydantic models (never by hand).
-
-Imported only when /openapi.json or /docs is asked for: generating JSON Schema costs more than a cold start
-should pay for.
-"""
+"""The OpenAPI 3.1 document, generated from the API's routes (`api.app`) and, for each route by its name,
+what it is for, its query model and its answers' models (never written by hand)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from newsfeed import __version__
-from newsfeed.models import api as article_models
-from newsfeed.models import listing
+from newsfeed.models.api import ArticleOut, ProblemDetail
+from newsfeed.models.listing import (
+    ArticleListQuery,
+    ArticlePage,
+    ArticleQuery,
+    FeedList,
+    Health,
+    PageQuery,
+    RelatedList,
+    RelatedQuery,
+    RevisionList,
+    RevisionsQuery,
+    ScopeList,
+    ScopeListQuery,
+    ScopePage,
+)
 from newsfeed.models.text import SLUG_PATTERN
 
 if TYPE_CHECKING:
@@ -43,11 +54,46 @@ _HEADERS = {
 }
 
 
-def _model(name: str) -> type[BaseModel]:
-    model = getattr(listing, name, None) or getattr(article_models, name)
-    if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise TypeError(f"{name} is not a model of the API")
-    return model
+class Described(NamedTuple):
+    """What the document says of one route."""
+
+    summary: str
+    query: type[BaseModel] | None
+    responses: dict[int, type[BaseModel]]
+
+
+_ERRORS: dict[int, type[BaseModel]] = {400: ProblemDetail, 404: ProblemDetail}
+_MOVED: dict[int, type[BaseModel]] = {301: ProblemDetail, 410: ProblemDetail}
+_SCOPES: dict[int, type[BaseModel]] = {200: ScopeList, 400: ProblemDetail}
+
+ROUTES = {
+    "health": Described("Is the API up?", None, {200: Health}),
+    "articles": Described(
+        "Published articles, newest first, optionally filtered.",
+        ArticleListQuery,
+        {200: ArticlePage, 400: ProblemDetail},
+    ),
+    "article": Described("One article.", ArticleQuery, {200: ArticleOut, **_MOVED, **_ERRORS}),
+    "related": Described(
+        "Articles related to one article.", RelatedQuery, {200: RelatedList, **_MOVED, **_ERRORS}
+    ),
+    "revisions": Described(
+        "Every kept revision of a published article (corrections), newest first.",
+        RevisionsQuery,
+        {200: RevisionList, **_MOVED, **_ERRORS},
+    ),
+    "sections": Described("Sections that have feeds.", ScopeListQuery, _SCOPES),
+    "section": Described(
+        "A section's newest articles and its feeds.", PageQuery, {200: ScopePage, **_ERRORS}
+    ),
+    "tags": Described("Tags that have feeds.", ScopeListQuery, _SCOPES),
+    "tag": Described("A tag's newest articles and its feeds.", PageQuery, {200: ScopePage, **_ERRORS}),
+    "feeds": Described(
+        "Every feed: the site's, then each section's and tag's.",
+        ScopeListQuery,
+        {200: FeedList, 400: ProblemDetail},
+    ),
+}
 
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +109,7 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _parameters(query_model: str | None, path_parameters: Sequence[str]) -> list[dict[str, Any]]:
+def _parameters(query_model: type[BaseModel] | None, path_parameters: Sequence[str]) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = [
         {
             "name": name,
@@ -74,7 +120,7 @@ def _parameters(query_model: str | None, path_parameters: Sequence[str]) -> list
         for name in path_parameters
     ]
     if query_model:
-        schema = _model(query_model).model_json_schema(by_alias=True, mode="validation")
+        schema = query_model.model_json_schema(by_alias=True, mode="validation")
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
             description = prop.pop("description", None)
@@ -100,10 +146,10 @@ def _parameters(query_model: str | None, path_parameters: Sequence[str]) -> list
     return parameters
 
 
-def _response(status: int, model: str) -> dict[str, Any]:
-    media = PROBLEM_JSON if model == "ProblemDetail" else "application/json"
-    schema: dict[str, Any] = {"$ref": REF.format(model=model)}
-    if model == "ArticleOut":  # with ?fields= the article has only the fields asked for
+def _response(status: int, model: type[BaseModel]) -> dict[str, Any]:
+    media = PROBLEM_JSON if model is ProblemDetail else "application/json"
+    schema: dict[str, Any] = {"$ref": REF.format(model=model.__name__)}
+    if model is ArticleOut:  # with ?fields= the article has only the fields asked for
         schema = {"anyOf": [schema, {"$ref": REF.format(model="ArticleFields")}]}
     headers = dict(_HEADERS)
     if status == 301:
@@ -116,9 +162,9 @@ def _response(status: int, model: str) -> dict[str, Any]:
 
 
 @cache
-def _components(model_names: tuple[str, ...]) -> dict[str, Any]:
+def _components(models: tuple[type[BaseModel], ...]) -> dict[str, Any]:
     _, schemas = models_json_schema(
-        [(_model(name), "serialization") for name in model_names], ref_template=REF, by_alias=True
+        [(model, "serialization") for model in models], ref_template=REF, by_alias=True
     )
     components: dict[str, Any] = schemas.get("$defs", {})
     partial = dict(components["ArticleOut"])
@@ -133,7 +179,8 @@ def spec(operations: Sequence[Operation], site: Site, base_url: str) -> dict[str
     """The document; `base_url` is where the API answers (API Gateway's URL, or make run's /api)."""
     paths: dict[str, Any] = {}
     for op in operations:
-        responses = {str(status): _response(status, model) for status, model in op.responses.items()}
+        described = ROUTES[op.name]
+        responses = {str(status): _response(status, model) for status, model in described.responses.items()}
         responses["304"] = {"description": _STATUS_TEXT[304], "headers": dict(_HEADERS)}
         responses["405"] = {
             "description": _STATUS_TEXT[405],
@@ -143,12 +190,13 @@ def spec(operations: Sequence[Operation], site: Site, base_url: str) -> dict[str
         paths[op.path] = {
             "get": {
                 "operationId": op.name,
-                "summary": op.summary,
-                "parameters": _parameters(op.query, op.path_parameters),
+                "summary": described.summary,
+                "parameters": _parameters(described.query, op.path_parameters),
                 "responses": responses,
             }
         }
-    models = sorted({m for op in operations for m in op.responses.values()} | {"ProblemDetail"})
+    answers = {m for op in operations for m in ROUTES[op.name].responses.values()} | {ProblemDetail}
+    models = tuple(sorted(answers, key=lambda model: model.__name__))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -160,7 +208,7 @@ def spec(operations: Sequence[Operation], site: Site, base_url: str) -> dict[str
         },
         "servers": [{"url": base_url}],
         "paths": paths,
-        "components": {"schemas": _components(tuple(models))},
+        "components": {"schemas": _components(models)},
     }
 
 

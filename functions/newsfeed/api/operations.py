@@ -1,7 +1,9 @@
-"""One route of the read API, as the app and the OpenAPI document both see it (neither imports the other)."""
+"""One route of the read API, as the app serves it and the OpenAPI document names it (neither imports the
+other): its path, its name (the operationId, which `api.openapi` describes) and what serves it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
@@ -12,12 +14,23 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Operation(NamedTuple):
-    """One route: what serves it, and what the OpenAPI document says of it (model names, resolved lazily)."""
-
     path: str
     name: str
-    summary: str
     endpoint: Endpoint
-    query: str | None = None
-    responses: dict[int, str] = {}  # noqa: RUF012 - never mutated; a NamedTuple default
-    path_parameters: tuple[str, ...] = ()
+
+    @property
+    def path_parameters(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"\{(\w+)\}", self.path))
+
+
+def on_first_use(load: Callable[[], Endpoint]) -> Endpoint:
+    """An endpoint made (its module imported, its store built) by its first request: what the article answer
+    does not need stays out of the API function's cold start (tests/integration/test_api_cold_start.py)."""
+    loaded: list[Endpoint] = []
+
+    async def endpoint(request: Request) -> Response:
+        if not loaded:
+            loaded.append(load())
+        return await loaded[0](request)
+
+    return endpoint

@@ -1,48 +1,54 @@
-"""The read API's endpoints, over one reader of the content table: every request is one DynamoDB read (a
-GetItem or one bounded Query). List shapes are imported on first use, which keeps them out of the cold start
-of the first GET /articles/{slug} (tests/integration/test_api_cold_start.py fixes what that imports)."""
+"""The read API's list endpoints (every other endpoint than the article answer, `api.article`), over one
+reader of the content table: every request is one DynamoDB read (a GetItem or one bounded Query)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from newsfeed import __version__
-from newsfeed.api.http import (
-    CACHE_ARTICLE,
-    CACHE_GONE,
-    CACHE_LIST,
-    NO_STORE,
-    Problem,
-    bad_parameter,
-    not_found,
-    query,
-    respond,
-    respond_bytes,
-)
+from newsfeed.api.article import published
+from newsfeed.api.http import CACHE_ARTICLE, CACHE_LIST, NO_STORE, bad_parameter, not_found
 from newsfeed.api.shapes import (
-    article_json,
     article_list,
     feed_links,
     next_page,
     position,
+    query,
+    respond,
     scope_summary,
     summary_of,
 )
-from newsfeed.models.api import selected_fields
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved
+from newsfeed.dal.items import record_from_values
+from newsfeed.dal.stored import StoredValues
+from newsfeed.models.article import Article, ArticleCard
+from newsfeed.models.listing import (
+    ArticleListQuery,
+    ArticlePage,
+    FeedList,
+    Health,
+    NextPage,
+    PageQuery,
+    RelatedItem,
+    RelatedList,
+    RelatedQuery,
+    RelatedReason,
+    RevisionList,
+    RevisionsQuery,
+    RevisionSummary,
+    ScopeList,
+    ScopeListQuery,
+    ScopePage,
+)
 from newsfeed.models.scope import SITE, ListQuery, Scope, ScopeKind
 from newsfeed.models.site import Site
 from newsfeed.models.text import is_valid_slug
 
-if TYPE_CHECKING:
-    from newsfeed.models.listing import NextPage
-
 
 class ArticleReader(Protocol):
-    def article_record(self, slug: str, *, consistent: bool = ...) -> ArticleRecord | None: ...
+    def stored_article(self, slug: str, *, consistent: bool = ...) -> StoredValues | None: ...
 
     def list_page(self, query: ListQuery) -> tuple[list[ArticleCard], str | None]: ...
 
@@ -59,37 +65,16 @@ class ReadApi:
     def __init__(self, reader: ArticleReader, site: Site) -> None:
         self.reader, self.site = reader, site
 
-    def published(self, slug: str, suffix: str = "") -> Article:
-        if not is_valid_slug(slug):
-            raise bad_parameter(
-                "slug", "is not a valid article slug (lower-case letters, digits and hyphens)"
-            )
-        record = self.reader.article_record(slug, consistent=False)
-        if isinstance(record, Moved):
-            location = f"/articles/{record.moved_to}{suffix}"
-            raise Problem(
-                301,
-                "Moved Permanently",
-                f"This article is now at {location}",
-                location=location,
-                cache_control=CACHE_GONE,
-            )
-        if isinstance(record, Gone):
-            raise Problem(
-                410, "Gone", f"The article '{slug}' has been unpublished.", cache_control=CACHE_GONE
-            )
-        if not isinstance(record, Article) or not record.is_public:
-            raise not_found(f"There is no article '{slug}'.")
+    def published(self, slug: str, suffix: str) -> Article:
+        record = record_from_values(published(self.reader, slug, suffix))
+        if not isinstance(record, Article):  # published() answers only for published articles
+            raise TypeError(f"{slug} is not an article")
         return record
 
     async def health(self, request: Request) -> Response:
-        from newsfeed.models.listing import Health
-
         return respond(request, Health(status="ok", version=__version__), cache_control=NO_STORE)
 
     async def articles(self, request: Request) -> Response:
-        from newsfeed.models.listing import ArticleListQuery, ArticlePage
-
         params = query(request, ArticleListQuery)
         if params.since and params.until and params.since > params.until:  # nothing is in that range
             return respond(request, ArticlePage(items=[]), cache_control=CACHE_LIST)
@@ -98,26 +83,7 @@ class ReadApi:
         page = ArticlePage(items=[summary_of(self.site, card) for card in cards], next=next_link)
         return respond(request, page, cache_control=CACHE_LIST, headers=headers)
 
-    async def article(self, request: Request) -> Response:
-        # Checked by hand rather than through its query model (ArticleQuery, which documents it), so the cold
-        # start's first request builds only the models it answers with.
-        for name in request.query_params:
-            if name != "fields":
-                raise bad_parameter(name, "is not a parameter of this endpoint")
-            if len(request.query_params.getlist(name)) > 1:
-                raise bad_parameter(name, "is given more than once")
-        fields = None
-        if "fields" in request.query_params:
-            try:
-                fields = selected_fields(request.query_params["fields"])
-            except ValueError as invalid:
-                raise bad_parameter("fields", str(invalid)) from None
-        body = article_json(self.site, self.published(request.path_params["slug"]), fields)
-        return respond_bytes(request, body, cache_control=CACHE_ARTICLE)
-
     async def related(self, request: Request) -> Response:
-        from newsfeed.models.listing import RelatedItem, RelatedList, RelatedQuery, RelatedReason
-
         params = query(request, RelatedQuery)
         article = self.published(request.path_params["slug"], "/related")
         items = [
@@ -130,8 +96,6 @@ class ReadApi:
         return respond(request, RelatedList(items=items), cache_control=CACHE_ARTICLE)
 
     async def revisions(self, request: Request) -> Response:
-        from newsfeed.models.listing import RevisionList, RevisionsQuery, RevisionSummary
-
         params = query(request, RevisionsQuery)
         article = self.published(request.path_params["slug"], "/revisions")
         items = [
@@ -150,16 +114,12 @@ class ReadApi:
     def _scopes(
         self, request: Request, kind: ScopeKind | None
     ) -> tuple[list[Scope], NextPage | None, dict[str, str]]:
-        from newsfeed.models.listing import ScopeListQuery
-
         params = query(request, ScopeListQuery)
         scopes, last = self.reader.scopes(params.limit, position(params.cursor), kind)
         return scopes, *next_page(request, last, params.limit)
 
     async def feeds(self, request: Request) -> Response:
         """The site's feeds, then every section's and tag's, by kind and slug."""
-        from newsfeed.models.listing import FeedList
-
         scopes, next_link, headers = self._scopes(request, None)
         first = [feed_links(self.site, SITE)] if "cursor" not in request.query_params else []
         body = FeedList(items=first + [feed_links(self.site, s) for s in scopes], next=next_link)
@@ -172,8 +132,6 @@ class ReadApi:
         return self._scope_list(request, ScopeKind.TAG)
 
     def _scope_list(self, request: Request, kind: ScopeKind) -> Response:
-        from newsfeed.models.listing import ScopeList
-
         scopes, next_link, headers = self._scopes(request, kind)
         body = ScopeList(items=[scope_summary(request, self.site, s) for s in scopes], next=next_link)
         return respond(request, body, cache_control=CACHE_LIST, headers=headers)
@@ -185,8 +143,6 @@ class ReadApi:
         return self._scope_page(request, ScopeKind.TAG)
 
     def _scope_page(self, request: Request, kind: ScopeKind) -> Response:
-        from newsfeed.models.listing import PageQuery, ScopePage
-
         slug = request.path_params["slug"]
         if not is_valid_slug(slug):
             raise bad_parameter("slug", f"is not a valid {kind.value} slug")

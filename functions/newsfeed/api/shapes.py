@@ -1,20 +1,26 @@
-"""What the read API answers with, from what is stored: article shapes, feed links, the next page's link."""
+"""What the read API's lists answer with, from what is stored: article summaries, feed links, the next
+page's link; query strings read into their models, models written as JSON answers."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
+from starlette.responses import Response
 
-from newsfeed.models.api import ARTICLE_FIELDS, ArticleSummary
+from newsfeed.api.http import bad_parameter, respond_bytes
+from newsfeed.logic.cursors import decode_cursor, encode_cursor
+from newsfeed.logic.feed_paths import FeedFormat, feed_path, scope_page_url, scope_title
+from newsfeed.models.api import ArticleSummary
 from newsfeed.models.article import Article, ArticleCard
+from newsfeed.models.listing import ArticleListQuery, FeedLinks, FeedUrls, NextPage, ScopeSummary
 from newsfeed.models.scope import SITE, ListQuery, Scope, ScopeKind
 from newsfeed.models.site import Site
+from newsfeed.models.text import format_utc
 
-if TYPE_CHECKING:
-    from newsfeed.models.listing import ArticleListQuery, FeedLinks, NextPage, ScopeSummary
+Q = TypeVar("Q", bound=BaseModel)
 
 
 _SUMMARY_STORED = tuple(set(ArticleSummary.model_fields) - {"url", "image"})  # as stored on the card
@@ -30,26 +36,27 @@ def summary_of(site: Site, card: ArticleCard | Article) -> ArticleSummary:
     )
 
 
-_STORED_PUBLIC_FIELDS = set(ARTICLE_FIELDS) - {"url"}
+def respond(request: Request, model: BaseModel, **kwargs: Any) -> Response:
+    return respond_bytes(request, model.model_dump_json(exclude_none=True, by_alias=True).encode(), **kwargs)
 
 
-def article_json(site: Site, article: Article, fields: set[str] | None = None) -> bytes:
-    """The article as ArticleOut (its documented schema), straight from the stored model's serializer: the
-    first request of a cold start builds one model schema, not three. tests/integration/test_api.py checks
-    the output against ArticleOut."""
-    data = article.model_dump(mode="json", include=_STORED_PUBLIC_FIELDS, exclude_none=True)
-    data["url"] = site.article_url(article.slug, article.canonical_url)
-    if "image" in data:
-        data["image"]["url"] = site.absolute(data["image"]["url"])
-    if fields is not None:
-        data = {name: value for name, value in data.items() if name in fields}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+def query(request: Request, model: type[Q]) -> Q:
+    """The query string as `model`; a 400 naming the parameter for anything unknown, repeated or invalid."""
+    params = request.query_params
+    for name in params:
+        if len(params.getlist(name)) > 1:
+            raise bad_parameter(name, "is given more than once")
+    try:
+        return model.model_validate(dict(params))
+    except ValidationError as invalid:
+        error = invalid.errors(include_url=False)[0]
+        name = str(error["loc"][0]) if error["loc"] else "query"
+        if error["type"] == "extra_forbidden":
+            raise bad_parameter(name, "is not a parameter of this endpoint") from None
+        raise bad_parameter(name, error["msg"].removeprefix("Value error, ")) from None
 
 
 def feed_links(site: Site, scope: Scope) -> FeedLinks:
-    from newsfeed.logic.feed_paths import FeedFormat, feed_path, scope_page_url, scope_title
-    from newsfeed.models.listing import FeedLinks
-
     urls = {fmt.value: site.public_url(feed_path(scope, fmt)) for fmt in FeedFormat}
     return FeedLinks(
         scope=scope.kind.value,
@@ -61,18 +68,12 @@ def feed_links(site: Site, scope: Scope) -> FeedLinks:
 
 
 def scope_summary(request: Request, site: Site, scope: Scope) -> ScopeSummary:
-    from newsfeed.logic.feed_paths import FeedFormat, feed_path
-    from newsfeed.models.listing import FeedUrls, ScopeSummary
-
     urls = {fmt.value: site.public_url(feed_path(scope, fmt)) for fmt in FeedFormat}
     url = str(request.url_for("tag" if scope.kind is ScopeKind.TAG else "section", slug=scope.slug))
     return ScopeSummary(slug=scope.slug, name=scope.name or scope.slug, url=url, feeds=FeedUrls(**urls))
 
 
 def next_page(request: Request, last: str | None, limit: int) -> tuple[NextPage | None, dict[str, str]]:
-    from newsfeed.logic.cursors import encode_cursor
-    from newsfeed.models.listing import NextPage
-
     if last is None:
         return None, {}
     cursor = encode_cursor(last)
@@ -81,15 +82,11 @@ def next_page(request: Request, last: str | None, limit: int) -> tuple[NextPage 
 
 
 def position(cursor: str | None) -> str | None:
-    from newsfeed.logic.cursors import decode_cursor
-
     return decode_cursor(cursor) if cursor else None
 
 
 def article_list(params: ArticleListQuery) -> ListQuery:
     """The one list to Query for GET /articles (the most selective filter's) and the rest as filters on it."""
-    from newsfeed.models.text import format_utc
-
     since = format_utc(params.since) if params.since else None
     until = format_utc(params.until) if params.until else None
     page = ListQuery(SITE, params.limit, position(params.cursor), since, until)

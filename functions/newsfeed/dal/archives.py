@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import error_code
-from newsfeed.dal.items import card_from_item, to_attributes
+from newsfeed.dal.items import card_from_item
 from newsfeed.dal.keys import (
     archive_counter_key,
     archive_entry_key,
@@ -25,6 +25,7 @@ from newsfeed.dal.keys import (
     archive_page_pk,
     scope_key,
 )
+from newsfeed.dal.stored import to_attributes
 from newsfeed.models.article import ArticleCard
 from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 from newsfeed.models.scope import Scope

@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from newsfeed.dal import batch, clients
+from newsfeed.dal import batch
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import (
     list_entry_item,
     record_from_item,
+    record_from_values,
     record_item,
     related_edge_items,
     revision_from_item,
     revision_item,
-    to_attributes,
     upload_from_item,
     upload_item,
 )
@@ -32,12 +32,11 @@ from newsfeed.dal.keys import (
     upload_key,
 )
 from newsfeed.dal.pages import every_item
+from newsfeed.dal.stored import StoredArticles, to_attributes
 from newsfeed.models.article import Article, ArticleRecord, Gone, Moved
 from newsfeed.models.errors import ConcurrentChange, ServiceUnavailable, StaleChange
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
     from newsfeed.models.content import ContentChange
     from newsfeed.models.upload import UploadRecord
 
@@ -81,22 +80,12 @@ def _put(table: str, item: Item, condition: tuple[str, dict[str, Any]] | None = 
     return {"Put": put}
 
 
-class ArticleStore:
-    """Article and upload records.
-
-    A plain class rather than a dataclass: the API function imports it at cold start.
-    """
-
-    def __init__(self, table: str, client: DynamoDBClient | None = None) -> None:
-        self.table = table
-        self.client = client or clients.dynamodb()
+class ArticleStore(StoredArticles):
+    """Article and upload records."""
 
     def article_record(self, slug: str, *, consistent: bool = True) -> ArticleRecord | None:
-        response = self.client.get_item(
-            TableName=self.table, Key=article_key(slug), ConsistentRead=consistent
-        )
-        item = response.get("Item")
-        return record_from_item(item) if item else None
+        values = self.stored_article(slug, consistent=consistent)
+        return record_from_values(values) if values else None
 
     def upload_record(self, key: str) -> UploadRecord | None:
         response = self.client.get_item(TableName=self.table, Key=upload_key(key), ConsistentRead=True)

@@ -7,8 +7,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from newsfeed.dal.keys import (
     ARTICLE_SK,
     Item,
@@ -18,22 +16,13 @@ from newsfeed.dal.keys import (
     revision_key,
     upload_key,
 )
+from newsfeed.dal.stored import StoredValues, from_attributes, to_attributes
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, RelatedCard
+from newsfeed.models.article_shape import MOVED, UNPUBLISHED
 from newsfeed.models.scope import Scope, ScopeKind
 
 if TYPE_CHECKING:
     from newsfeed.models.upload import UploadRecord
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def to_attributes(values: Mapping[str, Any]) -> Item:
-    return {name: _serializer.serialize(value) for name, value in values.items() if value is not None}
-
-
-def from_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
 def _dump(model: Article | Gone | Moved | ArticleCard | UploadRecord) -> dict[str, Any]:
@@ -54,13 +43,18 @@ def related_attribute(related: Sequence[RelatedCard]) -> Item:
 
 
 def record_from_item(item: Mapping[str, Any]) -> ArticleRecord:
-    values = from_attributes(item)
+    return record_from_values(from_attributes(item))
+
+
+def record_from_values(stored: StoredValues) -> ArticleRecord:
+    """The record a stored article's values are (`dal.stored.StoredArticles`)."""
+    values = dict(stored)
     if isinstance(values.get("related"), str):
         values["related"] = json.loads(values["related"])
     status = values.get("status")
-    if status == "unpublished":
+    if status == UNPUBLISHED:
         return Gone.model_validate(values)
-    if status == "moved":
+    if status == MOVED:
         return Moved.model_validate(values)
     return Article.model_validate(values)
 

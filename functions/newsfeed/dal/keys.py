@@ -23,11 +23,13 @@ answers "the newest N articles of a scope" in one bounded read, whatever the siz
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import Scope, ScopeKind
 from newsfeed.models.text import format_utc
+
+if TYPE_CHECKING:
+    from newsfeed.models.article import Article, ArticleCard
 
 Item = dict[str, Any]  # in DynamoDB's attribute-value form
 

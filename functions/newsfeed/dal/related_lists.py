@@ -13,7 +13,6 @@ from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import (
     related_attribute,
     related_edge_items,
-    to_attributes,
 )
 from newsfeed.dal.keys import (
     article_key,
@@ -23,6 +22,7 @@ from newsfeed.dal.keys import (
     related_edge_key,
 )
 from newsfeed.dal.pages import every_item
+from newsfeed.dal.stored import to_attributes
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
 

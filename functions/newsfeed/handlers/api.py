@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mangum import Mangum
 
 from newsfeed.api.app import create_app
 from newsfeed.config import get_settings
-from newsfeed.dal.lists import ListStore
+from newsfeed.dal.stored import StoredArticles
+
+if TYPE_CHECKING:
+    from newsfeed.api.read import ArticleReader
 
 settings = get_settings()
-app = create_app(ListStore(settings.content_table), settings.site)
+
+
+def _lists() -> ArticleReader:
+    from newsfeed.dal.lists import ListStore  # with the list endpoints, on the first list asked for
+
+    return ListStore(settings.content_table)
+
+
+app = create_app(settings.site, StoredArticles(settings.content_table), _lists)
 handler = Mangum(app, lifespan="off")

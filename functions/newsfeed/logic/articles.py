@@ -11,13 +11,8 @@ from newsfeed.logic.html import summarize, to_plain_text
 from newsfeed.logic.parsing import ParsedUpload
 from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
-from newsfeed.models.article import (
-    Article,
-    ArticleRecord,
-    ArticleStatus,
-    Image,
-    Moved,
-)
+from newsfeed.models.article import Article, ArticleRecord, Image, Moved
+from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.content import ContentChange, ListEntry
 from newsfeed.models.scope import SCHEDULE, SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord, UploadStatus

@@ -16,7 +16,8 @@ from newsfeed.logic.articles import build_article, content_change, fingerprint
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
 from newsfeed.logic.ports import ContentStore, UploadFiles
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleRecord, ArticleStatus, Gone
+from newsfeed.models.article import Article, ArticleRecord, Gone
+from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.errors import StaleChange, retry_on_conflict
 from newsfeed.models.upload import (
     ChangeKind,

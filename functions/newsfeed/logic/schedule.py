@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from newsfeed.logic.articles import content_change
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, ArticleStatus
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord
+from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.content import ContentChange
 from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 

@@ -1,13 +1,10 @@
-"""The shapes of one article as the HTTP API answers it, and its errors (RFC 9457).
-
-List shapes live in `models.listing`: the API function imports those only when a list is asked for, so they
-are not among what its first GET /articles/{slug} imports (tests/integration/test_api_cold_start.py).
-"""
+"""The shapes of one article as the HTTP API answers it, and its errors (RFC 9457), as the OpenAPI document
+describes them. (GET /articles/{slug} is answered from the stored values, `api.article`.)"""
 
 from pydantic import BaseModel, ConfigDict
 
-from newsfeed.models.article import Image
-from newsfeed.models.text import Timestamp
+from newsfeed.models.article import Image, Timestamp
+from newsfeed.models.article_shape import ARTICLE_FIELDS
 
 
 class ArticleSummary(BaseModel):
@@ -44,16 +41,8 @@ class ArticleOut(ArticleSummary):
     revision: int
 
 
-ARTICLE_FIELDS = tuple(ArticleOut.model_fields)
-
-
-def selected_fields(value: str) -> set[str]:
-    """`fields=title,slug` as a set of ArticleOut fields; ValueError naming the unknown ones."""
-    names = [name.strip() for name in value.split(",")]
-    unknown = [name for name in names if name not in ARTICLE_FIELDS]
-    if unknown or not value:
-        raise ValueError(f"has unknown fields {unknown}; choose from {', '.join(ARTICLE_FIELDS)}")
-    return set(names)
+if tuple(ArticleOut.model_fields) != ARTICLE_FIELDS:
+    raise TypeError("ArticleOut's fields must be models.article_shape.ARTICLE_FIELDS, in that order")
 
 
 class ProblemDetail(BaseModel):

@@ -1,21 +1,21 @@
 """The stored article, what is left at a slug once it is gone or moved, and the card that lists carry.
 
 Stored values were validated when they were uploaded (`models.upload`); these models read them back with
-plain types, which keeps the API function's cold start and every read cheap.
+plain types, which keeps every read cheap.
 """
 
-from enum import StrEnum
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 
-from newsfeed.models.text import Timestamp
+from newsfeed.models.article_shape import MOVED, UNPUBLISHED, ArticleStatus
+from newsfeed.models.text import format_utc, to_utc
 
-
-class ArticleStatus(StrEnum):
-    DRAFT = "draft"  # stored, never public
-    SCHEDULED = "scheduled"  # not public until its published_at; then the scheduler publishes it
-    PUBLISHED = "published"
+# A stored or served instant: any aware datetime in, always `2024-03-29T04:00:00.000Z` out.
+Timestamp = Annotated[
+    datetime, AfterValidator(to_utc), PlainSerializer(format_utc, return_type=str, when_used="json")
+]
 
 
 class Image(BaseModel):
@@ -94,7 +94,7 @@ class _LeftAtSlug(BaseModel):
 class Gone(_LeftAtSlug):
     """What is left at a slug once its article is unpublished: the API answers 410 Gone."""
 
-    status: Literal["unpublished"] = "unpublished"
+    status: Literal["unpublished"] = UNPUBLISHED
     unpublished_at: Timestamp
     revision: int = 0  # the article's last revision, so that publishing it again continues the count
 
@@ -102,7 +102,7 @@ class Gone(_LeftAtSlug):
 class Moved(_LeftAtSlug):
     """What is left at an old slug once its article has a new one: the API answers 301 to the new one."""
 
-    status: Literal["moved"] = "moved"
+    status: Literal["moved"] = MOVED
     moved_to: str
 
 

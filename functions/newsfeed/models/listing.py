@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from newsfeed.models import limits
-from newsfeed.models.api import ARTICLE_FIELDS, ArticleSummary, selected_fields
-from newsfeed.models.text import EXAMPLE_TIME, SLUG_PATTERN, Timestamp, parse_instant
+from newsfeed.models.api import ArticleSummary
+from newsfeed.models.article import Timestamp
+from newsfeed.models.article_shape import ARTICLE_FIELDS, selected_fields
+from newsfeed.models.text import EXAMPLE_TIME, SLUG_PATTERN, parse_instant
 
 # The shapes of newsfeed.logic.cursors (models import nothing of ours but models).
 LIST_CURSOR_PATTERN = (

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 
-class Site(NamedTuple):
-    """Immutable; a NamedTuple rather than a dataclass because the API function builds it at cold start."""
+@dataclass(frozen=True)
+class Site:
+    """The publication: its name, where its pages and feeds are, the hubs its feeds name."""
 
     name: str
     url: str  # the publication's website, no trailing slash

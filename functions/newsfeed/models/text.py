@@ -1,16 +1,13 @@
-"""Values shared by stored articles and API shapes: sort-friendly UTC timestamps, slugs, forbidden characters.
+"""Values shared by stored articles and API shapes: sort-friendly UTC timestamps, slugs, the one date parser.
 
-Kept small on purpose: the API function imports it at cold start. The validated field types of uploads
-are in `models.fields`.
+Plain Python (no pydantic): the API's article answer uses it (tests/integration/test_api_cold_start.py).
+The validated field types of uploads are in `models.fields`.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
-
-from pydantic import AfterValidator, PlainSerializer
 
 from newsfeed.models import limits
 
@@ -85,9 +82,3 @@ def format_utc(value: datetime) -> str:
         f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}."
         f"{utc.microsecond // 1000:03d}Z"
     )
-
-
-# A stored or served instant: any aware datetime in, always `2024-03-29T04:00:00.000Z` out.
-Timestamp = Annotated[
-    datetime, AfterValidator(to_utc), PlainSerializer(format_utc, return_type=str, when_used="json")
-]
