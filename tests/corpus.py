@@ -8,6 +8,7 @@ class label is what related-article quality is measured against, so it is not gi
 from __future__ import annotations
 
 import csv
+import random
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,29 @@ def rows(limit: int | None = None) -> Iterator[tuple[str, str, str]]:
             if n == limit:
                 return
             yield row["label"], row["title"], row["description"].replace("\\", " ")
+
+
+STORY_ITEMS = 8  # AG News items per long article
+
+
+def long_rows(limit: int | None = None) -> list[tuple[str, str, str]]:
+    """Long articles made of AG News items, for related-article quality on long text: each is STORY_ITEMS
+    items of one class (after a fixed shuffle within the class), the first item's title as its title and
+    every item's title and description as a paragraph (about 300 words). (label, title, body), in a fixed
+    shuffled order; the first `limit` (all if None)."""
+    by_class: dict[str, list[tuple[str, str]]] = {}
+    for label, title, body in rows():
+        by_class.setdefault(label, []).append((title, body))
+    shuffle = random.Random(20).shuffle  # noqa: S311 - a fixed order, not a secret
+    stories = []
+    for label, items in sorted(by_class.items()):
+        shuffle(items)
+        for start in range(0, len(items) - STORY_ITEMS + 1, STORY_ITEMS):
+            group = items[start : start + STORY_ITEMS]
+            paragraphs = [group[0][1]] + [f"{title}. {body}" for title, body in group[1:]]
+            stories.append((label, group[0][0], "\n\n".join(paragraphs)))
+    shuffle(stories)
+    return stories[:limit]
 
 
 def markdown(title: str, body: str) -> str:
