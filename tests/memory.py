@@ -5,6 +5,7 @@ both give the same lists."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,12 @@ class MemoryIndex:
         self.calls += 1
         c = self.counts
         self.counts = Corpus(c.articles + (1 if new else 0), c.length + length, c.seq + 1)
+        return self.counts
+
+    def add(self, articles: int, length: float, seq: int) -> Corpus:
+        self.calls += 1
+        c = self.counts
+        self.counts = Corpus(c.articles + articles, c.length + length, c.seq + seq)
         return self.counts
 
     def signature(self, article_id: str) -> Signature | None:
@@ -60,6 +67,19 @@ class MemoryIndex:
         for term, weight in signature.terms.items():
             self.lists.setdefault(term, {})[signature.seq] = Posting(signature.id, signature.seq, weight)
         self.signatures_by_id[signature.id] = signature
+
+    def write(
+        self,
+        postings: Sequence[tuple[str, Posting]],
+        deletes: Sequence[tuple[str, int]],
+        signatures: Sequence[Signature],
+    ) -> None:
+        self.calls += math.ceil((len(postings) + len(deletes) + len(signatures)) / 25)
+        for term, seq in deletes:
+            self.lists.get(term, {}).pop(seq, None)
+        for term, posting in postings:
+            self.lists.setdefault(term, {})[posting.seq] = posting
+        self.signatures_by_id.update({signature.id: signature for signature in signatures})
 
     def drop(self, signature: Signature) -> None:
         self.calls += 2
@@ -123,8 +143,16 @@ class MemoryLists:
             raise ConcurrentChange
         self.records[article.slug] = article.model_copy(update={"related": list(related)})
 
+    def replace_related_all(self, changes: Sequence[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
+        self.calls += math.ceil(len(changes) / 100)
+        changed = [article for article, _ in changes if self.records.get(article.slug) != article]
+        for article, related in changes:
+            if article not in changed:
+                self.records[article.slug] = article.model_copy(update={"related": list(related)})
+        return changed
+
     def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
-        self.calls += 1 if notes else 0
+        self.calls += math.ceil(len(notes) / 25)
         for article_id, listing in notes:
             self.edges.setdefault(article_id, {})[listing.id] = listing.slug
 

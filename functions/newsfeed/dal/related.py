@@ -79,9 +79,9 @@ class RelatedIndexTable:
         return _corpus(self.client.get_item(TableName=self.table, Key=CORPUS_KEY).get("Item"))
 
     def enter(self, length: float, *, new: bool) -> Corpus:
-        return self._count(1 if new else 0, length, 1)
+        return self.add(1 if new else 0, length, 1)
 
-    def _count(self, articles: int, length: float, seq: int) -> Corpus:
+    def add(self, articles: int, length: float, seq: int) -> Corpus:
         """Add to the counts; a count out (`articles` < 0) only while one is in, so that they never go below
         zero (the item may have been cleared meanwhile)."""
         update: dict[str, Any] = {
@@ -143,27 +143,38 @@ class RelatedIndexTable:
         self, signature: Signature, replaces: Signature | None, trim: Sequence[tuple[str, int]]
     ) -> None:
         """The signature and a posting per term; the postings of `replaces` and `trim` deleted."""
-        puts = {
-            json.dumps(posting_key(term, signature.seq)): {
-                **posting_key(term, signature.seq),
-                "a": {"S": signature.id},
-                "w": {"N": repr(weight)},
-            }
-            for term, weight in signature.terms.items()
-        }
-        deletes = [posting_key(term, seq) for term, seq in trim]
+        deletes = list(trim)
         if replaces is not None and replaces.seq != signature.seq:
-            deletes += [posting_key(term, replaces.seq) for term in replaces.terms]
-        requests = [{"PutRequest": {"Item": item}} for item in puts.values()]
-        requests += [
-            {"DeleteRequest": {"Key": key}}
-            for key in {json.dumps(k): k for k in deletes if json.dumps(k) not in puts}.values()
+            deletes += [(term, replaces.seq) for term in replaces.terms]
+        postings = [(t, Posting(signature.id, signature.seq, w)) for t, w in signature.terms.items()]
+        self.write(postings, deletes, [signature])
+
+    def write(
+        self,
+        postings: Sequence[tuple[str, Posting]],
+        deletes: Sequence[tuple[str, int]],
+        signatures: Sequence[Signature],
+    ) -> None:
+        """BatchWriteItem, 25 a request; a posting both written and deleted is written."""
+        written = {(term, p.seq) for term, p in postings}
+        requests: list[dict[str, Any]] = [
+            {
+                "PutRequest": {
+                    "Item": {**posting_key(term, p.seq), "a": {"S": p.article_id}, "w": {"N": repr(p.weight)}}
+                }
+            }
+            for term, p in postings
         ]
-        requests.append({"PutRequest": {"Item": signature_item(signature)}})
+        requests += [
+            {"DeleteRequest": {"Key": posting_key(term, seq)}}
+            for term, seq in dict.fromkeys(deletes)
+            if (term, seq) not in written
+        ]
+        requests += [{"PutRequest": {"Item": signature_item(signature)}} for signature in signatures]
         batch.write_all(self.client, self.table, requests)
 
     def drop(self, signature: Signature) -> None:
         requests = [{"DeleteRequest": {"Key": posting_key(term, signature.seq)}} for term in signature.terms]
         requests.append({"DeleteRequest": {"Key": signature_key(signature.id)}})
         batch.write_all(self.client, self.table, requests)
-        self._count(-1, -signature.length, 0)
+        self.add(-1, -signature.length, 0)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch
+from newsfeed.dal.articles import MAX_TRANSACTION_ITEMS, unchanged_condition
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.items import (
     related_attribute,
@@ -21,17 +22,14 @@ from newsfeed.dal.keys import (
     related_by_pk,
     related_edge_key,
 )
+from newsfeed.dal.lists import ListStore
 from newsfeed.dal.pages import every_item
 from newsfeed.dal.stored import to_attributes
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
 
 if TYPE_CHECKING:
-    pass
-
-
-from newsfeed.dal.articles import unchanged_condition
-from newsfeed.dal.lists import ListStore
+    from newsfeed.dal.keys import Item
 
 LIST_UNCHANGED = "(related = :before OR NOT attribute_type(related, :s))"
 MAX_CURATED_BY = 100  # articles waiting for one slug to be published, read per publish
@@ -54,25 +52,35 @@ class RelatedListStore(ListStore):
         """Set the article's related list, while the article and its list are still `article`'s (else
         ConcurrentChange: two publishers offering articles to one list at once both land, one after a
         re-read). A list stored in the older form (not one string) is replaced whatever it holds."""
-        expression, values = unchanged_condition(article)
         try:
-            self.client.update_item(
-                TableName=self.table,
-                Key=article_key(article.slug),
-                UpdateExpression="SET related = :related",
-                ConditionExpression=f"{expression} AND {LIST_UNCHANGED}",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    **to_attributes(values),
-                    ":related": related_attribute(related)["related"],
-                    ":before": related_attribute(article.related)["related"],
-                    ":s": {"S": "S"},
-                },
-            )
+            self.client.update_item(**_list_update(self.table, article, related))
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
                 raise ConcurrentChange from None
             raise
+
+    def replace_related_all(self, changes: Sequence[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
+        """Each list as `replace_related` sets it, up to MAX_TRANSACTION_ITEMS in one TransactWriteItems; the
+        articles that had changed (their lists are not written; the others are, in a second transaction
+        if the first was cancelled for them)."""
+        changed: list[Article] = []
+        for start in range(0, len(changes), MAX_TRANSACTION_ITEMS):
+            todo = list(changes[start : start + MAX_TRANSACTION_ITEMS])
+            while todo:
+                ops: list[Item] = [{"Update": _list_update(self.table, a, r)} for a, r in todo]
+                try:
+                    self.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
+                    break
+                except ClientError as error:
+                    if error_code(error) != "TransactionCanceledException":
+                        raise
+                    reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+                    failed = {n for n, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+                    if not failed:
+                        raise ConcurrentChange from None  # a conflict with another transaction
+                    changed += [todo[n][0] for n in sorted(failed)]
+                    todo = [change for n, change in enumerate(todo) if n not in failed]
+        return changed
 
     def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
         edges = {}
@@ -99,3 +107,21 @@ class RelatedListStore(ListStore):
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None:
         self.client.delete_item(TableName=self.table, Key=related_edge_key(article_id, listing_id))
+
+
+def _list_update(table: str, article: Article, related: Sequence[RelatedCard]) -> dict[str, Any]:
+    """The UpdateItem that sets the article's related list while it and its list are still `article`'s."""
+    expression, values = unchanged_condition(article)
+    return {
+        "TableName": table,
+        "Key": article_key(article.slug),
+        "UpdateExpression": "SET related = :related",
+        "ConditionExpression": f"{expression} AND {LIST_UNCHANGED}",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {
+            **to_attributes(values),
+            ":related": related_attribute(related)["related"],
+            ":before": related_attribute(article.related)["related"],
+            ":s": {"S": "S"},
+        },
+    }

@@ -2,13 +2,17 @@
 
 A second consumer of the stream, so that feeds never wait for related lists: an article is related once it
 is published (its list, the index, offers to older articles), taken out of every list once unpublished.
-Each record is followed up on its own under Powertools' BatchProcessor; one that failed is reported, and
+The records at the head of a batch that only relate articles (an import's, a burst's) are related together
+first (`logic.related_batch`: shared reads, each list written once). The rest, and all of them if that
+failed, are followed up one by one under Powertools' BatchProcessor; one that failed is reported, and
 Lambda retries from there. All of it is safe to repeat: relating an article again rewrites the same list
 and index entries, and a related list without the article is left alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -22,6 +26,7 @@ from newsfeed.dal.items import article_images
 from newsfeed.dal.related import RelatedIndexTable
 from newsfeed.handlers import per_process
 from newsfeed.logic.related import Relator
+from newsfeed.logic.related_batch import leading_run, relate_together
 from newsfeed.observability import logger, tracer
 
 get_settings()
@@ -33,7 +38,24 @@ def relator() -> Relator:
     return Relator(RelatedIndexTable(table), ContentTable(table))
 
 
-def follow(record: DynamoDBRecord) -> None:
+def relate_leading_run(records: Sequence[dict[str, Any]]) -> set[str]:
+    """Relate the leading records that only relate articles together; their sequence numbers (none if there
+    is nothing to share, or if that failed: each is then followed up on its own)."""
+    taken, articles = leading_run([article_images(record) for record in records])
+    if len(articles) < 2:
+        return set()
+    try:
+        relate_together(relator().index, relator().lists, articles)
+    except Exception:
+        logger.exception("relating together failed; one by one instead", extra={"articles": len(articles)})
+        return set()
+    logger.info("related together", extra={"articles": len(articles)})
+    return {record["dynamodb"]["SequenceNumber"] for record in records[:taken]}
+
+
+def follow(record: DynamoDBRecord, done: frozenset[str] = frozenset()) -> None:
+    if record.dynamodb is not None and record.dynamodb.sequence_number in done:
+        return
     change = article_images(record.raw_event)
     if change is None:
         return
@@ -49,9 +71,10 @@ def follow(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    done = frozenset(relate_leading_run(event["Records"]))
     return process_partial_response(
         event=event,
-        record_handler=follow,
+        record_handler=partial(follow, done=done),
         processor=BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False),
         context=context,
     )

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, RelatedCard
 from newsfeed.models.content import ContentChange
-from newsfeed.models.related import Corpus, PostingList, Signature
+from newsfeed.models.related import Corpus, Posting, PostingList, Signature
 from newsfeed.models.scope import Scope
 from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange, UploadRecord
 
@@ -69,6 +69,10 @@ class RelatedLists(Protocol):
     def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
         """Set the list while the article is still `article` (else ConcurrentChange)."""
 
+    def replace_related_all(self, changes: Sequence[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
+        """Set each list while its article is still as given, in as few requests as the conditions allow;
+        those whose article had changed (nothing is written for them)."""
+
     def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
         """Note that each (article id, listing article) pair's article lists that article (one batch)."""
 
@@ -90,6 +94,9 @@ class RelatedIndex(Protocol):
         """Count an article in (`new`: one more; else re-indexed) with `length` more terms; the corpus
         after, whose `seq` is the article's new sequence number."""
 
+    def add(self, articles: int, length: float, seq: int) -> Corpus:
+        """Add to the corpus's counts at once (`seq`: sequence numbers reserved); the corpus after."""
+
     def signature(self, article_id: str) -> Signature | None: ...
 
     def signatures(self, article_ids: Sequence[str]) -> dict[str, Signature]: ...
@@ -101,6 +108,14 @@ class RelatedIndex(Protocol):
         self, signature: Signature, replaces: Signature | None, trim: Sequence[tuple[str, int]]
     ) -> None:
         """Write the signature and its postings; delete those of `replaces` and the (term, seq) in `trim`."""
+
+    def write(
+        self,
+        postings: Sequence[tuple[str, Posting]],
+        deletes: Sequence[tuple[str, int]],
+        signatures: Sequence[Signature],
+    ) -> None:
+        """Write postings (term, posting) and signatures, and delete the postings at (term, seq)."""
 
     def drop(self, signature: Signature) -> None:
         """Delete the signature and its postings, and count the article out of the corpus."""

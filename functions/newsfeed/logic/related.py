@@ -119,6 +119,12 @@ def offered(related: Sequence[RelatedCard], card: RelatedCard) -> list[RelatedCa
     return ranked if ranked != list(related) else None
 
 
+def article_terms(article: Article) -> dict[str, float]:
+    """What an article is indexed and looked up under: its INDEX_TERMS most frequent terms, with counts."""
+    text = f"{article.subtitle} {to_plain_text(article.body)}"
+    return index_terms(term_counts(article.title, text, article.language), limits.INDEX_TERMS)
+
+
 @dataclass
 class Relator:
     index: RelatedIndex
@@ -129,10 +135,7 @@ class Relator:
         articles closest to it. How many lists changed besides its own. StaleChange if the article changed
         meanwhile (its newer version is related in turn)."""
         old = self.index.signature(article.id)
-        counts = term_counts(
-            article.title, f"{article.subtitle} {to_plain_text(article.body)}", article.language
-        )
-        terms = index_terms(counts, limits.INDEX_TERMS)
+        terms = article_terms(article)
         length = round(sum(terms.values()))  # counts are whole numbers
         lists = self.index.postings(list(terms), limits.POSTINGS_READ, limits.POSTINGS_TRIM)
         corpus = self.index.enter(length - (old.length if old else 0.0), new=old is None)

@@ -1,0 +1,302 @@
+"""Relating many articles together (an import, a burst): the same `Relator`, over the index and the lists as
+they stand for one batch, so that reads are shared and writes made once.
+
+`relate_together(index, lists, articles)` relates the articles in order, exactly as one by one would, over
+two views of the stores:
+
+- `BatchIndex` reads each term's postings once for the whole batch (one Query per distinct term, deep enough
+  for every article of the batch that looks the term up), the batch's own signatures in one BatchGetItem and
+  other signatures when first asked for; it reserves the batch's sequence numbers in one update, and holds
+  every posting and signature written until `flush`, which writes them with BatchWriteItem (25 a request)
+  and adds the batch's counts to the corpus in one update.
+- `BatchLists` reads each article record once, keeps every list the batch changes in memory, and `flush`
+  writes each changed list once: TransactWriteItems of up to 100 conditional updates. A list whose article
+  another writer changed meanwhile is read again and written with both writers' changes (`_again`).
+
+Reads see the batch's own writes, so each article is compared with the ones related before it in the batch
+as with the archive; tests/integration/test_related_batch.py proves the lists equal to one-by-one relating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import partial
+
+from newsfeed.logic.ports import RelatedIndex, RelatedLists
+from newsfeed.logic.related import Relator, article_terms, needs_relating, offered, withdrawn
+from newsfeed.models import limits
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
+from newsfeed.models.errors import ConcurrentChange, StaleChange, retry_on_conflict
+from newsfeed.models.related import Corpus, Posting, PostingList, Signature
+from newsfeed.models.scope import Scope
+
+
+def leading_run(
+    changes: Sequence[tuple[ArticleRecord | None, ArticleRecord | None] | None],
+) -> tuple[int, list[Article]]:
+    """How many of the first stream changes (None: not an article's) only relate articles, and the articles
+    they relate: those `relate_together` can take. The run ends at a takedown, and at an article that opts
+    out of others' lists (taking it out of them is one by one)."""
+    articles: list[Article] = []
+    for taken, change in enumerate(changes):
+        if change is None:
+            continue
+        old, new = change
+        if withdrawn(old, new) is not None or (isinstance(new, Article) and not new.show_in_related):
+            return taken, articles
+        if isinstance(new, Article) and needs_relating(old, new):
+            articles.append(new)
+    return len(changes), articles
+
+
+def relate_together(index: RelatedIndex, lists: RelatedLists, articles: Sequence[Article]) -> int:
+    """Relate `articles` in order as one batch; how many lists changed besides their own."""
+    batch_index, batch_lists = BatchIndex(index, articles), BatchLists(lists)
+    relator = Relator(batch_index, batch_lists)
+    changed = 0
+    batch_lists.relating_all(articles)
+    for article in articles:
+        with suppress(StaleChange):  # it changed since: its newer version's record follows
+            changed += relator.relate(article)
+    batch_index.flush()
+    batch_lists.flush()
+    return changed
+
+
+@dataclass
+class _Term:
+    """A term's postings as the batch knows them: newest first, the batch's own included."""
+
+    postings: dict[int, Posting]  # seq -> posting
+    whole: bool  # every posting the term has is here (the read returned fewer than it asked for)
+
+
+class BatchIndex:
+    """The related index for one batch (`RelatedIndex`): shared reads, writes held until `flush`."""
+
+    def __init__(self, index: RelatedIndex, articles: Sequence[Article]) -> None:
+        self.index = index
+        uses: dict[str, int] = {}
+        for article in articles:
+            for term in article_terms(article):
+                uses[term] = uses.get(term, 0) + 1
+        self.terms: dict[str, _Term] = {}
+        by_depth: dict[int, list[str]] = {}
+        for term, count in uses.items():  # each use may trim POSTINGS_TRIM older postings away
+            by_depth.setdefault(_depth(count), []).append(term)
+        for depth, terms in by_depth.items():
+            for term, found in index.postings(terms, depth, 0).items():
+                self.terms[term] = _Term({p.seq: p for p in found.postings}, len(found.postings) < depth)
+        self.known: dict[str, Signature | None] = dict.fromkeys(a.id for a in articles)
+        self.known.update(index.signatures([a.id for a in articles]))
+        reserved = index.add(0, 0.0, len(articles))
+        self.counts = Corpus(reserved.articles, reserved.length, reserved.seq - len(articles))
+        self.added = (0, 0.0)  # articles and length counted in by the batch
+        self.puts: dict[tuple[str, int], Posting] = {}
+        self.deletes: set[tuple[str, int]] = set()
+        self.signatures_written: dict[str, Signature] = {}
+
+    def corpus(self) -> Corpus:
+        return self.counts
+
+    def enter(self, length: float, *, new: bool) -> Corpus:
+        articles = 1 if new else 0
+        self.added = (self.added[0] + articles, self.added[1] + round(length))
+        c = self.counts
+        self.counts = Corpus(c.articles + articles, c.length + round(length), c.seq + 1)
+        return self.counts
+
+    def add(self, articles: int, length: float, seq: int) -> Corpus:
+        raise NotImplementedError("a batch counts its articles in with enter()")
+
+    def signature(self, article_id: str) -> Signature | None:
+        return self.signatures([article_id]).get(article_id)
+
+    def signatures(self, article_ids: Sequence[str]) -> dict[str, Signature]:
+        missing = [i for i in dict.fromkeys(article_ids) if i not in self.known]
+        if missing:
+            found = self.index.signatures(missing)
+            self.known.update({i: found.get(i) for i in missing})
+        return {i: s for i in article_ids if (s := self.known[i]) is not None}
+
+    def postings(self, terms: Sequence[str], limit: int, beyond: int) -> dict[str, PostingList]:
+        lists = {}
+        for term in terms:
+            known = self.terms.get(term) or self._read(term)
+            newest = [known.postings[seq] for seq in sorted(known.postings, reverse=True)[: limit + beyond]]
+            if len(newest) < limit + beyond and not known.whole:
+                raise RuntimeError(f"the batch read too few postings of {term!r}")  # _depth is too small
+            lists[term] = PostingList(
+                tuple(newest[:limit]), complete=len(newest) < limit + beyond, beyond=tuple(newest[limit:])
+            )
+        return lists
+
+    def _read(self, term: str) -> _Term:
+        """A term no article of the batch was expected to look up (none is: `article_terms` says which)."""
+        depth = _depth(1)
+        found = self.index.postings([term], depth, 0)[term].postings
+        known = _Term({p.seq: p for p in found}, len(found) < depth)
+        for key in self.deletes:
+            if key[0] == term:
+                known.postings.pop(key[1], None)
+        known.postings.update({key[1]: p for key, p in self.puts.items() if key[0] == term})
+        self.terms[term] = known
+        return known
+
+    def store(
+        self, signature: Signature, replaces: Signature | None, trim: Sequence[tuple[str, int]]
+    ) -> None:
+        gone = list(trim)
+        if replaces is not None and replaces.seq != signature.seq:
+            gone += [(term, replaces.seq) for term in replaces.terms]
+        for key in gone:
+            if self.puts.pop(key, None) is None:
+                self.deletes.add(key)
+            if key[0] in self.terms:
+                self.terms[key[0]].postings.pop(key[1], None)
+        for term, weight in signature.terms.items():
+            posting = Posting(signature.id, signature.seq, weight)
+            self.puts[(term, signature.seq)] = posting
+            self.deletes.discard((term, signature.seq))
+            self.terms.setdefault(term, _Term({}, whole=False)).postings[signature.seq] = posting
+        self.signatures_written[signature.id] = signature
+        self.known[signature.id] = signature
+
+    def write(
+        self,
+        postings: Sequence[tuple[str, Posting]],
+        deletes: Sequence[tuple[str, int]],
+        signatures: Sequence[Signature],
+    ) -> None:
+        raise NotImplementedError("a batch writes what it indexed at flush()")
+
+    def drop(self, signature: Signature) -> None:
+        raise NotImplementedError("a batch relates; it takes nothing out of the index")
+
+    def flush(self) -> None:
+        """Write what the batch indexed, and count its articles into the corpus."""
+        postings = [(term, posting) for (term, _), posting in self.puts.items()]
+        self.index.write(postings, sorted(self.deletes), list(self.signatures_written.values()))
+        if self.added != (0, 0.0):
+            self.index.add(self.added[0], self.added[1], 0)
+
+
+def _depth(uses: int) -> int:
+    """Postings to read of a term `uses` articles of the batch look up: what each reads, and what each may
+    trim away before the next reads it."""
+    return limits.POSTINGS_READ + limits.POSTINGS_TRIM * (uses + 1)
+
+
+@dataclass
+class _Listed:
+    """One article's record as read (the batch's write is conditional on it), and as the batch left it."""
+
+    base: Article
+    current: Article
+
+
+class BatchLists:
+    """Related lists for one batch (`RelatedLists`): each record read once, each changed list written once."""
+
+    def __init__(self, lists: RelatedLists) -> None:
+        self.lists = lists
+        self.records: dict[str, ArticleRecord | None] = {}
+        self.relating: set[str] = set()  # slugs of the articles the batch relates
+        self.listed: dict[str, _Listed] = {}
+        self.notes: dict[tuple[str, str], tuple[str, Article]] = {}
+        self.curating: dict[str, dict[str, str]] = {}  # slug -> id -> slug of the articles curating it
+        self.cards: dict[tuple[Scope, int], list[ArticleCard]] = {}
+
+    def relating_all(self, articles: Sequence[Article]) -> None:
+        """Read the records of the articles the batch relates (their stored state, which may be newer than
+        the stream's image of them) in one go."""
+        self.relating.update(article.slug for article in articles)
+        self.article_records(list(self.relating))
+
+    def article_record(self, slug: str) -> ArticleRecord | None:
+        return self.article_records([slug]).get(slug)
+
+    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
+        missing = [s for s in dict.fromkeys(slugs) if s not in self.records]
+        if missing:
+            found = self.lists.article_records(missing)
+            self.records.update({s: found.get(s) for s in missing})
+        return {s: r for s in slugs if (r := self.records[s]) is not None}
+
+    def articles_by_slug(self, slugs: Sequence[str]) -> dict[str, Article]:
+        records = self.article_records(slugs)
+        moved = {s: r.moved_to for s, r in records.items() if isinstance(r, Moved)}
+        targets = self.article_records(list(moved.values())) if moved else {}
+        found = {s: r for s, r in records.items() if isinstance(r, Article)}
+        found.update({s: t for s, m in moved.items() if isinstance(t := targets.get(m), Article)})
+        return found
+
+    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
+        missing = [s for s in scopes if (s, limit) not in self.cards]
+        for scope in missing:  # the lists are the ingest's: the batch does not change them
+            self.cards[(scope, limit)] = self.lists.newest_cards([scope], limit)
+        return [card for scope in scopes for card in self.cards[(scope, limit)]]
+
+    def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
+        if self.records.get(article.slug) != article:
+            raise ConcurrentChange
+        listed = self.listed.setdefault(article.slug, _Listed(base=article, current=article))
+        listed.current = article.model_copy(update={"related": list(related)})
+        self.records[article.slug] = listed.current
+
+    def replace_related_all(self, changes: Sequence[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
+        raise NotImplementedError("a batch writes its lists at flush()")
+
+    def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
+        self.notes.update({(article_id, listing.id): (article_id, listing) for article_id, listing in notes})
+
+    def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
+        self.lists.note_curated(slugs, listing)
+        for slug in slugs:
+            self.curating.setdefault(slug, {})[listing.id] = listing.slug
+
+    def curated_by(self, slug: str) -> list[tuple[str, str]]:
+        found = dict(self.lists.curated_by(slug))
+        return list((found | self.curating.get(slug, {})).items())
+
+    def listed_by(self, article_id: str) -> list[tuple[str, str]]:
+        raise NotImplementedError("a batch relates articles that stay listable")
+
+    def forget_listed_by(self, article_id: str, listing_id: str) -> None:
+        raise NotImplementedError("a batch relates articles that stay listable")
+
+    def flush(self) -> None:
+        """Write each changed list once (conditionally); then the notes of who lists whom."""
+        changes = [(x.base, x.current.related) for x in self.listed.values() if x.current != x.base]
+        try:
+            changed = self.lists.replace_related_all(changes)
+        except ConcurrentChange:  # another writer's transaction crossed ours: one at a time, then
+            changed = [article for article, _ in changes]
+        for article in changed:
+            retry_on_conflict(partial(self._again, self.listed[article.slug]))
+        self.lists.note_listed(list(self.notes.values()))
+
+    def _again(self, listed: _Listed) -> None:
+        """One list the batch changed, whose article another writer changed meanwhile: written again over a
+        fresh read, with both writers' changes. An article the batch related keeps the list the batch gave it
+        (unless the article itself changed: its newer version's record relates it), with the cards others
+        offered it since; an older article keeps its list as it is now, with the cards the batch offered."""
+        record = self.lists.article_record(listed.base.slug)
+        if not isinstance(record, Article) or record.id != listed.base.id or not record.is_public:
+            return
+        if listed.base.slug in self.relating:
+            if record.model_copy(update={"related": listed.base.related}) != listed.base:
+                return
+            related, offers = listed.current.related, _added(listed.base.related, record.related)
+        else:
+            related, offers = record.related, _added(listed.base.related, listed.current.related)
+        for card in offers:
+            related = offered(related, card) or related
+        if related != record.related:
+            self.lists.replace_related(record, related)
+
+
+def _added(before: Sequence[RelatedCard], after: Sequence[RelatedCard]) -> list[RelatedCard]:
+    return [card for card in after if card not in before]

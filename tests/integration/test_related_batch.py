@@ -1,0 +1,63 @@
+"""Relating many articles together over DynamoDB (moto): the lists, scores and corpus that one-by-one relating
+gives, and the related-lists function taking an import's records together."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+
+import pytest
+
+from newsfeed.dal.content import ContentTable
+from newsfeed.dal.related import RelatedIndexTable
+from newsfeed.logic.articles import content_change
+from newsfeed.logic.related import Relator
+from newsfeed.logic.related_batch import relate_together
+from newsfeed.models.article import Article
+from newsfeed.models.errors import StaleChange
+from tests.conftest import Stack
+from tests.corpus import markdown, rows
+from tests.integration.test_related import ag_articles
+from tests.memory import MemoryIndex, MemoryLists
+
+
+def test_relating_together_over_dynamodb_lists_what_one_by_one_does(stack: Stack) -> None:
+    articles = ag_articles(90)
+    table, index = ContentTable(stack.table), RelatedIndexTable(stack.table)
+    memory_index, memory_lists = MemoryIndex(), MemoryLists()
+    for article in articles:
+        table.save(content_change(None, article))
+        memory_lists.put(article)
+    for article in articles:
+        with suppress(StaleChange):
+            Relator(memory_index, memory_lists).relate(article)
+    for article in articles[:30]:  # an archive related as it was published
+        Relator(index, table).relate(article)
+    relate_together(index, table, articles[30:55])  # then an import, in two batches
+    relate_together(index, table, articles[55:])
+
+    for article in articles:
+        stored, expected = table.article_record(article.slug), memory_lists.records[article.slug]
+        assert isinstance(stored, Article) and isinstance(expected, Article)
+        assert [(c.id, round(c.score, 3)) for c in stored.related] == [
+            (c.id, round(c.score, 3)) for c in expected.related
+        ], article.slug
+    assert index.corpus() == memory_index.counts
+    for article in articles[::10]:
+        assert sorted(table.listed_by(article.id)) == sorted(memory_lists.edges.get(article.id, {}).items())
+
+
+def test_the_related_lists_function_relates_an_imports_records_together(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    for n, (_, title, body) in enumerate(rows(40)):
+        stack.put(f"ag-{n:02d}.md", markdown(title, body))
+    stack.drain("IngestFunction")
+    with caplog.at_level(logging.INFO):
+        stack.drain()
+    together = [r for r in caplog.records if r.getMessage() == "related together"]
+    assert sum(r.__dict__["articles"] for r in together) == 40
+    assert RelatedIndexTable(stack.table).corpus().articles == 40
+    table = ContentTable(stack.table)
+    listed = [table.article_record(a.slug) for a in table.all_articles()]
+    assert sum(1 for r in listed if isinstance(r, Article) and r.related) >= 35
