@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsfeed import connection as stacks
+from newsfeed.cli_archive import export_directory, import_directory
 from newsfeed.connection import LOCAL_ENDPOINT, LOCAL_STACK, Connection, Target, connect_or_explain
 from newsfeed.models import limits
 from newsfeed.offline import preview, problems_text, validate
@@ -116,11 +117,17 @@ def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[boo
     ]
 
 
-def status(slug: str, target: Target) -> int:
-    """What is stored at a slug: published, draft, unpublished or moved, and from which upload."""
+def status(slug: str | None, target: Target) -> int:
+    """What is stored at a slug: published, draft, unpublished or moved, and from which upload. Without a
+    slug: how many articles are published, and how far their related lists have got."""
     connection = connect_or_explain(target)
     if connection is None:
         return 2
+    if slug is None:
+        related, published = connection.relating()
+        state = "final" if related >= published else "in progress"
+        print(f"published:     {published} articles\nrelated lists: {related} of {published} ({state})")
+        return 0
     found, lines = describe(connection.table.article_record(slug), slug, connection.api_url)
     print("\n".join(lines))
     return 0 if found else 1
@@ -160,57 +167,6 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
     return 1
 
 
-def import_directory(root: Path, target: Target, timeout: float, workers: int) -> int:
-    """Import every article file under `root`, resumably; a progress bar, then a summary."""
-    from tqdm import tqdm
-
-    from newsfeed.transfer import STATE_FILE, Importer, source_files
-
-    if not root.is_dir():
-        print(f"error: {root} is not a directory", file=sys.stderr)
-        return 2
-    connection = connect_or_explain(target)
-    if connection is None:
-        return 2
-    total = sum(1 for _ in source_files(root))
-    with tqdm(total=total, unit="article", desc="importing", dynamic_ncols=True) as bar:
-        importer = Importer(
-            connection.uploads, connection.table, root, workers=workers, on_progress=bar.update
-        )
-        summary = importer.run(timeout)
-    rate = (summary.total - summary.skipped - summary.pending) / summary.seconds if summary.seconds else 0.0
-    print(f"{summary.total} files in {root}: {summary.accepted} accepted, {len(summary.rejected)} rejected")
-    if summary.skipped:
-        print(f"  {summary.skipped} were imported by an earlier run and have not changed (skipped)")
-    for outcome, count in sorted(summary.outcomes.items()):
-        print(f"  {outcome}: {count}")
-    if summary.seconds:
-        print(f"  {rate:.0f} articles/s ({summary.seconds:.1f} s)")
-    for name, problems in summary.rejected:
-        print(f"rejected: {name}\n" + "\n".join(f"  - {problem}" for problem in problems))
-    if summary.pending:
-        print(
-            f"timed out: {summary.pending} files have no result yet after {timeout:.0f}s without progress; "
-            f"run the same command again to continue (progress is kept in {root / STATE_FILE})"
-        )
-    return 1 if summary.rejected or summary.pending else 0
-
-
-def export_directory(root: Path, target: Target) -> int:
-    """Write every stored article under `root` as a JSON upload (what `newsfeed import` reads)."""
-    from tqdm import tqdm
-
-    from newsfeed.export import export
-
-    connection = connect_or_explain(target)
-    if connection is None:
-        return 2
-    with tqdm(unit="article", desc="exporting", dynamic_ncols=True) as bar:
-        count = export(connection.table, root, bar.update)
-    print(f"exported {count} articles to {root}")
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsfeed", description="Publish and check newsfeed articles.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -233,8 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "publish", parents=[stack], help="upload articles and report the result of each"
     )
     publish_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    status_cmd = commands.add_parser("status", parents=[stack], help="show what is stored at a slug")
-    status_cmd.add_argument("slug", metavar="SLUG")
+    status_cmd = commands.add_parser(
+        "status", parents=[stack], help="show what is stored at a slug; without one, the publication's state"
+    )
+    status_cmd.add_argument("slug", metavar="SLUG", nargs="?")
     unpublish_cmd = commands.add_parser(
         "unpublish", parents=[stack], help="take an article down (deletes its upload; the slug answers 410)"
     )

@@ -68,6 +68,14 @@ class Connection:
             [article_page_path(article.slug)] if self.public.read(article_page_path(article.slug)) else []
         )
 
+    def relating(self) -> tuple[int, int]:
+        """(articles related, articles published): equal once every related list is final."""
+        from newsfeed.dal.related import RelatedIndexTable
+        from newsfeed.models.scope import SITE
+
+        published = self.table.count(SITE)
+        return RelatedIndexTable(self.table.table, self.table.client).corpus().articles, published
+
 
 def connect(target: Target) -> Connection:
     """The stack's uploads bucket, content table and API URL, found through its CloudFormation outputs."""

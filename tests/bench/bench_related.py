@@ -32,6 +32,7 @@ from newsfeed.dal.keys import CORPUS_KEY, posting_key
 from newsfeed.dal.related import RelatedIndexTable, signature_item
 from newsfeed.logic.html import to_plain_text
 from newsfeed.logic.related import Relator
+from newsfeed.logic.related_batch import relate_together
 from newsfeed.logic.relatedness import normalized
 from newsfeed.logic.terms import term_counts
 from newsfeed.models import limits
@@ -42,6 +43,7 @@ from tests.corpus import as_article, rows
 
 SIZES = (1_000, 20_000)
 PUBLISHES = 50
+BULK = 500  # articles related together, as the related-lists function takes an import's stream records
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -90,6 +92,7 @@ def index_items(articles: list[Article]) -> Iterator[dict[str, Any]]:
 def measure(size: int, corpus: list[tuple[str, str]]) -> dict[str, Any]:
     archive = [article(n, *corpus[n]) for n in range(size)]
     new = [article(size + n, *corpus[len(corpus) - PUBLISHES + n]) for n in range(PUBLISHES)]
+    imported = [article(size + PUBLISHES + n, *corpus[size + n]) for n in range(BULK)]
     related_dal.LOOKUP_THREADS = 1
     with moto_stack() as bench:
         table_name = bench.outputs["ContentTableName"]
@@ -109,17 +112,25 @@ def measure(size: int, corpus: list[tuple[str, str]]) -> dict[str, Any]:
             wall, outside = timed(partial(relator.relate, a))
             walls.append(wall)
             ours.append(outside)
+        single = dict(calls.counts), dict(calls.units)
+        preload(table_name, [record_item(a) for a in imported])
+        calls.counts.clear()
+        calls.units.clear()
+        wall, outside = timed(partial(relate_together, RelatedIndexTable(table_name), table, imported))
         gc.unfreeze()
         return {
-            "calls": {k: v / PUBLISHES for k, v in calls.counts.items()},
-            "units": {k: v / PUBLISHES for k, v in calls.units.items()},
+            "calls": {k: v / PUBLISHES for k, v in single[0].items()},
+            "units": {k: v / PUBLISHES for k, v in single[1].items()},
             "wall": statistics.median(walls),
             "ours": statistics.median(ours),
+            "bulk_calls": {k: v / BULK for k, v in calls.counts.items()},
+            "bulk_wall": wall,
+            "bulk_ours": outside,
         }
 
 
 def run() -> list[Row]:
-    corpus = texts(max(SIZES) + PUBLISHES)
+    corpus = texts(max(SIZES) + PUBLISHES + BULK)
     results = {size: measure(size, corpus) for size in SIZES}
     small, large = (results[s] for s in SIZES)
     rows_: list[Row] = [Row("related lists: per publish, archive of 1,000 vs 20,000 articles", "", "")]
@@ -134,6 +145,21 @@ def run() -> list[Row]:
                 f"  {size:,} articles: time (median)",
                 f"{r['wall'] * 1000:.0f} ms",
                 f"outside moto {r['ours'] * 1000:.0f} ms",
+            )
+        )
+    rows_.append(Row(f"related lists: {BULK} articles related together (an import)", "", ""))
+    for size, r in results.items():
+        total = sum(r["bulk_calls"].values())
+        parts = ", ".join(f"{op.split('.')[1]} {n:.2f}" for op, n in sorted(r["bulk_calls"].items()))
+        rows_.append(
+            Row(f"  {size:,} articles: DynamoDB calls per article", f"{total:.1f}", f"{parts} (target <= 15)")
+        )
+        per = f"{r['bulk_wall'] / BULK * 1000:.1f} ms"
+        rows_.append(
+            Row(
+                f"  {size:,} articles: time per article",
+                per,
+                f"outside moto {r['bulk_ours'] / BULK * 1000:.1f} ms",
             )
         )
     ratio_calls = sum(large["calls"].values()) / sum(small["calls"].values())

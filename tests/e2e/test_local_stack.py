@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -247,6 +248,11 @@ def test_import_shows_progress_and_a_summary_and_export_round_trips(
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith(f"150 files in {tmp_path / 'ag'}: 150 accepted, 0 rejected")
     assert "importing: 100%" in result.stderr  # the progress bar
+    final = re.search(r"related lists: final for all (\d+) articles", result.stdout)  # then relating's
+    assert final and int(final.group(1)) >= 150 and "relating: 100%" in result.stderr, result.stdout
+    publication = local_stack.cli("status")
+    count = final.group(1)
+    assert f"related lists: {count} of {count} (final)" in publication.stdout, publication.stdout
     status, body = get(f"{local_stack.api}/articles/{slugify(next(corpus.rows(1))[1])}")
     assert status == 200, body
 

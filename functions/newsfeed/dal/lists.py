@@ -15,7 +15,7 @@ from newsfeed.dal.keys import (
     SCOPES_PK,
     list_pk,
 )
-from newsfeed.dal.pages import page
+from newsfeed.dal.pages import count, page
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import SCHEDULE, ListQuery, Scope, ScopeKind
 from newsfeed.models.text import format_utc
@@ -62,6 +62,16 @@ class ListStore(ArticleStore):
         request["ExpressionAttributeValues"] = values
         items, last = page(self.client, request, pk, query.after)
         return [card_from_item(item) for item in items], last
+
+    def count(self, scope: Scope) -> int:
+        """How many articles a scope's list holds (a Query that counts, page by page: for tools, not for a
+        publish path)."""
+        query = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": list_pk(scope)}},
+        }
+        return count(self.client, query)
 
     def scopes(
         self, limit: int, after: str | None = None, kind: ScopeKind | None = None

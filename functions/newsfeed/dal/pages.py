@@ -30,3 +30,9 @@ def every_item(
     """Every item a Query or Scan finds, page after page."""
     for response in client.get_paginator(operation).paginate(**request):
         yield from response.get("Items", [])
+
+
+def count(client: DynamoDBClient, request: dict[str, Any]) -> int:
+    """How many items a Query finds (DynamoDB counts them page by page; none are sent back)."""
+    pages = client.get_paginator("query").paginate(**request, Select="COUNT")
+    return sum(response.get("Count", 0) for response in pages)

@@ -60,8 +60,8 @@ def relate_together(index: RelatedIndex, lists: RelatedLists, articles: Sequence
     for article in articles:
         with suppress(StaleChange):  # it changed since: its newer version's record follows
             changed += relator.relate(article)
-    batch_index.flush()
     batch_lists.flush()
+    batch_index.flush()  # last: its corpus counts say how far relating has got (`newsfeed status`)
     return changed
 
 

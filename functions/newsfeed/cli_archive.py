@@ -1,0 +1,86 @@
+"""The archive commands: `newsfeed import` (then following the related-lists function until every list is
+final) and `newsfeed export`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from newsfeed.connection import Connection, Target, connect_or_explain
+
+
+def import_directory(root: Path, target: Target, timeout: float, workers: int) -> int:
+    """Import every article file under `root`, resumably; a progress bar, then a summary."""
+    from tqdm import tqdm
+
+    from newsfeed.transfer import STATE_FILE, Importer, source_files
+
+    if not root.is_dir():
+        print(f"error: {root} is not a directory", file=sys.stderr)
+        return 2
+    connection = connect_or_explain(target)
+    if connection is None:
+        return 2
+    total = sum(1 for _ in source_files(root))
+    with tqdm(total=total, unit="article", desc="importing", dynamic_ncols=True) as bar:
+        importer = Importer(
+            connection.uploads, connection.table, root, workers=workers, on_progress=bar.update
+        )
+        summary = importer.run(timeout)
+    rate = (summary.total - summary.skipped - summary.pending) / summary.seconds if summary.seconds else 0.0
+    print(f"{summary.total} files in {root}: {summary.accepted} accepted, {len(summary.rejected)} rejected")
+    if summary.skipped:
+        print(f"  {summary.skipped} were imported by an earlier run and have not changed (skipped)")
+    for outcome, count in sorted(summary.outcomes.items()):
+        print(f"  {outcome}: {count}")
+    if summary.seconds:
+        print(f"  {rate:.0f} articles/s ({summary.seconds:.1f} s)")
+    for name, problems in summary.rejected:
+        print(f"rejected: {name}\n" + "\n".join(f"  - {problem}" for problem in problems))
+    if summary.pending:
+        print(
+            f"timed out: {summary.pending} files have no result yet after {timeout:.0f}s without progress; "
+            f"run the same command again to continue (progress is kept in {root / STATE_FILE})"
+        )
+    elif summary.accepted:
+        follow_related(connection, timeout)
+    return 1 if summary.rejected or summary.pending else 0
+
+
+def export_directory(root: Path, target: Target) -> int:
+    """Write every stored article under `root` as a JSON upload (what `newsfeed import` reads)."""
+    from tqdm import tqdm
+
+    from newsfeed.export import export
+
+    connection = connect_or_explain(target)
+    if connection is None:
+        return 2
+    with tqdm(unit="article", desc="exporting", dynamic_ncols=True) as bar:
+        count = export(connection.table, root, bar.update)
+    print(f"exported {count} articles to {root}")
+    return 0
+
+
+def follow_related(connection: Connection, timeout: float) -> None:
+    """After an import: a bar while the related-lists function works through it, until every list is final
+    (pages and /related answers final too) or nothing has moved for `timeout` seconds."""
+    from tqdm import tqdm
+
+    related, published = connection.relating()
+    moved = time.monotonic()
+    with tqdm(total=published, initial=related, unit="article", desc="relating", dynamic_ncols=True) as bar:
+        while related < published and time.monotonic() - moved < timeout:
+            time.sleep(0.5)
+            now, published = connection.relating()
+            if now != related:
+                bar.total, moved = published, time.monotonic()
+                bar.update(now - related)
+                related = now
+    if related >= published:
+        print(f"related lists: final for all {published} articles")
+    else:
+        print(
+            f"related lists: {related} of {published} so far; `newsfeed status` shows how far they have got"
+        )
