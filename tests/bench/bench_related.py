@@ -91,8 +91,9 @@ def index_items(articles: list[Article]) -> Iterator[dict[str, Any]]:
 
 def measure(size: int, corpus: list[tuple[str, str]]) -> dict[str, Any]:
     archive = [article(n, *corpus[n]) for n in range(size)]
-    new = [article(size + n, *corpus[len(corpus) - PUBLISHES + n]) for n in range(PUBLISHES)]
-    imported = [article(size + PUBLISHES + n, *corpus[size + n]) for n in range(BULK)]
+    fresh = max(SIZES)  # the texts past the largest archive: new to every archive
+    new = [article(size + n, *corpus[fresh + n]) for n in range(PUBLISHES)]
+    imported = [article(size + PUBLISHES + n, *corpus[fresh + PUBLISHES + n]) for n in range(BULK)]
     related_dal.LOOKUP_THREADS = 1
     with moto_stack() as bench:
         table_name = bench.outputs["ContentTableName"]
