@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from infra.resources import Resources
 
 log = logging.getLogger("newsfeed.local")
+MAX_PAGES = 10  # GetRecords pages (1,000 records each) read for one batch
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -221,7 +222,14 @@ class StreamEventSource:
             iterator = self.streams.get_shard_iterator(
                 **request, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=last
             )
-        records = self._get_records(iterator["ShardIterator"])
+        records: list[dict[str, Any]] = []
+        shard_iterator: str | None = iterator["ShardIterator"]
+        pages = 0
+        while shard_iterator and pages < MAX_PAGES:  # as Lambda: until a batch is full of records that pass
+            page, shard_iterator = self._get_records(shard_iterator)
+            records, pages = records + page, pages + 1
+            if not page or len(self._batch(records)[1]) >= self.batch_size:
+                break
         for record in records:
             record["eventSourceARN"] = self.stream_arn
             created = record["dynamodb"].get("ApproximateCreationDateTime")
@@ -235,13 +243,11 @@ class StreamEventSource:
                 record["dynamodb"]["ApproximateCreationDateTime"] = int(moment.timestamp())
         return records
 
-    def _get_records(self, iterator: str) -> list[dict[str, Any]]:
+    def _get_records(self, iterator: str) -> tuple[list[dict[str, Any]], str | None]:
         endpoint = self.streams.meta.endpoint_url
         if not endpoint.startswith("http://127.0.0.1:"):  # moto in this process (tests): through botocore
-            records: list[dict[str, Any]] = self.streams.get_records(ShardIterator=iterator, Limit=1000)[
-                "Records"
-            ]
-            return records
+            response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+            return list(response["Records"]), response.get("NextShardIterator")
         # The local stack's moto, over loopback: botocore's parser walked every attribute of every image
         # (most of them records the filters then drop), holding the interpreter lock the functions need;
         # the JSON is already the shape Lambda delivers. moto does not check signatures.
@@ -257,7 +263,7 @@ class StreamEventSource:
         )
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback http only
             answer: dict[str, Any] = json.loads(response.read())
-        return list(answer["Records"])
+        return list(answer["Records"]), answer.get("NextShardIterator")
 
     def _batch(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(records read, those passing the filters): filtering comes before batching, as in Lambda, so a
