@@ -124,7 +124,7 @@ def status(slug: str | None, target: Target) -> int:
     if connection is None:
         return 2
     if slug is None:
-        related, published = connection.relating()
+        related, published = connection.related(), connection.published()
         state = "final" if related >= published else "in progress"
         print(f"published:     {published} articles\nrelated lists: {related} of {published} ({state})")
         return 0

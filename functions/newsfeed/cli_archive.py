@@ -68,14 +68,15 @@ def follow_related(connection: Connection, timeout: float) -> None:
     (pages and /related answers final too) or nothing has moved for `timeout` seconds."""
     from tqdm import tqdm
 
-    related, published = connection.relating()
+    published, related = connection.published(), connection.related()
     moved = time.monotonic()
     with tqdm(total=published, initial=related, unit="article", desc="relating", dynamic_ncols=True) as bar:
-        while related < published and time.monotonic() - moved < timeout:
-            time.sleep(0.5)
-            now, published = connection.relating()
-            if now != related:
-                bar.total, moved = published, time.monotonic()
+        while time.monotonic() - moved < timeout:
+            if related >= published and related >= (published := connection.published()):
+                break  # (counted again: the ingest may still have been adding to the site's list)
+            time.sleep(1.0)
+            if (now := connection.related()) != related:
+                bar.total, moved = max(published, now), time.monotonic()
                 bar.update(now - related)
                 related = now
     if related >= published:

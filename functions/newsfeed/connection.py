@@ -68,13 +68,18 @@ class Connection:
             [article_page_path(article.slug)] if self.public.read(article_page_path(article.slug)) else []
         )
 
-    def relating(self) -> tuple[int, int]:
-        """(articles related, articles published): equal once every related list is final."""
-        from newsfeed.dal.related import RelatedIndexTable
+    def published(self) -> int:
+        """How many articles are published (a Query that counts the site's list: not to be asked often)."""
         from newsfeed.models.scope import SITE
 
-        published = self.table.count(SITE)
-        return RelatedIndexTable(self.table.table, self.table.client).corpus().articles, published
+        return self.table.count(SITE)
+
+    def related(self) -> int:
+        """How many articles the related-lists function has related (one GetItem): every list is final once
+        this reaches `published()`."""
+        from newsfeed.dal.related import RelatedIndexTable
+
+        return RelatedIndexTable(self.table.table, self.table.client).corpus().articles
 
 
 def connect(target: Target) -> Connection:
