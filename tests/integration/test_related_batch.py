@@ -61,3 +61,23 @@ def test_the_related_lists_function_relates_an_imports_records_together(
     table = ContentTable(stack.table)
     listed = [table.article_record(a.slug) for a in table.all_articles()]
     assert sum(1 for r in listed if isinstance(r, Article) and r.related) >= 35
+
+
+def test_if_relating_together_fails_each_record_is_related_on_its_own(
+    stack: Stack, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsfeed.handlers import related as function
+
+    def fails(*_: object) -> int:
+        raise RuntimeError("DynamoDB went away mid-batch")
+
+    monkeypatch.setattr(function, "relate_together", fails)
+    for n, (_, title, body) in enumerate(rows(12)):
+        stack.put(f"ag-{n:02d}.md", markdown(title, body))
+    stack.drain("IngestFunction")
+    with caplog.at_level(logging.INFO):
+        stack.drain()
+    assert any(r.getMessage().startswith("relating together failed") for r in caplog.records)
+    assert RelatedIndexTable(stack.table).corpus().articles == 12
+    table = ContentTable(stack.table)
+    assert sum(1 for a in table.all_articles() if a.related) >= 10
