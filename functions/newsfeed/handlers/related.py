@@ -11,7 +11,7 @@ and index entries, and a related list without the article is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings
 from newsfeed.dal.content import ContentTable
-from newsfeed.dal.items import article_images
+from newsfeed.dal.items import ArticleChange, article_images
 from newsfeed.dal.related import RelatedIndexTable
 from newsfeed.handlers import per_process
 from newsfeed.logic.related import Relator
@@ -38,43 +38,46 @@ def relator() -> Relator:
     return Relator(RelatedIndexTable(table), ContentTable(table))
 
 
-def relate_leading_run(records: Sequence[dict[str, Any]]) -> set[str]:
-    """Relate the leading records that only relate articles together; their sequence numbers (none if there
-    is nothing to share, or if that failed: each is then followed up on its own)."""
-    taken, articles = leading_run([article_images(record) for record in records])
+def relate_leading_run(records: Sequence[dict[str, Any]], changes: Sequence[ArticleChange | None]) -> int:
+    """Relate the leading records that only relate articles together; how many records that took (none if
+    there is nothing to share, or if that failed: each is then followed up on its own)."""
+    taken, articles = leading_run(changes)
     if len(articles) < 2:
-        return set()
+        return 0
     try:
         relate_together(relator().index, relator().lists, articles)
     except Exception:
         logger.exception("relating together failed; one by one instead", extra={"articles": len(articles)})
-        return set()
+        return 0
     logger.info("related together", extra={"articles": len(articles)})
-    return {record["dynamodb"]["SequenceNumber"] for record in records[:taken]}
+    return taken
 
 
-def follow(record: DynamoDBRecord, done: frozenset[str] = frozenset()) -> None:
-    if record.dynamodb is not None and record.dynamodb.sequence_number in done:
-        return
-    change = article_images(record.raw_event)
+def follow(record: DynamoDBRecord, pending: Mapping[str, ArticleChange | None]) -> None:
+    """One record's change, as parsed for the batch (`pending`: by sequence number, those still to do)."""
+    number = record.dynamodb.sequence_number if record.dynamodb is not None else None
+    change = pending.get(number) if number is not None else article_images(record.raw_event)
     if change is None:
         return
     try:
         relator().follow(*change)
     except Exception:
-        logger.exception(
-            "related lists failed", extra={"change": record.dynamodb and record.dynamodb.sequence_number}
-        )
+        logger.exception("related lists failed", extra={"change": number})
         raise
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    done = frozenset(relate_leading_run(event["Records"]))
+    records = event["Records"]
+    changes = [article_images(record) for record in records]  # each stream record parsed once
+    taken = relate_leading_run(records, changes)
+    pending = {
+        r["dynamodb"]["SequenceNumber"]: c for r, c in zip(records[taken:], changes[taken:], strict=True)
+    }
     return process_partial_response(
         event=event,
-        record_handler=partial(follow, done=done),
+        record_handler=partial(follow, pending=pending),
         processor=BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False),
         context=context,
     )
