@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from newsfeed.logic.related import Relator, needs_relating, offered
-from newsfeed.logic.relatedness import closeness, document_frequency, expand
+from newsfeed.logic.relatedness import closeness, document_frequency, expand, nearest
 from newsfeed.logic.terms import analyzer, term_counts
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.article_shape import ArticleStatus
@@ -63,6 +63,23 @@ def test_a_lone_weak_neighbour_does_not_take_over_a_young_archive() -> None:
 def signature(n: int, vector: dict[str, float], tags: list[str] | None = None) -> Signature:
     card = article(n, tags=tags or [], tag_slugs=tags or []).card()
     return Signature(card=card, seq=n, length=10, terms=vector, expanded=vector)
+
+
+def test_neighbours_are_found_by_the_words_their_story_is_told_with() -> None:
+    """A candidate whose own words miss the article's but whose story (its expanded vector) is told with
+    them is a nearer neighbour than one sharing a single common word; one with nothing in common is none."""
+    story = Signature(
+        card=article(1).card(),
+        seq=1,
+        length=10,
+        terms={"vessel": 1.0},
+        expanded={"vessel": 0.6, "ferri": 0.8},
+    )
+    passing = signature(2, {"ferri": 0.2, "tariff": 0.98})
+    unrelated = signature(3, {"tariff": 1.0})
+    candidates = {"story": story, "passing": passing, "unrelated": unrelated}
+    assert nearest({"ferri": 1.0}, candidates, 5) == ["story", "passing"]
+    assert nearest({"ferri": 1.0}, candidates, 1) == ["story"]
 
 
 def test_shared_tags_add_to_the_score() -> None:

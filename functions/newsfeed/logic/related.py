@@ -6,8 +6,9 @@ section, tags or editor's choices change:
 
 1. its terms (`logic.terms`) are looked up in the inverted index: one bounded Query per term, at most
    INDEX_TERMS of them, each reading at most POSTINGS_READ postings;
-2. the best RELATED_CANDIDATES are read back (one BatchGetItem of their signatures) and compared again on
-   expanded vectors (`logic.relatedness`), with recency, section and tags;
+2. the best RELATED_CANDIDATES are read back (one BatchGetItem of their signatures); the article's vector is
+   expanded by its nearest neighbours among them, and they are compared again on expanded vectors
+   (`logic.relatedness`), with recency, section and tags;
 3. its list is the editor's curated articles (the upload's `related`) followed by the best others, up to
    RELATED_STORED, with their scores, written onto the article (so the API answers in one read); a curated
    slug with no public article yet is noted, and the article joins that list once it is published;
@@ -40,6 +41,7 @@ from newsfeed.logic.relatedness import (
     expand,
     first_pass,
     index_terms,
+    nearest,
     top,
     weigh,
 )
@@ -147,14 +149,13 @@ class Relator:
         tagged = [c.id for c in self.lists.newest_cards(tags, limits.TAG_CANDIDATES)] if tags else []
         found = self.index.signatures([*top(first, limits.RELATED_CANDIDATES), *tagged, *curated_ids])
         found.pop(article.id, None)
-        first = {i: first.get(i, 0.0) for i in found}
-        nearest = [i for i in top(first, limits.EXPANSION_NEIGHBOURS) if first[i] > 0]
+        near = nearest(vector, found, limits.EXPANSION_NEIGHBOURS)
         me = Signature(
             card=article.card(),
             seq=corpus.seq,
             length=length,
             terms=vector,
-            expanded=expand(vector, [found[i].terms for i in nearest], limits.EXPANSION_NEIGHBOURS),
+            expanded=expand(vector, [found[i].terms for i in near], limits.EXPANSION_NEIGHBOURS),
             listable=article.show_in_related,
         )
         scores = {i: closeness(me, signature) for i, signature in found.items()}

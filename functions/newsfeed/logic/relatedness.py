@@ -6,8 +6,11 @@ the article's terms, the articles most recently indexed under it (a bounded read
 size), each with its weight there; the dot products rank them. The best of those are then compared again
 on *expanded* vectors: each article's vector plus the mean of the vectors of its nearest neighbours when it
 was published, which brings in the words its story is usually told with (two reports of one event rarely
-share all their words, but their neighbourhoods do). On AG News this lifts precision at 5 from 0.785 to
-over 0.80 (`make eval-related`).
+share all their words, but their neighbourhoods do). The neighbours are the candidates whose expanded
+vectors are closest to the article's own words (`nearest`): an expanded vector holds the words a story is
+told with, so this finds neighbours that tell the same story in other words, which the first pass's plain
+dot product misses. On AG News this lifts precision at 5
+from 0.785 to 0.81 (`make eval-related`).
 
 Document frequencies come from the posting lists themselves: a list shorter than the bound is complete, so
 its length is the frequency; a full list tells, by the span of sequence numbers its newest entries cover,
@@ -74,6 +77,13 @@ def first_pass(
             if posting.article_id != exclude:
                 scores[posting.article_id] = scores.get(posting.article_id, 0.0) + weight * posting.weight
     return scores
+
+
+def nearest(vector: Mapping[str, float], candidates: Mapping[str, Signature], count: int) -> list[str]:
+    """The ids of the `count` candidates whose expanded vectors are closest to `vector` (none with nothing in
+    common): the neighbours an article's own vector is expanded with."""
+    scores = {i: cosine(vector, signature.expanded) for i, signature in candidates.items()}
+    return [i for i in top(scores, count) if scores[i] > 0]
 
 
 def expand(vector: Mapping[str, float], neighbours: Sequence[Mapping[str, float]], slots: int) -> Vector:
