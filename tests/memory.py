@@ -161,9 +161,9 @@ class MemoryLists:
         for slug in slugs:
             self.curating.setdefault(slug, {})[listing.id] = listing.slug
 
-    def curated_by(self, slug: str) -> list[tuple[str, str]]:
-        self.calls += 1
-        return list(self.curating.get(slug, {}).items())
+    def curated_by(self, slugs: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        self.calls += len(slugs)
+        return {slug: list(self.curating.get(slug, {}).items()) for slug in slugs}
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None:
         self.calls += 1

@@ -9,7 +9,7 @@ publish can make. Then the same 50 new articles are related one by one by the pu
 over DynamoDB (moto in this process). Reported per publish: DynamoDB calls by operation, read and write
 units, the time in all and the time outside the emulator (moto's in-memory tables get slower with size in
 ways DynamoDB does not; the calls and units are what DynamoDB bills and what its latency follows). The
-term lookups run one at a time here (in Lambda, LOOKUP_THREADS at once), so that moto's time can be told
+requests run one at a time here (in Lambda, `dal.batch.IN_FLIGHT` at once), so that moto's time can be told
 apart from ours.
 """
 
@@ -24,8 +24,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from newsfeed.dal import clients
-from newsfeed.dal import related as related_dal
+from newsfeed.dal import batch, clients
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import record_item
 from newsfeed.dal.keys import CORPUS_KEY, posting_key
@@ -94,7 +93,7 @@ def measure(size: int, corpus: list[tuple[str, str]]) -> dict[str, Any]:
     fresh = max(SIZES)  # the texts past the largest archive: new to every archive
     new = [article(size + n, *corpus[fresh + n]) for n in range(PUBLISHES)]
     imported = [article(size + PUBLISHES + n, *corpus[fresh + PUBLISHES + n]) for n in range(BULK)]
-    related_dal.LOOKUP_THREADS = 1
+    batch.IN_FLIGHT = 1
     with moto_stack() as bench:
         table_name = bench.outputs["ContentTableName"]
         preload(table_name, index_items(archive))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -28,7 +27,6 @@ from newsfeed.models.related import Corpus, Posting, PostingList, Signature
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-LOOKUP_THREADS = 8  # term lookups in flight at once (botocore's pool holds 10 connections)
 
 
 def _vector(text: str) -> dict[str, float]:
@@ -120,10 +118,9 @@ class RelatedIndexTable:
         return {s.id: s for s in map(signature_from_item, items)}
 
     def postings(self, terms: Sequence[str], limit: int, beyond: int) -> dict[str, PostingList]:
-        """One Query per term, LOOKUP_THREADS at a time."""
-        with ThreadPoolExecutor(max_workers=LOOKUP_THREADS) as pool:
-            lists = pool.map(lambda term: self._postings(term, limit, beyond), terms)
-            return dict(zip(terms, lists, strict=True))
+        """One Query per term, several at a time (`batch.each`)."""
+        lists = batch.each(lambda term: self._postings(term, limit, beyond), terms)
+        return dict(zip(terms, lists, strict=True))
 
     def _postings(self, term: str, limit: int, beyond: int) -> PostingList:
         response = self.client.query(

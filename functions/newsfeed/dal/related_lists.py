@@ -60,26 +60,31 @@ class RelatedListStore(ListStore):
             raise
 
     def replace_related_all(self, changes: Sequence[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
-        """Each list as `replace_related` sets it, up to MAX_TRANSACTION_ITEMS in one TransactWriteItems; the
-        articles that had changed (their lists are not written; the others are, in a second transaction
-        if the first was cancelled for them)."""
+        """Each list as `replace_related` sets it, up to MAX_TRANSACTION_ITEMS in one TransactWriteItems
+        (several at once); the articles that had changed (their lists are not written; the others are, in a
+        second transaction if the first was cancelled for them)."""
+        chunks = [
+            list(changes[start : start + MAX_TRANSACTION_ITEMS])
+            for start in range(0, len(changes), MAX_TRANSACTION_ITEMS)
+        ]
+        return [article for changed in batch.each(self._replace_together, chunks) for article in changed]
+
+    def _replace_together(self, todo: list[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
         changed: list[Article] = []
-        for start in range(0, len(changes), MAX_TRANSACTION_ITEMS):
-            todo = list(changes[start : start + MAX_TRANSACTION_ITEMS])
-            while todo:
-                ops: list[Item] = [{"Update": _list_update(self.table, a, r)} for a, r in todo]
-                try:
-                    self.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
-                    break
-                except ClientError as error:
-                    if error_code(error) != "TransactionCanceledException":
-                        raise
-                    reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-                    failed = {n for n, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
-                    if not failed:
-                        raise ConcurrentChange from None  # a conflict with another transaction
-                    changed += [todo[n][0] for n in sorted(failed)]
-                    todo = [change for n, change in enumerate(todo) if n not in failed]
+        while todo:
+            ops: list[Item] = [{"Update": _list_update(self.table, a, r)} for a, r in todo]
+            try:
+                self.client.transact_write_items(TransactItems=ops)  # type: ignore[arg-type]
+                return changed
+            except ClientError as error:
+                if error_code(error) != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+                failed = {n for n, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+                if not failed:
+                    raise ConcurrentChange from None  # a conflict with another transaction
+                changed += [todo[n][0] for n in sorted(failed)]
+                todo = [change for n, change in enumerate(todo) if n not in failed]
         return changed
 
     def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
@@ -96,14 +101,17 @@ class RelatedListStore(ListStore):
         ]
         batch.write_all(self.client, self.table, edges)
 
-    def curated_by(self, slug: str) -> list[tuple[str, str]]:
-        response = self.client.query(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": curated_by_pk(slug)}},
-            Limit=MAX_CURATED_BY,
-        )
-        return [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
+    def curated_by(self, slugs: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        def notes(slug: str) -> list[tuple[str, str]]:
+            response = self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": curated_by_pk(slug)}},
+                Limit=MAX_CURATED_BY,
+            )
+            return [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
+
+        return dict(zip(slugs, batch.each(notes, slugs), strict=True))
 
     def forget_listed_by(self, article_id: str, listing_id: str) -> None:
         self.client.delete_item(TableName=self.table, Key=related_edge_key(article_id, listing_id))

@@ -81,8 +81,8 @@ class RelatedLists(Protocol):
     def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
         """Note that `listing` curates these slugs, which have no public article yet."""
 
-    def curated_by(self, slug: str) -> list[tuple[str, str]]:
-        """(id, slug) of articles that noted they curate `slug` (one bounded Query)."""
+    def curated_by(self, slugs: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        """For each slug, (id, slug) of the articles that noted they curate it (one bounded Query a slug)."""
 
 
 class RelatedIndex(Protocol):

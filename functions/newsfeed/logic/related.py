@@ -237,7 +237,7 @@ class Relator:
     def _join_curated_lists(self, article: Article) -> int:
         """Put a newly public article into the lists of articles that curate it (published before it)."""
         changed = 0
-        for listing_id, slug in self.lists.curated_by(article.slug):
+        for listing_id, slug in self.lists.curated_by([article.slug])[article.slug]:
             changed += retry_on_conflict(partial(self._join_curated_list, article, listing_id, slug))
         return changed
 

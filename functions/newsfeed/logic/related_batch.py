@@ -26,6 +26,7 @@ from functools import partial
 
 from newsfeed.logic.ports import RelatedIndex, RelatedLists
 from newsfeed.logic.related import Relator, article_terms, needs_relating, offered, withdrawn
+from newsfeed.logic.relatedness import first_pass, top, weigh
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import ConcurrentChange, StaleChange, retry_on_conflict
@@ -56,7 +57,7 @@ def relate_together(index: RelatedIndex, lists: RelatedLists, articles: Sequence
     batch_index, batch_lists = BatchIndex(index, articles), BatchLists(lists)
     relator = Relator(batch_index, batch_lists)
     changed = 0
-    batch_lists.relating_all(articles)
+    batch_lists.relating_all(articles, batch_index.read_ahead(articles))
     for article in articles:
         with suppress(StaleChange):  # it changed since: its newer version's record follows
             changed += relator.relate(article)
@@ -79,15 +80,16 @@ class BatchIndex:
     def __init__(self, index: RelatedIndex, articles: Sequence[Article]) -> None:
         self.index = index
         uses: dict[str, int] = {}
-        for article in articles:
-            for term in article_terms(article):
+        self.article_terms = {article.id: article_terms(article) for article in articles}
+        for counts in self.article_terms.values():
+            for term in counts:
                 uses[term] = uses.get(term, 0) + 1
         self.terms: dict[str, _Term] = {}
         by_depth: dict[int, list[str]] = {}
         for term, count in uses.items():  # each use may trim POSTINGS_TRIM older postings away
             by_depth.setdefault(_depth(count), []).append(term)
-        for depth, terms in by_depth.items():
-            for term, found in index.postings(terms, depth, 0).items():
+        for depth, same_depth in by_depth.items():
+            for term, found in index.postings(same_depth, depth, 0).items():
                 self.terms[term] = _Term({p.seq: p for p in found.postings}, len(found.postings) < depth)
         self.known: dict[str, Signature | None] = dict.fromkeys(a.id for a in articles)
         self.known.update(index.signatures([a.id for a in articles]))
@@ -97,6 +99,23 @@ class BatchIndex:
         self.puts: dict[tuple[str, int], Posting] = {}
         self.deletes: set[tuple[str, int]] = set()
         self.signatures_written: dict[str, Signature] = {}
+
+    def read_ahead(self, articles: Sequence[Article]) -> list[str]:
+        """Read in bulk the signatures of the archive's articles the batch will most likely compare (each
+        article's best first-pass candidates over the postings as the batch starts); the slugs of those it
+        will most likely offer itself to. Only reads: relating reads what this missed when it needs it."""
+        batch = {article.id for article in articles}
+        compared: dict[str, None] = {}
+        offers: dict[str, None] = {}
+        for article in articles:
+            terms = self.article_terms[article.id]
+            lists = self.postings(list(terms), limits.POSTINGS_READ, 0)
+            first = first_pass(weigh(terms, lists, self.counts), lists, exclude=article.id)
+            best = [i for i in top(first, limits.RELATED_CANDIDATES) if i not in batch]
+            compared.update(dict.fromkeys(best))
+            offers.update(dict.fromkeys(best[: limits.BACK_PROPAGATION]))
+        found = self.signatures(list(compared))
+        return [found[i].card.slug for i in offers if i in found]
 
     def corpus(self) -> Corpus:
         return self.counts
@@ -206,14 +225,17 @@ class BatchLists:
         self.relating: set[str] = set()  # slugs of the articles the batch relates
         self.listed: dict[str, _Listed] = {}
         self.notes: dict[tuple[str, str], tuple[str, Article]] = {}
-        self.curating: dict[str, dict[str, str]] = {}  # slug -> id -> slug of the articles curating it
+        self.noted: dict[str, list[tuple[str, str]]] = {}  # slug -> curating (id, slug) as read
+        self.curating: dict[str, dict[str, str]] = {}  # slug -> id -> slug of those the batch noted
         self.cards: dict[tuple[Scope, int], list[ArticleCard]] = {}
 
-    def relating_all(self, articles: Sequence[Article]) -> None:
-        """Read the records of the articles the batch relates (their stored state, which may be newer than
-        the stream's image of them) in one go."""
+    def relating_all(self, articles: Sequence[Article], offered_to: Sequence[str]) -> None:
+        """Read in one go the records of the articles the batch relates (their stored state, which may be
+        newer than the stream's image of them) and of those it will likely offer them to, and the notes of
+        articles waiting to list them."""
         self.relating.update(article.slug for article in articles)
-        self.article_records(list(self.relating))
+        self.article_records([*self.relating, *offered_to])
+        self.curated_by(list(self.relating))
 
     def article_record(self, slug: str) -> ArticleRecord | None:
         return self.article_records([slug]).get(slug)
@@ -257,9 +279,10 @@ class BatchLists:
         for slug in slugs:
             self.curating.setdefault(slug, {})[listing.id] = listing.slug
 
-    def curated_by(self, slug: str) -> list[tuple[str, str]]:
-        found = dict(self.lists.curated_by(slug))
-        return list((found | self.curating.get(slug, {})).items())
+    def curated_by(self, slugs: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        missing = [slug for slug in dict.fromkeys(slugs) if slug not in self.noted]
+        self.noted.update(self.lists.curated_by(missing) if missing else {})
+        return {slug: list((dict(self.noted[slug]) | self.curating.get(slug, {})).items()) for slug in slugs}
 
     def listed_by(self, article_id: str) -> list[tuple[str, str]]:
         raise NotImplementedError("a batch relates articles that stay listable")
