@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from infra.resources import Resources
 
 log = logging.getLogger("newsfeed.local")
-MAX_PAGES = 10  # GetRecords pages (1,000 records each) read for one batch
+MAX_PAGES = 30  # GetRecords pages (1,000 records each) read for one batch
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

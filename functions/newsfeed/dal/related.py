@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
-
 def _vector(text: str) -> dict[str, float]:
     return dict(json.loads(text))
 
