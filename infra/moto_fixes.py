@@ -255,9 +255,29 @@ def utc_event_times() -> None:
     setattr(notifications, _APPLIED, True)
 
 
+def unique_stream_sequence_numbers() -> None:
+    """Number each stream record under a lock: moto numbers a record by the shard's length and then appends
+    it, so two writes in different server threads at once (several functions, or one function's batch
+    requests in flight together) could take one number, and a consumer reading on from it would skip one."""
+    from moto.dynamodb.models.table import StreamShard
+
+    if getattr(StreamShard, _APPLIED, False):
+        return
+    lock = threading.Lock()
+    original = StreamShard.add
+
+    def add(self: Any, old: Any, new: Any) -> None:
+        with lock:
+            original(self, old, new)
+
+    setattr(StreamShard, "add", add)  # noqa: B010 - patching a method
+    setattr(StreamShard, _APPLIED, True)
+
+
 def apply() -> None:
     """Every fix above; idempotent."""
     utc_event_times()
+    unique_stream_sequence_numbers()
     atomic_transactions()
     fast_stream_records()
     partition_queries()

@@ -42,7 +42,7 @@ from tests.corpus import as_article, rows
 
 SIZES = (1_000, 20_000)
 PUBLISHES = 50
-BULK = 2000  # articles related together, as the related-lists function takes an import's stream records (its BatchSize)
+BULK = 2000  # articles related together: the related-lists function's BatchSize
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
