@@ -224,11 +224,12 @@ class StreamEventSource:
             )
         records: list[dict[str, Any]] = []
         shard_iterator: str | None = iterator["ShardIterator"]
-        pages = 0
+        pages = passing = 0
         while shard_iterator and pages < MAX_PAGES:  # as Lambda: until a batch is full of records that pass
             page, shard_iterator = self._get_records(shard_iterator)
-            records, pages = records + page, pages + 1
-            if not page or len(self._batch(records)[1]) >= self.batch_size:
+            records.extend(page)
+            pages, passing = pages + 1, passing + sum(map(self._passes, page))
+            if not page or passing >= self.batch_size:
                 break
         for record in records:
             record["eventSourceARN"] = self.stream_arn
@@ -265,12 +266,15 @@ class StreamEventSource:
             answer: dict[str, Any] = json.loads(response.read())
         return list(answer["Records"]), answer.get("NextShardIterator")
 
+    def _passes(self, record: dict[str, Any]) -> bool:
+        return not self.filters or any(matches(f, record) for f in self.filters)
+
     def _batch(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """(records read, those passing the filters): filtering comes before batching, as in Lambda, so a
         batch holds up to BatchSize records that pass."""
         wanted: list[dict[str, Any]] = []
         for count, record in enumerate(records, 1):
-            if not self.filters or any(matches(f, record) for f in self.filters):
+            if self._passes(record):
                 wanted.append(record)
                 if len(wanted) == self.batch_size:
                     return records[:count], wanted

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from newsfeed.logic.ports import RelatedIndex, RelatedLists
 from newsfeed.logic.related import Relator, article_terms, needs_relating, withdrawn
-from newsfeed.logic.related_batch_lists import BatchLists
+from newsfeed.logic.related_batch_lists import BatchLists, read_through
 from newsfeed.logic.relatedness import first_pass, top, weigh
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord
@@ -137,11 +137,7 @@ class BatchIndex:
         return self.signatures([article_id]).get(article_id)
 
     def signatures(self, article_ids: Sequence[str]) -> dict[str, Signature]:
-        missing = [i for i in dict.fromkeys(article_ids) if i not in self.known]
-        if missing:
-            found = self.index.signatures(missing)
-            self.known.update({i: found.get(i) for i in missing})
-        return {i: s for i in article_ids if (s := self.known[i]) is not None}
+        return read_through(self.known, article_ids, self.index.signatures)
 
     def postings(self, terms: Sequence[str], limit: int, beyond: int) -> dict[str, PostingList]:
         lists = {}

@@ -9,15 +9,31 @@ article another writer changed meanwhile is read again and written with both wri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from newsfeed.logic.ports import RelatedLists
 from newsfeed.logic.related import offered
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 from newsfeed.models.scope import Scope
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def read_through(
+    known: dict[K, V | None], keys: Sequence[K], read: Callable[[list[K]], Mapping[K, V]]
+) -> dict[K, V]:
+    """The values at `keys`, reading (once, together) those not yet in `known`, and remembering what was
+    found and what was not (None), so that a batch reads each thing once."""
+    missing = [key for key in dict.fromkeys(keys) if key not in known]
+    if missing:
+        found = read(missing)
+        known.update({key: found.get(key) for key in missing})
+    return {key: value for key in keys if (value := known[key]) is not None}
 
 
 @dataclass
@@ -37,7 +53,7 @@ class BatchLists:
         self.relating: set[str] = set()  # slugs of the articles the batch relates
         self.listed: dict[str, _Listed] = {}
         self.notes: dict[tuple[str, str], tuple[str, Article]] = {}
-        self.noted: dict[str, list[tuple[str, str]]] = {}  # slug -> curating (id, slug) as read
+        self.noted: dict[str, list[tuple[str, str]] | None] = {}  # slug -> curating (id, slug) as read
         self.curating: dict[str, dict[str, str]] = {}  # slug -> id -> slug of those the batch noted
         self.cards: dict[tuple[Scope, int], list[ArticleCard]] = {}
 
@@ -53,11 +69,7 @@ class BatchLists:
         return self.article_records([slug]).get(slug)
 
     def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
-        missing = [s for s in dict.fromkeys(slugs) if s not in self.records]
-        if missing:
-            found = self.lists.article_records(missing)
-            self.records.update({s: found.get(s) for s in missing})
-        return {s: r for s in slugs if (r := self.records[s]) is not None}
+        return read_through(self.records, slugs, self.lists.article_records)
 
     def articles_by_slug(self, slugs: Sequence[str]) -> dict[str, Article]:
         records = self.article_records(slugs)
@@ -92,9 +104,8 @@ class BatchLists:
             self.curating.setdefault(slug, {})[listing.id] = listing.slug
 
     def curated_by(self, slugs: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
-        missing = [slug for slug in dict.fromkeys(slugs) if slug not in self.noted]
-        self.noted.update(self.lists.curated_by(missing) if missing else {})
-        return {slug: list((dict(self.noted[slug]) | self.curating.get(slug, {})).items()) for slug in slugs}
+        noted = read_through(self.noted, slugs, self.lists.curated_by)
+        return {slug: list((dict(noted[slug]) | self.curating.get(slug, {})).items()) for slug in slugs}
 
     def listed_by(self, article_id: str) -> list[tuple[str, str]]:
         raise NotImplementedError("a batch relates articles that stay listable")
