@@ -115,13 +115,17 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
 
 
 def _atom_links(parent: ET.Element, tag: str, site: Site, doc: Document) -> None:
-    """self, the HTML page, the same document in the other formats, hubs, and RFC 5005 neighbours."""
+    """self, the HTML page (Atom) or the same document in the other formats (RSS), hubs, and RFC 5005
+    neighbours. An Atom feed's one `alternate` is its HTML page: readers take the first or the last alternate
+    as the site's link (newsboat the last), so another format there would become the site's link. RSS names
+    its HTML page in <link>, which readers take whatever atom:link says."""
     _sub(parent, tag, href=doc.url(site), rel="self", type=doc.fmt.media_type)
-    if doc.fmt is not FeedFormat.RSS:  # RSS names its HTML page in <link>
+    if doc.fmt is FeedFormat.RSS:
+        for fmt in FeedFormat:
+            if fmt is not doc.fmt:
+                _sub(parent, tag, href=doc.url(site, fmt), rel="alternate", type=fmt.media_type)
+    else:
         _sub(parent, tag, href=scope_page_url(site, doc.scope), rel="alternate", type="text/html")
-    for fmt in FeedFormat:
-        if fmt is not doc.fmt:
-            _sub(parent, tag, href=doc.url(site, fmt), rel="alternate", type=fmt.media_type)
     for hub in doc.hubs:
         _sub(parent, tag, href=hub, rel="hub")
     if doc.is_archive:
