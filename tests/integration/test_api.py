@@ -175,6 +175,10 @@ def test_unpublished_is_410_and_moved_is_301(stack: Stack, table: ContentTable, 
     moved = client.get("/articles/old-name/related", follow_redirects=False)
     assert moved.status_code == 301
     assert moved.headers["location"] == "/articles/budget-approved/related"
+    mounted = TestClient(create_app(SITE, table, lambda: table), root_path="/api")  # as make run mounts it
+    for suffix in ("", "/related", "/revisions"):  # the redirect stays in the API
+        moved = mounted.get(f"/api/articles/old-name{suffix}", follow_redirects=False)
+        assert moved.headers["location"] == f"/api/articles/budget-approved{suffix}"
     assert isinstance(table.article_record("old-name"), Moved)
 
 

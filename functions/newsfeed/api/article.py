@@ -26,15 +26,17 @@ class StoredArticleSource(Protocol):
     def stored_article(self, slug: str, *, consistent: bool = ...) -> StoredValues | None: ...
 
 
-def published(source: StoredArticleSource, slug: str, suffix: str = "") -> StoredValues:
-    """The stored values of the published article at `slug`; else the problem to answer: 400 for a slug
-    that cannot be one, 301 to its new slug (keeping `suffix`, the rest of the path), 410, 404."""
+def published(source: StoredArticleSource, request: Request, suffix: str = "") -> StoredValues:
+    """The stored values of the published article at the request's `slug`; else the problem to answer: 400
+    for a slug that cannot be one, 301 to its new slug (keeping `suffix`, the rest of the path, and the API's
+    root path, so the redirect stays in the API wherever it is mounted), 410, 404."""
+    slug = request.path_params["slug"]
     if not is_valid_slug(slug):
         raise bad_parameter("slug", "is not a valid article slug (lower-case letters, digits and hyphens)")
     stored = source.stored_article(slug, consistent=False) or {}
     status = stored.get("status")
     if status == MOVED:
-        location = f"/articles/{stored['moved_to']}{suffix}"
+        location = f"{request.scope.get('root_path', '')}/articles/{stored['moved_to']}{suffix}"
         raise Problem(
             301,
             "Moved Permanently",
@@ -87,5 +89,5 @@ class ArticleAnswer:
                 fields = selected_fields(request.query_params["fields"])
             except ValueError as invalid:
                 raise bad_parameter("fields", str(invalid)) from None
-        stored = published(self.source, request.path_params["slug"])
+        stored = published(self.source, request)
         return respond_bytes(request, article_json(self.site, stored, fields), cache_control=CACHE_ARTICLE)

@@ -65,10 +65,10 @@ class ReadApi:
     def __init__(self, reader: ArticleReader, site: Site) -> None:
         self.reader, self.site = reader, site
 
-    def published(self, slug: str, suffix: str) -> Article:
-        record = record_from_values(published(self.reader, slug, suffix))
+    def published(self, request: Request, suffix: str) -> Article:
+        record = record_from_values(published(self.reader, request, suffix))
         if not isinstance(record, Article):  # published() answers only for published articles
-            raise TypeError(f"{slug} is not an article")
+            raise TypeError(f"{request.path_params['slug']} is not an article")
         return record
 
     async def health(self, request: Request) -> Response:
@@ -85,7 +85,7 @@ class ReadApi:
 
     async def related(self, request: Request) -> Response:
         params = query(request, RelatedQuery)
-        article = self.published(request.path_params["slug"], "/related")
+        article = self.published(request, "/related")
         items = [
             RelatedItem(
                 **dict(summary_of(self.site, card)),
@@ -97,7 +97,7 @@ class ReadApi:
 
     async def revisions(self, request: Request) -> Response:
         params = query(request, RevisionsQuery)
-        article = self.published(request.path_params["slug"], "/revisions")
+        article = self.published(request, "/revisions")
         items = [
             RevisionSummary(
                 revision=kept.revision,
