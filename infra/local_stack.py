@@ -44,7 +44,7 @@ from infra.local_state import DataInUse, data_folder, forget_interrupted_invocat
 from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
 from infra.template import ROOT
 from infra.web import API_PREFIX
-from newsfeed.connection import RUNNING_FILE
+from newsfeed.connection import RunningStack
 
 SAMPLES = ROOT / "events" / "articles"
 SAMPLE_IMAGES = ROOT / "events" / "images"
@@ -223,10 +223,15 @@ class LocalStack:
                     poller.join(timeout=5)
                 self.aws = None
 
+    def ready(self, resources: Resources, samples: list[str], restored: bool, running: RunningStack) -> None:
+        """The front door accepts connections: say so, and let this checkout's CLI find the stack."""
+        running.announce()
+        print(self.banner(resources, samples, restored), flush=True)
+
     def serve(self, samples: bool = True) -> None:
         import uvicorn
 
-        from infra.web import MAX_REQUEST_HEAD_BYTES, FrontDoorProtocol, local_site
+        from infra.web import MAX_REQUEST_HEAD_BYTES, FrontDoor, FrontDoorProtocol, local_site
         from newsfeed.dal.public import PublicBucket
 
         with self.running() as resources:
@@ -238,17 +243,8 @@ class LocalStack:
             wait_until_idle(
                 self.active
             )  # samples ingested (or what was left to do when it stopped), feeds written
-            print(self.banner(resources, names, restored), flush=True)
             outputs = resources.outputs
-            running = {
-                "endpoint": self.endpoint,
-                "api": outputs["ApiUrl"],
-                "site": outputs["SiteUrl"],
-                "pid": os.getpid(),
-            }
-            scratch = RUNNING_FILE.with_suffix(".tmp")
-            scratch.write_text(json.dumps(running), encoding="utf-8")
-            os.replace(scratch, RUNNING_FILE)  # the CLI finds this stack on whatever ports it was given
+            running = RunningStack(endpoint=self.endpoint, site=outputs["SiteUrl"], pid=os.getpid())
             config = uvicorn.Config(
                 site,
                 host="127.0.0.1",
@@ -258,11 +254,12 @@ class LocalStack:
                 http=FrontDoorProtocol,
                 h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
             )
+            server = FrontDoor(config, ready=lambda: self.ready(resources, names, restored, running))
             try:
                 with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutting down
-                    uvicorn.Server(config).run()
+                    server.run()
             finally:
-                RUNNING_FILE.unlink(missing_ok=True)
+                running.withdraw()
         print("newsfeed stopped.", flush=True)
 
 

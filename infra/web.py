@@ -3,13 +3,17 @@ feeds, the sitemap (CloudFront's part, with its front page, not-found page and r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import socket
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from types import FrameType
 from typing import Any
 
 import h11
+import uvicorn
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -50,6 +54,25 @@ class FrontDoorProtocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if not self.refused_head:
             super().data_received(data)
+
+
+class FrontDoor(uvicorn.Server):
+    """uvicorn's server, calling `ready` once its port accepts connections (not before: a banner that
+    says the site is up must be true when it is printed), and saying at once that a stop has begun."""
+
+    def __init__(self, config: uvicorn.Config, ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and not self.should_exit:
+            self.on_ready()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.should_exit:
+            print("\nnewsfeed is stopping…", flush=True)
+        super().handle_exit(sig, frame)
 
 
 def unmodified_since(request: Request, last_modified: datetime) -> bool:
@@ -122,7 +145,9 @@ def api_cors(api: ASGIApp, template: Mapping[str, Any] | None = None) -> ASGIApp
 def local_site(api: ASGIApp, bucket: PublicBucket) -> ASGIApp:
     """Route by path: /api/... to the API (with /api as its root path, so its links keep it), as API Gateway
     does on its own host on AWS; everything else to the public bucket, as CloudFront does."""
-    files = public_files(bucket)
+    # CloudFront compresses what it serves for clients that accept it (objects of 1,000 bytes and more);
+    # API Gateway's HTTP APIs do not.
+    files = GZipMiddleware(public_files(bucket), minimum_size=1000)
     api = api_cors(api)
 
     async def site(scope: Scope, receive: Receive, send: Send) -> None:

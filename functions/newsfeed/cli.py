@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from newsfeed import connection as stacks
 from newsfeed.cli_archive import export_directory, import_directory
-from newsfeed.connection import LOCAL_ENDPOINT, LOCAL_STACK, Connection, Target, connect_or_explain
+from newsfeed.connection import LOCAL_STACK, Connection, Target, connect_or_explain
 from newsfeed.models import limits
 from newsfeed.offline import preview, problems_text, validate
 
@@ -110,7 +110,7 @@ def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[boo
         f"id:         {record.id}",
         f"title:      {record.title}",
         f"revision:   {record.revision}",
-        f"published:  {format_utc(record.published_at)}",
+        *([f"published:  {format_utc(record.published_at)}"] if record.is_public else []),
         f"updated:    {format_utc(record.updated_at)}",
         f"upload:     {record.source_key}",
         f"url:        {url}",
@@ -180,8 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stack.add_argument(
         "--endpoint-url",
         default=None,
-        help="AWS endpoint (default for the local stack: $NEWSFEED_ENDPOINT_URL, else the one the "
-        f"`make run` of this checkout serves, else {LOCAL_ENDPOINT})",
+        help="AWS endpoint (default for the local stack: $NEWSFEED_ENDPOINT_URL, else the one the running "
+        "`make run` of this checkout serves; with none running, the command refuses)",
     )
     stack.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each result")
 

@@ -17,28 +17,86 @@ if TYPE_CHECKING:
     from newsfeed.models.article import Article
 
 LOCAL_STACK = "newsfeed-local"
-LOCAL_ENDPOINT = "http://127.0.0.1:4566"
-# Where a running `make run` says which endpoint it serves (any port it was given): in the checkout.
-RUNNING_FILE = Path(__file__).resolve().parents[2] / ".newsfeed-local.json"
+# Where each running `make run` of this checkout says which endpoint it serves (any ports it was given): one
+# file per stack, named by its process id, written when it is ready and deleted by that stack alone.
+RUNNING_DIR = Path(__file__).resolve().parents[2] / ".newsfeed-running"
 
 
-def _running_local(key: str) -> str | None:
+@dataclass(frozen=True)
+class RunningStack:
+    endpoint: str  # its AWS endpoint
+    site: str  # its site URL
+    pid: int
+
+    @property
+    def file(self) -> Path:
+        return RUNNING_DIR / f"{self.pid}.json"
+
+    def announce(self) -> None:
+        RUNNING_DIR.mkdir(exist_ok=True)
+        for path in RUNNING_DIR.glob("*.json"):  # left by stacks that were killed
+            if path.stem.isdigit() and not _alive(int(path.stem)):
+                path.unlink(missing_ok=True)
+        scratch = self.file.with_suffix(".tmp")
+        scratch.write_text(json.dumps(vars(self)), encoding="utf-8")
+        os.replace(scratch, self.file)
+
+    def withdraw(self) -> None:
+        self.file.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a local stack still runs as `pid`: the process exists and, where /proc tells, is a local
+    stack (a killed stack's file may name a process id that has since been given to another program)."""
     try:
-        running = json.loads(RUNNING_FILE.read_text(encoding="utf-8"))
-        os.kill(int(running["pid"]), 0)  # signal 0: only asks whether the process exists
-        return str(running[key])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass  # it exists, as another user's process
+    try:
+        return b"infra.local_stack" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc here: the process id is all there is to go on
 
 
-def running_local_endpoint() -> str | None:
-    """The AWS endpoint of the local stack running from this checkout, if one is (its process alive)."""
-    return _running_local("endpoint")
+def running_local_stacks() -> list[RunningStack]:
+    """The local stacks running from this checkout (their processes alive), by port."""
+    found = []
+    for path in sorted(RUNNING_DIR.glob("*.json")):
+        try:
+            stack = RunningStack(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            continue
+        if path == stack.file and _alive(stack.pid):
+            found.append(stack)
+    return sorted(found, key=lambda stack: stack.site)
 
 
 def running_local_site() -> str | None:
-    """The site URL of the local stack running from this checkout, if one is."""
-    return _running_local("site")
+    """The site URL of the local stack running from this checkout, if exactly one is."""
+    stacks = running_local_stacks()
+    return stacks[0].site if len(stacks) == 1 else None
+
+
+class NoLocalStack(Exception):
+    """No local stack of this checkout to talk to, or several: the command never guesses which."""
+
+
+def local_endpoint() -> str:
+    """The endpoint of the one local stack running from this checkout; else NoLocalStack saying what to do."""
+    stacks = running_local_stacks()
+    if not stacks:
+        raise NoLocalStack(
+            "no local stack of this checkout is running: start one with `make run` "
+            "(or name a stack with --endpoint-url or --stack)"
+        )
+    if len(stacks) > 1:
+        choices = ", ".join(f"--endpoint-url {s.endpoint} (site {s.site})" for s in stacks)
+        raise NoLocalStack(
+            f"{len(stacks)} local stacks of this checkout are running: choose one with {choices}"
+        )
+    return stacks[0].endpoint
 
 
 @dataclass
@@ -85,6 +143,7 @@ class Connection:
 def connect(target: Target) -> Connection:
     """The stack's uploads bucket, content table and API URL, found through its CloudFormation outputs."""
     import boto3
+    from botocore.config import Config
 
     from newsfeed.dal.content import ContentTable
     from newsfeed.dal.public import PublicBucket
@@ -93,7 +152,7 @@ def connect(target: Target) -> Connection:
 
     endpoint = target.endpoint_url
     if target.stack == LOCAL_STACK and endpoint is None:
-        endpoint = os.environ.get("NEWSFEED_ENDPOINT_URL") or running_local_endpoint() or LOCAL_ENDPOINT
+        endpoint = os.environ.get("NEWSFEED_ENDPOINT_URL") or local_endpoint()
     if endpoint:  # the local stack takes any credentials; never send real ones there
         session = boto3.session.Session(
             aws_access_key_id="local",
@@ -102,13 +161,20 @@ def connect(target: Target) -> Connection:
         )
     else:
         session = boto3.session.Session()
+    config = Config(max_pool_connections=64)  # `import --workers` sends and reads bundles side by side
     outputs = stack_outputs(session.client("cloudformation", endpoint_url=endpoint), target.stack)
     return Connection(
-        uploads=UploadBucket(outputs.uploads_bucket, session.client("s3", endpoint_url=endpoint)),
-        table=ContentTable(outputs.content_table, session.client("dynamodb", endpoint_url=endpoint)),
+        uploads=UploadBucket(
+            outputs.uploads_bucket, session.client("s3", endpoint_url=endpoint, config=config)
+        ),
+        table=ContentTable(
+            outputs.content_table, session.client("dynamodb", endpoint_url=endpoint, config=config)
+        ),
         api_url=outputs.api_url,
         site_url=outputs.site_url,
-        public=PublicBucket(outputs.public_bucket, session.client("s3", endpoint_url=endpoint)),
+        public=PublicBucket(
+            outputs.public_bucket, session.client("s3", endpoint_url=endpoint, config=config)
+        ),
     )
 
 
@@ -119,6 +185,9 @@ def connect_or_explain(target: Target) -> Connection | None:
 
     try:
         return connect(target)
+    except NoLocalStack as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
     except (StackNotFound, BotoCoreError) as error:
         hint = " (start it with `make run`)" if target.stack == LOCAL_STACK else ""
         print(f"error: {error}{hint}", file=sys.stderr)

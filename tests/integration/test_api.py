@@ -448,6 +448,25 @@ def test_openapi_document_is_valid_and_generated_from_the_models(client: TestCli
     for path in document["paths"]:
         assert f" {path}</code></h2>" in docs.text.replace("&#x27;", "'")
     assert all(f'id="{name}"' in docs.text for name in document["components"]["schemas"])
+    # Every parameter is explained, and the page shows code as code, not CommonMark's backticks.
+    for path, methods in document["paths"].items():
+        for parameter in methods["get"]["parameters"]:
+            assert parameter.get("description"), (path, parameter["name"])
+    assert "`" not in docs.text.split("<h2>Schemas</h2>")[0]
+    assert "<code>next</code>" in docs.text
+
+
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("/articles?limit=0", "'limit' must be at least 1"),
+        ("/articles?limit=101", "'limit' must be at most 100"),
+        ("/articles?limit=ten", "'limit' must be a whole number"),
+        ("/articles/budget-approved/related?limit=0", "'limit' must be at least 1"),
+    ],
+)
+def test_a_bad_parameter_is_explained_in_plain_words(client: TestClient, url: str, detail: str) -> None:
+    assert client.get(url).json()["detail"] == detail
 
 
 def test_every_sample_api_event_is_answered_as_documented(stack: Stack, catalogue: ContentTable) -> None:

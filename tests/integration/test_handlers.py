@@ -98,9 +98,11 @@ def test_an_oversized_upload_is_rejected_from_the_event_alone(stack: Stack) -> N
     sqs = s3_event("sqs-upload-put.json", stack, "a" * 32)
     body = json.loads(sqs["Records"][0]["body"])
     body["Records"][0]["s3"]["object"]["size"] = 50 * 1024 * 1024
+    body["Records"][0]["eventTime"] = "2024-03-29T04:00:00.123456Z"  # as moto stamps its events
     sqs["Records"][0]["body"] = json.dumps(body)
     ingest(sqs)  # no object exists: a download would fail, the size check happens first
     report = json.loads(stack.s3.get_object(Bucket=stack.uploads, Key=f"rejected/{KEY}.json")["Body"].read())
+    assert report["rejected_at"] == "2024-03-29T04:00:00.123Z"  # milliseconds, as every time we write
     assert report["problems"][0]["field"] == "file"
     assert "limit" in report["problems"][0]["message"]
 

@@ -125,3 +125,37 @@ def test_functions_running_side_by_side_each_name_themselves_in_their_log_lines(
         ("IngestFunction", "IngestFunction"),
         ("PublisherFunction", "PublisherFunction"),
     ]
+
+
+def test_functions_sharing_the_process_never_overflow_the_connection_pool(
+    server: moto_server.MotoServer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The local stack runs every function in one process on the shared clients (`dal.clients`): as many
+    queue pollers as it runs, each with a batch's requests in flight, must not find the pool full (urllib3
+    warns and throws the connection away, as an import showed)."""
+    import threading
+
+    from newsfeed.dal import batch, clients
+
+    name = table(server, "pool")
+    for variable, value in {
+        "AWS_ENDPOINT_URL": server.endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(variable, value)
+    clients.reset()
+    keys = [{"pk": {"S": f"a{n}"}, "sk": {"S": "x"}} for n in range(64)]
+
+    def poller() -> None:
+        batch.each(lambda key: clients.dynamodb().get_item(TableName=name, Key=key), keys)
+
+    caplog.set_level("WARNING", logger="urllib3.connectionpool")
+    pollers = [threading.Thread(target=poller) for _ in range(MAX_QUEUE_POLLERS + 2)]
+    for thread in pollers:
+        thread.start()
+    for thread in pollers:
+        thread.join()
+    clients.reset()
+    assert not [r for r in caplog.records if "Connection pool is full" in r.getMessage()]

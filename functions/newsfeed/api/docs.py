@@ -5,6 +5,7 @@ every schema."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -27,12 +28,17 @@ STYLE = (
 )
 
 
+def _prose(text: str) -> str:
+    """A description as HTML: escaped, with its `code` spans (CommonMark's, as OpenAPI allows) as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
+
+
 def _parameters(parameters: list[dict[str, Any]]) -> str:
     if not parameters:
         return ""
     rows = "".join(
         f"<tr><td><code>{escape(p['name'])}</code></td><td>{escape(p['in'])}</td>"
-        f"<td>{'yes' if p.get('required') else 'no'}</td><td>{escape(p.get('description', ''))}</td></tr>"
+        f"<td>{'yes' if p.get('required') else 'no'}</td><td>{_prose(p.get('description', ''))}</td></tr>"
         for p in parameters
     )
     return f"<table><tr><th>parameter</th><th>in</th><th>required</th><th>meaning</th></tr>{rows}</table>"
@@ -47,7 +53,7 @@ def _responses(responses: dict[str, Any]) -> str:
         ]
         named = ", ".join(f'<a href="#{escape(s)}">{escape(s)}</a>' for s in schemas if s)
         items.append(
-            f"<li><code>{escape(status)}</code> {escape(answer.get('description', ''))} {named}</li>"
+            f"<li><code>{escape(status)}</code> {_prose(answer.get('description', ''))} {named}</li>"
         )
     return f"<ul>{''.join(items)}</ul>"
 
@@ -57,7 +63,7 @@ def docs_page(spec: dict[str, Any]) -> bytes:
     base = spec.get("servers", [{}])[0].get("url", "")
     routes = "".join(
         f'<h2 id="{escape(op["operationId"])}"><code>{escape(method.upper())} {escape(path)}</code></h2>'
-        f"<p>{escape(op.get('summary', ''))}</p>"
+        f"<p>{_prose(op.get('summary', ''))}</p>"
         f"{_parameters(op.get('parameters', []))}{_responses(op.get('responses', {}))}"
         for path, methods in spec["paths"].items()
         for method, op in methods.items()
@@ -72,7 +78,7 @@ def docs_page(spec: dict[str, Any]) -> bytes:
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
         f"<title>{escape(info['title'])}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>{escape(info['title'])} <small>{escape(info['version'])}</small></h1>"
-        f"<p>{escape(info.get('description', ''))}</p>"
+        f"<p>{_prose(info.get('description', ''))}</p>"
         f"<p>Base URL: <code>{escape(base)}</code>. The document itself: "
         f'<a href="{escape(base)}/openapi.json">openapi.json</a>.</p>'
         f"{routes}<h2>Schemas</h2>{schemas}</main></body></html>"

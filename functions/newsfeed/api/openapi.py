@@ -109,12 +109,15 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _parameters(query_model: type[BaseModel] | None, path_parameters: Sequence[str]) -> list[dict[str, Any]]:
+def _parameters(
+    query_model: type[BaseModel] | None, path_parameters: Sequence[str], owner: str
+) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = [
         {
             "name": name,
             "in": "path",
             "required": True,
+            "description": f"The {owner}'s slug: lower-case letters, digits and hyphens.",
             "schema": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 96},
         }
         for name in path_parameters
@@ -123,13 +126,14 @@ def _parameters(query_model: type[BaseModel] | None, path_parameters: Sequence[s
         schema = query_model.model_json_schema(by_alias=True, mode="validation")
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
-            description = prop.pop("description", None)
             prop.pop("title", None)
+            plain = _without_null(prop)  # an optional parameter's description is inside its `anyOf`
+            description = prop.pop("description", None) or plain.pop("description", None)
             parameter = {
                 "name": name,
                 "in": "query",
                 "required": name in required,
-                "schema": _without_null(prop),
+                "schema": plain,
             }
             if description:
                 parameter["description"] = description
@@ -175,6 +179,11 @@ def _components(models: tuple[type[BaseModel], ...]) -> dict[str, Any]:
     return components
 
 
+def _owner(path: str) -> str:
+    """What a path's {slug} names: '/sections/{slug}' -> 'section'."""
+    return path.split("/")[1].removesuffix("s")
+
+
 def spec(operations: Sequence[Operation], site: Site, base_url: str) -> dict[str, Any]:
     """The document; `base_url` is where the API answers (API Gateway's URL, or make run's /api)."""
     paths: dict[str, Any] = {}
@@ -191,7 +200,7 @@ def spec(operations: Sequence[Operation], site: Site, base_url: str) -> dict[str
             "get": {
                 "operationId": op.name,
                 "summary": described.summary,
-                "parameters": _parameters(described.query, op.path_parameters),
+                "parameters": _parameters(described.query, op.path_parameters, _owner(op.path)),
                 "responses": responses,
             }
         }

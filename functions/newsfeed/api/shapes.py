@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -53,7 +54,21 @@ def query(request: Request, model: type[Q]) -> Q:
         name = str(error["loc"][0]) if error["loc"] else "query"
         if error["type"] == "extra_forbidden":
             raise bad_parameter(name, "is not a parameter of this endpoint") from None
-        raise bad_parameter(name, error["msg"].removeprefix("Value error, ")) from None
+        raise bad_parameter(name, _plain(error)) from None
+
+
+def _plain(error: ErrorDetails) -> str:
+    """What is wrong with a parameter, in the words the rest of the API uses (not pydantic's)."""
+    bound = (error.get("ctx") or {}).get
+    plain = {
+        "greater_than_equal": f"must be at least {bound('ge')}",
+        "less_than_equal": f"must be at most {bound('le')}",
+        "int_parsing": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "string_too_long": f"must be at most {bound('max_length')} characters long",
+        "string_pattern_mismatch": "is not in the form this parameter takes (see /docs)",
+    }
+    return plain.get(error["type"], error["msg"].removeprefix("Value error, "))
 
 
 def feed_links(site: Site, scope: Scope) -> FeedLinks:

@@ -21,7 +21,7 @@ GET_LIMIT = 100
 WRITE_LIMIT = 25
 ATTEMPTS = 8
 PAUSE = 0.02  # seconds before the first retry; doubles each time
-IN_FLIGHT = 8  # requests at once from one caller (botocore's pool holds 10 connections)
+IN_FLIGHT = 8  # requests at once from one caller (within dal.clients' connection pool)
 
 T = TypeVar("T")
 R = TypeVar("R")

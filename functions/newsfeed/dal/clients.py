@@ -21,6 +21,9 @@ _CONFIG = Config(
     connect_timeout=3,
     read_timeout=10,
     tcp_keepalive=True,
+    # One invocation keeps up to dal.batch.IN_FLIGHT requests open; the local stack runs every function's
+    # pollers in one process on these clients, so a larger pool (idle connections cost nothing on Lambda).
+    max_pool_connections=64,
 )
 
 

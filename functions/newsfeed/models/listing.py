@@ -186,7 +186,9 @@ class ArticleListQuery(PageQuery):
 
 
 class RelatedQuery(_Query):
-    limit: Annotated[int, Field(ge=1, le=limits.RELATED_COUNT_MAX)] = limits.RELATED_COUNT
+    limit: Annotated[
+        int, Field(ge=1, le=limits.RELATED_COUNT_MAX, description="How many, curated ones first.")
+    ] = limits.RELATED_COUNT
 
 
 class RevisionsQuery(_Query):

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from newsfeed.models import limits
+from newsfeed.models.article import Timestamp
 from newsfeed.models.fields import (
     AuthorName,
     HttpUrl,
@@ -155,7 +156,7 @@ class RejectionReport(BaseModel):
 
     key: str
     etag: str | None
-    rejected_at: datetime
+    rejected_at: Timestamp  # with milliseconds, as every other time we write
     problems: list[Problem]
 
 

@@ -1,0 +1,25 @@
+"""What `newsfeed status SLUG` says of each kind of article: only what is true of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from newsfeed.cli import describe
+from newsfeed.models.article_shape import ArticleStatus
+from tests.factories import EPOCH, article
+
+
+@pytest.mark.parametrize(
+    ("status", "published_line"),
+    [(ArticleStatus.PUBLISHED, True), (ArticleStatus.DRAFT, False), (ArticleStatus.SCHEDULED, False)],
+)
+def test_status_names_a_publication_date_only_for_a_published_article(
+    status: ArticleStatus, published_line: bool
+) -> None:
+    record = article(1, status=status, published_at=EPOCH + timedelta(days=1))
+    found, lines = describe(record, record.slug, "http://127.0.0.1:3000/api")
+    assert found
+    assert any(line.startswith("published:") for line in lines) is published_line
+    assert any(line.startswith("due:") for line in lines) is (status is ArticleStatus.SCHEDULED)
