@@ -111,3 +111,44 @@ def test_unpublish_says_removed_only_once_it_is_and_an_emptied_tag_goes_away(
     assert get(tag_feed)[0] == 404 and get(f"{site.base}/tags/fleeting")[0] == 404
     listed = json.loads(get(f"{site.api}/feeds?limit=100")[1])["items"]
     assert "fleeting" not in {item.get("slug") for item in listed}
+
+
+def test_a_different_story_in_a_file_of_the_same_name_never_replaces_one(
+    site: Running, tmp_path: Path
+) -> None:
+    ferry = tmp_path / "caspian.md"  # (ferry.md is another story of this stack)
+    ferry_body = (
+        "The first passenger ferry in two years left Aktau for Baku on Saturday morning, the port said."
+    )
+    ferry.write_text(markdown(title="Caspian ferry route reopens", section="Transport", body=ferry_body))
+    url = f"{site.base}/articles/caspian-ferry-route-reopens"
+    assert site.cli("publish", str(ferry)).stdout.strip() == f"published: {url}"
+    other = tmp_path / "other" / "caspian.md"  # another editor's story, the same file name
+    other.parent.mkdir()
+    budget_body = "Parliament approved the 2025 budget on Thursday, raising spending on schools and roads."
+    other.write_text(markdown(title="Astana budget approved", section="Economy", body=budget_body))
+    refused = site.cli("publish", str(other))
+    assert refused.returncode == 1
+    assert refused.stdout.startswith(f"rejected: {other}\n")
+    assert "inbox/caspian.md already holds another article, 'Caspian ferry route reopens'" in refused.stdout
+    assert "add `slug: caspian-ferry-route-reopens` to this file" in refused.stdout
+    story = json.loads(get(f"{site.api}/articles/caspian-ferry-route-reopens")[1])
+    assert (story["title"], story["section"], story["revision"]) == (
+        "Caspian ferry route reopens",
+        "Transport",
+        1,
+    )
+    # Under a file name of its own, it is an article of its own.
+    other.rename(other.with_name("budget.md"))
+    assert site.cli("publish", str(other.with_name("budget.md"))).stdout.strip() == (
+        f"published: {site.base}/articles/astana-budget-approved"
+    )
+    # A real correction of the first is still one: same URL, next revision.
+    ferry.write_text(
+        markdown(
+            title="Caspian ferry route to Baku reopens", section="Transport", body=ferry_body + " Updated."
+        )
+    )
+    assert site.cli("publish", str(ferry)).stdout.strip() == f"published: {url}"
+    story = json.loads(get(f"{site.api}/articles/caspian-ferry-route-reopens")[1])
+    assert (story["title"], story["revision"]) == ("Caspian ferry route to Baku reopens", 2)

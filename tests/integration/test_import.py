@@ -96,7 +96,8 @@ def test_an_interrupted_import_resumes_and_a_second_run_sends_only_what_changed(
 
     time.sleep(0.01)
     before = set(slugs(stack))
-    (tmp_path / "ag-00007.md").write_text(corpus.markdown("A corrected headline", "New text."))
+    kept_body = (tmp_path / "ag-00007.md").read_text().split("---\n", 2)[2]  # a correction keeps its story
+    (tmp_path / "ag-00007.md").write_text(corpus.markdown("A corrected headline", kept_body + "New text."))
     again = run_import(stack, tmp_path)
     assert again.skipped == 119
     assert stack.s3.list_objects_v2(Bucket=stack.uploads, Prefix="imports/")["KeyCount"] == 3

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from newsfeed.logic.articles import build_article, content_change, fingerprint
+from newsfeed.logic.identity import another_story, same_story
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
 from newsfeed.logic.ports import ContentStore, UploadFiles
 from newsfeed.models import limits
@@ -122,20 +123,21 @@ class Ingest:
         self, change: UploadChange, parsed: ParsedUpload, upload: UploadRecord | None
     ) -> IngestResult:
         article_id = upload.article_id if upload else self.new_id()
-        if parsed.fields.slug is None and upload is not None and upload.slug != parsed.slug:
+        # What the upload's key holds now (its article, or what is left of it at its slug).
+        current = self.store.article_record(upload.slug) if upload is not None else None
+        own = current if isinstance(current, Article | Gone) and current.id == article_id else None
+        if isinstance(own, Article) and not same_story(own, parsed):
+            raise UploadRejected([another_story(change.key, own)])
+        if parsed.fields.slug is None and own is not None and own.slug != parsed.slug:
             # A slug derived from the title is fixed once published: a corrected title must not move the
             # URL readers already have. Only a `slug:` in the file moves an article.
-            first = self.store.article_record(upload.slug)
-            if isinstance(first, Article | Gone) and first.id == article_id:
-                parsed = replace(parsed, slug=upload.slug)
-        at_slug = self.store.article_record(parsed.slug)
+            parsed = replace(parsed, slug=own.slug)
+        at_slug = current if own is not None and own.slug == parsed.slug else None
+        at_slug = at_slug or self.store.article_record(parsed.slug)
         if isinstance(at_slug, Article) and at_slug.id != article_id:
             raise UploadRejected([slug_taken(parsed.slug, at_slug.source_key)])
         previous = at_slug if isinstance(at_slug, Article) else None
-        moved_from = None
-        if upload is not None and upload.slug != parsed.slug:
-            old = self.store.article_record(upload.slug)
-            moved_from = old if isinstance(old, Article) and old.id == article_id else None
+        moved_from = own if isinstance(own, Article) and own.slug != parsed.slug else None
 
         record = UploadRecord(
             key=change.key, article_id=article_id, slug=parsed.slug, order=change.order, etag=change.etag
