@@ -22,6 +22,7 @@ import mimetypes
 import os
 import socket
 import sys
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +46,8 @@ from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resource
 from infra.template import ROOT
 from infra.web import API_PREFIX
 from newsfeed.connection import RunningStack
+from newsfeed.models import limits
+from newsfeed.models.upload import BundleFile, ImportBundle
 
 SAMPLES = ROOT / "events" / "articles"
 SAMPLE_IMAGES = ROOT / "events" / "images"
@@ -137,8 +140,10 @@ class LocalStack:
         return active
 
     def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
-        """Upload events/articles/* through the real path (inbox/ -> S3 event -> SQS -> ingest), and put the
-        sample publication's images (events/images/) where its pages find them: the site's /images/."""
+        """Import events/articles/* through the real path (imports/ -> S3 event -> SQS -> ingest), and put
+        the sample publication's images (events/images/) where its pages find them: the site's /images/.
+        Imported, not uploaded: an editor's upload or import of the same file name wins over a sample, so
+        carrying an export over into a fresh stack (which has them) replaces them rather than clashing."""
         s3 = session.client("s3")
         for image in sorted(p for p in SAMPLE_IMAGES.rglob("*") if p.is_file()):
             s3.put_object(
@@ -148,10 +153,15 @@ class LocalStack:
                 ContentType=mimetypes.guess_type(image.name)[0] or "application/octet-stream",
                 CacheControl="public, max-age=86400",
             )
-        bucket = resources.outputs["UploadsBucketName"]
-        names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix in (".md", ".json"))
-        for name in names:
-            s3.put_object(Bucket=bucket, Key=f"inbox/{name}", Body=(SAMPLES / name).read_bytes())
+        names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix in limits.UPLOAD_SUFFIXES)
+        bundle = ImportBundle(
+            files=[BundleFile(key=f"{limits.UPLOAD_PREFIX}{n}", body=(SAMPLES / n).read_text()) for n in names]
+        )
+        s3.put_object(
+            Bucket=resources.outputs["UploadsBucketName"],
+            Key=f"{limits.IMPORT_PREFIX}samples/{uuid.uuid4()}.json",
+            Body=bundle.model_dump_json(exclude_defaults=True).encode(),
+        )
         return names
 
     def banner(self, resources: Resources, samples: list[str], restored: bool = False) -> str:

@@ -10,6 +10,12 @@ from pathlib import Path
 from newsfeed.connection import Connection, Target, connect_or_explain
 
 
+MEANING = {  # what an outcome means, where its word alone does not say
+    "stale": " (not applied: the stack already has a newer upload of the same file name, which wins)",
+    "unchanged": " (the stack already holds these exactly)",
+}
+
+
 def import_directory(root: Path, target: Target, timeout: float, workers: int) -> int:
     """Import every article file under `root`, resumably; a progress bar, then a summary."""
     from tqdm import tqdm
@@ -33,7 +39,7 @@ def import_directory(root: Path, target: Target, timeout: float, workers: int) -
     if summary.skipped:
         print(f"  {summary.skipped} were imported by an earlier run and have not changed (skipped)")
     for outcome, count in sorted(summary.outcomes.items()):
-        print(f"  {outcome}: {count}")
+        print(f"  {outcome}: {count}" + MEANING.get(outcome, ""))
     if summary.seconds:
         print(f"  {rate:.0f} articles/s ({summary.seconds:.1f} s)")
     for name, problems in summary.rejected:

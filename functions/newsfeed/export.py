@@ -1,6 +1,8 @@
 """`newsfeed export DIR`: every stored article (published, scheduled or draft) as a JSON upload at the path it
-was imported or uploaded from, with `.json` for its suffix. Importing an export into an empty stack and
-exporting again gives the same files, byte for byte (`newsfeed.transfer` is the import).
+was imported or uploaded from, with `.json` for its suffix. Where that changes its name (a Markdown upload),
+`DIR/.newsfeed-export.json` says which upload key each file came from, and importing the folder puts it back
+at that key: it is the same article there, not another one claiming its slug. Importing an export into an
+empty stack and exporting again gives the same files, byte for byte (`newsfeed.transfer` is the import).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsfeed.models import limits
+
+EXPORT_KEYS = ".newsfeed-export.json"  # in an export's folder: file name -> the upload key it came from
 
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
@@ -51,13 +55,20 @@ def export_document(article: Article) -> bytes:
 
 
 def export(table: ContentTable, root: Path, on_progress: Callable[[int], None] = lambda n: None) -> int:
-    """Write every stored article under `root`; how many were written."""
+    """Write every stored article under `root`, and the upload keys of those whose name changed; how many
+    were written."""
     root.mkdir(parents=True, exist_ok=True)
     count = 0
+    keys: dict[str, str] = {}
     for article in table.all_articles():
-        path = root / export_name(article)
+        name = export_name(article)
+        path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(export_document(article))
+        if article.source_key and article.source_key != f"{limits.UPLOAD_PREFIX}{name}":
+            keys[name] = article.source_key
         count += 1
         on_progress(1)
+    manifest = {"upload_keys": dict(sorted(keys.items()))}
+    (root / EXPORT_KEYS).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return count

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsfeed.export import EXPORT_KEYS
 from newsfeed.models import limits
 from newsfeed.models.upload import Problem, UploadRejected
 
@@ -83,14 +84,37 @@ class SourceFile:
     name: str  # its path in the directory, with '/'
     data: bytes
     etag: str  # MD5, as S3 would give the same bytes
+    key: str = ""  # the upload it stands for: `inbox/<name>`, or the key an export says it came from
 
-    @property
-    def key(self) -> str:
-        return f"{limits.UPLOAD_PREFIX}{self.name}"
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", upload_key(self.name))
+
+    def bundled(self) -> dict[str, str]:
+        """As a file of an import bundle (models.upload.BundleFile)."""
+        renamed = {"file_name": self.name} if self.key != upload_key(self.name) else {}
+        return {"key": self.key, "body": self.data.decode("utf-8"), **renamed}
+
+
+def upload_key(name: str) -> str:
+    return f"{limits.UPLOAD_PREFIX}{name}"
+
+
+def exported_keys(root: Path) -> dict[str, str]:
+    """File name -> upload key, for the files of an export whose name is not their key's."""
+    try:
+        keys = json.loads((root / EXPORT_KEYS).read_text(encoding="utf-8"))["upload_keys"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    valid = isinstance(keys, dict) and all(
+        isinstance(k, str) and isinstance(v, str) and v.startswith(limits.UPLOAD_PREFIX) for k, v in keys.items()
+    )
+    return keys if valid else {}
 
 
 def source_files(root: Path) -> Iterator[SourceFile]:
     """Every upload file under `root` (Markdown or JSON; hidden files and folders skipped), sorted."""
+    keys = exported_keys(root)
     for path in sorted(root.rglob("*")):
         name = path.relative_to(root).as_posix()
         if (
@@ -99,7 +123,8 @@ def source_files(root: Path) -> Iterator[SourceFile]:
             and not any(part.startswith(".") for part in name.split("/"))
         ):
             data = path.read_bytes()
-            yield SourceFile(name, data, hashlib.md5(data, usedforsecurity=False).hexdigest())
+            etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            yield SourceFile(name, data, etag, keys.get(name, ""))
 
 
 def local_problems(file: SourceFile) -> list[Problem]:
@@ -151,6 +176,7 @@ class Importer:
     workers: int = 8
     on_progress: Callable[[int], None] = lambda done: None  # called with files newly finished
     wait: Callable[[], None] = lambda: time.sleep(0.2)  # between looks at the results
+    keys: dict[str, str] = field(default_factory=dict)  # file name -> its upload key, for this run
 
     @property
     def stack(self) -> str:
@@ -160,6 +186,7 @@ class Importer:
         state = ImportState.load(self.root, self.stack)
         summary = Summary()
         files = list(source_files(self.root))
+        self.keys = {file.name: file.key for file in files}
         summary.total = len(files)
         todo: list[SourceFile] = []
         waiting: dict[str, set[str]] = {}  # bundle key -> names still without an outcome
@@ -202,8 +229,8 @@ class Importer:
         """The files the state accounts for that the stack does not: imported ones it holds no upload of,
         and ones waiting on bundles it no longer has (neither the bundle nor its result)."""
         imported = [name for name, k in known.items() if k.outcome in ACCEPTED | {"stale"}]
-        held = self.table.upload_records([f"{limits.UPLOAD_PREFIX}{name}" for name in imported])
-        lost = {name for name in imported if f"{limits.UPLOAD_PREFIX}{name}" not in held}
+        held = self.table.upload_records([self.keys[name] for name in imported])
+        lost = {name for name in imported if self.keys[name] not in held}
         folders = {k.bundle.rpartition("/")[0] + "/" for k in known.values() if not k.final}
         bundles = set().union(
             *(self.uploads.sent_bundles(f) | self.uploads.finished_bundles(f) for f in folders)
@@ -216,7 +243,7 @@ class Importer:
         def send(numbered: tuple[int, list[SourceFile]]) -> tuple[str, list[SourceFile]]:
             number, files = numbered
             key = f"{limits.IMPORT_PREFIX}{run}/{number:05d}.json"
-            body = {"files": [{"key": f.key, "body": f.data.decode("utf-8")} for f in files]}
+            body = {"files": [f.bundled() for f in files]}
             self.uploads.upload(key, json.dumps(body, ensure_ascii=False).encode())
             return key, files
 
@@ -229,6 +256,7 @@ class Importer:
     def _collect(self, state: ImportState, waiting: dict[str, set[str]], timeout: float) -> None:
         """Read each bundle's result as it appears; stop when all are in or nothing moved for `timeout`."""
         last_progress = time.monotonic()
+        named = {key: name for name, key in self.keys.items()}
         while waiting and time.monotonic() - last_progress < timeout:
             folders = {key.rpartition("/")[0] + "/" for key in waiting}
             finished = set().union(*(self.uploads.finished_bundles(folder) for folder in folders))
@@ -240,7 +268,7 @@ class Importer:
                     continue
                 names = waiting.pop(key)
                 for imported in result.files:
-                    name = imported.key.removeprefix(limits.UPLOAD_PREFIX)
+                    name = named.get(imported.key)
                     if name in names:
                         known = state.files[name]
                         known.outcome, known.slug = imported.outcome, imported.slug

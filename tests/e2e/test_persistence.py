@@ -5,6 +5,7 @@ read is refused and left alone; starting over takes a typed yes."""
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -149,3 +150,43 @@ def test_starting_over_takes_a_typed_yes(tmp_path: Path, monkeypatch: pytest.Mon
     assert (data / "state.bin").read_bytes() == b"kept"
     monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
     assert start_over(data) and not data.exists()
+
+
+def test_an_export_carries_over_into_a_fresh_stack_with_nothing_refused(tmp_path: Path) -> None:
+    """The README's way to a new stack: `newsfeed export DIR`, `make run FRESH=1` (which publishes the samples
+    again), `newsfeed import DIR`: every article arrives, a corrected sample keeps its correction, and
+    exporting again gives the same files."""
+    data, exported, again = tmp_path / "data", tmp_path / "export", tmp_path / "again"
+    port, aws_port = free_port(), free_port()
+    old = start_local_stack(port, aws_port, data=data)
+    try:
+        eventually(lambda: "published:     5 articles" in old.cli("status").stdout, 30)
+        sample = tmp_path / "almaty-metro-extension.md"  # a correction of a sample, by its file name
+        sample.write_text((ROOT / "events" / "articles" / sample.name).read_text() + "\nUpdated on Friday.\n")
+        ferry = tmp_path / "ferry.md"
+        ferry.write_text(markdown(title="Caspian ferry route reopens", section="Transport", body=WORDS))
+        assert old.cli("publish", str(sample), str(ferry)).returncode == 0
+        assert old.cli("export", str(exported)).returncode == 0
+    finally:
+        old.process.send_signal(signal.SIGINT)
+        old.process.wait(timeout=60)
+    shutil.rmtree(data)  # what `make run FRESH=1` does once the user types yes
+    fresh = start_local_stack(port, aws_port, data=data)
+    try:
+        eventually(lambda: "published:     5 articles" in fresh.cli("status").stdout, 30)
+        imported = fresh.cli("import", str(exported))
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        assert "7 files" not in imported.stdout and "6 files in" in imported.stdout
+        assert "6 accepted, 0 rejected" in imported.stdout
+        assert "stale" not in imported.stdout
+        assert "published:     6 articles" in fresh.cli("status").stdout
+        slug = json.loads((exported / "almaty-metro-extension.json").read_text())["slug"]
+        assert "Updated on Friday." in json.loads(get(f"{fresh.api}/articles/{slug}")[1])["body"]
+        assert fresh.cli("export", str(again)).returncode == 0
+        names = sorted(p.name for p in exported.iterdir() if p.name != ".newsfeed-import.json")
+        assert names == sorted(p.name for p in again.iterdir())
+        for name in names:
+            assert (exported / name).read_bytes() == (again / name).read_bytes(), name
+    finally:
+        fresh.process.kill()
+        fresh.process.wait()

@@ -79,6 +79,7 @@ def file_changes(bundle_change: UploadChange, bundle: ImportBundle) -> list[tupl
             etag=hashlib.md5(data, usedforsecurity=False).hexdigest(),
             event_time=bundle_change.event_time,
             import_order="I" + bundle_change.order,
+            file_name=file.file_name,
         )
         changes.append((change, data))
     return changes
@@ -114,7 +115,7 @@ def parse_files(files: Sequence[tuple[UploadChange, bytes]]) -> list[ParsedUploa
             parsed.append(UploadRejected([too_big(len(data), limits.MAX_UPLOAD_BYTES)]))
         else:
             try:
-                parsed.append(parse_upload(file.key, data))
+                parsed.append(parse_upload(file.file_name or file.key, data))
             except UploadRejected as rejected:
                 parsed.append(rejected)
     return parsed

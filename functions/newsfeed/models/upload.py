@@ -100,6 +100,7 @@ class UploadChange(BaseModel):
     sequencer: str | None = None
     event_time: datetime
     import_order: str | None = None  # set for a file of an import bundle: see `order`
+    file_name: str | None = None  # whose extension picks the format, if not the key's (BundleFile)
 
     @property
     def order(self) -> str:
@@ -127,6 +128,9 @@ class BundleFile(BaseModel):
     key: Annotated[str, Field(pattern=r"^inbox/[^\x00-\x1f]+$", max_length=1024)]
     body: str = ""
     delete: bool = False
+    # The file's own name when its format is not the key's: an export writes a Markdown upload as JSON,
+    # and importing it puts it back at the key it came from.
+    file_name: Annotated[str, Field(pattern=r"^[^\x00-\x1f]+$", max_length=1024)] | None = None
 
 
 class ImportBundle(BaseModel):
