@@ -3,9 +3,9 @@
 An upload's key (`inbox/<file name>`) ties it to its article: uploading the key again is a correction. But
 two editors, or one editor with two folders, can give two different stories the same file name; the second
 must not silently replace the first. A new version is taken as the same story when it names the article's
-slug in its `slug:` field, keeps its title, or keeps at least half of its pairs of consecutive words (of the
-title and body together, measured against the shorter of the two versions): a correction keeps most of the
-words, another story shares few. Anything else is refused with a report that says how to do either.
+slug in its `slug:` field, keeps its title, or keeps at least half of its body's pairs of consecutive words
+(measured against the shorter of the two bodies): a correction keeps most of the words, another story shares
+few. Anything else is refused with a report that says how to do either.
 """
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ SHARED_WORD_PAIRS = 0.5  # of the shorter version's pairs, for a new version to 
 _WORD = re.compile(r"\w+")
 
 
-def _word_pairs(title: str, body_html: str) -> set[tuple[str, ...]]:
-    words = _WORD.findall(f"{title} {to_plain_text(body_html)}".casefold())
+def _word_pairs(body_html: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(to_plain_text(body_html).casefold())
     return {tuple(words[i : i + 2]) for i in range(max(1, len(words) - 1))} if words else set()
 
 
 def same_story(stored: Article, parsed: ParsedUpload) -> bool:
     if parsed.fields.slug == stored.slug or parsed.fields.title.casefold() == stored.title.casefold():
         return True
-    before = _word_pairs(stored.title, stored.body)
-    after = _word_pairs(parsed.fields.title, parsed.body_html)
+    before, after = _word_pairs(stored.body), _word_pairs(parsed.body_html)
     shorter = min(len(before), len(after))
     return shorter > 0 and len(before & after) >= SHARED_WORD_PAIRS * shorter
 
