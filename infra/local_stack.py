@@ -155,7 +155,9 @@ class LocalStack:
             )
         names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix in limits.UPLOAD_SUFFIXES)
         bundle = ImportBundle(
-            files=[BundleFile(key=f"{limits.UPLOAD_PREFIX}{n}", body=(SAMPLES / n).read_text()) for n in names]
+            files=[
+                BundleFile(key=f"{limits.UPLOAD_PREFIX}{n}", body=(SAMPLES / n).read_text()) for n in names
+            ]
         )
         s3.put_object(
             Bucket=resources.outputs["UploadsBucketName"],

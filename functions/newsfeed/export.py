@@ -70,5 +70,7 @@ def export(table: ContentTable, root: Path, on_progress: Callable[[int], None] =
         count += 1
         on_progress(1)
     manifest = {"upload_keys": dict(sorted(keys.items()))}
-    (root / EXPORT_KEYS).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (root / EXPORT_KEYS).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return count

@@ -107,7 +107,8 @@ def exported_keys(root: Path) -> dict[str, str]:
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     valid = isinstance(keys, dict) and all(
-        isinstance(k, str) and isinstance(v, str) and v.startswith(limits.UPLOAD_PREFIX) for k, v in keys.items()
+        isinstance(k, str) and isinstance(v, str) and v.startswith(limits.UPLOAD_PREFIX)
+        for k, v in keys.items()
     )
     return keys if valid else {}
 

@@ -86,6 +86,7 @@ def test_older_articles_have_pages_of_their_own(stack: Stack, monkeypatch: Any) 
     from newsfeed.handlers import publisher
 
     monkeypatch.setattr(publisher.publisher().book, "page_size", 3)  # archive pages, as the feeds' (50)
+    monkeypatch.setattr(publisher.publisher(), "items", 2)  # the front page's newest, as the feeds' (50)
     for n in range(4):
         stack.put(
             f"s{n}.md",
@@ -94,6 +95,71 @@ def test_older_articles_have_pages_of_their_own(stack: Stack, monkeypatch: Any) 
         stack.drain()
     front = text(stack, "sections/world")
     assert f'<a href="{SITE}/sections/world/archive/0" rel="next">Older articles</a>' in front
-    archive = text(stack, "sections/world/archive/0")
-    assert archive.count('class="card"') == 3 and "Story 3" not in archive
+    assert "Story 3" in front and "Story 2" in front and "Story 1" not in front
+    archive = text(stack, "sections/world/archive/0")  # stories 0 to 2, but for the front page's
+    assert archive.count('class="card"') == 2 and "Story 2" not in archive and "Story 0" in archive
     assert f'<a href="{SITE}/sections/world" rel="prev">Newer articles</a>' in archive
+
+
+def crawl(stack: Stack, start: str) -> list[tuple[str, list[str]]]:
+    """Follow "Older articles" from a scope's page: (the page's path, the slugs it lists, in order) each,
+    checking on the way that each page's title names the archive number of its URL."""
+    import re
+
+    pages, path, seen = [], start, set()
+    while path is not None:
+        assert path not in seen, f"the older links loop at {path}"
+        seen.add(path)
+        html = text(stack, path)
+        title = re.search(r"<title>(.*?)</title>", html)
+        assert title is not None
+        number = re.search(r"(?:^|/)archive/(\d+)$", path)
+        assert ("(archive" in title[1]) == bool(number), (path, title[1])
+        if number:
+            assert f"(archive {number[1]})" in title[1], (path, title[1])
+        pages.append((path, re.findall(rf'<h2><a href="{SITE}/articles/([^"]+)">', html)))
+        older = re.search(r'<a href="([^"]+)" rel="next">', html)
+        path = older[1].removeprefix(SITE + "/") if older else None
+    return pages
+
+
+def test_older_links_reach_every_article_once_in_order(stack: Stack, monkeypatch: Any) -> None:
+    """With archive pages of 4 and a front page of 6: whatever has been published, taken down and published
+    late, the front page's "older" links reach each published article exactly once; published one after
+    another, newest first all the way down."""
+    import random
+
+    from newsfeed.handlers import publisher
+
+    monkeypatch.setattr(publisher.publisher().book, "page_size", 4)
+    monkeypatch.setattr(publisher.publisher(), "items", 6)
+    shuffle = random.Random(27)
+    published: dict[str, int] = {}
+    for n in range(23):
+        stack.put(
+            f"s{n}.md",
+            markdown(
+                title=f"Story {n}",
+                section="World" if n % 3 else "Sport",
+                published_at=f"2024-01-{n + 1:02d}T00:00:00Z",
+            ),
+        )
+        published[f"story-{n}"] = n
+        if shuffle.random() < 0.5:
+            stack.drain()
+            slugs = [s for _, listed in crawl(stack, "index.html") for s in listed]
+            assert slugs == sorted(published, key=published.__getitem__, reverse=True)
+    stack.drain()
+    for gone in ("s3.md", "s20.md", "s21.md"):  # takedowns, in the archive and on the front page
+        stack.s3.delete_object(Bucket=stack.uploads, Key=f"inbox/{gone}")
+        del published[f"story-{gone[1:-3]}"]
+    stack.put("late.md", markdown(title="Story late", section="World", published_at="2023-12-01T00:00:00Z"))
+    published["story-late"] = -1
+    stack.drain()
+    pages = crawl(stack, "index.html")
+    slugs = [s for _, listed in pages for s in listed]
+    assert sorted(slugs) == sorted(published) and len(slugs) == len(set(slugs))
+    assert all(listed for _, listed in pages), [(p, len(listed)) for p, listed in pages]  # none empty
+    world = [s for _, listed in crawl(stack, "sections/world") for s in listed]
+    assert sorted(world) == sorted(s for s, n in published.items() if n % 3 or n == -1)
+    assert len(world) == len(set(world))

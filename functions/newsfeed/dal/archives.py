@@ -51,10 +51,7 @@ class FeedBookkeeping:
         item = response.get("Item")
         return int(item["entered"]["N"]) if item else 0
 
-    def full_pages(self, scope: Scope) -> int:
-        return self.entered(scope) // self.page_size
-
-    def _members(self, scope: Scope, ids: Sequence[str]) -> dict[str, int]:
+    def seqs(self, scope: Scope, ids: Sequence[str]) -> dict[str, int]:
         """article id -> seq, for those of `ids` already in the scope's archive."""
         keys = [archive_member_key(scope, i) for i in dict.fromkeys(ids)]
         found = {
@@ -67,7 +64,7 @@ class FeedBookkeeping:
         """Give each card not yet archived in `scope` the next seq; returns the pages that gained articles."""
         pages: set[int] = set()
         unique = {card.id: card for card in cards}
-        archived = self._members(scope, list(unique))
+        archived = self.seqs(scope, list(unique))
         pending = [card for card_id, card in unique.items() if card_id not in archived]
         for start in range(0, len(pending), _CHUNK):
             pages |= self._enter_chunk(scope, pending[start : start + _CHUNK])
@@ -126,7 +123,7 @@ class FeedBookkeeping:
     def leave(self, scope: Scope, article_ids: Sequence[str]) -> set[int]:
         """Take articles out of the scope's archive (a takedown); returns the pages that lost articles."""
         pages: set[int] = set()
-        for article_id, seq in self._members(scope, article_ids).items():
+        for article_id, seq in self.seqs(scope, article_ids).items():
             page = seq // self.page_size
             self.client.transact_write_items(
                 TransactItems=[

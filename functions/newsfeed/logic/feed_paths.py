@@ -68,7 +68,6 @@ def feed_path(scope: Scope, fmt: FeedFormat, page: int | None = None) -> str:
 FRONT_PAGE = "index.html"
 NOT_FOUND_PAGE = "404.html"
 PAGE_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
-ARCHIVE_PAGE_CACHE_CONTROL = "public, max-age=3600"
 HTML = "text/html; charset=utf-8"
 
 

@@ -19,7 +19,6 @@ from typing import Protocol
 
 from newsfeed.logic.articles import scopes_of
 from newsfeed.logic.feed_paths import (
-    ARCHIVE_PAGE_CACHE_CONTROL,
     HTML,
     NOT_FOUND_PAGE,
     PAGE_CACHE_CONTROL,
@@ -30,6 +29,7 @@ from newsfeed.logic.feed_paths import (
     scope_page_path,
 )
 from newsfeed.logic.feeds import Document, render_feed
+from newsfeed.logic.listing_chain import Chain, chain
 from newsfeed.logic.pages import (
     LOGO_PATH,
     LOGO_TYPE,
@@ -71,7 +71,11 @@ class Bookkeeping(Protocol):
 
     def leave(self, scope: Scope, article_ids: Sequence[str]) -> set[int]: ...
 
-    def full_pages(self, scope: Scope) -> int: ...
+    page_size: int
+
+    def entered(self, scope: Scope) -> int: ...
+
+    def seqs(self, scope: Scope, ids: Sequence[str]) -> dict[str, int]: ...
 
     def page(self, scope: Scope, page: int) -> list[ArticleCard]: ...
 
@@ -163,12 +167,16 @@ class FeedPublisher:
             pages |= self.book.enter(scope, change.entered)
         if change.left:
             pages |= self.book.leave(scope, change.left)
-        full = self.book.full_pages(scope)
+        entered = self.book.entered(scope)
+        full = entered // self.book.page_size
         newest: list[int] = []  # how many articles the scope has now, as the regeneration read them
-        current = self._write(self._current(scope, full, newest))
+        chains: list[Chain] = []  # the HTML pages' chain, as the front page's regeneration read it
+        margin = len(change.entered) + len(change.left)
+        current = self._write(self._current(scope, entered, margin, newest, chains))
         written = list(current)
-        for page in sorted(p for p in pages if p < full):
-            written += self._write(self._archive(scope, page, full))
+        for page in chains[-1].pages_to_render(pages) if chains else sorted(pages):
+            refeed = page in pages and page < full  # an archive feed changes only with its articles
+            written += self._write(self._archive(scope, page, refeed, chains[-1] if chains else None))
         if scope.kind is ScopeKind.SITE:
             written += self._write(self._site_files())
         elif newest == [0]:
@@ -194,41 +202,58 @@ class FeedPublisher:
             self.files.delete(path)
         return paths
 
-    def _current(self, scope: Scope, full_pages: int, newest: list[int]) -> FileSet:
-        older = full_pages - 1 if full_pages else None
-        documents = self._documents(scope, None, older)
+    def _chain(self, scope: Scope, articles: Sequence[Article], margin: int, entered: int) -> Chain:
+        front = [a.id for a in articles[: self.items]]
+        edge = [a.id for a in articles[max(0, self.items - margin) :]]
+        return chain(
+            front,
+            edge,
+            self.book.seqs(scope, list(dict.fromkeys(front + edge))),
+            entered=entered,
+            page_size=self.book.page_size,
+            page_count=lambda page: len(self.book.page(scope, page)),
+        )
+
+    def _current(
+        self, scope: Scope, entered: int, margin: int, newest: list[int], chains: list[Chain]
+    ) -> FileSet:
+        full = entered // self.book.page_size
+        documents = self._documents(scope, None, full - 1 if full else None)
         path = scope_page_path(scope)
 
         def build() -> list[FeedFile]:
-            articles = self.source.newest_articles(scope, self.items)
+            read = self.source.newest_articles(scope, self.items + margin)
+            articles = read[: self.items]
             newest[:] = [len(articles)]
             if not articles and scope.kind is not ScopeKind.SITE:
                 return []  # the scope goes away (publish)
-            page = render_scope_page(self.site, scope, articles, older=older)
+            chains.append(self._chain(scope, read, margin, entered))
+            page = render_scope_page(self.site, scope, articles, older=chains[-1].older(None))
             feeds = [render_feed(self.site, doc, articles) for doc in documents]
             return [*feeds, FeedFile(path, page, HTML, PAGE_CACHE_CONTROL)]
 
         return FileSet([doc.path for doc in documents] + [path], build)
 
-    def _archive(self, scope: Scope, page: int, full_pages: int) -> FileSet:
-        older = page - 1 if page else None
-        documents = self._documents(scope, page, older)
+    def _archive(self, scope: Scope, page: int, feeds: bool, listing: Chain | None) -> FileSet:
+        """Archive page `page`: its HTML page in the chain (without the front page's articles), and its
+        feeds if asked (a full page's, when it gained or lost articles: RFC 5005 archives change only so)."""
+        documents = self._documents(scope, page, page - 1 if page else None) if feeds else []
         path = scope_page_path(scope, page)
-        newer = page + 1 if page + 1 < full_pages else None
+        front = listing.front if listing else frozenset()
 
         def build() -> list[FeedFile]:
             articles = self.source.articles_of(self.book.page(scope, page))
             html = render_scope_page(
                 self.site,
                 scope,
-                articles,
+                [a for a in articles if a.id not in front],
                 page=page,
-                older=older,
-                newer=newer,
-                newer_is_current=newer is None,
+                older=listing.older(page) if listing else (page - 1 if page else None),
+                newer=listing.newer(page) if listing else None,
+                newer_is_current=listing is None or listing.newer(page) is None,
             )
             feeds = [render_feed(self.site, doc, articles) for doc in documents]
-            return [*feeds, FeedFile(path, html, HTML, ARCHIVE_PAGE_CACHE_CONTROL)]
+            return [*feeds, FeedFile(path, html, HTML, PAGE_CACHE_CONTROL)]  # its edge follows the front page
 
         return FileSet([doc.path for doc in documents] + [path], build)
 
