@@ -9,7 +9,6 @@ from pathlib import Path
 
 from newsfeed.connection import Connection, Target, connect_or_explain
 
-
 MEANING = {  # what an outcome means, where its word alone does not say
     "stale": " (not applied: the stack already has a newer upload of the same file name, which wins)",
     "unchanged": " (the stack already holds these exactly)",
