@@ -10,7 +10,7 @@ import pytest
 
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
-from newsfeed.export import export
+from newsfeed.export import EXPORT_KEYS, export
 from newsfeed.models.article import Article
 from newsfeed.transfer import STATE_FILE, Importer, Summary
 from tests import corpus
@@ -141,16 +141,22 @@ def test_export_then_import_into_an_empty_stack_round_trips(stack: Stack, tmp_pa
     stack.drain(timeout=300)
     assert export(ContentTable(stack.table), tmp_path / "out") == len(slugs(stack))
     exported = {
-        p.relative_to(tmp_path / "out").as_posix(): p.read_bytes() for p in (tmp_path / "out").rglob("*.json")
+        p.relative_to(tmp_path / "out").as_posix(): p.read_bytes()
+        for p in (tmp_path / "out").rglob("*.json")
+        if not p.name.startswith(".")
     }
     assert "crisis.json" in exported and "draft.json" in exported
+    renamed = json.loads((tmp_path / "out" / EXPORT_KEYS).read_text())["upload_keys"]
+    assert renamed == {"crisis.json": "inbox/crisis.md", "draft.json": "inbox/draft.md"} | {
+        name: f"inbox/{name.removesuffix('.json')}.md" for name in exported if name.startswith("ag-")
+    }
 
     table = ContentTable(stack.table)
     before = {a.slug: a for a in table.all_articles()}
     for name in list(exported):  # empty the stack: delete every upload, drop every record
-        stack.s3.delete_object(Bucket=stack.uploads, Key=f"inbox/{name}")
-    items = stack.dynamodb.scan(TableName=stack.table)["Items"]
-    for item in items:
+        stack.s3.delete_object(Bucket=stack.uploads, Key=renamed.get(name, f"inbox/{name}"))
+    pages = stack.dynamodb.get_paginator("scan").paginate(TableName=stack.table)
+    for item in [item for page in pages for item in page["Items"]]:
         stack.dynamodb.delete_item(TableName=stack.table, Key={"pk": item["pk"], "sk": item["sk"]})
     stack.discard_notifications()
 
@@ -160,7 +166,9 @@ def test_export_then_import_into_an_empty_stack_round_trips(stack: Stack, tmp_pa
     again = {
         p.relative_to(tmp_path / "again").as_posix(): p.read_bytes()
         for p in (tmp_path / "again").rglob("*.json")
+        if not p.name.startswith(".")
     }
+    assert json.loads((tmp_path / "again" / EXPORT_KEYS).read_text())["upload_keys"] == renamed
     assert again == exported
     after = {a.slug: a for a in table.all_articles()}
     fields = "title body summary tags authors published_at updated_at status related_slugs show_in_related"

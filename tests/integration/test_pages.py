@@ -106,7 +106,9 @@ def crawl(stack: Stack, start: str) -> list[tuple[str, list[str]]]:
     checking on the way that each page's title names the archive number of its URL."""
     import re
 
-    pages, path, seen = [], start, set()
+    pages: list[tuple[str, list[str]]] = []
+    path: str | None = start
+    seen: set[str] = set()
     while path is not None:
         assert path not in seen, f"the older links loop at {path}"
         seen.add(path)

@@ -13,9 +13,14 @@ def names(requirements: list[str]) -> set[str]:
 
 def test_requirements_txt_pins_exactly_the_runtime_dependencies() -> None:
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    lines = [line.strip() for line in (ROOT / "layer" / "requirements.txt").read_text().splitlines()]
+    lines = [
+        line.strip()
+        for layer in ("layer", "layer-pages")
+        for line in (ROOT / layer / "requirements.txt").read_text().splitlines()
+    ]
     pinned = [line for line in lines if line and not line.startswith("#")]
     assert names(pinned) == names(declared)
+    assert len(pinned) == len(names(pinned))  # each in one layer
     assert all("==" in line for line in pinned)
 
 

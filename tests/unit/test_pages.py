@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsfeed.logic.articles import build_article
+from newsfeed.logic.furniture import Furniture, languages
 from newsfeed.logic.pages import (
-    long_date,
+    THEME,
     render_article_page,
     render_moved,
     render_not_found,
@@ -214,7 +216,7 @@ def test_the_seed_article_page_has_what_readers_and_search_engines_expect() -> N
     assert page.meta["twitter:card"] == ["summary_large_image"]
     assert page.meta["article:published_time"] == ["2024-03-29T04:00:00.000Z"]
     assert page.meta["article:modified_time"] == ["2024-03-31T00:00:00.000Z"]
-    assert f'<time datetime="2024-03-29T04:00:00.000Z">{long_date(first.published_at)}</time>' in html
+    assert '<time datetime="2024-03-29T04:00:00.000Z">Friday, March 29, 2024</time>' in html
     assert 'Updated <time datetime="2024-03-31T00:00:00.000Z">' in html
     assert 'href="https://kazpost.example/sections/kazakhstan-news"' in html
     assert 'href="https://kazpost.example/tags/tokayev" rel="tag"' in html
@@ -269,3 +271,76 @@ def test_every_xss_vector_uploaded_in_every_field_renders_inert() -> None:
         assert page.texts.get("h1", "") == printable(stored.title)
         rendered += 1
     assert rendered >= len(XSS) * 0.8  # most vectors are fine text to store; a few are refused
+
+
+ENGLISH_FURNITURE = re.compile(
+    r"\b(By|Updated|Related articles|Tags|Skip to content|Follow|Older articles|Newer articles|More articles"
+    r"|archive|Page not found|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March"
+    r"|April|May|June|July|August|September|October|November|December)\b"
+)
+
+
+def article_with(**overrides: object) -> Article:
+    """An article with every part of the page's anatomy: section, tags, authors, photo, related list."""
+    return article(
+        "Қала метросы", "Жаңа станциялар ашылды.", tags=["Алматы"], tag_slugs=["almaty"], **overrides
+    )
+
+
+def visible_words(html: str) -> str:
+    """What a reader sees or hears of a page's furniture: its text and its labels, without the article's
+    own words and the feeds' names."""
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.S)
+    labels = " ".join(re.findall(r'aria-label="([^"]*)"', html))
+    return re.sub(r"<[^>]+>", " ", html) + " " + labels
+
+
+def test_russian_and_kazakh_pages_carry_no_english_furniture() -> None:
+    """The seed page's anatomy in the article's language: dates from CLDR, words from the theme's catalogs."""
+    site = replace(SITE_INFO, language="ru")
+    for language, weekday in (("ru", "пятница"), ("kk", "жұма")):
+        first = article_with(
+            language=language, authors=["Айгерим"], updated_at=datetime(2024, 3, 31, tzinfo=UTC)
+        )
+        html = render_article_page(site, first).decode()
+        for own in (
+            first.title,
+            first.body,
+            *first.tags,
+            first.section,
+            site.name,
+            site.description,
+            "World",
+        ):
+            html = html.replace(own, "")
+        words = visible_words(html)
+        assert not ENGLISH_FURNITURE.search(words), (language, ENGLISH_FURNITURE.findall(words))
+        assert f'lang="{language}"' in html and weekday in html
+    for listing in (
+        render_scope_page(site, SITE, [article_with()] * 3, page=2, older=1, newer=3),
+        render_not_found(site),
+        render_moved(site, "https://kazpost.example/articles/new"),
+    ):  # listings speak the site's language
+        words = visible_words(listing.decode().replace(site.name, "").replace(site.description, ""))
+        assert not ENGLISH_FURNITURE.search(words), ENGLISH_FURNITURE.findall(words)
+
+
+def test_every_word_of_the_theme_has_a_translation_in_every_catalog() -> None:
+    """A language speaks whole, or its gap shows in review: never half English by accident."""
+    said = set()
+    for template in THEME.glob("*.html"):
+        said |= set(re.findall(r'_\("([^"]+)"', template.read_text()))
+    assert {"Related articles", "By {authors}", "Older articles"} <= said
+    assert {"ru", "kk"} <= set(languages())
+    for language in languages():
+        furniture = Furniture(language)
+        for message in said:
+            fields = dict.fromkeys(re.findall(r"\{(\w+)\}", message), "X")
+            assert furniture.translate(message, **fields) != message.format(**fields), (language, message)
+
+
+def test_a_language_without_a_catalog_or_cldr_data_falls_back_to_english() -> None:
+    assert Furniture("xx-Unknown").date(datetime(2024, 3, 29, tzinfo=UTC)) == "Friday, March 29, 2024"
+    assert Furniture("ru-RU").translate("Related articles") == "Читайте также"
+    assert Furniture("de").date(datetime(2024, 3, 29, tzinfo=UTC)) == "Freitag, 29. März 2024"
+    assert Furniture("de").translate("Related articles") == "Related articles"

@@ -15,7 +15,6 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from newsfeed.logic.feed_paths import (
     scope_title,
 )
 from newsfeed.logic.feeds import ILLEGAL_CHARACTERS
+from newsfeed.logic.furniture import Furniture
 from newsfeed.logic.html import sanitize
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import SITE, Scope, ScopeKind
@@ -40,14 +40,7 @@ LOGO_PATH = "logo.svg"
 LOGO_TYPE = "image/svg+xml"
 # Primary language subtags written right to left.
 RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FEED_LABELS = {FeedFormat.RSS: "RSS", FeedFormat.ATOM: "Atom", FeedFormat.JSON: "JSON Feed"}
-
-
-def long_date(moment: datetime) -> str:
-    """'Friday, Mar 29, 2024' (UTC), as the seed page shows dates."""
-    return f"{DAYS[moment.weekday()]}, {MONTHS[moment.month - 1]} {moment.day}, {moment.year}"
 
 
 def _printable(value: Any) -> Any:
@@ -70,7 +63,6 @@ def _theme() -> tuple[Environment, str, str]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.filters["long_date"] = long_date
     css = (THEME / "style.css").read_text(encoding="utf-8").strip()
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     csp = (
@@ -135,6 +127,7 @@ def _render(template: str, site: Site, language: str, **context: Any) -> bytes:
         css=Markup(css),  # noqa: S704 -- the theme's own stylesheet
         csp=csp,
         logo_path=LOGO_PATH,
+        **Furniture(language).context(),
         **context,
     )
     return page.encode("utf-8")
