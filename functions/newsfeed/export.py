@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from newsfeed.models import limits
 
-EXPORT_KEYS = ".newsfeed-export.json"  # in an export's folder: file name -> the upload key it came from
-
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
     from newsfeed.models.article import Article
@@ -70,7 +68,7 @@ def export(table: ContentTable, root: Path, on_progress: Callable[[int], None] =
         count += 1
         on_progress(1)
     manifest = {"upload_keys": dict(sorted(keys.items()))}
-    (root / EXPORT_KEYS).write_text(
+    (root / limits.EXPORT_KEYS).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return count

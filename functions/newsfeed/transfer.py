@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsfeed.export import EXPORT_KEYS
 from newsfeed.models import limits
 from newsfeed.models.upload import Problem, UploadRejected
 
@@ -103,7 +102,7 @@ def upload_key(name: str) -> str:
 def exported_keys(root: Path) -> dict[str, str]:
     """File name -> upload key, for the files of an export whose name is not their key's."""
     try:
-        keys = json.loads((root / EXPORT_KEYS).read_text(encoding="utf-8"))["upload_keys"]
+        keys = json.loads((root / limits.EXPORT_KEYS).read_text(encoding="utf-8"))["upload_keys"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     valid = isinstance(keys, dict) and all(

@@ -10,8 +10,9 @@ import pytest
 
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
-from newsfeed.export import EXPORT_KEYS, export
+from newsfeed.export import export
 from newsfeed.models.article import Article
+from newsfeed.models.limits import EXPORT_KEYS
 from newsfeed.transfer import STATE_FILE, Importer, Summary
 from tests import corpus
 from tests.conftest import Stack, moto_stack

@@ -10,6 +10,7 @@ MAX_UPLOAD_BYTES = 256 * 1024  # checked against the event's size before anythin
 
 # Bulk import (`newsfeed import`): many files in one object under imports/, applied together.
 IMPORT_PREFIX = "imports/"
+EXPORT_KEYS = ".newsfeed-export.json"  # in an export's folder: file name -> the upload key it came from
 IMPORT_RESULTS_PREFIX = "import-results/"  # what became of each bundle's files, for `newsfeed import`
 MAX_IMPORT_FILES = 100  # files per import bundle
 MAX_IMPORT_BYTES = 8 * 1024 * 1024  # per bundle; each file is still held to MAX_UPLOAD_BYTES
