@@ -76,6 +76,22 @@ class Running:
         )
 
 
+def newsfeed(*args: str, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The command as an editor runs it: no endpoint given, none in the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSFEED_"))}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(
+        [sys.executable, "-m", "newsfeed.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+
+
 def start_local_stack(
     port: int, aws_port: int, *args: str, env: dict[str, str] | None = None, data: Path | None = None
 ) -> Running:
@@ -295,16 +311,7 @@ def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local
 
 
 def test_the_cli_finds_the_running_stack_on_whatever_ports_it_was_given(local_stack: Running) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "NEWSFEED_ENDPOINT_URL"}
-    result = subprocess.run(
-        [sys.executable, "-m", "newsfeed.cli", "status", "kazakh-leader-offers-explanation-for-crisis"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
+    result = newsfeed("status", "kazakh-leader-offers-explanation-for-crisis", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "status:     published" in result.stdout
 

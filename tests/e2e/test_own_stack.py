@@ -4,18 +4,15 @@ port; two stacks of one checkout never take each other's place."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from newsfeed.connection import running_local_stacks
-from tests.e2e.test_local_stack import ROOT, Running, free_port, get, start_local_stack
+from tests.e2e.test_local_stack import ROOT, Running, free_port, get, newsfeed, start_local_stack
 from tests.factories import markdown
 
 pytestmark = pytest.mark.e2e
@@ -29,22 +26,6 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
-
-
-def newsfeed(*args: str, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The command as an editor runs it: no endpoint given, none in the environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSFEED_"))}
-    if pythonpath is not None:
-        env["PYTHONPATH"] = str(pythonpath)
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env,
-        check=False,
-    )
 
 
 def published(stack: Running) -> list[str]:
