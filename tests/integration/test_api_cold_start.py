@@ -10,12 +10,13 @@ import logging
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from infra import moto_fixes
 from moto.server import ThreadedMotoServer
 
-from tests.bench.bench_cold_start import EVENT, ROOT, _environment
+from tests.bench.bench_cold_start import EVENT, ROOT, _environment, endpoint_event
 from tests.bench.harness import free_port
 
 # Third-party packages by top-level name (their own submodules vary by version); ours module by module.
@@ -86,9 +87,14 @@ def api_environment() -> Iterator[dict[str, str]]:
         server.stop()
 
 
-def test_the_api_imports_only_these_modules_before_its_first_answer(api_environment: dict[str, str]) -> None:
+@pytest.mark.parametrize("path", [None, "/health"])
+def test_the_api_imports_only_these_modules_before_its_first_answer(
+    api_environment: dict[str, str], path: str | None, tmp_path: Path
+) -> None:
+    """The article answer's cold start, and /health's (which a load balancer or monitor may ask first)."""
+    event = EVENT if path is None else endpoint_event(path, tmp_path)
     run = subprocess.run(
-        [sys.executable, "-c", FIRST_ANSWER.format(event=str(EVENT))],
+        [sys.executable, "-c", FIRST_ANSWER.format(event=str(event))],
         capture_output=True,
         text=True,
         env=api_environment,

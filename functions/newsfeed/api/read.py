@@ -8,9 +8,8 @@ from typing import Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsfeed import __version__
 from newsfeed.api.article import published
-from newsfeed.api.http import CACHE_ARTICLE, CACHE_LIST, NO_STORE, bad_parameter, not_found
+from newsfeed.api.http import CACHE_ARTICLE, CACHE_LIST, bad_parameter, not_found
 from newsfeed.api.shapes import (
     article_list,
     feed_links,
@@ -28,7 +27,6 @@ from newsfeed.models.listing import (
     ArticleListQuery,
     ArticlePage,
     FeedList,
-    Health,
     NextPage,
     PageQuery,
     RelatedItem,
@@ -70,9 +68,6 @@ class ReadApi:
         if not isinstance(record, Article):  # published() answers only for published articles
             raise TypeError(f"{request.path_params['slug']} is not an article")
         return record
-
-    async def health(self, request: Request) -> Response:
-        return respond(request, Health(status="ok", version=__version__), cache_control=NO_STORE)
 
     async def articles(self, request: Request) -> Response:
         params = query(request, ArticleListQuery)
