@@ -277,7 +277,7 @@ def test_import_shows_progress_and_a_summary_and_export_round_trips(
 
     exported = local_stack.cli("export", str(tmp_path / "out"))
     assert exported.returncode == 0, exported.stderr
-    names = {p.name for p in (tmp_path / "out").rglob("*.json")}
+    names = {p.name for p in (tmp_path / "out").rglob("*.json") if not p.name.startswith(".")}
     assert {f"ag-{n:05d}.json" for n in range(1, 151)} <= names
     assert exported.stdout.strip() == f"exported {len(names)} articles to {tmp_path / 'out'}"
 
