@@ -115,9 +115,11 @@ def measure(archive: int, publishes: int = 5) -> Measured:
             per_publish.append(dict(bench.calls.counts))
             units.append(dict(bench.calls.units))  # a copy: the counter is cleared
         gc.unfreeze()
-        if any(calls != per_publish[0] for calls in per_publish):
-            raise AssertionError(f"publishes made different calls: {per_publish}")
-        return Measured(per_publish[0], units[-1], median(walls), median(ours))
+        # The site's pages move one article from the front page to an archive page per publish, and which
+        # archive pages that touches varies a little: the figure is the most any publish made, by operation.
+        operations = {op for calls in per_publish for op in calls}
+        most = {op: max(calls.get(op, 0) for calls in per_publish) for op in sorted(operations)}
+        return Measured(most, units[-1], median(walls), median(ours))
 
 
 SIZES = (200, 2_000, 10_000, 20_000)
@@ -130,7 +132,7 @@ def run(sizes: tuple[int, ...] = SIZES) -> list[Row]:
     rows = [
         Row(
             "one publish (ingest + publisher): archive size",
-            "AWS calls",
+            "AWS calls (the most of 5 publishes)",
             "median time of 5: ours / incl. moto",
         )
     ]
