@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from newsfeed.dal.archives import PAGE_SIZE
 from newsfeed.dal.items import list_entry_item, record_item, upload_item
-from newsfeed.dal.keys import list_pk
+from newsfeed.dal.keys import archive_entry_key, archive_member_key, list_pk
 from newsfeed.dal.stored import to_attributes
 from newsfeed.logic.articles import content_change
 from newsfeed.models.article import Article
@@ -67,8 +68,12 @@ def archive_items(count: int) -> Iterator[dict[str, Any]]:
         yield upload_item(record)
         for entry in content_change(record, article).list_puts:
             yield list_entry_item(entry.scope, entry.card)
-            if entry.scope.kind is not ScopeKind.AUTHOR:
-                scopes[list_pk(entry.scope)] = scopes.get(list_pk(entry.scope), 0) + 1
+            if entry.scope.kind is not ScopeKind.AUTHOR:  # its place in the scope's archive pages
+                seq = scopes.get(list_pk(entry.scope), 0)
+                scopes[list_pk(entry.scope)] = seq + 1
+                yield {**archive_member_key(entry.scope, article.id), "seq": {"N": str(seq)}}
+                card = entry.card.model_dump(mode="json", exclude_none=True)
+                yield {**archive_entry_key(entry.scope, seq, PAGE_SIZE), **to_attributes(card)}
     for pk, entered in scopes.items():
         yield {"pk": {"S": f"archive#{pk}"}, "sk": {"S": "counter"}, **to_attributes({"entered": entered})}
 

@@ -33,16 +33,19 @@ class Chain:
         """The archive page before `page` in the chain; None: the front page."""
         return next((p for p in range(page + 1, self.top + 1) if p not in self.covered), None)
 
-    def pages_to_render(self, changed: set[int]) -> list[int]:
-        """The archive pages a publish rewrites: those that gained or lost articles and those at the front
-        page's edge, with their neighbours in the chain (whose links may now pass over or stop at them),
-        and the first page of the chain."""
+    def touched(self, changed: set[int]) -> list[int]:
+        """The archive pages a publish rewrites first: those that gained or lost articles, those at the front
+        page's edge, and the first page of the chain (whose links follow the front page)."""
         first = self.older(None)
-        touched = {p for p in changed | self.edge if 0 <= p <= self.top} | (
+        pages = {p for p in changed | self.edge if 0 <= p <= self.top} | (
             {first} if first is not None else set()
         )
-        near = {n for p in touched for n in (self.older(p), self.newer(p)) if n is not None}
-        return sorted(touched | near)
+        return sorted(pages)
+
+    def neighbours(self, page: int) -> list[int]:
+        """The pages whose links pass over or stop at `page`: rewritten too when `page` may just have been
+        passed over or stopped being so (when no more of its articles are off the front page than moved)."""
+        return [n for n in (self.older(page), self.newer(page)) if n is not None]
 
 
 def chain(

@@ -174,9 +174,20 @@ class FeedPublisher:
         margin = len(change.entered) + len(change.left)
         current = self._write(self._current(scope, entered, margin, newest, chains))
         written = list(current)
-        for page in chains[-1].pages_to_render(pages) if chains else sorted(pages):
+        listing = chains[-1] if chains else None
+        todo = listing.touched(pages) if listing else sorted(p for p in pages if p < full)  # (emptied)
+        done: set[int] = set()
+        while todo:
+            page = todo.pop(0)
+            done.add(page)
             refeed = page in pages and page < full  # an archive feed changes only with its articles
-            written += self._write(self._archive(scope, page, refeed, chains[-1] if chains else None))
+            shown: list[int] = []  # how many articles the page shows (those off the front page)
+            if listing and page in listing.covered and not refeed:
+                shown.append(0)  # wholly on the front page: out of the chain, nothing to show
+            else:
+                written += self._write(self._archive(scope, page, refeed, listing, shown))
+            if listing and shown and shown[-1] <= margin:  # its place in the chain may have changed
+                todo += [n for n in listing.neighbours(page) if n not in done and n not in todo]
         if scope.kind is ScopeKind.SITE:
             written += self._write(self._site_files())
         elif newest == [0]:
@@ -234,7 +245,9 @@ class FeedPublisher:
 
         return FileSet([doc.path for doc in documents] + [path], build)
 
-    def _archive(self, scope: Scope, page: int, feeds: bool, listing: Chain | None) -> FileSet:
+    def _archive(
+        self, scope: Scope, page: int, feeds: bool, listing: Chain | None, shown: list[int]
+    ) -> FileSet:
         """Archive page `page`: its HTML page in the chain (without the front page's articles), and its
         feeds if asked (a full page's, when it gained or lost articles: RFC 5005 archives change only so)."""
         documents = self._documents(scope, page, page - 1 if page else None) if feeds else []
@@ -243,10 +256,12 @@ class FeedPublisher:
 
         def build() -> list[FeedFile]:
             articles = self.source.articles_of(self.book.page(scope, page))
+            off_front = [a for a in articles if a.id not in front]
+            shown.append(len(off_front))
             html = render_scope_page(
                 self.site,
                 scope,
-                [a for a in articles if a.id not in front],
+                off_front,
                 page=page,
                 older=listing.older(page) if listing else (page - 1 if page else None),
                 newer=listing.newer(page) if listing else None,
