@@ -68,7 +68,7 @@ def running_local_stacks() -> list[RunningStack]:
             stack = RunningStack(**json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             continue
-        if path == stack.file and _alive(stack.pid):
+        if isinstance(stack.pid, int) and path == stack.file and _alive(stack.pid):  # damaged: passed over
             found.append(stack)
     return sorted(found, key=lambda stack: stack.site)
 
