@@ -7,10 +7,11 @@ the secret, the stack's outputs), as one file in the data folder, read at start 
   pollers keep their positions in moto too (`infra.event_sources`), so tables, buckets, queues and
   positions are always saved together.
 - **Atomic.** A snapshot is written to a new file, flushed to disk, then renamed over the old one: a crash
-  while saving leaves the previous state whole.
-- **Versioned.** The file starts with a line naming its format and the moto and Python versions that wrote
-  it (moto's objects are pickled, which only the same versions can read back). Any other file is refused
-  with a message saying how to carry the articles over, and left as it is.
+  while saving leaves the previous state whole, and the half-written file is deleted at the next start.
+- **Checked.** The file starts with a line naming its format and the moto and Python versions that wrote
+  it (moto's objects are pickled, which only the same versions can read back), and ends with a SHA-256 of
+  what lies between: a changed or cut-short file is never unpickled. Whatever cannot be loaded is refused
+  with one message that names the file, says why and how to recover, and is left as it is.
 - **The folder** is held by one stack at a time (a lock file); starting over deletes it once the user types
   yes. After a restart, the ingest's records of invocations that died with the old process are forgotten.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import copyreg
 import fcntl
+import hashlib
 import io
 import json
 import os
@@ -38,8 +40,10 @@ if TYPE_CHECKING:
 
     from infra.resources import Resources
 
-FORMAT = 1
+FORMAT = 2
 STATE_FILE = "state.bin"
+CHECKSUM = b"sha256 "  # the last line: this, the digest of everything after the first line, and a newline
+CHECKSUM_LINE_BYTES = len(CHECKSUM) + 64 + 1
 SERVICES = ("dynamodb", "dynamodbstreams", "s3", "sqs", "cloudformation", "secretsmanager")
 
 
@@ -86,14 +90,29 @@ def _restore_item_attributes(values: dict[str, Any]) -> Any:
     return attributes
 
 
+class _Summed(io.RawIOBase):
+    """A file being written, and the SHA-256 of what went through."""
+
+    def __init__(self, file: io.BufferedWriter) -> None:
+        self.file, self.digest = file, hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.digest.update(data)
+        return self.file.write(data)
+
+
 def dump(file: io.BufferedWriter) -> None:
-    """Every persisted backend's regions, after the header line."""
+    """The header line, every persisted backend's regions, and the checksum line."""
     file.write(json.dumps(header()).encode() + b"\n")
+    summed = _Summed(file)
     state = {
         service: {account: dict(regions.items()) for account, regions in backends.items()}
         for service, backends in _backends().items()
     }
-    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = pickle.Pickler(summed, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = copyreg.dispatch_table.copy()
     pickler.dispatch_table[threading.Condition] = _condition
     pickler.dispatch_table[type(threading.RLock())] = _lock
@@ -101,17 +120,21 @@ def dump(file: io.BufferedWriter) -> None:
 
     pickler.dispatch_table[LimitedSizeDict] = _item_attributes
     pickler.dump(state)
+    file.write(CHECKSUM + summed.digest.hexdigest().encode() + b"\n")
 
 
 def save(folder: Path) -> None:
     """Write the state to `folder` atomically (a new file, flushed, then renamed over the old one)."""
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / f"{STATE_FILE}.{os.getpid()}.tmp"
-    with scratch.open("wb") as file:
-        dump(file)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(scratch, folder / STATE_FILE)
+    try:
+        with scratch.open("wb") as file:
+            dump(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(scratch, folder / STATE_FILE)
+    finally:
+        scratch.unlink(missing_ok=True)
     directory = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(directory)  # the rename itself survives a power cut
@@ -119,7 +142,7 @@ def save(folder: Path) -> None:
         os.close(directory)
 
 
-def _refusal(path: Path, why: str) -> UnreadableState:
+def _unreadable(path: Path, why: str) -> UnreadableState:
     return UnreadableState(
         f"error: cannot read the local stack's saved state {path}: {why}. It is left as it is. To carry the "
         "articles over: start the code that wrote it and run `newsfeed export DIR`; then start this one "
@@ -127,23 +150,65 @@ def _refusal(path: Path, why: str) -> UnreadableState:
     )
 
 
+def _damaged(path: Path, why: str) -> UnreadableState:
+    return UnreadableState(
+        f"error: the local stack's saved state {path} is damaged ({why}): it changed after it was written, "
+        "so it is not loaded, and it is left as it is. To recover: stop, and put back a copy of the data "
+        f"folder you kept; or move the file aside (`mv {path} {path}.damaged`), start the stack empty with "
+        "`make run` and import your articles again (`newsfeed import DIR`, from their folder or from your "
+        "last `newsfeed export`)."
+    )
+
+
+def remove_unfinished(folder: Path) -> None:
+    """Delete snapshots a stopped stack left half-written (the folder is ours alone: data_folder)."""
+    for scratch in folder.glob(f"{STATE_FILE}.*.tmp"):
+        scratch.unlink(missing_ok=True)
+
+
+def _verify(file: io.BufferedReader, path: Path, size: int) -> None:
+    """Check the checksum line against what lies between it and the header line; leaves `file` where it
+    was (just after the header line)."""
+    start = file.tell()
+    remaining = size - start - CHECKSUM_LINE_BYTES
+    if remaining < 0:
+        raise _damaged(path, f"it is cut short: {size:,} bytes")
+    digest = hashlib.sha256()
+    while remaining:
+        chunk = file.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise _damaged(path, "it is cut short")
+        digest.update(chunk)
+        remaining -= len(chunk)
+    if file.read() != CHECKSUM + digest.hexdigest().encode() + b"\n":
+        raise _damaged(path, "its checksum does not match its content: it was changed or cut short")
+    file.seek(start)
+
+
 def load(folder: Path) -> bool:
-    """Put the saved state (if any) into this process's moto; False when there is none."""
+    """Put the saved state (if any) into this process's moto; False when there is none. UnreadableState
+    (and nothing else) when it cannot be loaded."""
+    remove_unfinished(folder)
     path = folder / STATE_FILE
     if not path.exists():
         return False
     try:
         with path.open("rb") as file:
-            written = json.loads(file.readline())
+            first = file.readline(4096)
+            try:
+                written = json.loads(first)
+            except ValueError:
+                raise _damaged(path, "its first line is not the header a saved state starts with") from None
             if not isinstance(written, dict) or written.get("format") != FORMAT:
-                raise _refusal(path, f"it is not in format {FORMAT}")
+                raise _unreadable(path, f"it is not in format {FORMAT}")
             if written != header():
-                raise _refusal(path, f"it was written by {written}, and this is {header()}")
-            state = pickle.load(file)  # noqa: S301 - our own file, checked above, in the user's checkout
+                raise _unreadable(path, f"it was written by {written}, and this is {header()}")
+            _verify(file, path, os.fstat(file.fileno()).st_size)
+            state = pickle.load(file)  # noqa: S301 - our own file, its checksum checked above
     except UnreadableState:
         raise
-    except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as error:
-        raise _refusal(path, f"{type(error).__name__}: {error}") from None
+    except Exception as error:
+        raise _unreadable(path, f"{type(error).__name__}: {str(error)[:200]}") from None
     backends = _backends()
     for service, accounts in state.items():
         for account, regions in accounts.items():

@@ -26,7 +26,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,17 @@ def put_items(table_name: str, items: Iterable[dict[str, Any]]) -> int:
     finally:
         table.stream_shard = shard
     return count
+
+
+def trim(stream_arn: str, handled: int) -> int:
+    """Drop the records of a table's stream up to `handled` (moto_fixes.trim_stream); how many."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    from infra.moto_fixes import trim_stream
+
+    table_name = stream_arn.split(":table/", 1)[1].split("/", 1)[0]
+    return trim_stream(dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table_name), handled)
 
 
 def _changes_state(environ: dict[str, Any]) -> bool:
@@ -90,9 +101,11 @@ class Keeper:
         inside finish (RequestGate.alone) and for the fork."""
         with self.gate.alone():
             self.changed = False
+            server = os.getpid()
             child = os.fork()
             if child == 0:  # the copy: write it and leave, touching nothing the server's threads hold
                 try:
+                    _die_with(server)
                     local_state.save(self.folder)
                 finally:
                     os._exit(0)
@@ -109,6 +122,17 @@ class Keeper:
     def last(self) -> None:
         with self.gate.alone():
             local_state.save(self.folder)
+
+
+def _die_with(parent: int) -> None:
+    """End this process when `parent` ends (Linux): a snapshot still being written after its server was
+    killed could otherwise land over a newer one written by the next stack."""
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before that took effect
+        os._exit(1)
 
 
 def serve(port: int, data: Path | None) -> None:
@@ -141,6 +165,11 @@ def serve(port: int, data: Path | None) -> None:
         command, *args = line.split()
         if command == "pause":
             print(f"pause {keeper.longest_pause if keeper else 0.0}", flush=True)
+        elif command == "trim":  # trim ARN SEQ: every reader of the stream has handled up to SEQ
+            arn, handled = args
+            print(f"trimmed {trim(arn, int(handled))}", flush=True)
+            if keeper is not None:
+                keeper.changed = True
         elif command == "preload":
             table, path = args
             with (
@@ -169,17 +198,24 @@ class MotoServer:
     child: subprocess.Popen[str]
     restored: bool = False  # started from a saved state
 
+    asking: threading.Lock = field(default_factory=threading.Lock)
+
     def longest_pause(self) -> float:
         """The longest time a snapshot has held requests back so far, in seconds."""
         return float(self._ask("pause").split()[1])
+
+    def trim(self, stream_arn: str, handled: str) -> int:
+        """Drop the stream's records up to sequence number `handled`, which every reader has handled."""
+        return int(self._ask(f"trim {stream_arn} {handled}").split()[1])
 
     def _ask(self, line: str) -> str:
         stdin, stdout = self.child.stdin, self.child.stdout
         if stdin is None or stdout is None:
             raise RuntimeError("no pipe to moto's server")
-        stdin.write(line + "\n")
-        stdin.flush()
-        return stdout.readline()
+        with self.asking:
+            stdin.write(line + "\n")
+            stdin.flush()
+            return stdout.readline()
 
     def preload(self, table_name: str, items: Iterable[dict[str, Any]]) -> int:
         """Put items into a table without stream records (see put_items), in the server's process."""
