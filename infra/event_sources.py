@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from infra.resources import ACCOUNT_ID, REGION
+
 if TYPE_CHECKING:
     import boto3
 
@@ -43,7 +45,7 @@ class LambdaContext:
 
     @property
     def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
 
     @property
     def function_version(self) -> str:
@@ -141,7 +143,7 @@ class SqsEventSource:
                     "md5OfBody": m["MD5OfBody"],
                     "eventSource": "aws:sqs",
                     "eventSourceARN": self.queue_arn,
-                    "awsRegion": "us-east-1",
+                    "awsRegion": REGION,
                 }
                 for m in messages
             ]
@@ -310,7 +312,7 @@ class StreamEventSource:
                     self.max_retries,
                 )
                 if self.on_failure:
-                    self.on_failure({"function": self.function, "records": failed})
+                    self.on_failure(self.failure_message(shard, failed))
                 self.positions[shard] = read[-1]["dynamodb"]["SequenceNumber"]
                 self.retries = 0
             else:
@@ -318,6 +320,29 @@ class StreamEventSource:
                 if previous:
                     self.positions[shard] = previous[-1]["dynamodb"]["SequenceNumber"]
         return handled
+
+    def failure_message(self, shard: str, failed: list[dict[str, Any]]) -> dict[str, Any]:
+        """What Lambda sends a stream's on-failure destination: where the records are, never the records
+        themselves (a batch of large items would be over SQS's 1 MB), so it always fits."""
+        first, last = failed[0], failed[-1]
+        return {
+            "requestContext": {
+                "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function}",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": self.max_retries + 1,
+            },
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "DDBStreamBatchInfo": {
+                "shardId": shard,
+                "startSequenceNumber": str(first["dynamodb"]["SequenceNumber"]),
+                "endSequenceNumber": str(last["dynamodb"]["SequenceNumber"]),
+                "approximateArrivalOfFirstRecord": str(first["dynamodb"].get("ApproximateCreationDateTime")),
+                "approximateArrivalOfLastRecord": str(last["dynamodb"].get("ApproximateCreationDateTime")),
+                "batchSize": len(failed),
+                "streamArn": self.stream_arn,
+            },
+        }
 
     def _invoke(self, records: list[dict[str, Any]]) -> str | None:
         """None when the batch succeeded; else the sequence number to resume from."""
@@ -342,10 +367,10 @@ class ScheduleEventSource:
             "id": str(uuid.uuid4()),
             "detail-type": "Scheduled Event",
             "source": "aws.events",
-            "account": "123456789012",
+            "account": ACCOUNT_ID,
             "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": "us-east-1",
-            "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{self.function}"],
+            "region": REGION,
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{self.function}"],
             "detail": {},
         }
         response = invoke(self.handler, event, self.function)
@@ -380,6 +405,47 @@ class Poller(threading.Thread):
             self.rounds += 1
             if not handled:
                 self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def handled_by_all(pollers: Sequence[Poller]) -> dict[str, str]:
+    """Stream ARN -> the sequence number every reader of that stream has handled records up to (streams with
+    a reader that has not begun are left out). moto's tables have one shard each."""
+    readers: dict[str, list[StreamEventSource]] = {}
+    for poller in pollers:
+        if isinstance(poller.source, StreamEventSource):
+            readers.setdefault(poller.source.stream_arn, []).append(poller.source)
+    handled = {}
+    for arn, sources in readers.items():
+        positions = [next(iter(s.positions.values()), None) for s in sources]
+        if all(positions):
+            handled[arn] = min((p for p in positions if p), key=int)
+    return handled
+
+
+class StreamTrimmer(threading.Thread):
+    """Every `interval` seconds, drops the stream records every reader has handled (`trim`: moto's server):
+    the local stack's readers are all here, and a record no one will read again only makes its state larger
+    and each snapshot slower."""
+
+    def __init__(
+        self, pollers: Sequence[Poller], trim: Callable[[str, str], int], interval: float = 5.0
+    ) -> None:
+        super().__init__(name="stream-trimmer", daemon=True)
+        self.pollers, self.trim, self.interval = pollers, trim, interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            try:
+                for arn, handled in handled_by_all(self.pollers).items():
+                    self.trim(arn, handled)
+            except Exception:
+                if self.stopping.is_set():
+                    return
+                log.exception("trimming the streams failed; trying again")
 
     def stop(self) -> None:
         self.stopping.set()

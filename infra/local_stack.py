@@ -37,6 +37,7 @@ from infra.event_sources import (
     ScheduleEventSource,
     SqsEventSource,
     StreamEventSource,
+    StreamTrimmer,
     event_sources,
     load_attribute,
     wait_until_idle,
@@ -205,6 +206,7 @@ class LocalStack:
         """The stack, with its pollers started once `prepare` (if any) has set up content (benchmarks)."""
         self.environment()
         self.active: list[Poller] = []
+        trimmer: StreamTrimmer | None = None
         with data_folder(self.data), moto_server.running(self.aws_port, self.data) as aws:
             self.aws = aws
             try:
@@ -227,8 +229,12 @@ class LocalStack:
                 self.active = self.pollers(session, resources)
                 for poller in self.active:
                     poller.start()
+                trimmer = StreamTrimmer(self.active, aws.trim)
+                trimmer.start()
                 yield resources
             finally:
+                if trimmer is not None:
+                    trimmer.stop()
                 for poller in self.active:
                     poller.stop()
                 for poller in self.active:
@@ -249,13 +255,13 @@ class LocalStack:
         with self.running() as resources:
             session = boto3.session.Session()
             api = load_attribute(resources.functions["ApiFunction"].handler.rsplit(".", 1)[0] + ".app")
-            site = local_site(api, PublicBucket(resources.outputs["PublicBucketName"]))
+            outputs = resources.outputs
+            site = local_site(api, PublicBucket(outputs["PublicBucketName"]), outputs["SiteUrl"])
             restored = self.aws is not None and self.aws.restored
             names = self.publish_samples(session, resources) if samples and not restored else []
             wait_until_idle(
                 self.active
             )  # samples ingested (or what was left to do when it stopped), feeds written
-            outputs = resources.outputs
             running = RunningStack(endpoint=self.endpoint, site=outputs["SiteUrl"], pid=os.getpid())
             config = uvicorn.Config(
                 site,

@@ -13,6 +13,7 @@ put/update/delete. The other fixes below each say what they correct.
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _APPLIED = "_newsfeed_atomic_transactions"
@@ -255,23 +256,67 @@ def utc_event_times() -> None:
     setattr(notifications, _APPLIED, True)
 
 
+STREAM_RETENTION_SECONDS = 24 * 3600  # DynamoDB Streams keeps a record 24 hours
+_SHARDS = threading.Lock()  # numbering, reading and trimming of every stream shard's records
+
+
 def unique_stream_sequence_numbers() -> None:
     """Number each stream record under a lock: moto numbers a record by the shard's length and then appends
     it, so two writes in different server threads at once (several functions, or one function's batch
-    requests in flight together) could take one number, and a consumer reading on from it would skip one."""
+    requests in flight together) could take one number, and a consumer reading on from it would skip one.
+
+    And keep records as DynamoDB does, 24 hours (moto keeps them all, so a local stack's state only grew):
+    older ones are trimmed from the front of the shard as new ones come, and `trim_stream` drops those every
+    reader has handled. The shard's starting sequence number moves past what is gone, so the numbers of the
+    records kept do not change; an iterator from before it reads on from the oldest record kept."""
     from moto.dynamodb.models.table import StreamShard
 
     if getattr(StreamShard, _APPLIED, False):
         return
-    lock = threading.Lock()
-    original = StreamShard.add
+    original_add, original_get = StreamShard.add, StreamShard.get
 
     def add(self: Any, old: Any, new: Any) -> None:
-        with lock:
-            original(self, old, new)
+        with _SHARDS:
+            original_add(self, old, new)
+            horizon = (
+                datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=STREAM_RETENTION_SECONDS)
+            ).isoformat()
+            expired = 0
+            while expired < len(self.items) and _created(self.items[expired]) < horizon:
+                expired += 1
+            _drop(self, expired)
+
+    def get(self: Any, start: int, quantity: int) -> Any:
+        with _SHARDS:
+            return original_get(self, max(start, self.starting_sequence_number), quantity)
 
     setattr(StreamShard, "add", add)  # noqa: B010 - patching a method
+    setattr(StreamShard, "get", get)  # noqa: B010 - patching a method
     setattr(StreamShard, _APPLIED, True)
+
+
+def _created(record: Any) -> str:
+    """A record's creation time as moto writes it (ISO 8601, UTC: moto's utcnow), comparable as text."""
+    created = record.record["dynamodb"]["ApproximateCreationDateTime"]
+    return str(created if isinstance(created, str) else created.isoformat()).removesuffix("Z")
+
+
+def _drop(shard: Any, count: int) -> None:
+    if count > 0:
+        del shard.items[:count]
+        shard.starting_sequence_number += count
+
+
+def trim_stream(table: Any, handled: int) -> int:
+    """Drop the table's stream records up to sequence number `handled` (every reader has handled them); how
+    many. Only for the local stack, whose readers are all its own stream pollers."""
+    shard = table.stream_shard
+    if shard is None:
+        return 0
+    with _SHARDS:
+        count = max(0, min(len(shard.items), handled - int(shard.starting_sequence_number) + 1))
+        _drop(shard, count)
+    return count
 
 
 def apply() -> None:

@@ -159,3 +159,94 @@ def test_functions_sharing_the_process_never_overflow_the_connection_pool(
         thread.join()
     clients.reset()
     assert not [r for r in caplog.records if "Connection pool is full" in r.getMessage()]
+
+
+def test_a_batch_that_keeps_failing_goes_to_the_on_failure_destination_as_lambda_sends_it_and_ends(
+    server: moto_server.MotoServer,
+) -> None:
+    """However large the records (here ten items of 300 KB: 3 MB in one batch), the on-failure message names
+    where they are, as Lambda's does, so it fits in SQS's 256 KB; and the poller goes on past them."""
+    import json
+
+    dynamodb = client(server, "dynamodb")
+    name = table(server, "failing")
+    for n in range(10):
+        dynamodb.put_item(
+            TableName=name, Item={"pk": {"S": f"a#{n}"}, "sk": {"S": "x"}, "v": {"S": "x" * 300_000}}
+        )
+    arn = dynamodb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    sent: list[str] = []
+
+    def failing(event: dict[str, Any], context: Any) -> None:
+        raise RuntimeError("a fault on every record")
+
+    source = StreamEventSource(
+        client(server, "dynamodbstreams"),
+        arn,
+        failing,
+        "F",
+        max_retries=2,
+        on_failure=lambda message: sent.append(json.dumps(message)),
+    )
+    polls = 0
+    while source.poll() and polls < 10:
+        polls += 1
+    assert polls == 3 and len(sent) == 1  # the first try, two retries, then on
+    assert len(sent[0].encode()) < 256 * 1024
+    info = json.loads(sent[0])["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 10 and info["streamArn"] == arn
+    assert int(info["startSequenceNumber"]) < int(info["endSequenceNumber"])
+    assert source.poll() == 0  # nothing left: it does not loop over them
+
+
+def test_stream_records_every_reader_has_handled_are_dropped_and_numbers_stay(
+    server: moto_server.MotoServer,
+) -> None:
+    """The local stack drops what its readers are done with (its state stays the size of its content): the
+    records kept keep their sequence numbers, and a reader behind the trim reads on from the oldest kept."""
+    dynamodb = client(server, "dynamodb")
+    name = table(server, "trimmed")
+    for n in range(5):
+        dynamodb.put_item(TableName=name, Item={"pk": {"S": f"a#{n}"}, "sk": {"S": "x"}})
+    arn = dynamodb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    reader = StreamEventSource(client(server, "dynamodbstreams"), arn, lambda event, context: None, "F")
+    shard = reader.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    before = [r["dynamodb"]["SequenceNumber"] for r in reader._records(shard)]
+    assert len(before) == 5
+    assert server.trim(arn, before[2]) == 3
+    assert [r["dynamodb"]["SequenceNumber"] for r in reader._records(shard)] == before[3:]  # from the start
+    reader.positions[shard] = before[0]  # behind the trim
+    assert [r["dynamodb"]["SequenceNumber"] for r in reader._records(shard)] == before[3:]
+    reader.positions[shard] = before[3]
+    assert [r["dynamodb"]["SequenceNumber"] for r in reader._records(shard)] == before[4:]
+    dynamodb.put_item(TableName=name, Item={"pk": {"S": "a#5"}, "sk": {"S": "x"}})
+    assert [r["dynamodb"]["SequenceNumber"] for r in reader._records(shard)] == [
+        *before[4:],
+        str(int(before[4]) + 1),
+    ]
+
+
+def test_stream_records_older_than_a_day_are_dropped_as_dynamodb_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from infra import moto_fixes
+    from moto import mock_aws
+
+    moto_fixes.apply()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName="day",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        for n in range(3):
+            dynamodb.put_item(TableName="day", Item={"pk": {"S": f"old#{n}"}})
+        monkeypatch.setattr(moto_fixes, "STREAM_RETENTION_SECONDS", -3600)  # as if a day had passed
+        dynamodb.put_item(TableName="day", Item={"pk": {"S": "new"}})
+        from moto.dynamodb.models import dynamodb_backends
+
+        shard = dynamodb_backends["123456789012"]["us-east-1"].get_table("day").stream_shard
+        assert len(shard.items) == 0 and shard.starting_sequence_number > 0
