@@ -28,9 +28,12 @@ class MemoryIndex:
 
     def enter(self, length: float, *, new: bool) -> Corpus:
         self.calls += 1
-        c = self.counts
-        self.counts = Corpus(c.articles + (1 if new else 0), c.length + length, c.seq + 1)
-        return self.counts
+        c = self.counts = Corpus(self.counts.articles, self.counts.length, self.counts.seq + 1)
+        return Corpus(c.articles + (1 if new else 0), c.length + length, c.seq)
+
+    def count_in(self, length: float, *, new: bool) -> None:
+        if new or length:
+            self.add(1 if new else 0, length, 0)
 
     def add(self, articles: int, length: float, seq: int) -> Corpus:
         self.calls += 1

@@ -207,6 +207,8 @@ def test_the_corpus_counts_never_go_below_zero(stack: Stack) -> None:
     index.drop(signature)
     assert index.corpus() == Corpus()
     assert index.enter(12, new=True) == Corpus(articles=1, length=12, seq=1)
+    assert index.corpus() == Corpus(articles=0, length=0, seq=1)  # counted in once indexed
+    index.count_in(12, new=True)
     index.drop(signature)
     assert index.corpus() == Corpus(articles=0, length=0, seq=1)
 
@@ -234,3 +236,23 @@ def test_a_list_changed_meanwhile_is_not_overwritten(stack: Stack) -> None:
     table.replace_related(fresh, [])  # replaced whatever the old form held
     again = table.article_record(listing.slug)
     assert isinstance(again, Article) and again.related == []
+
+
+def test_a_very_long_word_and_a_body_at_the_size_limit_end_with_every_list_final(stack: Stack) -> None:
+    """A 5 KB 'word' (over DynamoDB's 2 KB key if indexed) and bodies near the upload limit: related like any
+    other article, counted once, nothing in the dead-letter queue."""
+    from newsfeed.dal.related import RelatedIndexTable
+
+    words = FERRY.split()
+    large = " ".join(words[n % len(words)] + str(n % 997) for n in range(20_000))[:200_000]
+    stack.put("word.md", markdown(title="Ferry word", body=FERRY + " " + "a" * 5_000, section="News"))
+    stack.put("large.md", markdown(title="Ferry at length", body=large, section="News"))
+    stack.put("large-2.md", markdown(title="Ferry at length again", body=large[::-1], section="News"))
+    stack.drain(timeout=300)
+    assert slugs(stack, "ferry-word") and slugs(stack, "ferry-at-length")
+    published = api(stack).get("/articles", params={"limit": 100}).json()["items"]
+    assert RelatedIndexTable(stack.table).corpus().articles == len(published)
+    sqs = stack.session.client("sqs")
+    for url in sqs.list_queues().get("QueueUrls", []):
+        depth = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        assert depth["Attributes"]["ApproximateNumberOfMessages"] == "0", url

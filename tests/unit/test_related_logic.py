@@ -4,6 +4,8 @@ rules of a related list (curated first, a place by score), and which changes nee
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsfeed.logic.related import Relator, needs_relating, offered
 from newsfeed.logic.relatedness import closeness, document_frequency, expand, nearest
@@ -127,5 +129,18 @@ def test_relating_goes_on_over_a_list_that_changed_meanwhile_but_not_over_a_chan
 
     edited = stale.model_copy(update={"title": "Ferry survivors tell their story", "revision": 2})
     lists.put(edited)
+    counted = index.counts.articles
     with pytest.raises(StaleChange):
         Relator(index, lists).relate(stale)  # the stream's older image: the edit's own record follows
+    assert index.counts.articles == counted  # a relating that stopped counts nothing in
+    Relator(index, lists).relate(edited)
+    assert index.counts.articles == counted == 2  # the article, re-indexed, is still counted once
+
+
+@given(st.text(min_size=0, max_size=3_000), st.sampled_from(["en", "ru", "kk", "xx"]))
+def test_no_term_is_longer_than_a_word_may_be(text: str, language: str) -> None:
+    """Whatever the text (runs of letters of any length among them), its terms fit an index key."""
+    from newsfeed.models import limits
+
+    for term in analyzer(language).terms(text + " " + "ж" * 5_000):
+        assert len(term) <= limits.MAX_WORD_CHARS

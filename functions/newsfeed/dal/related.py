@@ -76,7 +76,12 @@ class RelatedIndexTable:
         return _corpus(self.client.get_item(TableName=self.table, Key=CORPUS_KEY).get("Item"))
 
     def enter(self, length: float, *, new: bool) -> Corpus:
-        return self.add(1 if new else 0, length, 1)
+        taken = self.add(0, 0.0, 1)
+        return Corpus(taken.articles + (1 if new else 0), taken.length + round(length), taken.seq)
+
+    def count_in(self, length: float, *, new: bool) -> None:
+        if new or round(length):
+            self.add(1 if new else 0, length, 0)
 
     def add(self, articles: int, length: float, seq: int) -> Corpus:
         """Add to the counts; a count out (`articles` < 0) only while one is in, so that they never go below

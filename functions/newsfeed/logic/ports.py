@@ -91,8 +91,13 @@ class RelatedIndex(Protocol):
     def corpus(self) -> Corpus: ...
 
     def enter(self, length: float, *, new: bool) -> Corpus:
-        """Count an article in (`new`: one more; else re-indexed) with `length` more terms; the corpus
-        after, whose `seq` is the article's new sequence number."""
+        """Take the article's new sequence number; the corpus as it will be with the article counted in
+        (`new`: one more; else re-indexed) with `length` more terms, whose `seq` is that number. Nothing is
+        counted until `count_in`, once the article is indexed: a relating that fails or finds the article
+        changed, then runs again, counts it once."""
+
+    def count_in(self, length: float, *, new: bool) -> None:
+        """Count the article `enter` saw in, now that its signature is stored."""
 
     def add(self, articles: int, length: float, seq: int) -> Corpus:
         """Add to the corpus's counts at once (`seq`: sequence numbers reserved); the corpus after."""

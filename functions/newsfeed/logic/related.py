@@ -140,7 +140,8 @@ class Relator:
         terms = article_terms(article)
         length = round(sum(terms.values()))  # counts are whole numbers
         lists = self.index.postings(list(terms), limits.POSTINGS_READ, limits.POSTINGS_TRIM)
-        corpus = self.index.enter(length - (old.length if old else 0.0), new=old is None)
+        growth = length - (old.length if old else 0.0)
+        corpus = self.index.enter(growth, new=old is None)
         vector = weigh(terms, lists, corpus)
         first = first_pass(vector, lists, exclude=article.id)
         curated = self._curated(article)
@@ -169,6 +170,7 @@ class Relator:
         related = (curated + automatic)[: limits.RELATED_STORED]
         article = self._set_list(article, related)
         self.index.store(me, old, [(term, p.seq) for term in terms for p in lists[term].beyond])
+        self.index.count_in(growth, new=old is None)
         notes = [(card.id, article) for card in related]
         changed = 0
         if article.show_in_related:

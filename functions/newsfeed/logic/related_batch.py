@@ -124,11 +124,16 @@ class BatchIndex:
         return self.counts
 
     def enter(self, length: float, *, new: bool) -> Corpus:
+        c = self.counts = Corpus(self.counts.articles, self.counts.length, self.counts.seq + 1)
+        return Corpus(c.articles + (1 if new else 0), c.length + round(length), c.seq)
+
+    def count_in(self, length: float, *, new: bool) -> None:
+        """Counted in for the articles the batch relates next, and into the corpus at `flush`, after the
+        batch's signatures are written."""
         articles = 1 if new else 0
         self.added = (self.added[0] + articles, self.added[1] + round(length))
         c = self.counts
-        self.counts = Corpus(c.articles + articles, c.length + round(length), c.seq + 1)
-        return self.counts
+        self.counts = Corpus(c.articles + articles, c.length + round(length), c.seq)
 
     def add(self, articles: int, length: float, seq: int) -> Corpus:
         raise NotImplementedError("a batch counts its articles in with enter()")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from newsfeed.models import limits
+
 KAZAKH_PREFIX = 6
 MAX_TITLE_WEIGHT = 3
 TITLE_SHARE = 4  # a title word counts as one body word per TITLE_SHARE body words per title word (1 to 3)
@@ -36,9 +38,12 @@ class Analyzer:
     reduce: Callable[[str], str]
 
     def terms(self, text: str) -> list[str]:
-        """The text's words, in order: lower-cased, stop words and one-letter words out, reduced."""
+        """The text's words, in order: lower-cased, stop words, one-letter words and runs of letters too
+        long to be words out, reduced."""
         words = _WORD.findall(text.lower())
-        return [self.reduce(w) for w in words if len(w) > 1 and w not in self.stop_words]
+        return [
+            self.reduce(w) for w in words if 1 < len(w) <= limits.MAX_WORD_CHARS and w not in self.stop_words
+        ]
 
 
 @cache

@@ -5,7 +5,8 @@ from __future__ import annotations
 # Uploads (what an editor drops into the uploads bucket under inbox/).
 UPLOAD_PREFIX = "inbox/"
 REJECTED_PREFIX = "rejected/"
-UPLOAD_SUFFIXES = (".md", ".markdown", ".json")
+UPLOAD_SUFFIXES = (".md", ".markdown", ".json")  # in any case: .MD is Markdown too
+MAX_KEY_BYTES = 1024  # S3's limit on a key (inbox/ and the file's path), in UTF-8 bytes
 MAX_UPLOAD_BYTES = 256 * 1024  # checked against the event's size before anything is downloaded
 
 # Bulk import (`newsfeed import`): many files in one object under imports/, applied together.
@@ -49,6 +50,7 @@ RELATED_COUNT_MAX = 20
 RELATED_STORED = RELATED_COUNT_MAX  # each article keeps this many related articles, curated ones first
 MAX_CURATED_RELATED = 10  # slugs an editor may pin (`related:` in an upload)
 INDEX_TERMS = 40  # an article is indexed and looked up under its this-many most frequent terms
+MAX_WORD_CHARS = 64  # longer runs of letters are not words (and would outgrow an index key): not indexed
 POSTINGS_READ = 100  # the newest postings read per term (older ones are trimmed away, a few per publish)
 POSTINGS_TRIM = 4  # postings beyond POSTINGS_READ deleted per term each time the term is indexed
 RELATED_CANDIDATES = 100  # best first-pass candidates compared again in full (one BatchGetItem)
