@@ -49,20 +49,39 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
     if connection is None:
         return 2
     pending: dict[str, tuple[Path, str]] = {}
+    named: dict[str, Path] = {}  # upload key -> the file named first for it
     failed = 0
-    for path in files:
+    for n, path in enumerate(files):
+        key = f"{limits.UPLOAD_PREFIX}{path.name}"
+        if key in named:  # one file name is one story (the ingest's rule): the second would replace it
+            failed += 1
+            print(
+                f"rejected: {path}\n  - file: has the same file name as {named[key]}, named before it, "
+                "and one file name is one story: rename one of them. It was not sent."
+            )
+            continue
+        named[key] = path
         try:
             data = path.read_bytes()
         except OSError as error:
             failed += 1
             print(f"rejected: {path}\n  - file: {error.strerror}")
             continue
-        key = f"{limits.UPLOAD_PREFIX}{path.name}"
         try:
             pending[key] = (path, connection.uploads.upload(key, data))
         except (ClientError, BotoCoreError) as error:
             print(f"error: could not upload {path}: {error}", file=sys.stderr)
+            for unsent in files[n:]:
+                print(f"not sent: {unsent}")
+            _report(connection, pending, timeout)
             return 2
+    failed += _report(connection, pending, timeout)
+    return 1 if failed else 0
+
+
+def _report(connection: Connection, pending: dict[str, tuple[Path, str]], timeout: float) -> int:
+    """Print what the ingest made of each upload sent, as its result arrives; how many were not accepted."""
+    failed = 0
 
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
@@ -79,7 +98,7 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
     for path, _ in pending.values():
         failed += 1
         print(f"timed out: {path}: no result after {timeout:.0f}s (is the stack's ingest running?)")
-    return 1 if failed else 0
+    return failed
 
 
 def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[bool, list[str]]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from newsfeed.connection import Connection, Target, connect_or_explain
 
+HIDDEN_SHOWN = 10  # skipped hidden files named one by one; the rest are counted
 MEANING = {  # what an outcome means, where its word alone does not say
     "stale": " (not applied: the stack already has a newer upload of the same file name, which wins)",
     "unchanged": " (the stack already holds these exactly)",
@@ -19,7 +20,7 @@ def import_directory(root: Path, target: Target, timeout: float, workers: int) -
     """Import every article file under `root`, resumably; a progress bar, then a summary."""
     from tqdm import tqdm
 
-    from newsfeed.transfer import STATE_FILE, Importer, source_files
+    from newsfeed.transfer import STATE_FILE, Importer, hidden_files, source_files
 
     if not root.is_dir():
         print(f"error: {root} is not a directory", file=sys.stderr)
@@ -37,6 +38,11 @@ def import_directory(root: Path, target: Target, timeout: float, workers: int) -
     print(f"{summary.total} files in {root}: {summary.accepted} accepted, {len(summary.rejected)} rejected")
     if summary.skipped:
         print(f"  {summary.skipped} were imported by an earlier run and have not changed (skipped)")
+    hidden = hidden_files(root)
+    for name in hidden[:HIDDEN_SHOWN]:
+        print(f"skipped: {name} (hidden: its name or a folder's starts with a dot)")
+    if len(hidden) > HIDDEN_SHOWN:
+        print(f"skipped: {len(hidden) - HIDDEN_SHOWN} more hidden files")
     for outcome, count in sorted(summary.outcomes.items()):
         print(f"  {outcome}: {count}" + MEANING.get(outcome, ""))
     if summary.seconds:

@@ -112,26 +112,45 @@ def exported_keys(root: Path) -> dict[str, str]:
     return keys if valid else {}
 
 
+def _article_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """(name, path) of every Markdown or JSON file under `root` (the extension in any case), sorted."""
+    from newsfeed.logic.parsing import is_upload_name
+
+    for path in sorted(root.rglob("*")):
+        if is_upload_name(path.name) and path.is_file():
+            yield path.relative_to(root).as_posix(), path
+
+
+def _hidden(name: str) -> bool:
+    return any(part.startswith(".") for part in name.split("/"))
+
+
 def source_files(root: Path) -> Iterator[SourceFile]:
     """Every upload file under `root` (Markdown or JSON; hidden files and folders skipped), sorted."""
     keys = exported_keys(root)
-    for path in sorted(root.rglob("*")):
-        name = path.relative_to(root).as_posix()
-        if (
-            path.is_file()
-            and path.suffix in limits.UPLOAD_SUFFIXES
-            and not any(part.startswith(".") for part in name.split("/"))
-        ):
+    for name, path in _article_files(root):
+        if not _hidden(name):
             data = path.read_bytes()
             etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
             yield SourceFile(name, data, etag, keys.get(name, ""))
 
 
+def hidden_files(root: Path) -> list[str]:
+    """The article files under `root` that an import skips: hidden (a name or folder starting with a dot),
+    as editors' tools keep drafts, backups and their own files (this program's among them)."""
+    ours = {STATE_FILE, limits.EXPORT_KEYS}
+    return [name for name, _ in _article_files(root) if _hidden(name) and name not in ours]
+
+
 def local_problems(file: SourceFile) -> list[Problem]:
-    """What the ingest would refuse before parsing (too big, not UTF-8): no need to send it."""
+    """What the ingest would refuse before parsing (a name no upload can have, too big, not UTF-8): no need
+    to send it (and a bundle could not carry it)."""
     from newsfeed.logic.ingest import too_big
     from newsfeed.logic.parsing import decode_text
+    from newsfeed.models.upload import key_problem
 
+    if problem := key_problem(file.key):
+        return [Problem(field="file", message=problem)]
     if len(file.data) > limits.MAX_UPLOAD_BYTES:
         return [too_big(len(file.data), limits.MAX_UPLOAD_BYTES)]
     try:
@@ -273,6 +292,10 @@ class Importer:
                         known = state.files[name]
                         known.outcome, known.slug = imported.outcome, imported.slug
                         known.problems = [str(p) for p in imported.problems]
+                unread = [str(p) for p in result.problems] or ["file: the stack's result for it is missing"]
+                for name in names:
+                    if not state.files[name].final:  # the bundle could not be read: none of it applied
+                        state.files[name].outcome, state.files[name].problems = "rejected", unread
                 self.on_progress(len(names))
                 last_progress = time.monotonic()
             if waiting:

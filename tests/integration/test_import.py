@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -11,9 +14,9 @@ import pytest
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.export import export
-from newsfeed.models.article import Article
+from newsfeed.models.article import Article, ArticleRecord
 from newsfeed.models.limits import EXPORT_KEYS
-from newsfeed.transfer import STATE_FILE, Importer, Summary
+from newsfeed.transfer import STATE_FILE, Importer, Summary, hidden_files
 from tests import corpus
 from tests.conftest import Stack, moto_stack
 from tests.factories import markdown
@@ -195,7 +198,9 @@ def test_an_imported_article_is_unpublished_by_deleting_its_key(stack: Stack, tm
 BAD_FILES = {
     "bad-day.md": "published_at: 2024-02-30T10:00:00+05:00",
     "bad-year.md": "published_at: 0001-01-01T00:00:00+05:00",
+    "year-10000.md": "published_at: 10000-01-01T00:00:00Z",
     "bad-tag.md": "title: !!binary aGVsbG8=",
+    "bad-image.md": 'image: {url: "https://example.com/a\\u0007b.jpg"}',
 }
 
 
@@ -207,10 +212,12 @@ def test_a_bad_file_costs_only_itself_in_its_bundle(stack: Stack, tmp_path: Path
     summary = run_import(stack, tmp_path)
 
     assert summary.pending == 0
-    assert summary.accepted + len(summary.rejected) == 12
+    assert summary.accepted + len(summary.rejected) == 9 + len(BAD_FILES)
     rejected = dict(summary.rejected)
     assert set(BAD_FILES) <= set(rejected)
     assert "calendar" in rejected["bad-day.md"][0] and "outside" in rejected["bad-year.md"][0]
+    assert "outside the dates" in rejected["year-10000.md"][0]
+    assert "U+0007" in rejected["bad-image.md"][0]
     assert "!!binary" in rejected["bad-tag.md"][0]
     assert summary.accepted == len(slugs(stack)) >= 8  # (AG News may repeat a title among the nine)
     assert report(stack, "inbox/bad-day.md") is not None
@@ -257,3 +264,109 @@ def test_a_state_file_of_another_stack_is_set_aside(stack: Stack, tmp_path: Path
     summary = run_import(stack, tmp_path)
     assert summary.skipped == 0 and summary.accepted + len(summary.rejected) == 5
     assert json.loads((tmp_path / STATE_FILE).read_text())["stack"] == f"{stack.uploads} {stack.table}"
+
+
+def test_every_file_gets_its_own_verdict_whatever_its_name(stack: Stack, tmp_path: Path) -> None:
+    """A name no upload can have is that file's refusal alone; `.MD` is Markdown; hidden files are skipped
+    and named; and a bundle another tool wrote with a bad file in it costs only that file."""
+    story = partial(markdown, section="World")
+    (tmp_path / "tab\tname.md").write_text(story(title="A story behind a tab"))
+    (tmp_path / "line\nbreak.md").write_text(story(title="A story behind a line break"))
+    (tmp_path / "LOUD.MD").write_text(story(title="A story in capitals"))
+    (tmp_path / "Notes.Markdown").write_text(story(title="A story in mixed case"))
+    (tmp_path / ".draft.md").write_text(story(title="A hidden draft"))
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "copy.md").write_text(story(title="A hidden copy"))
+    (tmp_path / "good.md").write_text(story(title="A good story"))
+
+    summary = run_import(stack, tmp_path)
+
+    assert summary.pending == 0 and summary.total == 5
+    rejected = dict(summary.rejected)
+    assert set(rejected) == {"tab\tname.md", "line\nbreak.md"}
+    assert "U+0009" in rejected["tab\tname.md"][0] and "U+000A" in rejected["line\nbreak.md"][0]
+    assert slugs(stack) == ["a-good-story", "a-story-in-capitals", "a-story-in-mixed-case"]
+    assert hidden_files(tmp_path) == [".cache/copy.md", ".draft.md"]
+
+    bundle = {
+        "files": [
+            {"key": "inbox/other\ttool.md", "body": story(title="Sent by another tool")},
+            {"key": "inbox/other.md", "body": story(title="Sent by another tool too")},
+            {"key": "outbox/wrong.md", "body": story(title="Sent to the wrong place")},
+        ]
+    }
+    stack.s3.put_object(
+        Bucket=stack.uploads, Key="imports/other/00000.json", Body=json.dumps(bundle).encode()
+    )
+    stack.drain("IngestFunction")
+    result = UploadBucket(stack.uploads).read_import_result("imports/other/00000.json")
+    assert result is not None
+    outcomes = {f.key: (f.outcome, " ".join(map(str, f.problems))) for f in result.files}
+    assert outcomes["inbox/other.md"] == ("published", "")
+    assert (
+        outcomes["inbox/other\ttool.md"][0] == "rejected" and "U+0009" in outcomes["inbox/other\ttool.md"][1]
+    )
+    assert outcomes["outbox/wrong.md"][0] == "rejected" and "inbox/" in outcomes["outbox/wrong.md"][1]
+
+
+def test_a_bundle_that_cannot_be_read_leaves_a_result_naming_why(stack: Stack) -> None:
+    """So that `newsfeed import` reports its files refused instead of waiting for them."""
+    stack.s3.put_object(Bucket=stack.uploads, Key="imports/other/00001.json", Body=b'{"files": 3}')
+    stack.drain("IngestFunction")
+    result = UploadBucket(stack.uploads).read_import_result("imports/other/00001.json")
+    assert result is not None and result.files == [] and result.problems
+
+
+def test_two_imports_of_one_folder_at_once_leave_one_article_per_file_and_true_verdicts(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Two runs' bundles of the same files, the second applied in full between the first one's reads of
+    the upload records and of the articles (the window in which it used to see its own file's article as
+    another's): one article per file, no invented conflict, no report left behind."""
+    from newsfeed.logic.bulk import apply_bundle
+    from newsfeed.logic.ingest import Ingest
+    from newsfeed.models.upload import ChangeKind, UploadChange
+
+    files = corpus.write_files(tmp_path, 12)
+    uploads, table = UploadBucket(stack.uploads), ContentTable(stack.table)
+    body = {
+        "files": [{"key": f"inbox/{name}", "body": (tmp_path / name).read_text()} for name in sorted(files)]
+    }
+    changes = []
+    for run in ("first", "second"):
+        key = f"imports/{run}/00000.json"
+        etag = uploads.upload(key, json.dumps(body).encode())
+        changes.append(
+            UploadChange(
+                kind=ChangeKind.PUT,
+                bucket=stack.uploads,
+                key=key,
+                etag=etag,
+                sequencer=f"{len(changes) + 1:016X}",
+                event_time=datetime.now(UTC),
+            )
+        )
+    ingest = Ingest(files=uploads, store=table, default_language="en")
+
+    class Overtaken(ContentTable):
+        """The first run's store: the second run lands while it is between its two reads."""
+
+        def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
+            if not second_done:
+                second_done.append(apply_bundle(ingest, table, changes[1]))
+            return super().article_records(slugs)
+
+    second_done: list[object] = []
+    first = apply_bundle(ingest, Overtaken(stack.table), changes[0])
+
+    assert second_done and not first.problems, first.problems
+    stored = list(table.all_articles())
+    by_key: dict[str, list[str]] = {}
+    for article in stored:
+        by_key.setdefault(article.source_key, []).append(article.slug)
+    assert all(len(slugs) == 1 for slugs in by_key.values()), by_key
+    for change in changes:
+        result = uploads.read_import_result(change.key)
+        assert result is not None
+        assert not [f for f in result.files if f.outcome == "rejected" and "already used" in str(f.problems)]
+    assert all(report(stack, f"inbox/{name}") is None for name in files)

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,12 +26,14 @@ from newsfeed.logic.ports import BulkContentStore
 from newsfeed.models import limits
 from newsfeed.models.article import ArticleRecord
 from newsfeed.models.content import ContentChange
+from newsfeed.models.errors import ConcurrentChange
 from newsfeed.models.upload import (
+    BundleFile,
     ChangeKind,
-    ImportBundle,
     ImportedFile,
     ImportResult,
     Problem,
+    ReceivedBundle,
     UploadChange,
     UploadRecord,
     UploadRejected,
@@ -66,10 +69,19 @@ class BundleView:
                 self.records[record.slug] = record
 
 
-def file_changes(bundle_change: UploadChange, bundle: ImportBundle) -> list[tuple[UploadChange, bytes]]:
-    """Each file of the bundle as the upload change it stands for (its ETag is S3's for the same bytes)."""
-    changes = []
-    for file in bundle.files:
+def file_changes(
+    bundle_change: UploadChange, bundle: ReceivedBundle
+) -> tuple[list[tuple[UploadChange, bytes]], list[ImportedFile]]:
+    """Each file of the bundle as the upload change it stands for (its ETag is S3's for the same bytes);
+    and the files that cannot stand for one (a name no upload can have, say), each refused alone."""
+    changes, refused = [], []
+    for raw in bundle.files:
+        try:
+            file = BundleFile.model_validate(raw)
+        except ValidationError as error:
+            problems = [Problem(field=_where(e["loc"]) or "file", message=_said(e)) for e in error.errors()]
+            refused.append(ImportedFile(key=str(raw.get("key", "")), outcome="rejected", problems=problems))
+            continue
         data = file.body.encode()
         change = UploadChange(
             kind=ChangeKind.DELETE if file.delete else ChangeKind.PUT,
@@ -82,14 +94,22 @@ def file_changes(bundle_change: UploadChange, bundle: ImportBundle) -> list[tupl
             file_name=file.file_name,
         )
         changes.append((change, data))
-    return changes
+    return changes, refused
+
+
+def _where(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+def _said(error: Any) -> str:
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def is_bundle(change: UploadChange) -> bool:
     return change.key.startswith(limits.IMPORT_PREFIX)  # (events.py passes only the creation of a bundle)
 
 
-def read_bundle(ingest: Ingest, change: UploadChange) -> ImportBundle | list[Problem] | None:
+def read_bundle(ingest: Ingest, change: UploadChange) -> ReceivedBundle | list[Problem] | None:
     """The bundle, the problems that make it unusable, or None if the object changed since the event."""
     if change.size is not None and change.size > limits.MAX_IMPORT_BYTES:
         return [too_big(change.size, limits.MAX_IMPORT_BYTES)]
@@ -97,12 +117,9 @@ def read_bundle(ingest: Ingest, change: UploadChange) -> ImportBundle | list[Pro
     if data is None:
         return None
     try:
-        return ImportBundle.model_validate_json(data)
+        return ReceivedBundle.model_validate_json(data)
     except ValidationError as error:
-        return [
-            Problem(field=".".join(str(p) for p in e["loc"]) or "bundle", message=e["msg"])
-            for e in error.errors()
-        ]
+        return [Problem(field=_where(e["loc"]) or "bundle", message=_said(e)) for e in error.errors()]
 
 
 def parse_files(files: Sequence[tuple[UploadChange, bytes]]) -> list[ParsedUpload | UploadRejected]:
@@ -126,10 +143,12 @@ def decide(
     store: BulkContentStore,
     files: Sequence[tuple[UploadChange, bytes]],
     parsed: list[ParsedUpload | UploadRejected],
-) -> tuple[BundleView, list[IngestResult], list[int]]:
+) -> tuple[BundleView, list[IngestResult], list[int], list[int]]:
     """Decide every file against one batch-read view of `store` (the ingest's, through its bulk port): the
-    view (its pending changes), each file's result, and for each pending change the index of its file.
-    Takedowns wait (UNCHANGED here)."""
+    view (its pending changes), each file's result, for each pending change the index of its file, and the
+    indexes of the files to apply alone.
+    Takedowns, and files whose view was overtaken by another writer of the same key, wait (UNCHANGED here,
+    with no pending change: `apply_bundle` applies them alone)."""
     uploads = store.upload_records([file.key for file, _ in files])
     slugs = [p.slug for p in parsed if isinstance(p, ParsedUpload)] + [u.slug for u in uploads.values()]
     records = store.article_records(slugs)
@@ -141,6 +160,7 @@ def decide(
     deciding = replace(ingest, store=view)
     results: list[IngestResult] = []
     saved: list[int] = []
+    overtaken: list[int] = []
     for n, ((file, _), parse) in enumerate(zip(files, parsed, strict=True)):
         upload = view.upload_record(file.key)
         if file.kind is ChangeKind.DELETE:
@@ -157,8 +177,11 @@ def decide(
                 results.append(deciding.store_parsed(file, parse, upload))
             except UploadRejected as rejected:
                 results.append(IngestResult.refused(file.key, rejected))
+            except ConcurrentChange:
+                results.append(IngestResult(Outcome.UNCHANGED, file.key))
+                overtaken.append(n)
             saved += [n] * (len(view.pending) - before)
-    return view, results, saved
+    return view, results, saved, overtaken
 
 
 def apply_bundle(ingest: Ingest, store: BulkContentStore, change: UploadChange) -> IngestResult:
@@ -168,14 +191,17 @@ def apply_bundle(ingest: Ingest, store: BulkContentStore, change: UploadChange) 
         return IngestResult(Outcome.STALE, change.key)
     if isinstance(bundle, list):
         ingest.files.write_rejection(ingest.report(change, bundle))
+        ingest.files.write_import_result(
+            ImportResult(bundle=change.key, etag=change.etag, files=[], problems=bundle)
+        )
         return IngestResult(Outcome.REJECTED, change.key, problems=bundle)
-    files = file_changes(change, bundle)
-    view, results, saved = decide(ingest, store, files, parse_files(files))
+    files, refused = file_changes(change, bundle)
+    view, results, saved, overtaken = decide(ingest, store, files, parse_files(files))
 
     # One by one, reading afresh (each reports its own problems): files whose transaction was cancelled
     # (someone else changed those articles meanwhile), and takedowns.
     alone = {saved[i] for i in view.store.save_all(view.pending)}
-    alone |= {n for n, (file, _) in enumerate(files) if file.kind is ChangeKind.DELETE}
+    alone |= {n for n, (file, _) in enumerate(files) if file.kind is ChangeKind.DELETE} | set(overtaken)
     for n in sorted(alone):
         file, data = files[n]
         step = ingest.delete if file.kind is ChangeKind.DELETE else partial(ingest.put, data=data)
@@ -184,10 +210,10 @@ def apply_bundle(ingest: Ingest, store: BulkContentStore, change: UploadChange) 
         if result.outcome is Outcome.REJECTED and n not in alone:
             ingest.files.write_rejection(ingest.report(file, result.problems))
     ingest.files.clear_rejections([r.key for r in results if r.outcome is not Outcome.REJECTED])
-    imported = [
+    imported = refused + [
         ImportedFile(key=r.key, outcome=str(r.outcome), slug=r.slug, problems=r.problems) for r in results
     ]
     ingest.files.write_import_result(ImportResult(bundle=change.key, etag=change.etag, files=imported))
-    problems = [Problem(field=r.key, message=str(r.problems[0])) for r in results if r.problems]
+    problems = [Problem(field=f.key, message=str(f.problems[0])) for f in imported if f.problems]
     unexpected = [f"{r.key}: {error}" for r in results for error in r.unexpected]
     return IngestResult(Outcome.IMPORTED, change.key, problems=problems, unexpected=unexpected)

@@ -19,7 +19,7 @@ from newsfeed.logic.ports import ContentStore, UploadFiles
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, Gone
 from newsfeed.models.article_shape import ArticleStatus
-from newsfeed.models.errors import StaleChange, retry_on_conflict
+from newsfeed.models.errors import ConcurrentChange, StaleChange, retry_on_conflict
 from newsfeed.models.upload import (
     ChangeKind,
     Problem,
@@ -135,6 +135,8 @@ class Ingest:
         at_slug = current if own is not None and own.slug == parsed.slug else None
         at_slug = at_slug or self.store.article_record(parsed.slug)
         if isinstance(at_slug, Article) and at_slug.id != article_id:
+            if at_slug.source_key == change.key:  # this very upload key, stored meanwhile (another import
+                raise ConcurrentChange  # of the same file): read its upload record again
             raise UploadRejected([slug_taken(parsed.slug, at_slug.source_key)])
         previous = at_slug if isinstance(at_slug, Article) else None
         moved_from = own if isinstance(own, Article) and own.slug != parsed.slug else None

@@ -16,7 +16,7 @@ from newsfeed.logic.html import render_markdown, sanitize
 from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
 from newsfeed.models.fields import FORBIDDEN_CHARS
-from newsfeed.models.upload import ArticleUpload, Problem, UploadRejected
+from newsfeed.models.upload import ArticleUpload, Problem, UploadRejected, key_problem
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -120,6 +120,8 @@ def parse_upload(name: str, data: bytes) -> ParsedUpload:
 
 
 def _parse(name: str, data: bytes) -> ParsedUpload:
+    if problem := key_problem(name):
+        raise UploadRejected([Problem(field="file", message=problem)])
     if not is_upload_name(name):
         raise UploadRejected(
             [

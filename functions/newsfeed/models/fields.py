@@ -61,7 +61,7 @@ def _slug(value: str) -> str:
 
 
 def _http_url(value: str) -> str:
-    value = value.strip()
+    value = reject_control_chars(value).strip()
     if not _HTTP_URL.match(value):
         raise ValueError("must be an absolute http:// or https:// URL")
     return value
@@ -69,7 +69,7 @@ def _http_url(value: str) -> str:
 
 def _link(value: str) -> str:
     """An absolute http(s) URL, or a path on the site starting with a single '/'."""
-    value = value.strip()
+    value = reject_control_chars(value).strip()
     if value.startswith("/") and not value.startswith("//") and "\\" not in value and " " not in value:
         return value
     return _http_url(value)

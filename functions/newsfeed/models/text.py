@@ -21,7 +21,7 @@ def is_valid_slug(value: str) -> bool:
 
 # RFC 3339 (also with a space or a lower-case 't' between date and time, and ±HHMM or ±HH offsets), or a day.
 _INSTANT = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
+    r"(\d{1,9})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
     r"\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?)?",
     re.ASCII,
 )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from newsfeed.models import limits
 from newsfeed.models.article import Timestamp
@@ -119,18 +120,48 @@ class UploadChange(BaseModel):
         return "T" + self.event_time.strftime("%Y%m%dT%H%M%S%f")
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_UNDECODED = re.compile("[\ud800-\udfff]")  # how Python names the bytes of a file name that is not UTF-8
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` (inbox/ and a file's path) cannot be an upload's, in words for the editor; None if it can."""
+    if bad := _CONTROL.search(key):
+        return f"its name contains the control character U+{ord(bad.group()):04X}: rename the file"
+    if _UNDECODED.search(key):
+        return "its name is not UTF-8 text: rename it"
+    size = len(key.encode())
+    if size > limits.MAX_KEY_BYTES:
+        return f"its name makes a key of {size:,} bytes (UTF-8); S3 takes at most {limits.MAX_KEY_BYTES:,}"
+    return None
+
+
+def _upload_key(key: str) -> str:
+    if not key.startswith(limits.UPLOAD_PREFIX):
+        raise ValueError(f"must start with {limits.UPLOAD_PREFIX}")
+    if problem := key_problem(key):
+        raise ValueError(problem)
+    return key
+
+
+def _file_name(name: str) -> str:
+    if problem := key_problem(name):
+        raise ValueError(problem)
+    return name
+
+
 class BundleFile(BaseModel):
     """One file of an import bundle: the upload key it stands for and its text, or `delete` (a takedown
     of an upload that has no object of its own, having been imported)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    key: Annotated[str, Field(pattern=r"^inbox/[^\x00-\x1f]+$", max_length=1024)]
+    key: Annotated[str, AfterValidator(_upload_key)]
     body: str = ""
     delete: bool = False
     # The file's own name when its format is not the key's: an export writes a Markdown upload as JSON,
     # and importing it puts it back at the key it came from.
-    file_name: Annotated[str, Field(pattern=r"^[^\x00-\x1f]+$", max_length=1024)] | None = None
+    file_name: Annotated[str, AfterValidator(_file_name)] | None = None
 
 
 class ImportBundle(BaseModel):
@@ -139,6 +170,15 @@ class ImportBundle(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     files: Annotated[list[BundleFile], Field(max_length=limits.MAX_IMPORT_FILES)]
+
+
+class ReceivedBundle(BaseModel):
+    """An import bundle as the ingest reads it: its files are checked one by one (`BundleFile`), so that one
+    bad file (a name no upload can have, say) is refused alone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    files: Annotated[list[dict[str, object]], Field(max_length=limits.MAX_IMPORT_FILES)]
 
 
 class Problem(BaseModel):
@@ -172,11 +212,13 @@ class ImportedFile(BaseModel):
 
 
 class ImportResult(BaseModel):
-    """Left at `import-results/<bundle key>` once a bundle is applied: what became of each of its files."""
+    """Left at `import-results/<bundle key>` once a bundle is applied: what became of each of its files, or
+    why none was applied (`problems`: the bundle itself could not be read)."""
 
     bundle: str
     etag: str | None
     files: list[ImportedFile]
+    problems: list[Problem] = []
 
 
 class UploadRejected(Exception):
