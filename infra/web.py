@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 import h11
 import uvicorn
@@ -31,6 +32,7 @@ API_PREFIX = "/api"  # where make run serves the API: the site's pages have the 
 class FrontDoorProtocol(H11Protocol):
     """uvicorn's HTTP/1.1 server, answering a request whose head outgrows MAX_REQUEST_HEAD_BYTES with 431
     Request Header Fields Too Large, as API Gateway does, where uvicorn answers every unreadable request 400.
+    h11 measures only a head still incomplete, so a whole head that arrives in one piece is measured here.
     The rest of such a request is read and dropped until the client closes, so it receives the answer
     instead of a connection reset (closing with unread data would send one)."""
 
@@ -40,6 +42,17 @@ class FrontDoorProtocol(H11Protocol):
         if len(self.conn.trailing_data[0]) <= MAX_REQUEST_HEAD_BYTES:
             super().send_400_response(msg)
             return
+        self._refuse_head()
+
+    def _head_too_big(self, data: bytes) -> bool:
+        """Whether the request head being received (it starts in h11's buffer, or in `data`) is too big."""
+        if self.conn.their_state is not h11.IDLE:
+            return False  # a body, or a request already answered
+        received = bytes(self.conn.trailing_data[0]) + data
+        end = received.find(b"\r\n\r\n")
+        return (end if end >= 0 else len(received)) > MAX_REQUEST_HEAD_BYTES
+
+    def _refuse_head(self) -> None:
         self.refused_head = True
         headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
         body = f"The request's headers are over {MAX_REQUEST_HEAD_BYTES} bytes.\n".encode()
@@ -52,8 +65,12 @@ class FrontDoorProtocol(H11Protocol):
         self.transport.write_eof()  # done sending; the client closes once it has read the answer
 
     def data_received(self, data: bytes) -> None:
-        if not self.refused_head:
-            super().data_received(data)
+        if self.refused_head:
+            return
+        if self._head_too_big(data):
+            self._refuse_head()
+            return
+        super().data_received(data)
 
 
 class FrontDoor(uvicorn.Server):
@@ -98,7 +115,26 @@ def _not_found(bucket: PublicBucket) -> Response:
     return Response(page.body, status_code=404, media_type=page.content_type)
 
 
+def security_headers(template: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The headers CloudFront adds to every page and file: the template's own response headers policy (of
+    its one distribution), so that make run serves what AWS serves."""
+    policies = resources_of_type(template or load_template(), "AWS::CloudFront::ResponseHeadersPolicy")
+    (config,) = (spec["Properties"]["ResponseHeadersPolicyConfig"] for spec in policies.values())
+    security = config["SecurityHeadersConfig"]
+    transport = security["StrictTransportSecurity"]
+    return {
+        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+        "Strict-Transport-Security": f"max-age={transport['AccessControlMaxAgeSec']}"
+        + ("; includeSubDomains" if transport["IncludeSubdomains"] else ""),
+    }
+
+
 def public_files(bucket: PublicBucket) -> ASGIApp:
+    security = security_headers()
+
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         key = request.url.path.lstrip("/") or FRONT_PAGE
@@ -122,6 +158,7 @@ def public_files(bucket: PublicBucket) -> ASGIApp:
                 response = Response(status_code=304, headers=headers)
             else:
                 response = Response(file.body, media_type=file.content_type, headers=headers)
+        response.headers.update(security)
         await response(scope, receive, send)
 
     return serve
@@ -142,15 +179,26 @@ def api_cors(api: ASGIApp, template: Mapping[str, Any] | None = None) -> ASGIApp
     )
 
 
-def local_site(api: ASGIApp, bucket: PublicBucket) -> ASGIApp:
+def local_site(api: ASGIApp, bucket: PublicBucket, site_url: str) -> ASGIApp:
     """Route by path: /api/... to the API (with /api as its root path, so its links keep it), as API Gateway
-    does on its own host on AWS; everything else to the public bucket, as CloudFront does."""
+    does on its own host on AWS; everything else to the public bucket, as CloudFront does.
+
+    Every request is taken to be for `site_url` (the site's configured URL), whatever its Host header and
+    X-Forwarded-* headers say: the API builds its absolute links from the request, and API Gateway and
+    CloudFront only pass on requests for their own names; a forged Host must not reach a link or a cache."""
+    own = urlsplit(site_url)
+    host = (b"host", own.netloc.encode())
     # CloudFront compresses what it serves for clients that accept it (objects of 1,000 bytes and more);
     # API Gateway's HTTP APIs do not.
     files = GZipMiddleware(public_files(bucket), minimum_size=1000)
     api = api_cors(api)
 
     async def site(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = [
+                h for h in scope["headers"] if h[0] != b"host" and not h[0].startswith(b"x-forwarded-")
+            ]
+            scope = {**scope, "headers": [host, *headers], "scheme": own.scheme}
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             await api({**scope, "root_path": scope.get("root_path", "") + API_PREFIX}, receive, send)

@@ -58,7 +58,9 @@ def measure(archive: int) -> tuple[list[float], list[float]]:
     quiet = contextlib.redirect_stdout(io.StringIO())  # Powertools flushes metrics every 100, disabled or not
     with quiet, stack.running(prepare) as resources:
         api = load_attribute(resources.functions["ApiFunction"].handler.rsplit(".", 1)[0] + ".app")
-        site = local_site(api, PublicBucket(resources.outputs["PublicBucketName"]))
+        site = local_site(
+            api, PublicBucket(resources.outputs["PublicBucketName"]), resources.outputs["SiteUrl"]
+        )
         server = uvicorn.Server(
             uvicorn.Config(site, host="127.0.0.1", port=stack.port, log_level="error", lifespan="off")
         )

@@ -22,6 +22,9 @@ from pathlib import Path
 import feedparser
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from infra.web import MAX_REQUEST_HEAD_BYTES as MAX_HEAD
 
 from newsfeed.logic.slugs import slugify
 from tests.factories import markdown
@@ -222,6 +225,24 @@ def test_rejected_files_exit_non_zero_and_change_nothing(local_stack: Running, t
     assert get(f"{local_stack.base}/feeds/rss.xml")[1] == before
 
 
+def test_every_file_named_gets_a_line_and_one_file_name_is_one_story(
+    local_stack: Running, tmp_path: Path
+) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "twin.md", tmp_path / "b" / "twin.md"
+    first.write_text(markdown(title="The first twin story"), encoding="utf-8")
+    second.write_text(markdown(title="The second twin story"), encoding="utf-8")
+    tabbed = tmp_path / "tab\tname.md"
+    tabbed.write_text(markdown(title="A story behind a tab"), encoding="utf-8")
+    result = local_stack.cli("publish", str(first), str(second), str(tabbed))
+    assert result.returncode == 1
+    assert f"published: {local_stack.base}/articles/the-first-twin-story" in result.stdout
+    assert f"rejected: {second}\n  - file: has the same file name as {first}" in result.stdout
+    assert f"rejected: {tabbed}\n  - file: its name contains the control character U+0009" in result.stdout
+    assert get(f"{local_stack.api}/articles/the-second-twin-story")[0] == 404
+
+
 def test_a_script_is_sanitised(local_stack: Running, tmp_path: Path) -> None:
     path = tmp_path / "script.md"
     path.write_text(
@@ -349,6 +370,75 @@ def test_a_request_with_200_kb_of_headers_is_answered_431_not_reset(local_stack:
     response = connection.getresponse()
     assert (response.status, response.read()) == (431, b"The request's headers are over 16384 bytes.\n")
     assert get(f"{local_stack.api}/health")[0] == 200
+
+
+def head_status(base: str, head: bytes, pieces: int = 1) -> int:
+    """The status a request head sent in `pieces` writes is answered with."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        step = -(-len(head) // pieces)
+        for start in range(0, len(head), step):
+            connection.sendall(head[start : start + step])
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while b"\r\n" not in answer and (chunk := connection.recv(4096)):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(size=st.integers(100, 100_000), pieces=st.sampled_from([1, 1, 3]))
+def test_a_request_head_over_16_kb_is_431_however_it_arrives(
+    local_stack: Running, size: int, pieces: int
+) -> None:
+    start = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Padding: "
+    head = start + b"a" * max(0, size - len(start) - 4) + b"\r\n\r\n"
+    status = head_status(local_stack.base, head, pieces)
+    if len(head) > MAX_HEAD + 4:
+        assert status == 431
+    elif len(head) < MAX_HEAD - 100:
+        assert status == 200
+
+
+def test_a_forged_host_changes_no_url(local_stack: Running) -> None:
+    """Links the API builds (next pages, sections, its OpenAPI server) and the pages are the site's own,
+    whatever Host or X-Forwarded-* a client sends: a cache would keep and pass on a forged one."""
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+
+    def fetch(url: str) -> tuple[bytes, dict[str, str]]:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=forged), timeout=10) as response:
+            return response.read(), dict(response.headers)
+
+    for path in ("/articles?limit=1", "/sections", "/openapi.json", "/feeds?limit=1"):
+        answer, headers = fetch(local_stack.api + path)
+        assert b"evil.example" not in answer and "evil.example" not in json.dumps(headers), path
+    page, _ = fetch(local_stack.api + "/articles?limit=1")
+    listed = json.loads(page)
+    assert listed["next"]["url"].startswith(local_stack.api + "/articles?")
+    for path in ("/", "/feeds/rss.xml", "/sitemap.xml"):
+        answer, headers = fetch(local_stack.base + path)
+        assert b"evil.example" not in answer and "evil.example" not in json.dumps(headers), path
+
+
+def test_pages_and_files_carry_the_security_headers_cloudfront_adds(local_stack: Running) -> None:
+    from infra.web import security_headers
+
+    expected = security_headers()
+    assert "frame-ancestors 'none'" in expected["Content-Security-Policy"]
+    newest = json.loads(get(f"{local_stack.api}/articles?limit=1")[1])["items"][0]["url"]
+    for url in (
+        local_stack.base + "/",
+        local_stack.base + "/feeds/rss.xml",
+        local_stack.base + "/nowhere",
+        newest,
+    ):
+        request = urllib.request.Request(url)
+        try:
+            response = urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            response = error
+        with response:
+            assert {name: response.headers[name] for name in expected} == expected, url
 
 
 def test_a_busy_port_is_a_one_line_error(local_stack: Running) -> None:

@@ -171,3 +171,28 @@ def test_paths_and_content_types() -> None:
     assert FeedFormat.RSS.content_type == "application/rss+xml; charset=utf-8"
     assert FeedFormat.ATOM.content_type == "application/atom+xml; charset=utf-8"
     assert FeedFormat.JSON.content_type == "application/feed+json; charset=utf-8"
+
+
+def test_an_article_first_published_elsewhere_keeps_our_links_and_names_its_canonical() -> None:
+    """`canonical_url` says where the story first appeared; readers and aggregators still come to our page."""
+    from datetime import timedelta
+
+    from newsfeed.logic.sitemap import render_news_sitemap
+
+    elsewhere = "https://elsewhere.example/story"
+    syndicated = article(1, canonical_url=elsewhere)
+    ours = SITE.article_url(syndicated.slug)
+    assert ours.startswith(SITE.url + "/")
+    rss, atom = (
+        feedparser.parse(body(fmt, articles=[syndicated])).entries[0]
+        for fmt in (FeedFormat.RSS, FeedFormat.ATOM)
+    )
+    assert rss.link == ours and atom.link == ours
+    item = json.loads(body(FeedFormat.JSON, articles=[syndicated]))["items"][0]
+    assert (item["url"], item["external_url"]) == (ours, elsewhere)
+    jsonschema.validate(json.loads(body(FeedFormat.JSON, articles=[syndicated])), SCHEMA)
+    own = article(2)
+    sitemap = render_news_sitemap(
+        SITE, [syndicated.card(), own.card()], own.published_at + timedelta(hours=1)
+    )
+    assert ours.encode() not in sitemap and SITE.article_url(own.slug).encode() in sitemap

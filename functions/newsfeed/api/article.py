@@ -56,7 +56,7 @@ def article_json(site: Site, stored: StoredValues, fields: set[str] | None = Non
     answer: dict[str, Any] = {}
     for name in ARTICLE_FIELDS if fields is None else (f for f in ARTICLE_FIELDS if f in fields):
         if name == "url":
-            answer[name] = site.article_url(stored["slug"], stored.get("canonical_url"))
+            answer[name] = site.article_url(stored["slug"])
         elif name == "image" and stored.get("image"):
             answer[name] = {**stored["image"], "url": site.absolute(stored["image"]["url"])}
         elif stored.get(name) is not None:

@@ -32,7 +32,7 @@ def summary_of(site: Site, card: ArticleCard | Article) -> ArticleSummary:
     image = card.image.model_copy(update={"url": site.absolute(card.image.url)}) if card.image else None
     return ArticleSummary(
         **{name: getattr(card, name) for name in _SUMMARY_STORED},
-        url=site.article_url(card.slug, card.canonical_url),
+        url=site.article_url(card.slug),
         image=image,
     )
 

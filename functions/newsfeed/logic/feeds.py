@@ -92,7 +92,7 @@ def _clean(text: str) -> str:
 
 
 def _content_html(site: Site, article: Article) -> str:
-    return absolutize_links(article.body, site.article_url(article.slug, article.canonical_url))
+    return absolutize_links(article.body, site.article_url(article.slug))
 
 
 def _categories(article: Article) -> list[str]:
@@ -169,7 +169,7 @@ def render_rss(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
     for article in articles:
         item = _sub(channel, "item")
         _sub(item, "title", article.title)
-        _sub(item, "link", site.article_url(article.slug, article.canonical_url))
+        _sub(item, "link", site.article_url(article.slug))
         _sub(item, "guid", f"urn:uuid:{article.id}", isPermaLink="false")
         _sub(item, "pubDate", format_datetime(article.published_at, usegmt=True))
         # RSS readers render <description> as HTML: the plain-text summary is HTML-escaped first, so text
@@ -219,7 +219,7 @@ def render_atom(site: Site, doc: Document, articles: Sequence[Article]) -> bytes
         _sub(
             entry,
             "link",
-            href=site.article_url(article.slug, article.canonical_url),
+            href=site.article_url(article.slug),
             rel="alternate",
             type="text/html",
         )
@@ -256,7 +256,8 @@ def render_json_feed(site: Site, doc: Document, articles: Sequence[Article]) -> 
     for article in articles:
         item: dict[str, Any] = {
             "id": f"urn:uuid:{article.id}",
-            "url": site.article_url(article.slug, article.canonical_url),
+            "url": site.article_url(article.slug),
+            **({"external_url": article.canonical_url} if article.canonical_url else {}),
             "title": article.title,
             "content_html": _content_html(site, article),
             "summary": article.summary,

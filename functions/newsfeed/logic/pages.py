@@ -180,7 +180,7 @@ def _news_article(site: Site, article: Article, url: str, image: str | None) -> 
 
 
 def render_article_page(site: Site, article: Article) -> bytes:
-    canonical = site.article_url(article.slug, article.canonical_url)
+    canonical = article.canonical_url or site.article_url(article.slug)  # for search engines
     image = site.absolute(article.image.url) if article.image else None
     section = Scope(ScopeKind.SECTION, article.section_slug, article.section)
     tags = [

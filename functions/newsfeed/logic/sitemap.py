@@ -29,9 +29,11 @@ def render_news_sitemap(site: Site, cards: Sequence[ArticleCard], now: datetime)
     """`cards` newest first; those older than two days before `now` are left out, and at most 1,000 kept."""
     start = window_start(now)
     urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-    for card in [c for c in cards if start <= c.published_at <= now][:MAX_URLS]:
+    # An article whose canonical page is elsewhere is that page's to list (a sitemap names canonical URLs).
+    ours = [c for c in cards if start <= c.published_at <= now and not c.canonical_url]
+    for card in ours[:MAX_URLS]:
         url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = site.article_url(card.slug, card.canonical_url)
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = site.article_url(card.slug)
         news = ET.SubElement(url, f"{{{NEWS_NS}}}news")
         publication = ET.SubElement(news, f"{{{NEWS_NS}}}publication")
         ET.SubElement(publication, f"{{{NEWS_NS}}}name").text = site.name

@@ -58,7 +58,8 @@ def payload(event: WebhookEvent, article: Article, site: Site, occurred_at: date
         "article": {
             "id": article.id,
             "slug": article.slug,
-            "url": site.article_url(article.slug, article.canonical_url),
+            "url": site.article_url(article.slug),
+            **({"canonical_url": article.canonical_url} if article.canonical_url else {}),
             "title": article.title,
             "section": article.section,
             "revision": article.revision,

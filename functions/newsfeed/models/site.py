@@ -16,9 +16,10 @@ class Site:
     feeds_url: str  # where the public bucket is served (CloudFront), no trailing slash
     hubs: tuple[str, ...] = ()  # WebSub hubs the feeds name and ping
 
-    def article_url(self, slug: str, canonical_url: str | None = None) -> str:
-        """The article's page: its canonical URL if the editor gave one, else its page on the site."""
-        return canonical_url or f"{self.url}/articles/{slug}"
+    def article_url(self, slug: str) -> str:
+        """The article's page on the site: what the API, feeds, sitemap and webhooks link to. An article's
+        `canonical_url` (where it first appeared, elsewhere) is named beside it, never instead of it."""
+        return f"{self.url}/articles/{slug}"
 
     def absolute(self, url: str) -> str:
         """A site-relative path ('/images/a.jpg') made absolute; absolute URLs pass through."""
