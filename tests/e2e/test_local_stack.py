@@ -415,7 +415,7 @@ def test_a_forged_host_changes_no_url(local_stack: Running) -> None:
     page, _ = fetch(local_stack.api + "/articles?limit=1")
     listed = json.loads(page)
     assert listed["next"]["url"].startswith(local_stack.api + "/articles?")
-    for path in ("/", "/feeds/rss.xml", "/sitemap.xml"):
+    for path in ("/", "/feeds/rss.xml", "/sitemaps/news.xml"):
         answer, headers = fetch(local_stack.base + path)
         assert b"evil.example" not in answer and "evil.example" not in json.dumps(headers), path
 
