@@ -1,5 +1,6 @@
 """The local stack's state on disk: everything moto holds for it (tables and their streams, buckets, queues,
-the secret, the stack's outputs), as one file in the data folder, read at start and written as it changes.
+the secret, the stack's outputs), as one file in the data folder, read at start and written as it changes;
+what changed since it was written is in the journal that follows it (infra/journal.py).
 
 - **One consistent cut.** The server takes a snapshot while no request is inside moto (`RequestGate`), by
   forking: the child writes the copy it was born with, while the server goes on answering. New requests
@@ -104,9 +105,10 @@ class _Summed(io.RawIOBase):
         return self.file.write(data)
 
 
-def dump(file: io.BufferedWriter) -> None:
-    """The header line, every persisted backend's regions, and the checksum line."""
-    file.write(json.dumps(header()).encode() + b"\n")
+def dump(file: io.BufferedWriter, journal: int = 0) -> None:
+    """The header line (with the generation of the journal that follows this state: infra/journal.py), every
+    persisted backend's regions, and the checksum line."""
+    file.write(json.dumps({**header(), "journal": journal}).encode() + b"\n")
     summed = _Summed(file)
     state = {
         service: {account: dict(regions.items()) for account, regions in backends.items()}
@@ -123,13 +125,14 @@ def dump(file: io.BufferedWriter) -> None:
     file.write(CHECKSUM + summed.digest.hexdigest().encode() + b"\n")
 
 
-def save(folder: Path) -> None:
-    """Write the state to `folder` atomically (a new file, flushed, then renamed over the old one)."""
+def save(folder: Path, journal: int = 0) -> None:
+    """Write the state to `folder` atomically (a new file, flushed, then renamed over the old one), naming
+    the generation of the journal that follows it."""
     folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / f"{STATE_FILE}.{os.getpid()}.tmp"
     try:
         with scratch.open("wb") as file:
-            dump(file)
+            dump(file, journal)
             file.flush()
             os.fsync(file.fileno())
         os.replace(scratch, folder / STATE_FILE)
@@ -185,13 +188,13 @@ def _verify(file: io.BufferedReader, path: Path, size: int) -> None:
     file.seek(start)
 
 
-def load(folder: Path) -> bool:
-    """Put the saved state (if any) into this process's moto; False when there is none. UnreadableState
-    (and nothing else) when it cannot be loaded."""
+def load(folder: Path) -> int | None:
+    """Put the saved state (if any) into this process's moto; the generation of the journal that follows
+    it, or None when there is none. UnreadableState (and nothing else) when it cannot be loaded."""
     remove_unfinished(folder)
     path = folder / STATE_FILE
     if not path.exists():
-        return False
+        return None
     try:
         with path.open("rb") as file:
             first = file.readline(4096)
@@ -201,7 +204,8 @@ def load(folder: Path) -> bool:
                 raise _damaged(path, "its first line is not the header a saved state starts with") from None
             if not isinstance(written, dict) or written.get("format") != FORMAT:
                 raise _unreadable(path, f"it is not in format {FORMAT}")
-            if written != header():
+            journal = written.pop("journal", None)
+            if written != header() or not isinstance(journal, int):
                 raise _unreadable(path, f"it was written by {written}, and this is {header()}")
             _verify(file, path, os.fstat(file.fileno()).st_size)
             state = pickle.load(file)  # noqa: S301 - our own file, its checksum checked above
@@ -215,7 +219,7 @@ def load(folder: Path) -> bool:
             for region, backend in regions.items():
                 backends[service][account][region] = backend
     _requeue_in_flight()
-    return True
+    return journal
 
 
 def _requeue_in_flight() -> None:

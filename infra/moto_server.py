@@ -6,8 +6,9 @@ way round (a bulk import spent half its time on each side, one after the other).
 infra/moto_fixes.py apply here, where moto runs. The server stops when its parent closes our stdin, which
 also happens when the parent dies.
 
-With a data folder (`--data DIR`) it starts from the state saved there and keeps it saved
-(infra/local_state.py): a snapshot within a second of each change, and a last one when it stops.
+With a data folder (`--data DIR`) it starts from the state saved there and keeps it saved: every changing
+request in the journal before it is answered (infra/journal.py), a snapshot within a second of each change
+(infra/local_state.py), which takes the journal in, and a last one when it stops.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra import journal as journal_file
 from infra import local_state
 from infra.resources import REGION
 from infra.template import ROOT
 
-SNAPSHOT_EVERY = 1.0  # seconds: at most this much of what changed is lost in a crash (plus the write)
+SNAPSHOT_EVERY = 1.0  # seconds between snapshots while changes come (and between flushes of the journal)
 READ_OPERATIONS = ("Get", "Query", "Scan", "BatchGet", "Describe", "List", "Receive")
 
 
@@ -76,11 +78,13 @@ def _changes_state(environ: dict[str, Any]) -> bool:
 
 
 class Keeper:
-    """Keeps the state in `folder`: the WSGI app behind a request gate, and snapshots of it after changes."""
+    """Keeps the state in `folder`: the WSGI app behind a request gate, each changing request in the journal
+    before it is answered (infra/journal.py), and snapshots of it after changes."""
 
-    def __init__(self, app: Callable[..., Any], folder: Path) -> None:
-        self.app, self.folder = app, folder
+    def __init__(self, app: Callable[..., Any], folder: Path, journal: journal_file.Journal) -> None:
+        self.app, self.folder, self.journal = app, folder, journal
         self.gate = local_state.RequestGate()
+        self.writing = threading.Lock()  # changing requests one at a time: the journal's order is moto's
         self.changed = False
         self.longest_pause = 0.0
 
@@ -88,40 +92,64 @@ class Keeper:
         if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".ReceiveMessage"):
             return self.app(environ, start_response)  # long polls wait in moto (RequestGate says why)
         with self.gate.request():
-            if _changes_state(environ):
-                self.changed = True
-            response = self.app(environ, start_response)
-            try:
-                return [b"".join(response)]  # all of moto's work inside the gate
-            finally:
-                getattr(response, "close", lambda: None)()
+            if not _changes_state(environ):
+                return self._answer(environ, start_response)
+            body = journal_file.read_body(environ)
+            statuses: list[str] = []
 
-    def snapshot(self) -> int:
-        """Fork a child that writes the state as it is now; its pid. New requests wait only while those
-        inside finish (RequestGate.alone) and for the fork."""
+            def answered(status: str, headers: Any, exc_info: Any = None) -> Any:
+                statuses.append(status)
+                return start_response(status, headers, exc_info)
+
+            with self.writing:
+                self.changed = True
+                answer = self._answer(environ, answered)
+                if statuses and statuses[0][:1] in "23" and journal_file.replayable(environ):
+                    self.journal.append(environ, body)
+            return answer
+
+    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        response = self.app(environ, start_response)
+        try:
+            return [b"".join(response)]  # all of moto's work inside the gate
+        finally:
+            getattr(response, "close", lambda: None)()
+
+    def snapshot(self) -> tuple[int, int]:
+        """Fork a child that writes the state as it is now, and start the journal that follows it; the
+        child's pid and that journal's generation. New requests wait only while those inside finish
+        (RequestGate.alone) and for the fork."""
         with self.gate.alone():
             self.changed = False
+            self.journal = self.journal.rotate()
             server = os.getpid()
             child = os.fork()
             if child == 0:  # the copy: write it and leave, touching nothing the server's threads hold
                 try:
                     _die_with(server)
-                    local_state.save(self.folder)
+                    local_state.save(self.folder, self.journal.generation)
                 finally:
                     os._exit(0)
             self.longest_pause = max(self.longest_pause, time.monotonic() - self.gate.holding_since)
-        return child
+        return child, self.journal.generation
 
     def keep(self, stopped: threading.Event) -> None:
         while not stopped.wait(SNAPSHOT_EVERY):
+            self.journal.sync()  # (for a power cut: the process's own death loses nothing written)
             if self.changed:
-                _, status = os.waitpid(self.snapshot(), 0)
+                child, generation = self.snapshot()
+                _, status = os.waitpid(child, 0)
                 if status:
                     print(f"moto_server: saving the state failed (status {status})", file=sys.stderr)
+                else:
+                    journal_file.drop_before(self.folder, generation)
 
     def last(self) -> None:
         with self.gate.alone():
-            local_state.save(self.folder)
+            self.journal = self.journal.rotate()
+            local_state.save(self.folder, self.journal.generation)
+            journal_file.drop_before(self.folder, self.journal.generation)
+            self.journal.close()
 
 
 def _die_with(parent: int) -> None:
@@ -133,6 +161,18 @@ def _die_with(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # it ended before that took effect
         os._exit(1)
+
+
+def _restore(app: Callable[..., Any], data: Path) -> tuple[Keeper, bool]:
+    """The saved state and the journal after it put into moto, and a keeper journaling on from there;
+    whether there was anything to restore."""
+    data.mkdir(parents=True, exist_ok=True)
+    follows = local_state.load(data)
+    written = journal_file.generations(data)
+    replayed = journal_file.replay(data, follows or 0, app)
+    keeper = Keeper(app, data, journal_file.Journal(data, max([follows or 0, *written]) + 1))
+    keeper.changed = replayed > 0  # a snapshot soon takes the replayed journal in
+    return keeper, follows is not None or replayed > 0
 
 
 def serve(port: int, data: Path | None) -> None:
@@ -147,13 +187,12 @@ def serve(port: int, data: Path | None) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
     warnings.filterwarnings("ignore", message="Tried to parse AWS::CloudFormation::WaitConditionHandle")
     moto_fixes.apply()
+    app = DomainDispatcherApplication(create_backend_app)
     try:
-        restored = data is not None and local_state.load(data)
+        keeper, restored = _restore(app, data) if data is not None else (None, False)
     except local_state.UnreadableState as refused:
         print(f"refused {refused}", flush=True)
         raise SystemExit(3) from None
-    app = DomainDispatcherApplication(create_backend_app)
-    keeper = Keeper(app, data) if data is not None else None
     server = make_server("127.0.0.1", port, keeper or app, threaded=True)
     threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
     stopped = threading.Event()
