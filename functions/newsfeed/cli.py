@@ -136,6 +136,13 @@ def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[boo
     ]
 
 
+def progress(related: int, published: int) -> str:
+    """How far the related lists have got: never more than all, final only when they are. (More related
+    than published: a takedown the related-lists function has still to follow.)"""
+    state = "final" if related == published else "in progress"
+    return f"{min(related, published)} of {published} ({state})"
+
+
 def status(slug: str | None, target: Target) -> int:
     """What is stored at a slug: published, draft, unpublished or moved, and from which upload. Without a
     slug: how many articles are published, and how far their related lists have got."""
@@ -143,9 +150,10 @@ def status(slug: str | None, target: Target) -> int:
     if connection is None:
         return 2
     if slug is None:
-        related, published = connection.related(), connection.published()
-        state = "final" if related >= published else "in progress"
-        print(f"published:     {published} articles\nrelated lists: {related} of {published} ({state})")
+        published = connection.published()
+        print(
+            f"published:     {published} articles\nrelated lists: {progress(connection.related(), published)}"
+        )
         return 0
     found, lines = describe(connection.table.article_record(slug), slug, connection.api_url)
     print("\n".join(lines))

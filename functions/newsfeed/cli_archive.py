@@ -81,18 +81,20 @@ def follow_related(connection: Connection, timeout: float) -> None:
 
     published, related = connection.published(), connection.related()
     moved = time.monotonic()
-    with tqdm(total=published, initial=related, unit="article", desc="relating", dynamic_ncols=True) as bar:
+    shown = min(related, published)  # (more related than published: takedowns still to be followed)
+    with tqdm(total=published, initial=shown, unit="article", desc="relating", dynamic_ncols=True) as bar:
         while time.monotonic() - moved < timeout:
-            if related >= published and related >= (published := connection.published()):
+            if related == published and related == (published := connection.published()):
                 break  # (counted again: the ingest may still have been adding to the site's list)
             time.sleep(1.0)
             if (now := connection.related()) != related:
-                bar.total, moved = max(published, now), time.monotonic()
-                bar.update(now - related)
+                bar.total, moved = published, time.monotonic()
+                bar.update(min(now, published) - min(related, published))
                 related = now
-    if related >= published:
+    if related == published:
         print(f"related lists: final for all {published} articles")
     else:
         print(
-            f"related lists: {related} of {published} so far; `newsfeed status` shows how far they have got"
+            f"related lists: {min(related, published)} of {published} so far; `newsfeed status` shows how "
+            "far they have got"
         )

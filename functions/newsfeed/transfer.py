@@ -71,7 +71,7 @@ class ImportState:
         return cls(path, stack, {name: FileState(**value) for name, value in raw["files"].items()})
 
     def save(self) -> None:
-        scratch = self.path.with_suffix(".tmp")
+        scratch = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")  # runs at once write their own
         files = {name: vars(state) for name, state in sorted(self.files.items())}
         document = {"stack": self.stack, "files": files}
         scratch.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")

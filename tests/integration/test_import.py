@@ -332,7 +332,7 @@ def test_two_imports_of_one_folder_at_once_leave_one_article_per_file_and_true_v
     body = {
         "files": [{"key": f"inbox/{name}", "body": (tmp_path / name).read_text()} for name in sorted(files)]
     }
-    changes = []
+    changes: list[UploadChange] = []
     for run in ("first", "second"):
         key = f"imports/{run}/00000.json"
         etag = uploads.upload(key, json.dumps(body).encode())

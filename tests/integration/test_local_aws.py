@@ -249,4 +249,4 @@ def test_stream_records_older_than_a_day_are_dropped_as_dynamodb_does(
         from moto.dynamodb.models import dynamodb_backends
 
         shard = dynamodb_backends["123456789012"]["us-east-1"].get_table("day").stream_shard
-        assert len(shard.items) == 0 and shard.starting_sequence_number > 0
+        assert shard is not None and len(shard.items) == 0 and shard.starting_sequence_number > 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsfeed.cli import describe
 from newsfeed.models.article_shape import ArticleStatus
@@ -23,3 +25,12 @@ def test_status_names_a_publication_date_only_for_a_published_article(
     assert found
     assert any(line.startswith("published:") for line in lines) is published_line
     assert any(line.startswith("due:") for line in lines) is (status is ArticleStatus.SCHEDULED)
+
+
+@given(related=st.integers(0, 10_000), published=st.integers(0, 10_000))
+def test_related_progress_never_exceeds_its_total_nor_says_final_early(related: int, published: int) -> None:
+    from newsfeed.cli import progress
+
+    done, _, rest = progress(related, published).partition(" of ")
+    assert int(done) <= published == int(rest.split()[0])
+    assert rest.endswith("(final)") is (related == published)

@@ -230,3 +230,38 @@ def test_the_ingest_either_stores_once_or_reports_and_stores_nothing(upload: tup
     else:
         assert result.outcome in (Outcome.PUBLISHED, Outcome.SAVED)
         assert len(store.saved) == 1 and files.reports == [] and files.cleared == [result.key]
+
+
+@PROPERTY
+@given(
+    name=st.text(min_size=1, max_size=400),
+    suffix=st.sampled_from([".md", ".MD", ".Markdown", ".json", ".JSON", ".txt"]),
+)
+def test_a_file_name_of_any_unicode_is_a_verdict_never_a_crash(name: str, suffix: str) -> None:
+    """Any file name is either refused with a reason an editor can act on, or carried in an import bundle
+    (JSON) and parsed by its extension in any case; the two checks agree."""
+    from pydantic import ValidationError
+
+    from newsfeed.models.upload import BundleFile, ImportBundle, key_problem
+
+    key = f"inbox/{name}{suffix}"
+    problem = key_problem(key)
+    json_body = '{"title": "A story", "section": "World", "body": "<p>Text.</p>"}'
+    body = json_body if suffix.lower() == ".json" else "---\ntitle: A story\nsection: World\n---\nText.\n"
+    refusal = ""
+    try:
+        bundle = ImportBundle(files=[BundleFile(key=key, body=body)])
+    except ValidationError as refused:
+        refusal = str(refused)
+    if problem is not None:
+        assert problem in refusal
+        event("refused: " + problem.split(":")[0][:30])
+        return
+    assert not refusal
+    assert ImportBundle.model_validate_json(bundle.model_dump_json()) == bundle
+    refused_as = ""
+    try:
+        title = parse_upload(key, body.encode()).fields.title
+    except UploadRejected as rejected:
+        refused_as, title = str(rejected), ""
+    assert ("extension" in refused_as) if suffix == ".txt" else (title == "A story")

@@ -38,6 +38,7 @@ class ArticleOut(ArticleSummary):
     body: str
     """Sanitised HTML."""
     canonical_url: str | None = None
+    """Where the article first appeared, if elsewhere (its page names it canonical); `url` is our page."""
     revision: int
 
 
