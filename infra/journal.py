@@ -58,13 +58,14 @@ def replayable(environ: dict[str, Any]) -> bool:
     return not environ.get("HTTP_X_AMZ_TARGET", "").startswith(_UNREPLAYABLE)
 
 
-def read_body(environ: dict[str, Any]) -> bytes:
-    """The request's body, read whole; the request is given it back to read again."""
+def request_of(environ: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+    """The request as the journal keeps it (its CGI and HTTP variables, and its body, read whole: the
+    request is given it back to read again), taken before moto sees it."""
     length = environ.get("CONTENT_LENGTH") or ""
     stream = environ["wsgi.input"]
     body: bytes = stream.read(int(length)) if length.isdigit() else stream.read()
     environ["wsgi.input"] = io.BytesIO(body)
-    return body
+    return {key: value for key, value in environ.items() if key.isupper() and isinstance(value, str)}, body
 
 
 class Journal:
@@ -74,9 +75,8 @@ class Journal:
         self.folder, self.generation = folder, generation
         self.fd = os.open(path(folder, generation), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
-    def append(self, environ: dict[str, Any], body: bytes) -> None:
-        request = {key: value for key, value in environ.items() if key.isupper() and isinstance(value, str)}
-        data = pickle.dumps((request, body), protocol=pickle.HIGHEST_PROTOCOL)
+    def append(self, request: tuple[dict[str, str], bytes]) -> None:
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
         record = memoryview(_RECORD.pack(len(data), zlib.crc32(data)) + data)
         while record:
             record = record[os.write(self.fd, record) :]

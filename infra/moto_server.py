@@ -94,7 +94,7 @@ class Keeper:
         with self.gate.request():
             if not _changes_state(environ):
                 return self._answer(environ, start_response)
-            body = journal_file.read_body(environ)
+            request = journal_file.request_of(environ)
             statuses: list[str] = []
 
             def answered(status: str, headers: Any, exc_info: Any = None) -> Any:
@@ -105,7 +105,7 @@ class Keeper:
                 self.changed = True
                 answer = self._answer(environ, answered)
                 if statuses and statuses[0][:1] in "23" and journal_file.replayable(environ):
-                    self.journal.append(environ, body)
+                    self.journal.append(request)
             return answer
 
     def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
@@ -206,8 +206,9 @@ def serve(port: int, data: Path | None) -> None:
             print(f"pause {keeper.longest_pause if keeper else 0.0}", flush=True)
         elif command == "trim":  # trim ARN SEQ: every reader of the stream has handled up to SEQ
             arn, handled = args
-            print(f"trimmed {trim(arn, int(handled))}", flush=True)
-            if keeper is not None:
+            trimmed = trim(arn, int(handled))
+            print(f"trimmed {trimmed}", flush=True)
+            if keeper is not None and trimmed:
                 keeper.changed = True
         elif command == "preload":
             table, path = args

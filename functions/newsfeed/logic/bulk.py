@@ -146,9 +146,8 @@ def decide(
 ) -> tuple[BundleView, list[IngestResult], list[int], list[int]]:
     """Decide every file against one batch-read view of `store` (the ingest's, through its bulk port): the
     view (its pending changes), each file's result, for each pending change the index of its file, and the
-    indexes of the files to apply alone.
-    Takedowns, and files whose view was overtaken by another writer of the same key, wait (UNCHANGED here,
-    with no pending change: `apply_bundle` applies them alone)."""
+    indexes of the files another writer of the same key overtook (the view is stale for them). Those and
+    takedowns wait (UNCHANGED here, with no pending change): `apply_bundle` applies them alone."""
     uploads = store.upload_records([file.key for file, _ in files])
     slugs = [p.slug for p in parsed if isinstance(p, ParsedUpload)] + [u.slug for u in uploads.values()]
     records = store.article_records(slugs)
@@ -199,7 +198,8 @@ def apply_bundle(ingest: Ingest, store: BulkContentStore, change: UploadChange) 
     view, results, saved, overtaken = decide(ingest, store, files, parse_files(files))
 
     # One by one, reading afresh (each reports its own problems): files whose transaction was cancelled
-    # (someone else changed those articles meanwhile), and takedowns.
+    # (someone else changed those articles meanwhile), files another import of their key overtook, and
+    # takedowns.
     alone = {saved[i] for i in view.store.save_all(view.pending)}
     alone |= {n for n, (file, _) in enumerate(files) if file.kind is ChangeKind.DELETE} | set(overtaken)
     for n in sorted(alone):
