@@ -20,7 +20,7 @@ from newsfeed.models.related import Corpus, Signature
 from tests.conftest import Stack
 from tests.corpus import as_article, rows
 from tests.factories import markdown
-from tests.integration.test_pipeline import api
+from tests.integration.test_pipeline import api, report
 from tests.memory import MemoryIndex, MemoryLists
 
 FERRY = "A passenger ferry sank in the Caspian Sea near Aktau port. Rescuers pulled forty passengers from "
@@ -248,7 +248,9 @@ def test_a_very_long_word_and_a_body_at_the_size_limit_end_with_every_list_final
     stack.put("word.md", markdown(title="Ferry word", body=FERRY + " " + "a" * 5_000, section="News"))
     stack.put("large.md", markdown(title="Ferry at length", body=large, section="News"))
     stack.put("large-2.md", markdown(title="Ferry at length again", body=large[::-1], section="News"))
+    stack.put("huge.md", markdown(title="Ferry at two megabytes", body=large * 10, section="News"))
     stack.drain(timeout=300)
+    assert "the limit is" in str(report(stack, "inbox/huge.md"))  # refused: nothing to relate
     assert slugs(stack, "ferry-word") and slugs(stack, "ferry-at-length")
     published = api(stack).get("/articles", params={"limit": 100}).json()["items"]
     assert RelatedIndexTable(stack.table).corpus().articles == len(published)
