@@ -13,7 +13,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from unittest.mock import patch
 from urllib.parse import quote
 
 import pytest
@@ -169,11 +168,19 @@ def test_a_publish_answered_two_seconds_before_a_kill_9_at_3400_articles_is_kept
 ) -> None:
     """At 3,400 articles a snapshot takes seconds to write; what was answered is in the journal before the
     answer is sent, so the crash loses nothing, and the restarted stack finishes what it had begun."""
-    from tests.bench.bench_restart import _fill
-
     data = tmp_path / "data"
-    with patch.dict(os.environ):  # (the stack filled in this process sets its endpoints there)
-        assert _fill(data, 3_400) > 50_000_000  # bytes of saved state
+    fill = "import sys; from pathlib import Path; from tests.bench.bench_restart import _fill; "
+    fill += "print(_fill(Path(sys.argv[1]), 3_400))"
+    filled = subprocess.run(  # (in a process of its own: a stack run in this one would set its environment)
+        [sys.executable, "-c", fill, str(data)],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
+    assert int(filled.stdout.split()[-1]) > 50_000_000  # bytes of saved state
     first = start_local_stack(*ports, "--no-samples", data=data)
     try:
         story = tmp_path / "kept.md"

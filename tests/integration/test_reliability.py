@@ -275,9 +275,19 @@ def test_a_poison_record_is_dead_lettered_and_the_stream_moves_on(
     url = sqs.get_queue_url(QueueName="newsfeed-local-PublisherDeadLetterQueue")["QueueUrl"]
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert len(messages) == 1
-    failure = json.loads(messages[0]["Body"])
-    assert failure["function"] == "PublisherFunction"
-    assert any("poison" in json.dumps(record) for record in failure["records"])
+    failure = json.loads(messages[0]["Body"])  # Lambda's description of the batch, not the records
+    assert failure["requestContext"]["functionArn"].endswith(":function:PublisherFunction")
+    assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    batch = failure["DDBStreamBatchInfo"]
+    streams = stack.session.client("dynamodbstreams")
+    iterator = streams.get_shard_iterator(
+        StreamArn=batch["streamArn"],
+        ShardId=batch["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=batch["startSequenceNumber"],
+    )["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator, Limit=batch["batchSize"])["Records"]
+    assert any("poison" in json.dumps(record, default=str) for record in records)  # where to find them
 
 
 def test_a_rewrite_with_equal_images_is_skipped(stack: Stack, calls: Counter[str]) -> None:
