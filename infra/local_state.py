@@ -156,10 +156,10 @@ def _unreadable(path: Path, why: str) -> UnreadableState:
 def _damaged(path: Path, why: str) -> UnreadableState:
     return UnreadableState(
         f"error: the local stack's saved state {path} is damaged ({why}): it changed after it was written, "
-        "so it is not loaded, and it is left as it is. To recover: stop, and put back a copy of the data "
-        f"folder you kept; or move the file aside (`mv {path} {path}.damaged`), start the stack empty with "
-        "`make run` and import your articles again (`newsfeed import DIR`, from their folder or from your "
-        "last `newsfeed export`)."
+        "so it is not loaded, and it is left as it is. To recover: put back a copy of the data folder you "
+        f"kept; or move the file aside (`mv {path} {path}.damaged`), start again (the stack starts empty) "
+        "and import your articles again (`newsfeed import DIR`, from their folder or from your last "
+        "`newsfeed export`)."
     )
 
 
