@@ -29,8 +29,9 @@ def client(server: moto_server.MotoServer, service: str) -> Any:
     ).client(service, endpoint_url=server.endpoint)  # type: ignore[call-overload]
 
 
-def table(server: moto_server.MotoServer, name: str) -> str:
-    client(server, "dynamodb").create_table(
+def table(dynamodb: Any, name: str) -> str:
+    """A table keyed like the content table, with a stream, through `dynamodb` (a client)."""
+    dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         AttributeDefinitions=[
@@ -47,7 +48,7 @@ def test_a_preloaded_archive_is_stored_without_stream_records_and_later_writes_a
     server: moto_server.MotoServer,
 ) -> None:
     dynamodb = client(server, "dynamodb")
-    name = table(server, "preloaded")
+    name = table(client(server, "dynamodb"), "preloaded")
     items = [{"pk": {"S": f"article#{n}"}, "sk": {"S": "article"}, "n": {"N": str(n)}} for n in range(3)]
     assert server.preload(name, items) == 3
     assert sorted(i["pk"]["S"] for i in dynamodb.scan(TableName=name)["Items"]) == [
@@ -137,7 +138,7 @@ def test_functions_sharing_the_process_never_overflow_the_connection_pool(
 
     from newsfeed.dal import batch, clients
 
-    name = table(server, "pool")
+    name = table(client(server, "dynamodb"), "pool")
     for variable, value in {
         "AWS_ENDPOINT_URL": server.endpoint,
         "AWS_ACCESS_KEY_ID": "local",
@@ -169,7 +170,7 @@ def test_a_batch_that_keeps_failing_goes_to_the_on_failure_destination_as_lambda
     import json
 
     dynamodb = client(server, "dynamodb")
-    name = table(server, "failing")
+    name = table(client(server, "dynamodb"), "failing")
     for n in range(10):
         dynamodb.put_item(
             TableName=name, Item={"pk": {"S": f"a#{n}"}, "sk": {"S": "x"}, "v": {"S": "x" * 300_000}}
@@ -205,7 +206,7 @@ def test_stream_records_every_reader_has_handled_are_dropped_and_numbers_stay(
     """The local stack drops what its readers are done with (its state stays the size of its content): the
     records kept keep their sequence numbers, and a reader behind the trim reads on from the oldest kept."""
     dynamodb = client(server, "dynamodb")
-    name = table(server, "trimmed")
+    name = table(client(server, "dynamodb"), "trimmed")
     for n in range(5):
         dynamodb.put_item(TableName=name, Item={"pk": {"S": f"a#{n}"}, "sk": {"S": "x"}})
     arn = dynamodb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
@@ -235,17 +236,11 @@ def test_stream_records_older_than_a_day_are_dropped_as_dynamodb_does(
     moto_fixes.apply()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="day",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        table(dynamodb, "day")
         for n in range(3):
-            dynamodb.put_item(TableName="day", Item={"pk": {"S": f"old#{n}"}})
+            dynamodb.put_item(TableName="day", Item={"pk": {"S": f"old#{n}"}, "sk": {"S": "x"}})
         monkeypatch.setattr(moto_fixes, "STREAM_RETENTION_SECONDS", -3600)  # as if a day had passed
-        dynamodb.put_item(TableName="day", Item={"pk": {"S": "new"}})
+        dynamodb.put_item(TableName="day", Item={"pk": {"S": "new"}, "sk": {"S": "x"}})
         from moto.dynamodb.models import dynamodb_backends
 
         shard = dynamodb_backends["123456789012"]["us-east-1"].get_table("day").stream_shard

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from infra import local_state, moto_fixes
 from moto import mock_aws
 
+from tests.integration.test_local_aws import table
+
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> bytes:
@@ -23,13 +25,11 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     folder = tmp_path_factory.mktemp("saved")
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
+        table(dynamodb, "kept")
+        dynamodb.put_item(
             TableName="kept",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
+            Item={"pk": {"S": "story"}, "sk": {"S": "article"}, "title": {"S": "Ferry to Baku"}},
         )
-        dynamodb.put_item(TableName="kept", Item={"pk": {"S": "story"}, "title": {"S": "Ferry to Baku"}})
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="pages")
         s3.put_object(Bucket="pages", Key="articles/ferry", Body=b"<!doctype html>" * 100)
@@ -42,7 +42,7 @@ def load(folder: Path) -> dict[str, str]:
     with mock_aws():
         assert local_state.load(folder) is not None
         item = boto3.client("dynamodb", region_name="us-east-1").get_item(
-            TableName="kept", Key={"pk": {"S": "story"}}
+            TableName="kept", Key={"pk": {"S": "story"}, "sk": {"S": "article"}}
         )["Item"]
         return {name: value["S"] for name, value in item.items()}
 
@@ -64,12 +64,17 @@ def test_what_was_saved_loads_back_and_half_written_snapshots_are_deleted(
     (tmp_path / local_state.STATE_FILE).write_bytes(saved)
     left = tmp_path / f"{local_state.STATE_FILE}.4242.tmp"
     left.write_bytes(saved[: len(saved) // 2])  # a snapshot whose writer was killed
-    assert load(tmp_path) == {"pk": "story", "title": "Ferry to Baku"}
+    assert load(tmp_path) == {"pk": "story", "sk": "article", "title": "Ferry to Baku"}
     assert not left.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [local_state.STATE_FILE]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+ANYWHERE = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@ANYWHERE
 @given(data=st.data())
 def test_a_flipped_byte_anywhere_is_refused_with_the_message(
     saved: bytes, tmp_path: Path, data: st.DataObject
@@ -85,7 +90,7 @@ def test_a_flipped_byte_anywhere_is_refused_with_the_message(
         assert "is damaged" in message or "newsfeed export" in message
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@ANYWHERE
 @given(data=st.data())
 def test_a_file_cut_short_anywhere_is_refused_with_the_message(
     saved: bytes, tmp_path: Path, data: st.DataObject
@@ -120,14 +125,9 @@ def test_what_moto_answered_survives_its_kill_9_and_a_torn_last_record_is_left_o
     data = tmp_path / "data"
     with moto_server.running(port(), data) as server:
         client = dynamodb(server)
-        client.create_table(
-            TableName="kept",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        table(client, "kept")
         for n in range(20):
-            client.put_item(TableName="kept", Item={"pk": {"S": f"story-{n}"}})
+            client.put_item(TableName="kept", Item={"pk": {"S": f"story-{n}"}, "sk": {"S": "article"}})
         server.child.kill()  # SIGKILL: no last snapshot
         server.child.wait()
     assert journal.generations(data)
