@@ -4,29 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
-import boto3
 import pytest
 
-SITE_ENV = {
-    "SITE_NAME": "KazPost",
-    "SITE_URL": "https://kazpost.example",
-    "SITE_DESCRIPTION": "News from Kazakhstan and the world.",
-    "SITE_LANGUAGE": "en",
-    "FEEDS_URL": "https://feeds.kazpost.example",
-    "CONTENT_TABLE": "content",
-    "UPLOADS_BUCKET": "newsfeed-test-uploads",
-    "PUBLIC_BUCKET": "newsfeed-test-public",
-}
-
-
-def _reset_caches() -> None:
-    from newsfeed import handlers
-
-    handlers.reset()
+from tests.support.moto import SITE_ENV, Stack, moto_stack, reset_caches
 
 
 @pytest.fixture(autouse=True)
@@ -46,92 +27,9 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
     for name, value in SITE_ENV.items():
         monkeypatch.setenv(name, value)
-    _reset_caches()
+    reset_caches()
     yield
-    _reset_caches()
-
-
-@dataclass
-class Stack:
-    """The template's resources in moto, the function settings, and Lambda's event sources played by us."""
-
-    session: boto3.session.Session
-    outputs: dict[str, str]
-    sources: list[Any]
-
-    @property
-    def s3(self) -> Any:
-        return self.session.client("s3")
-
-    @property
-    def dynamodb(self) -> Any:
-        return self.session.client("dynamodb")
-
-    @property
-    def uploads(self) -> str:
-        return self.outputs["UploadsBucketName"]
-
-    @property
-    def public(self) -> str:
-        return self.outputs["PublicBucketName"]
-
-    @property
-    def table(self) -> str:
-        return self.outputs["ContentTableName"]
-
-    def drain(self, *functions: str, timeout: float = 60) -> None:
-        """Run the event sources (of `functions`, or all) until they are idle."""
-        from infra.event_sources import drain
-
-        drain([s for s in self.sources if not functions or s.function in functions], timeout)
-
-    def source(self, function: str) -> Any:
-        return next(source for source in self.sources if source.function == function)
-
-    def discard_notifications(self) -> None:
-        """Drop what S3 queued for the ingest (a test that hands the handler its own events)."""
-        ingest = self.source("IngestFunction")
-        sqs, url = ingest.client, ingest.queue_url
-        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            sqs.delete_message_batch(
-                QueueUrl=url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-            )
-
-    def put(self, name: str, body: bytes | str) -> str:
-        data = body.encode() if isinstance(body, str) else body
-        return str(self.s3.put_object(Bucket=self.uploads, Key=f"inbox/{name}", Body=data)["ETag"].strip('"'))
-
-    def feed(self, path: str = "feeds/rss.xml") -> bytes:
-        return bytes(self.s3.get_object(Bucket=self.public, Key=path)["Body"].read())
-
-
-@contextmanager
-def moto_stack(monkeypatch: pytest.MonkeyPatch, parameters: dict[str, str] | None = None) -> Iterator[Stack]:
-    """The template's resources in moto (`parameters` override its defaults); the functions' settings set."""
-    from infra import moto_fixes
-    from infra.event_sources import event_sources
-    from infra.resources import create_resources
-    from moto import mock_aws
-
-    moto_fixes.apply()
-    with mock_aws():
-        session = boto3.session.Session()
-        resources = create_resources(
-            session,
-            local_urls={
-                "ApiUrl": "https://api.kazpost.example",
-                "FeedsUrl": SITE_ENV["FEEDS_URL"],
-            },
-            parameters=parameters,
-        )
-        for name, value in next(iter(resources.functions.values())).environment.items():
-            monkeypatch.setenv(name, value)
-        _reset_caches()
-        sources: list[Any] = list(event_sources(session, resources))
-        stack = Stack(session, resources.outputs, sources)
-        stack.drain()  # the S3 test event sent when the notification was configured
-        yield stack
+    reset_caches()
 
 
 @pytest.fixture

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 from newsfeed.dal.items import record_item
 from newsfeed.dal.keys import article_key
-from tests.bench.bench_publish import archived_article
 from tests.bench.harness import FIGURES, Row, median, moto_stack, read_units
+from tests.support import ROOT
+from tests.support.factories import archived_article
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 EVENT = ROOT / "events" / "lambda" / "api-get-article.json"
 SLUG = "kazakh-leader-offers-explanation-for-crisis"
 REQUESTS = 400

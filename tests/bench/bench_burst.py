@@ -13,8 +13,9 @@ import io
 from collections import Counter
 from typing import Any
 
-from tests.bench.bench_publish import SECTIONS, TAGS, populate
+from tests.bench.bench_publish import populate
 from tests.bench.harness import Row, moto_stack
+from tests.support.factories import SECTIONS, TAGS
 
 BURST = 200
 

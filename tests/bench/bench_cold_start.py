@@ -12,9 +12,7 @@ copy compiled to bytecode by that interpreter, as `make build` ships it (infra/b
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
 import shutil
 import subprocess
@@ -22,15 +20,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import boto3
 from infra import moto_fixes
-from infra.resources import create_resources
 
-from tests.bench.harness import SITE_ENV, Row, free_port, median
+from tests.bench.harness import Row, median
+from tests.support import ROOT
+from tests.support.cold_start import EVENT, EVENT_SLUG, endpoint_event, function_environment
+from tests.support.local import free_port
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-EVENT = ROOT / "events" / "lambda" / "api-get-article.json"
-EVENT_SLUG = "kazakh-leader-offers-explanation-for-crisis"
 LAMBDA_PYTHON = ROOT / ".venv-lambda" / "bin" / "python"
 
 BASELINE = """
@@ -45,6 +41,7 @@ API = """
 import json, time
 start, cpu = time.perf_counter(), time.process_time()
 import newsfeed.handlers.api as api
+from tests.support.cold_start import EVENT
 context = type("Context", (), {{"function_name": "ApiFunction", "aws_request_id": "cold",
                                 "invoked_function_arn": "arn", "memory_limit_in_mb": 1024}})()
 response = api.handler(json.load(open({event!r})), context)
@@ -69,16 +66,6 @@ ENDPOINTS = {
 ENDPOINT_SAMPLES = 11
 
 
-def endpoint_event(path: str, folder: Path) -> Path:
-    """The sample API Gateway event, asking for `path` instead."""
-    event = json.loads(EVENT.read_text())
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["pathParameters"] = {"proxy": path.lstrip("/")}
-    written = folder / f"event{path.replace('/', '-')}.json"
-    written.write_text(json.dumps(event))
-    return written
-
-
 def interpreter() -> str:
     return str(LAMBDA_PYTHON) if LAMBDA_PYTHON.exists() else sys.executable
 
@@ -100,35 +87,6 @@ def _shipped_package(folder: Path) -> Path:
     return folder
 
 
-def _environment(endpoint: str, package: Path) -> dict[str, str]:
-    """The API function's environment, from the template, with the article it will be asked for stored."""
-    previous = os.environ.get("AWS_ENDPOINT_URL")
-    os.environ["AWS_ENDPOINT_URL"] = endpoint
-    try:
-        session = boto3.session.Session(
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            region_name="us-east-1",
-        )
-        resources = create_resources(session)
-        from newsfeed.dal.items import record_item
-        from tests.bench.bench_publish import archived_article
-
-        article = archived_article(0).model_copy(update={"slug": EVENT_SLUG})
-        session.client("dynamodb").put_item(
-            TableName=resources.outputs["ContentTableName"], Item=record_item(article)
-        )
-    finally:
-        if previous is None:
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL"] = previous
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(SITE_ENV, AWS_ENDPOINT_URL=endpoint, PYTHONPATH=str(package))
-    env.update(resources.functions["ApiFunction"].environment)
-    return env
-
-
 def _instructions(code: str, env: dict[str, str]) -> int:
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", interpreter(), "-c", code]
     out = subprocess.run(
@@ -148,7 +106,7 @@ def measure(samples: int = 21) -> dict[str, float]:
     server.start()
     try:
         with tempfile.TemporaryDirectory() as folder:
-            env = _environment(f"http://127.0.0.1:{port}", _shipped_package(Path(folder)))
+            env = function_environment(f"http://127.0.0.1:{port}", _shipped_package(Path(folder)))
             counts: dict[str, float] = {}
             if shutil.which("valgrind"):
                 # Once uncounted, so that every counted run finds the files in the page cache.

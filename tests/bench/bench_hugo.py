@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.bench.bench_publish import SECTIONS, TAGS
 from tests.bench.harness import FIGURES, Row, median
+from tests.support.factories import SECTIONS, TAGS
 
 CONFIG = """baseURL = "https://kazpost.example/"
 title = "KazPost"

@@ -29,8 +29,9 @@ import boto3
 from newsfeed.dal import batch
 from newsfeed.dal.keys import article_key, list_pk, revision_pk, upload_key
 from newsfeed.models.scope import SITE, Scope, ScopeKind
-from tests import corpus
-from tests.bench.harness import FIGURES, Row, free_port, raw_batch_writes
+from tests.bench.harness import FIGURES, Row, raw_batch_writes
+from tests.support import corpus
+from tests.support.local import free_port
 
 
 def ingest_items(dynamodb: Any, table: str) -> list[dict[str, Any]]:

@@ -16,8 +16,10 @@ from typing import Any
 
 import boto3
 
-from tests.bench.bench_publish import SECTIONS, TAGS, archive_items
-from tests.bench.harness import FIGURES, Row, free_port
+from tests.bench.bench_publish import archive_items
+from tests.bench.harness import FIGURES, Row
+from tests.support.factories import SECTIONS, TAGS
+from tests.support.local import free_port
 
 PUBLISHES = 20
 

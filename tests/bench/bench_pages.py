@@ -10,16 +10,15 @@ from pathlib import Path
 from newsfeed.logic.articles import build_article
 from newsfeed.logic.pages import render_article_page
 from newsfeed.logic.parsing import parse_upload
-from newsfeed.models.site import Site
-from tests.bench.harness import SITE_ENV, Row
+from tests.bench.harness import Row
+from tests.support.factories import SITE
 
 SAMPLES = Path(__file__).resolve().parents[2] / "events" / "articles"
 SEED = SAMPLES / "kazakh-leader-offers-explanation-for-crisis.md"
 
 
 def run() -> list[Row]:
-    url = SITE_ENV["SITE_URL"]
-    site = Site(SITE_ENV["SITE_NAME"], url, SITE_ENV["SITE_DESCRIPTION"], SITE_ENV["SITE_LANGUAGE"], url)
+    site = SITE
     parsed = parse_upload(SEED.name, SEED.read_bytes())
     now = datetime(2024, 3, 30, tzinfo=UTC)
     article = build_article(

@@ -12,10 +12,8 @@ differ; what relating costs against a large index is benchmark 8 (bench_related.
 from __future__ import annotations
 
 import gc
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsfeed.dal.archives import PAGE_SIZE
@@ -23,39 +21,10 @@ from newsfeed.dal.items import list_entry_item, record_item, upload_item
 from newsfeed.dal.keys import archive_entry_key, archive_member_key, list_pk
 from newsfeed.dal.stored import to_attributes
 from newsfeed.logic.articles import content_change
-from newsfeed.models.article import Article
-from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.scope import ScopeKind
 from newsfeed.models.upload import UploadRecord
 from tests.bench.harness import FIGURES, Bench, Row, median, moto_stack, preload, timed
-
-SECTIONS = [f"Section {n}" for n in range(4)]  # so that every feed a publish touches is full (50 items)
-TAGS = [f"Tag {n}" for n in range(8)]  # even with 200 articles: flat cost means full feeds in both cases
-START = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def archived_article(n: int) -> Article:
-    section = SECTIONS[n % len(SECTIONS)]
-    tags = list(dict.fromkeys([TAGS[n % len(TAGS)], TAGS[(n * 7) % len(TAGS)]]))
-    return Article(
-        id=str(uuid.UUID(int=n + 1)),
-        slug=f"archived-story-{n}",
-        title=f"Archived story {n}",
-        body=f"<p>Archived story {n}, with a body of some length. " + "Words " * 60 + "</p>",
-        summary=f"Archived story {n}.",
-        section=section,
-        section_slug=section.lower().replace(" ", "-"),
-        tags=tags,
-        tag_slugs=[t.lower().replace(" ", "-") for t in tags],
-        authors=["KazPost staff"],
-        author_slugs=["kazpost-staff"],
-        published_at=START + timedelta(minutes=n),
-        updated_at=START + timedelta(minutes=n),
-        status=ArticleStatus.PUBLISHED,
-        language="en",
-        content_hash=f"h{n}",
-        source_key=f"inbox/archived-{n}.md",
-    )
+from tests.support.factories import SECTIONS, TAGS, archived_article
 
 
 def archive_items(count: int) -> Iterator[dict[str, Any]]:

@@ -38,7 +38,7 @@ from newsfeed.models import limits
 from newsfeed.models.article import Article
 from newsfeed.models.related import Signature
 from tests.bench.harness import Calls, Row, moto_stack, preload, timed
-from tests.corpus import as_article, rows
+from tests.support.corpus import as_article, rows
 
 SIZES = (1_000, 20_000)
 PUBLISHES = 50

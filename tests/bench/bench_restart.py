@@ -27,10 +27,12 @@ from typing import Any
 
 import boto3
 
-from tests.bench.bench_publish import SECTIONS, TAGS, archive_items
-from tests.bench.harness import Row, free_port
+from tests.bench.bench_publish import archive_items
+from tests.bench.harness import Row
+from tests.support import ROOT
+from tests.support.factories import SECTIONS, TAGS
+from tests.support.local import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = b"<!doctype html>" + b"x" * 10_000  # the size of the seed article's page
 BURST = 200
 

@@ -10,7 +10,7 @@ Once all are in, each article's related list is as the API would show it; precis
 the first five items with the article's class.
 
 Long: the same items made into about 950 articles of about 300 words, each of eight items of one class
-(`tests.corpus.long_rows`), related and measured the same way.
+(`tests.support.corpus.long_rows`), related and measured the same way.
 
 For reference, each run prints plain TF-IDF cosine over all the text at once (stop words out, stems, no
 bounds: every article compared with every other), the baseline the corpus README quotes (about 0.79 on AG
@@ -30,8 +30,8 @@ from newsfeed.logic.html import to_plain_text
 from newsfeed.logic.related import Relator
 from newsfeed.logic.terms import analyzer
 from newsfeed.models.article import Article
-from tests.corpus import as_article, corpus, long_rows, rows
-from tests.memory import MemoryIndex, MemoryLists
+from tests.support.corpus import as_article, corpus, long_rows, rows
+from tests.support.memory import MemoryIndex, MemoryLists
 
 TARGET = 0.81
 AT = 5

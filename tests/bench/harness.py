@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -16,20 +15,7 @@ from infra import moto_fixes, moto_server
 from infra.event_sources import ScheduleEventSource, StreamEventSource, drain, event_sources
 from infra.resources import create_resources
 
-SITE_ENV = {
-    "SITE_NAME": "KazPost",
-    "SITE_URL": "https://kazpost.example",
-    "SITE_DESCRIPTION": "News from Kazakhstan and the world.",
-    "SITE_LANGUAGE": "en",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-}
-
+from tests.support.moto import PROCESS_ENV
 
 FIGURES: dict[str, Any] = {}  # what the benchmarks measured, for the chart and the comparisons between them
 
@@ -197,7 +183,7 @@ def moto_stack() -> Iterator[Bench]:
 
     for name in [n for n in os.environ if n.startswith("AWS_")]:
         del os.environ[name]
-    os.environ.update(SITE_ENV)
+    os.environ.update(PROCESS_ENV)
     moto_fixes.apply()
     EmulatorClock.install()
     with mock_aws():
@@ -224,13 +210,6 @@ def moto_stack() -> Iterator[Bench]:
         bench = Bench(session, resources.outputs, sources, calls)
         bench.drain()
         yield bench
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def preload(table_name: str, items: Iterable[dict[str, Any]]) -> None:

@@ -9,16 +9,16 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.test_local_stack import Running, eventually, free_port, get, start_local_stack
-from tests.factories import markdown
+from tests.support import ROOT
+from tests.support.factories import markdown
+from tests.support.local import Running, eventually, free_port, get, start_local_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-ROOT = Path(__file__).resolve().parents[2]
+
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SCREENSHOT = ROOT / "docs" / "article-page.png"

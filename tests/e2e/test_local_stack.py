@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,105 +23,12 @@ from hypothesis import strategies as st
 from infra.web import MAX_REQUEST_HEAD_BYTES as MAX_HEAD
 
 from newsfeed.logic.slugs import slugify
-from tests.factories import markdown
+from tests.support import ROOT
+from tests.support.factories import markdown
+from tests.support.local import Running, eventually, free_port, get, newsfeed, start_local_stack
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMA = json.loads((ROOT / "tests" / "data" / "jsonfeed-1.1.schema.json").read_text())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def eventually(
-    check: Callable[[], object], seconds: float = 10, what: str = "not within the time allowed"
-) -> None:
-    """Wait until `check()` is true, polling; fail with `what` after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.1)
-
-
-@dataclass
-class Running:
-    process: subprocess.Popen[str]
-    base: str  # the site: pages and feeds
-    aws: str
-
-    @property
-    def api(self) -> str:
-        return f"{self.base}/api"
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "newsfeed.cli", *args, "--endpoint-url", self.aws],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=ROOT,
-            check=False,
-        )
-
-
-def newsfeed(*args: str, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The command as an editor runs it: no endpoint given, none in the environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "NEWSFEED_"))}
-    if pythonpath is not None:
-        env["PYTHONPATH"] = str(pythonpath)
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env,
-        check=False,
-    )
-
-
-def start_local_stack(
-    port: int, aws_port: int, *args: str, env: dict[str, str] | None = None, data: Path | None = None
-) -> Running:
-    """`python -m infra.local_stack` on these ports, keeping its state in `data` (a new folder if None,
-    never the checkout's), once it answers /health (90 s at most)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | (env or {})
-    folder = data if data is not None else Path(tempfile.mkdtemp(prefix="newsfeed-data-"))
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "infra.local_stack", "--port", str(port), "--aws-port", str(aws_port)),
-            *("--data", str(folder), *args),
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the local stack exited: {process.stdout.read() if process.stdout else ''}")
-        try:
-            if get(f"{base}/api/health")[0] == 200:
-                return Running(process, base, f"http://127.0.0.1:{aws_port}")
-        except OSError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    pytest.fail("the local stack did not come up within 90 s")
 
 
 @pytest.fixture(scope="module")
@@ -147,12 +50,10 @@ def test_the_samples_are_published_on_start(local_stack: Running) -> None:
     assert "Tokayev" in article["body"]
 
 
-def test_publish_appears_in_the_api_and_feeds_within_two_seconds(
-    local_stack: Running, tmp_path: Path
-) -> None:
+def test_a_publish_appears_in_the_api_and_both_feeds(local_stack: Running, tmp_path: Path) -> None:
+    """How soon is measured by `make bench` (the publish latency rows); here only that it does."""
     path = tmp_path / "e2e-story.md"
     path.write_text(markdown(title="End to end story", tags="[E2E]"), encoding="utf-8")
-    started = time.monotonic()
     result = local_stack.cli("publish", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == f"published: {local_stack.base}/articles/end-to-end-story"
@@ -163,11 +64,7 @@ def test_publish_appears_in_the_api_and_feeds_within_two_seconds(
         json_feed = b"End to end story" in get(f"{local_stack.base}/feeds/feed.json")[1]
         return api and rss and json_feed
 
-    while not visible():
-        assert time.monotonic() - started < 2.0, "not in the API and both feeds within 2 s"
-        time.sleep(0.05)
-    elapsed = time.monotonic() - started
-    print(f"publish -> API + RSS + JSON Feed in {elapsed:.2f} s (CLI start-up included)")
+    eventually(visible, 30, "not in the API and both feeds")
 
     rss = feedparser.parse(get(f"{local_stack.base}/feeds/rss.xml")[1])
     assert rss.bozo == 0
@@ -189,20 +86,14 @@ def test_status_and_unpublish_take_an_article_out_of_the_api_and_every_feed(
     def in_feeds() -> bool:
         return b"Story to take down" in get(f"{local_stack.base}/feeds/rss.xml")[1] + get(tag_feed)[1]
 
-    started = time.monotonic()
-    while not in_feeds():
-        assert time.monotonic() - started < 5, "never reached the feeds"
-        time.sleep(0.05)
+    eventually(in_feeds, 30, "never reached the feeds")
 
     taken = local_stack.cli("unpublish", slug)
     assert taken.returncode == 0, taken.stdout + taken.stderr
     assert taken.stdout.strip().startswith(f"unpublished: {local_stack.api}/articles/{slug}")
     assert get(f"{local_stack.api}/articles/{slug}")[0] == 410
     assert slug.encode() not in get(f"{local_stack.api}/articles?limit=100")[1]
-    started = time.monotonic()
-    while in_feeds():
-        assert time.monotonic() - started < 5, "still in a feed 5 s after the takedown"
-        time.sleep(0.05)
+    eventually(lambda: not in_feeds(), 30, "still in a feed after the takedown")
     assert "status:     unpublished (answers 410)" in local_stack.cli("status", slug).stdout
     assert local_stack.cli("unpublish", slug).stdout.startswith("already unpublished")
     again = local_stack.cli("publish", str(path))
@@ -253,11 +144,8 @@ def test_a_script_is_sanitised(local_stack: Running, tmp_path: Path) -> None:
     assert body == "<p>Hi  there</p>"
 
 
-def test_a_scheduled_article_is_published_within_seconds_of_its_time(
-    local_stack: Running, tmp_path: Path
-) -> None:
-    # Far enough ahead that publishing and asking its status (two CLI processes) end before it is due, even
-    # on a loaded machine (3 s was not: CI once saw it published already).
+def test_a_scheduled_article_is_public_only_from_its_time(local_stack: Running, tmp_path: Path) -> None:
+    """How soon after its time is measured by `make bench`; here: never before it, and then everywhere."""
     due = (datetime.now(UTC) + timedelta(seconds=10)).replace(microsecond=0)
     path = tmp_path / "scheduled.md"
     path.write_text(markdown(title="A story for later", published_at=due.isoformat(timespec="seconds")))
@@ -265,20 +153,22 @@ def test_a_scheduled_article_is_published_within_seconds_of_its_time(
     assert result.returncode == 0, result.stdout
     assert result.stdout.startswith("scheduled for ")
     url = f"{local_stack.api}/articles/a-story-for-later"
-    assert get(url)[0] == 404
-    assert "status:     scheduled (not public)" in local_stack.cli("status", "a-story-for-later").stdout
-    while get(url)[0] != 200:
-        assert datetime.now(UTC) < due + timedelta(seconds=5), "not published within 5 s of its time"
-        time.sleep(0.1)
-    while b"a-story-for-later" not in get(f"{local_stack.base}/feeds/rss.xml")[1]:
-        assert datetime.now(UTC) < due + timedelta(seconds=8), "not in the feed within 8 s of its time"
-        time.sleep(0.1)
+
+    def public() -> bool:
+        status, answered = get(url)[0], datetime.now(UTC)
+        assert status == 404 or answered >= due, f"public before its time: {status} at {answered}"
+        return status == 200
+
+    status = local_stack.cli("status", "a-story-for-later").stdout
+    assert "status:     scheduled (not public)" in status or datetime.now(UTC) >= due, status
+    eventually(public, 60, "not published after its time")
+    eventually(lambda: b"a-story-for-later" in get(f"{local_stack.base}/feeds/rss.xml")[1], 30)
 
 
 def test_import_shows_progress_and_a_summary_and_export_round_trips(
     local_stack: Running, tmp_path: Path
 ) -> None:
-    from tests import corpus
+    from tests.support import corpus
 
     corpus.write_files(tmp_path / "ag", 150)
     result = local_stack.cli("import", str(tmp_path / "ag"))

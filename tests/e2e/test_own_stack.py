@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from newsfeed.connection import running_local_stacks
-from tests.e2e.test_local_stack import ROOT, Running, free_port, get, newsfeed, start_local_stack
-from tests.factories import markdown
+from tests.support import ROOT
+from tests.support.factories import markdown
+from tests.support.local import Running, free_port, get, newsfeed, start_local_stack
 
 pytestmark = pytest.mark.e2e
 DEFAULT_AWS_PORT = 4566  # where the command used to guess a stack was

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
-from tests.e2e.test_local_stack import Running, eventually, free_port, get, start_local_stack
-from tests.factories import markdown
+from tests.support.factories import markdown
+from tests.support.local import Running, eventually, free_port, get, start_local_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -13,13 +13,20 @@ import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
-from tests import corpus
-from tests.e2e.test_local_stack import ROOT, Running, eventually, free_port, get, start_local_stack
-from tests.factories import markdown
+from tests.support import ROOT, corpus
+from tests.support.factories import markdown
+from tests.support.local import (
+    Running,
+    all_slugs,
+    eventually,
+    every_feed_is_its_scopes_newest,
+    free_port,
+    get,
+    start_local_stack,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -35,40 +42,6 @@ def ports() -> tuple[int, int]:
     return free_port(), free_port()
 
 
-def all_slugs(api: str) -> list[str]:
-    """Every published article's slug, newest first, through the API's pages."""
-    slugs: list[str] = []
-    cursor = ""
-    while True:
-        page = json.loads(get(f"{api}/articles?limit=100{cursor}")[1])
-        slugs += [item["slug"] for item in page["items"]]
-        if not page.get("next"):
-            return slugs
-        cursor = "&cursor=" + quote(page["next"]["cursor"])
-
-
-def every_feed_is_its_scopes_newest(api: str) -> bool:
-    """Whether each feed's items are the newest articles of its scope in the API, in order."""
-    scopes = []
-    cursor = ""
-    while True:
-        page = json.loads(get(f"{api}/feeds?limit=100{cursor}")[1])
-        scopes += page["items"]
-        if not page.get("next"):
-            break
-        cursor = "&cursor=" + quote(page["next"]["cursor"])
-    for scope in scopes:
-        status, body = get(scope["json"])
-        if status != 200:
-            return False
-        items = [item["url"].rsplit("/", 1)[1] for item in json.loads(body)["items"]]
-        where = "" if scope["scope"] == "site" else f"&{scope['scope']}={scope['slug']}"
-        newest = json.loads(get(f"{api}/articles?limit={max(len(items), 1)}{where}")[1])["items"]
-        if len(items) != len(set(items)) or items != [item["slug"] for item in newest]:
-            return False
-    return True
-
-
 def test_an_import_killed_with_its_stack_completes_when_run_again(
     ports: tuple[int, int], tmp_path: Path
 ) -> None:
@@ -78,10 +51,9 @@ def test_an_import_killed_with_its_stack_completes_when_run_again(
     command = [sys.executable, "-m", "newsfeed.cli", "import", str(tmp_path), "--endpoint-url", first.aws]
     importing = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while not json.loads(get(f"{first.api}/articles?limit=1")[1])["items"]:
-            assert time.monotonic() < deadline, "nothing was imported within 60 s"
-            time.sleep(0.05)
+        eventually(
+            lambda: json.loads(get(f"{first.api}/articles?limit=1")[1])["items"], 60, "nothing was imported"
+        )
         first.process.send_signal(signal.SIGKILL)  # mid-import: some bundles applied, others not
         first.process.wait()
         out, err = importing.communicate(timeout=120)
@@ -187,7 +159,7 @@ def test_a_publish_answered_two_seconds_before_a_kill_9_at_3400_articles_is_kept
         story.write_text(markdown(title="A story answered before the crash", section="World"))
         published = first.cli("publish", str(story))
         assert published.returncode == 0, published.stdout + published.stderr
-        time.sleep(2)
+        time.sleep(2)  # the case: answered, then two seconds (two snapshots due) before the kill
         kill_everything(first)
     finally:
         stop(first)

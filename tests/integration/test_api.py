@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,11 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.logic.articles import content_change
 from newsfeed.models.article import Gone, Moved
 from newsfeed.models.upload import UploadRecord
-from tests.conftest import Stack
-from tests.factories import EPOCH, SITE, article
+from tests.support import ROOT
+from tests.support.factories import EPOCH, SITE, article
+from tests.support.moto import Stack
 
-EVENTS = Path(__file__).parent.parent.parent / "events" / "lambda"
+EVENTS = ROOT / "events" / "lambda"
 
 
 @pytest.fixture

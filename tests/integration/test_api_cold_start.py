@@ -16,8 +16,9 @@ import pytest
 from infra import moto_fixes
 from moto.server import ThreadedMotoServer
 
-from tests.bench.bench_cold_start import EVENT, ROOT, _environment, endpoint_event
-from tests.bench.harness import free_port
+from tests.support import ROOT
+from tests.support.cold_start import EVENT, endpoint_event, function_environment
+from tests.support.local import free_port
 
 # Third-party packages by top-level name (their own submodules vary by version); ours module by module.
 FIRST_ANSWER_IMPORTS = {
@@ -82,7 +83,7 @@ def api_environment() -> Iterator[dict[str, str]]:
     server.start()
     try:
         host, port = server.get_host_and_port()
-        yield _environment(f"http://{host}:{port}", ROOT / "functions")
+        yield function_environment(f"http://{host}:{port}", ROOT / "functions")
     finally:
         server.stop()
 

@@ -16,9 +16,9 @@ from defusedxml import ElementTree
 from newsfeed.logic.html import sanitize
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.models.upload import UploadRejected
-from tests.conftest import Stack
-from tests.factories import markdown
-from tests.inert import active_content
+from tests.support.factories import markdown
+from tests.support.inert import active_content
+from tests.support.moto import Stack
 
 XSS_VECTORS = [
     line

@@ -26,9 +26,9 @@ from newsfeed.logic.publish import FeedPublisher, ScopeChange
 from newsfeed.models.article import Article, Gone
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord
-from tests.conftest import Stack
-from tests.factories import SITE as SITE_SETTINGS
-from tests.factories import article, markdown
+from tests.support.factories import SITE as SITE_SETTINGS
+from tests.support.factories import article, markdown
+from tests.support.moto import Stack
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "jsonfeed-1.1.schema.json").read_text())
 WORLD = Scope(ScopeKind.SECTION, "world", "World")
@@ -296,9 +296,9 @@ def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Hub]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("WEBSUB_HUBS", handler.url)
-    from tests.conftest import _reset_caches
+    from tests.support.moto import reset_caches
 
-    _reset_caches()
+    reset_caches()
     yield handler
     server.shutdown()
 

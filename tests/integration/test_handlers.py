@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
 from infra.event_sources import LambdaContext
 
 from newsfeed.dal.content import ContentTable
 from newsfeed.models.article import Article, Gone
-from tests.conftest import Stack
-from tests.factories import markdown
-
-EVENTS = Path(__file__).parent.parent.parent / "events" / "lambda"
-KEY = "inbox/Kazakh leader Қазақ + crisis.md"  # what events/lambda/sqs-upload-*.json encode
-
-
-def event(name: str, **replace: str) -> dict[str, Any]:
-    text = (EVENTS / name).read_text()
-    for old, new in replace.items():
-        text = text.replace(old, new)
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-def s3_event(name: str, stack: Stack, etag: str = "", sequencer: str | None = None) -> dict[str, Any]:
-    sqs = event(name)
-    body = json.loads(
-        sqs["Records"][0]["body"].replace("UPLOADS-BUCKET", stack.uploads).replace("REPLACE-WITH-ETAG", etag)
-    )
-    if sequencer:
-        body["Records"][0]["s3"]["object"]["sequencer"] = sequencer
-    sqs["Records"][0]["body"] = json.dumps(body)
-    return sqs
-
-
-def ingest(sqs_event: dict[str, Any]) -> dict[str, Any]:
-    from newsfeed.handlers.ingest import handler
-
-    result: dict[str, Any] = handler(sqs_event, LambdaContext("IngestFunction"))
-    return result
+from tests.support.factories import markdown
+from tests.support.moto import Stack
+from tests.support.pipeline import KEY, event, ingest, s3_event
 
 
 def test_aws_shaped_put_with_sequencer_and_encoded_key(stack: Stack) -> None:

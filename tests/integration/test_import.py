@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -17,10 +16,10 @@ from newsfeed.export import export
 from newsfeed.models.article import Article, ArticleRecord
 from newsfeed.models.limits import EXPORT_KEYS
 from newsfeed.transfer import STATE_FILE, Importer, Summary, hidden_files
-from tests import corpus
-from tests.conftest import Stack, moto_stack
-from tests.factories import markdown
-from tests.integration.test_pipeline import api, report
+from tests.support import corpus
+from tests.support.factories import markdown
+from tests.support.moto import Stack, moto_stack
+from tests.support.pipeline import api, report
 
 COUNT = 250  # three bundles
 
@@ -98,7 +97,7 @@ def test_an_interrupted_import_resumes_and_a_second_run_sends_only_what_changed(
     bundles = stack.s3.list_objects_v2(Bucket=stack.uploads, Prefix="imports/")["KeyCount"]
     assert bundles == 2  # resuming sent nothing again
 
-    time.sleep(0.01)
+    stack.next_moment()
     before = set(slugs(stack))
     kept_body = (tmp_path / "ag-00007.md").read_text().split("---\n", 2)[2]  # a correction keeps its story
     (tmp_path / "ag-00007.md").write_text(corpus.markdown("A corrected headline", kept_body + "New text."))

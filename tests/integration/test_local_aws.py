@@ -13,6 +13,8 @@ from infra.event_sources import StreamEventSource, event_sources
 from infra.local_stack import MAX_QUEUE_POLLERS, LocalStack
 from infra.resources import create_resources
 
+from tests.support.moto import table
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[moto_server.MotoServer]:
@@ -27,21 +29,6 @@ def client(server: moto_server.MotoServer, service: str) -> Any:
     return boto3.session.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
     ).client(service, endpoint_url=server.endpoint)  # type: ignore[call-overload]
-
-
-def table(dynamodb: Any, name: str) -> str:
-    """A table keyed like the content table, with a stream, through `dynamodb` (a client)."""
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    return name
 
 
 def test_a_preloaded_archive_is_stored_without_stream_records_and_later_writes_are_streamed(

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from newsfeed.dal.public import PublicBucket
-from tests.conftest import Stack
-from tests.factories import markdown
+from tests.support.factories import markdown
+from tests.support.moto import Stack
 
 SITE = "https://kazpost.example"
 

@@ -4,35 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import feedparser
 import jsonschema
-from starlette.testclient import TestClient
 
-from newsfeed.api.app import create_app
-from newsfeed.config import get_settings
 from newsfeed.dal.content import ContentTable
 from newsfeed.models.article import Article, Gone
-from tests.conftest import Stack
-from tests.factories import markdown
+from tests.support import ROOT
+from tests.support.factories import markdown
+from tests.support.moto import Stack
+from tests.support.pipeline import api, report
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "jsonfeed-1.1.schema.json").read_text())
-SAMPLES = Path(__file__).parent.parent.parent / "events" / "articles"
-
-
-def api(stack: Stack) -> TestClient:
-    table = ContentTable(stack.table)
-    return TestClient(create_app(get_settings().site, table, lambda: table))
-
-
-def report(stack: Stack, key: str) -> dict[str, Any] | None:
-    try:
-        body = stack.s3.get_object(Bucket=stack.uploads, Key=f"rejected/{key}.json")["Body"].read()
-    except stack.s3.exceptions.NoSuchKey:
-        return None
-    loaded: dict[str, Any] = json.loads(body)
-    return loaded
+SAMPLES = ROOT / "events" / "articles"
 
 
 def test_a_markdown_upload_reaches_the_api_and_both_feeds(stack: Stack) -> None:

@@ -3,8 +3,6 @@ older articles; and the DynamoDB index against the in-memory one the evaluation 
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +15,11 @@ from newsfeed.logic.related import Relator
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
 from newsfeed.models.related import Corpus, Signature
-from tests.conftest import Stack
-from tests.corpus import as_article, rows
-from tests.factories import markdown
-from tests.integration.test_pipeline import api, report
-from tests.memory import MemoryIndex, MemoryLists
+from tests.support.corpus import ag_articles
+from tests.support.factories import markdown
+from tests.support.memory import MemoryIndex, MemoryLists
+from tests.support.moto import Stack
+from tests.support.pipeline import api, report
 
 FERRY = "A passenger ferry sank in the Caspian Sea near Aktau port. Rescuers pulled forty passengers from "
 FERRY += "the water; the ferry had left Aktau port at dawn."
@@ -49,7 +47,6 @@ STORIES = {
 
 def publish(stack: Stack, name: str, **fields: str) -> None:
     title, body = STORIES[name]
-    time.sleep(0.01)  # moto's events carry no sequencer: their order is the event time
     stack.put(name, markdown(title=title, body=body, section="News", **fields))
     stack.drain()
 
@@ -159,18 +156,9 @@ def test_an_unpublished_article_leaves_every_list_and_the_index(stack: Stack) ->
     )
     assert "ferry-sinks-in-the-caspian-sea" not in slugs(stack, "wheat-harvest-breaks-a-record")
     assert RelatedIndexTable(stack.table).signature(article_id) is None
-    time.sleep(0.01)
     stack.put("ferry-3.md", markdown(title="Ferry sinking inquiry opens", body=FERRY))
     stack.drain()
     assert "ferry-sinks-in-the-caspian-sea" not in slugs(stack, "ferry-sinking-inquiry-opens")
-
-
-def ag_articles(count: int) -> list[Article]:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    return [
-        as_article(n, title, body, at=start + timedelta(minutes=n))
-        for n, (_, title, body) in enumerate(rows(count))
-    ]
 
 
 def test_the_dynamodb_index_lists_what_the_in_memory_one_does(stack: Stack) -> None:

@@ -15,10 +15,9 @@ from newsfeed.logic.related import Relator
 from newsfeed.logic.related_batch import relate_together
 from newsfeed.models.article import Article
 from newsfeed.models.errors import StaleChange
-from tests.conftest import Stack
-from tests.corpus import markdown, rows
-from tests.integration.test_related import ag_articles
-from tests.memory import MemoryIndex, MemoryLists
+from tests.support.corpus import ag_articles, markdown, rows
+from tests.support.memory import MemoryIndex, MemoryLists
+from tests.support.moto import Stack
 
 
 def test_relating_together_over_dynamodb_lists_what_one_by_one_does(stack: Stack) -> None:

@@ -22,10 +22,10 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.logic.feed_paths import FeedFormat, feed_path
 from newsfeed.models.article import Article
 from newsfeed.models.scope import SITE
-from tests.conftest import Stack
-from tests.factories import markdown
-from tests.faults import Fault, Faults
-from tests.integration.test_handlers import KEY, ingest, s3_event
+from tests.support.factories import markdown
+from tests.support.faults import Fault, Faults
+from tests.support.moto import Stack
+from tests.support.pipeline import KEY, ingest, s3_event
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem")
 
@@ -292,7 +292,7 @@ def test_a_poison_record_is_dead_lettered_and_the_stream_moves_on(
 
 def test_a_rewrite_with_equal_images_is_skipped(stack: Stack, calls: Counter[str]) -> None:
     from newsfeed.handlers.publisher import handler
-    from tests.integration.test_handlers import event
+    from tests.support.pipeline import event
 
     stream = event("stream-article-insert.json")
     record = stream["Records"][0]

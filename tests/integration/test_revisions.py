@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from tests.conftest import Stack
-from tests.factories import markdown
-from tests.integration.test_pipeline import api
+from tests.support.factories import markdown
+from tests.support.moto import Stack
+from tests.support.pipeline import api
 
 SLUG = "kazakh-leader-offers-explanation-for-crisis"
 
@@ -18,7 +17,6 @@ def revisions(stack: Stack, slug: str = SLUG, **params: Any) -> Any:
 
 
 def publish(stack: Stack, name: str, text: str) -> None:
-    time.sleep(0.01)  # moto's events carry no sequencer: their order is the event time, in microseconds
     stack.put(name, text)
     stack.drain()
 

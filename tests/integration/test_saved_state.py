@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from infra import local_state, moto_fixes
 from moto import mock_aws
 
-from tests.integration.test_local_aws import table
+from tests.support.moto import table
 
 
 @pytest.fixture(scope="module")

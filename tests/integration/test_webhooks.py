@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from newsfeed.logic.webhooks import verify
-from tests.conftest import Stack, moto_stack
-from tests.factories import markdown
-from tests.integration.test_pipeline import api
+from tests.support.factories import markdown
+from tests.support.moto import Stack, moto_stack
+from tests.support.pipeline import api
 
 SLUG = "kazakh-leader-offers-explanation-for-crisis"
 
@@ -73,7 +73,6 @@ def secret(stack: Stack) -> str:
 
 
 def upload(stack: Stack, **fields: str) -> None:
-    time.sleep(0.01)
     stack.put("crisis.md", markdown(**fields))
     stack.drain()
 

@@ -6,7 +6,6 @@ well after now.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,9 +14,9 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.logic.schedule import Scheduler
 from newsfeed.models.article import Article
 from newsfeed.models.article_shape import ArticleStatus
-from tests.conftest import Stack
-from tests.factories import markdown
-from tests.integration.test_pipeline import api
+from tests.support.factories import markdown
+from tests.support.moto import Stack
+from tests.support.pipeline import api
 
 SLUG = "kazakh-leader-offers-explanation-for-crisis"
 NOW = datetime.now(UTC)
@@ -25,7 +24,6 @@ LATER = (NOW + timedelta(days=2)).replace(microsecond=0)
 
 
 def upload(stack: Stack, name: str = "crisis.md", **fields: str) -> None:
-    time.sleep(0.01)  # moto's events carry no sequencer: their order is the event time, in microseconds
     stack.put(name, markdown(**fields))
     stack.drain()
 

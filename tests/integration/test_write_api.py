@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 
 from starlette.testclient import TestClient
 
 from newsfeed.api.write import create_write_app
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
-from tests.conftest import Stack
-from tests.factories import markdown
-from tests.integration.test_pipeline import api
+from tests.support.factories import markdown
+from tests.support.moto import Stack
+from tests.support.pipeline import api
 
 SLUG = "kazakh-leader-offers-explanation-for-crisis"
 JSON = {"content-type": "application/json"}
@@ -45,7 +44,7 @@ def test_put_publishes_and_put_again_corrects_the_same_article(stack: Stack) -> 
     stack.drain()
     first = api(stack).get(f"/articles/{SLUG}").json()
 
-    time.sleep(0.01)
+    stack.next_moment()
     body = article_json(summary="Corrected.")
     assert writer(stack).put(f"/articles/{SLUG}", content=body, headers=JSON).status_code == 202
     stack.drain()
@@ -56,7 +55,7 @@ def test_put_publishes_and_put_again_corrects_the_same_article(stack: Stack) -> 
 def test_put_writes_to_the_upload_an_article_came_from(stack: Stack) -> None:
     stack.put("crisis.md", markdown())
     stack.drain()
-    time.sleep(0.01)
+    stack.next_moment()
     response = writer(stack).put(
         f"/articles/{SLUG}", content=markdown(summary="Via the API."), headers=MARKDOWN
     )

@@ -16,7 +16,7 @@ from newsfeed.dal.stored import from_attributes
 from newsfeed.models.api import ArticleOut
 from newsfeed.models.article import Article, Image
 from newsfeed.models.article_shape import ARTICLE_FIELDS
-from tests.factories import SITE, article
+from tests.support.factories import SITE, article
 
 TEXT = st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=40)
 

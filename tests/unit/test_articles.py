@@ -11,7 +11,7 @@ from newsfeed.models.article import Gone
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord
-from tests.factories import EPOCH, article, markdown
+from tests.support.factories import EPOCH, article, markdown
 
 NOW = EPOCH + timedelta(days=1)
 RECORD = UploadRecord(key="inbox/a.md", article_id="id-1", slug="a", order="S1")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from newsfeed.cli import describe
 from newsfeed.models.article_shape import ArticleStatus
-from tests.factories import EPOCH, article
+from tests.support.factories import EPOCH, article
 
 
 @pytest.mark.parametrize(

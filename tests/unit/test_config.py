@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsfeed.config import Settings, SettingsError
-from tests.conftest import SITE_ENV
+from tests.support.moto import SITE_ENV
 
 
 def test_settings_from_the_environment() -> None:

@@ -12,7 +12,7 @@ from newsfeed.logic.feeds import ATOM_NS, HISTORY_NS, Document, render_feed
 from newsfeed.models.article import Image
 from newsfeed.models.scope import SITE as SITE_SCOPE
 from newsfeed.models.scope import Scope, ScopeKind
-from tests.factories import SITE, article
+from tests.support.factories import SITE, article
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "jsonfeed-1.1.schema.json").read_text())
 SECTION = Scope(ScopeKind.SECTION, "kazakhstan-news", "Kazakhstan News")

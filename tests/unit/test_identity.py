@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from newsfeed.logic.identity import another_story, same_story
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
 from newsfeed.models.article import Article
-from tests import corpus
-from tests.factories import article
+from tests.support import corpus
+from tests.support.factories import article
 
 STORIES = [(title, body) for _, title, body in corpus.rows(300) if len(body.split()) >= 12]
 LONG = [(title, body) for _, title, body in corpus.long_rows(40)]

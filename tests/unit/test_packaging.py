@@ -4,7 +4,7 @@ import re
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.support import ROOT
 
 
 def names(requirements: list[str]) -> set[str]:

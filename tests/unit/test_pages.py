@@ -28,7 +28,7 @@ from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
 from newsfeed.models.upload import UploadRejected
-from tests.inert import url_scheme
+from tests.support.inert import url_scheme
 
 SITE_INFO = Site("KazPost", "https://kazpost.example", "News.", "en", "https://kazpost.example")
 XSS = [

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import string
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from hypothesis import HealthCheck, event, given, settings
@@ -14,13 +12,14 @@ from hypothesis import strategies as st
 
 from newsfeed.logic.events import parse_notification
 from newsfeed.logic.html import sanitize
-from newsfeed.logic.ingest import Ingest, IngestResult, Outcome
+from newsfeed.logic.ingest import Outcome
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.logic.slugs import slugify
 from newsfeed.models.fields import FORBIDDEN_CHARS
 from newsfeed.models.text import is_valid_slug
-from newsfeed.models.upload import ChangeKind, RejectionReport, UploadChange, UploadRejected
-from tests.inert import active_content
+from newsfeed.models.upload import UploadRejected
+from tests.support.inert import active_content
+from tests.support.memory import ingest_in_memory
 
 PROPERTY = settings(
     max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -168,57 +167,6 @@ def test_any_queue_message_is_decoded_or_ignored(body: str) -> None:
 
 
 # --- the ingest with in-memory storage: a refusal writes nothing but its report ---------------------------
-
-
-@dataclass
-class MemoryFiles:
-    data: bytes
-    reports: list[RejectionReport] = field(default_factory=list)
-    cleared: list[str] = field(default_factory=list)
-
-    def read(self, change: UploadChange) -> bytes | None:
-        return self.data
-
-    def exists(self, key: str) -> bool:
-        return True
-
-    def write_rejection(self, report: RejectionReport) -> None:
-        self.reports.append(report)
-
-    def clear_rejection(self, key: str) -> None:
-        self.cleared.append(key)
-
-
-@dataclass
-class MemoryStore:
-    saved: list[object] = field(default_factory=list)
-
-    def upload_record(self, key: str) -> None:
-        return None
-
-    def article_record(self, slug: str) -> None:
-        return None
-
-    def save(self, change: object) -> None:
-        self.saved.append(change)
-
-
-def ingest_in_memory(name: str, data: bytes) -> tuple[IngestResult, MemoryFiles, MemoryStore]:
-    """One upload of `data` at inbox/`name` through the real ingest, over in-memory storage."""
-    files, store = MemoryFiles(data), MemoryStore()
-    ingest = Ingest(files=files, store=store, default_language="en")  # type: ignore[arg-type]
-    change = UploadChange(
-        kind=ChangeKind.PUT,
-        bucket="uploads",
-        key=f"inbox/{name}",
-        size=len(data),
-        etag="e",
-        sequencer="01",
-        event_time=datetime(2024, 3, 29, tzinfo=UTC),
-    )
-    result = ingest.apply(change)
-    event(str(result.outcome))
-    return result, files, store
 
 
 @PROPERTY

@@ -22,8 +22,8 @@ from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
 from newsfeed.models.article import Article, Gone, RelatedCard
 from newsfeed.models.errors import StaleChange
-from tests.corpus import as_article, rows
-from tests.memory import MemoryIndex, MemoryLists
+from tests.support.corpus import as_article, rows
+from tests.support.memory import MemoryIndex, MemoryLists
 
 COUNT = 48
 TAGS = ["Oil", "Football", "Elections", "Markets"]

@@ -14,8 +14,8 @@ from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.errors import StaleChange
 from newsfeed.models.related import Corpus, Posting, PostingList, Signature
-from tests.factories import article
-from tests.memory import MemoryIndex, MemoryLists
+from tests.support.factories import article
+from tests.support.memory import MemoryIndex, MemoryLists
 
 
 def test_english_and_russian_words_are_stemmed_and_stop_words_dropped() -> None:

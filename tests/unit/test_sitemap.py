@@ -3,7 +3,7 @@ from datetime import timedelta
 import defusedxml.ElementTree as ET
 
 from newsfeed.logic.sitemap import NEWS_NS, SITEMAP_NS, render_news_sitemap, render_robots
-from tests.factories import EPOCH, SITE, article
+from tests.support.factories import EPOCH, SITE, article
 
 
 def test_only_the_last_two_days_and_at_most_1000() -> None:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsfeed.logic.ingest import Outcome
-from tests.unit.test_properties import ingest_in_memory
+from tests.support.memory import ingest_in_memory
 
 TYPED = settings(
     max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]

@@ -10,14 +10,16 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from tests.support import ROOT
 
 if TYPE_CHECKING:
     from newsfeed.models.article import Article
 
-ROOT = Path(__file__).resolve().parent.parent
+
 SHARED = ROOT.parent / "shared" / "corpora" / "ag_news_test.csv"
 SAMPLE = ROOT / "tests" / "data" / "ag_news_sample.csv"
 CLASSES = {"1": "World", "2": "Sports", "3": "Business", "4": "Sci/Tech"}
@@ -88,3 +90,11 @@ def write_files(directory: Path, limit: int | None = None) -> dict[str, str]:
         (directory / name).write_text(markdown(title, body), encoding="utf-8")
         labels[name] = label
     return labels
+
+
+def ag_articles(count: int) -> list[Article]:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        as_article(n, title, body, at=start + timedelta(minutes=n))
+        for n, (_, title, body) in enumerate(rows(count))
+    ]

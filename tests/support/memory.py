@@ -8,11 +8,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from hypothesis import event
+
+from newsfeed.logic.ingest import Ingest, IngestResult
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
 from newsfeed.models.related import Corpus, Posting, PostingList, Signature
 from newsfeed.models.scope import Scope
+from newsfeed.models.upload import ChangeKind, RejectionReport, UploadChange
 
 
 @dataclass
@@ -171,3 +176,54 @@ class MemoryLists:
     def forget_listed_by(self, article_id: str, listing_id: str) -> None:
         self.calls += 1
         self.edges.get(article_id, {}).pop(listing_id, None)
+
+
+@dataclass
+class MemoryFiles:
+    data: bytes
+    reports: list[RejectionReport] = field(default_factory=list)
+    cleared: list[str] = field(default_factory=list)
+
+    def read(self, change: UploadChange) -> bytes | None:
+        return self.data
+
+    def exists(self, key: str) -> bool:
+        return True
+
+    def write_rejection(self, report: RejectionReport) -> None:
+        self.reports.append(report)
+
+    def clear_rejection(self, key: str) -> None:
+        self.cleared.append(key)
+
+
+@dataclass
+class MemoryStore:
+    saved: list[object] = field(default_factory=list)
+
+    def upload_record(self, key: str) -> None:
+        return None
+
+    def article_record(self, slug: str) -> None:
+        return None
+
+    def save(self, change: object) -> None:
+        self.saved.append(change)
+
+
+def ingest_in_memory(name: str, data: bytes) -> tuple[IngestResult, MemoryFiles, MemoryStore]:
+    """One upload of `data` at inbox/`name` through the real ingest, over in-memory storage."""
+    files, store = MemoryFiles(data), MemoryStore()
+    ingest = Ingest(files=files, store=store, default_language="en")  # type: ignore[arg-type]
+    change = UploadChange(
+        kind=ChangeKind.PUT,
+        bucket="uploads",
+        key=f"inbox/{name}",
+        size=len(data),
+        etag="e",
+        sequencer="01",
+        event_time=datetime(2024, 3, 29, tzinfo=UTC),
+    )
+    result = ingest.apply(change)
+    event(str(result.outcome))
+    return result, files, store

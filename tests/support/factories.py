@@ -57,3 +57,36 @@ def markdown(title: str = "Kazakh leader offers explanation for crisis", **field
     body = front.pop("body", "Kazakh President Kassym-Jomart Tokayev has explained the crisis.")
     lines = [f"{key}: {value}" for key, value in front.items()]
     return "---\n" + "\n".join(lines) + "\n---\n" + str(body) + "\n"
+
+
+SECTIONS = [f"Section {n}" for n in range(4)]  # so that every feed a publish touches is full (50 items)
+
+
+TAGS = [f"Tag {n}" for n in range(8)]  # even with 200 articles: flat cost means full feeds in both cases
+
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def archived_article(n: int) -> Article:
+    section = SECTIONS[n % len(SECTIONS)]
+    tags = list(dict.fromkeys([TAGS[n % len(TAGS)], TAGS[(n * 7) % len(TAGS)]]))
+    return Article(
+        id=str(uuid.UUID(int=n + 1)),
+        slug=f"archived-story-{n}",
+        title=f"Archived story {n}",
+        body=f"<p>Archived story {n}, with a body of some length. " + "Words " * 60 + "</p>",
+        summary=f"Archived story {n}.",
+        section=section,
+        section_slug=section.lower().replace(" ", "-"),
+        tags=tags,
+        tag_slugs=[t.lower().replace(" ", "-") for t in tags],
+        authors=["KazPost staff"],
+        author_slugs=["kazpost-staff"],
+        published_at=START + timedelta(minutes=n),
+        updated_at=START + timedelta(minutes=n),
+        status=ArticleStatus.PUBLISHED,
+        language="en",
+        content_hash=f"h{n}",
+        source_key=f"inbox/archived-{n}.md",
+    )
