@@ -235,21 +235,15 @@ class StreamEventSource:
                 break
         for record in records:
             record["eventSourceARN"] = self.stream_arn
-            created = record["dynamodb"].get("ApproximateCreationDateTime")
-            if isinstance(created, datetime):
-                record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
-            elif isinstance(created, int | float):
-                record["dynamodb"]["ApproximateCreationDateTime"] = int(created)
-            elif isinstance(created, str):  # moto's JSON: an ISO time in UTC, without the offset
-                moment = datetime.fromisoformat(created)
-                moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-                record["dynamodb"]["ApproximateCreationDateTime"] = int(moment.timestamp())
         return records
 
     def _get_records(self, iterator: str) -> tuple[list[dict[str, Any]], str | None]:
         endpoint = self.streams.meta.endpoint_url
         if not endpoint.startswith("http://127.0.0.1:"):  # moto in this process (tests): through botocore
             response = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+            for record in response["Records"]:  # botocore made a datetime of the epoch seconds Lambda sends
+                created = record["dynamodb"]["ApproximateCreationDateTime"]
+                record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
             return list(response["Records"]), response.get("NextShardIterator")
         # The local stack's moto, over loopback: botocore's parser walked every attribute of every image
         # (most of them records the filters then drop), holding the interpreter lock the functions need;

@@ -12,11 +12,42 @@ put/update/delete. The other fixes below each say what they correct.
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _APPLIED = "_newsfeed_atomic_transactions"
+# The moto releases these fixes were written for and tested against (tests/integration/test_moto_fixes.py):
+# each replaces moto internals, which a release may change under it.
+WRITTEN_FOR = ((5, 1, 22), (5, 2, 0))  # from, up to but not including
+
+
+class UnknownMoto(RuntimeError):
+    """moto is not a release these fixes were written for."""
+
+
+def _replace(owner: Any, name: str, replacement: Any) -> None:
+    """Put `replacement` in place of `owner.name`, which must exist: a fix for something moto no longer has
+    would silently fix nothing."""
+    if not hasattr(owner, name):
+        raise UnknownMoto(f"moto has no {getattr(owner, '__name__', owner)}.{name} to fix")
+    setattr(owner, name, replacement)
+
+
+def check_version(version: str) -> None:
+    """Refuse a moto release outside WRITTEN_FOR, naming what to do."""
+    found = tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+    low, high = WRITTEN_FOR
+    if not low <= found < high:
+        raise UnknownMoto(
+            f"moto {version} is installed; infra/moto_fixes.py was written for moto "
+            f"{'.'.join(map(str, low))} up to {'.'.join(map(str, high))}: install that "
+            "(`make clean && make test`), or check each fix against this release with "
+            "tests/integration/test_moto_fixes.py and widen WRITTEN_FOR"
+        )
+
+
 MAX_ITEM_BYTES = 405_000  # moto's item limit; DynamoDB enforces its 400 KB between 409 and 410 KB
 
 
@@ -96,13 +127,14 @@ def atomic_transactions() -> None:
                     expression_attribute_values=op.get("ExpressionAttributeValues"),
                 )
 
-    setattr(DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010 - patching a method
+    _replace(DynamoDBBackend, "transact_write_items", transact_write_items)
     setattr(DynamoDBBackend, _APPLIED, True)
 
 
 def fast_stream_records() -> None:
     """Answer DynamoDB Streams' GetRecords with plain JSON: moto's generic serializer takes about a second for
-    a hundred article images, which made every burst in the local stack crawl."""
+    a hundred article images, which made every burst in the local stack crawl. Creation times go out as
+    DynamoDB Streams sends them, whole epoch seconds."""
     from moto.dynamodb.models.utilities import dynamo_json_dump
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
@@ -112,14 +144,38 @@ def fast_stream_records() -> None:
     def get_records(self: Any) -> str:
         limit = self._get_param("Limit") or 1000
         result = self.backend.get_records(self._get_param("ShardIterator"), limit)
-        for record in result["Records"]:
-            created = record["dynamodb"].get("ApproximateCreationDateTime")
-            if hasattr(created, "timestamp"):
-                record["dynamodb"]["ApproximateCreationDateTime"] = created.timestamp()
+        result["Records"] = [_as_sent(record) for record in result["Records"]]  # the shard's own: not changed
         return str(dynamo_json_dump(result))
 
-    setattr(DynamoDBStreamsHandler, "get_records", get_records)  # noqa: B010 - patching a method
+    _replace(DynamoDBStreamsHandler, "get_records", get_records)
     setattr(DynamoDBStreamsHandler, _APPLIED, True)
+
+
+QUERY_PARAMETERS = frozenset(
+    {
+        "hash_key",
+        "range_comparison",
+        "range_objs",
+        "limit",
+        "exclusive_start_key",
+        "scan_index_forward",
+        "index_name",
+    }
+)
+
+
+def _as_sent(record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of moto's stream record with its creation time as DynamoDB Streams sends it: epoch seconds (moto
+    keeps a UTC time without its zone)."""
+    created = record["dynamodb"].get("ApproximateCreationDateTime")
+    if isinstance(created, str):
+        created = datetime.fromisoformat(created)
+    if not isinstance(created, datetime):
+        return record
+    moment = created if created.tzinfo else created.replace(tzinfo=UTC)
+    return record | {
+        "dynamodb": record["dynamodb"] | {"ApproximateCreationDateTime": int(moment.timestamp())}
+    }
 
 
 def partition_queries() -> None:
@@ -135,6 +191,11 @@ def partition_queries() -> None:
     local = threading.local()
     original_query, original_all_items = Table.query, Table.all_items
     signature = inspect.signature(original_query)
+    # The query is read from moto's own parameters by name: a release that renames one would have the
+    # partition filtered by part of its condition only, and wrong pages returned without an error.
+    missing = QUERY_PARAMETERS - set(signature.parameters)
+    if missing:
+        raise UnknownMoto(f"moto's Table.query no longer takes {', '.join(sorted(missing))}")
 
     def all_items(self: Any) -> Any:
         partition = getattr(local, "partition", None)
@@ -144,8 +205,16 @@ def partition_queries() -> None:
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         arguments = signature.bind(self, hash_key, *args, **kwargs).arguments
-        if arguments.get("index_name") or not self.range_key_attr or hash_key is None:
-            return original_query(self, hash_key, *args, **kwargs)
+        legacy_condition_missing = arguments.get("range_key_conditions") and not arguments.get(
+            "range_comparison"
+        )
+        if (
+            arguments.get("index_name")
+            or not self.range_key_attr
+            or hash_key is None
+            or legacy_condition_missing
+        ):
+            return original_query(self, hash_key, *args, **kwargs)  # as moto does it, whatever it costs
         items = list(self.items.get(hash_key, {}).values())
         comparison, limit = arguments.get("range_comparison"), arguments.get("limit")
         if comparison:
@@ -167,8 +236,8 @@ def partition_queries() -> None:
         finally:
             local.partition = None
 
-    setattr(Table, "all_items", all_items)  # noqa: B010 - patching a method
-    setattr(Table, "query", query)  # noqa: B010 - patching a method
+    _replace(Table, "all_items", all_items)
+    _replace(Table, "query", query)
     setattr(Table, _APPLIED, True)
 
 
@@ -191,7 +260,7 @@ def linear_item_size() -> None:
         self.attrs = LimitedSizeDict()
         dict.update(self.attrs, values)  # LimitedSizeDict checks only in __setitem__, which updates still use
 
-    setattr(Item, "__init__", item_init)  # noqa: B010 - patching a method
+    _replace(Item, "__init__", item_init)
     setattr(Item, _APPLIED, True)
 
 
@@ -209,7 +278,9 @@ def cheap_retention_check() -> None:
         retention = int(self.get_queue(queue_name).message_retention_period)
         return bool(retention + message.sent_timestamp / 1000 > unix_time())
 
-    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+    _replace(
+        SQSBackend, "is_message_valid_based_on_retention_period", is_message_valid_based_on_retention_period
+    )
     setattr(SQSBackend, _APPLIED, True)
 
 
@@ -229,7 +300,7 @@ def cached_service_lookup() -> None:
             backends[host] = original(self, host)
         return backends[host]
 
-    setattr(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)  # noqa: B010
+    _replace(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)
     setattr(DomainDispatcherApplication, _APPLIED, True)
 
 
@@ -252,7 +323,7 @@ def utc_event_times() -> None:
             record["eventTime"] = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
         return event
 
-    setattr(notifications, "_get_s3_event", get_s3_event)  # noqa: B010 - patching a function
+    _replace(notifications, "_get_s3_event", get_s3_event)
     setattr(notifications, _APPLIED, True)
 
 
@@ -290,8 +361,8 @@ def unique_stream_sequence_numbers() -> None:
         with _SHARDS:
             return original_get(self, max(start, self.starting_sequence_number), quantity)
 
-    setattr(StreamShard, "add", add)  # noqa: B010 - patching a method
-    setattr(StreamShard, "get", get)  # noqa: B010 - patching a method
+    _replace(StreamShard, "add", add)
+    _replace(StreamShard, "get", get)
     setattr(StreamShard, _APPLIED, True)
 
 
@@ -320,7 +391,10 @@ def trim_stream(table: Any, handled: int) -> int:
 
 
 def apply() -> None:
-    """Every fix above; idempotent."""
+    """Every fix above, on the moto release they were written for; idempotent."""
+    from importlib.metadata import version
+
+    check_version(version("moto"))
     utc_event_times()
     unique_stream_sequence_numbers()
     atomic_transactions()
