@@ -46,7 +46,7 @@ from infra.local_state import DataInUse, data_folder, forget_interrupted_invocat
 from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
 from infra.template import ROOT
 from infra.web import API_PREFIX
-from newsfeed.connection import RunningStack
+from newsfeed.cli.connection import RunningStack
 from newsfeed.models import limits
 from newsfeed.models.upload import BundleFile, ImportBundle
 
@@ -277,7 +277,7 @@ class LocalStack:
                 with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after shutting down
                     server.run()
             finally:
-                running.withdraw()
+                running.unregister()
         print("newsfeed stopped.", flush=True)
 
 

@@ -23,7 +23,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from infra.template import load_template, resources_of_type
 from newsfeed.api.http import not_modified
 from newsfeed.dal.public import PublicBucket, PublicFile
-from newsfeed.logic.feed_paths import FRONT_PAGE, NOT_FOUND_PAGE
+from newsfeed.logic.site.paths import FRONT_PAGE, NOT_FOUND_PAGE
 
 MAX_REQUEST_HEAD_BYTES = 16 * 1024  # uvicorn's (h11's) limit on a request line and its headers
 API_PREFIX = "/api"  # where make run serves the API: the site's pages have the paths of the root

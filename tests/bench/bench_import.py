@@ -9,7 +9,7 @@ into an empty table of the same shape (keys, and a stream as the content table h
 records, DynamoDB does not) on the same endpoint (moto, in the local stack's child process): the floor for
 storing those articles at all. "Ours" shares its process with the rest of the local stack, the publisher
 regenerating feeds as the articles arrive. The command then follows the related-lists function until every
-list is final (it relates the import's stream records together, `logic.related_batch`): that time is
+list is final (it relates the import's stream records together, `logic.related.batch`): that time is
 reported on its own, from the import's summary to the command's end.
 """
 
@@ -60,8 +60,8 @@ def measure(limit: int | None = None) -> dict[str, float]:
     from infra.event_sources import wait_until_idle
     from infra.local_stack import LocalStack
 
-    from newsfeed import cli_archive
-    from newsfeed.cli import main as newsfeed
+    from newsfeed.cli import archive as cli_archive
+    from newsfeed.cli.main import main as newsfeed
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     os.environ["NEWSFEED_LOG_LEVEL"] = "ERROR"  # duplicate titles in the corpus are warnings, by the hundred

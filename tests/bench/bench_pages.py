@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsfeed.logic.articles import build_article
-from newsfeed.logic.pages import render_article_page
 from newsfeed.logic.parsing import parse_upload
+from newsfeed.logic.site.pages import render_article_page
 from tests.bench.harness import Row
 from tests.support.factories import SITE
 

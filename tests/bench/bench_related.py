@@ -28,15 +28,15 @@ from newsfeed.dal import batch, clients
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import record_item
 from newsfeed.dal.keys import CORPUS_KEY, posting_key
-from newsfeed.dal.related import RelatedIndexTable, signature_item
+from newsfeed.dal.related_index import RelatedIndexTable, signature_item
 from newsfeed.logic.html import to_plain_text
-from newsfeed.logic.related import Relator
-from newsfeed.logic.related_batch import relate_together
-from newsfeed.logic.relatedness import normalized
-from newsfeed.logic.terms import term_counts
+from newsfeed.logic.related.batch import relate_together
+from newsfeed.logic.related.relator import Relator
+from newsfeed.logic.related.scoring import normalized
+from newsfeed.logic.related.terms import term_counts
 from newsfeed.models import limits
 from newsfeed.models.article import Article
-from newsfeed.models.related import Signature
+from newsfeed.models.related_index import Signature
 from tests.bench.harness import Calls, Row, moto_stack, preload, timed
 from tests.support.corpus import as_article, rows
 

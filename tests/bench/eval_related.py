@@ -27,8 +27,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from newsfeed.logic.html import to_plain_text
-from newsfeed.logic.related import Relator
-from newsfeed.logic.terms import analyzer
+from newsfeed.logic.related.relator import Relator
+from newsfeed.logic.related.terms import analyzer
 from newsfeed.models.article import Article
 from tests.support.corpus import as_article, corpus, long_rows, rows
 from tests.support.memory import MemoryIndex, MemoryLists

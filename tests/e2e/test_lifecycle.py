@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from newsfeed.connection import running_local_stacks
+from newsfeed.cli.connection import running_local_stacks
 from tests.support import ROOT
 from tests.support.local import free_port
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfeed.connection import running_local_stacks
+from newsfeed.cli.connection import running_local_stacks
 from tests.support import ROOT
 from tests.support.factories import markdown
 from tests.support.local import Running, free_port, get, newsfeed, start_local_stack

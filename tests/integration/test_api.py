@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from newsfeed.api.app import create_app
 from newsfeed.dal.content import ContentTable
 from newsfeed.logic.articles import content_change
-from newsfeed.models.article import Gone, Moved
+from newsfeed.models.article import Moved, Unpublished
 from newsfeed.models.upload import UploadRecord
 from tests.support import ROOT
 from tests.support.factories import EPOCH, SITE, article
@@ -153,7 +153,9 @@ def test_unpublished_is_410_and_moved_is_301(stack: Stack, table: ContentTable, 
     )
     table.save(
         content_change(
-            record, Gone(id=gone_article.id, slug="metro-opens", unpublished_at=EPOCH), replaces=gone_article
+            record,
+            Unpublished(id=gone_article.id, slug="metro-opens", unpublished_at=EPOCH),
+            replaces=gone_article,
         )
     )
     response = client.get("/articles/metro-opens")

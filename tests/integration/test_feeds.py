@@ -21,9 +21,9 @@ from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.public import PublicBucket
 from newsfeed.logic.articles import content_change
-from newsfeed.logic.feed_paths import FeedFormat, feed_path
-from newsfeed.logic.publish import FeedPublisher, ScopeChange
-from newsfeed.models.article import Article, Gone
+from newsfeed.logic.site.paths import FeedFormat, feed_path
+from newsfeed.logic.site.regenerate import Regenerator, ScopeChange
+from newsfeed.models.article import Article, Unpublished
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord
 from tests.support.factories import SITE as SITE_SETTINGS
@@ -154,9 +154,9 @@ def test_deleting_an_article_removes_it_from_every_feed(stack: Stack) -> None:
             stack.feed(path)
 
 
-def publisher(stack: Stack, page_size: int = 50, items: int = 50) -> FeedPublisher:
+def publisher(stack: Stack, page_size: int = 50, items: int = 50) -> Regenerator:
     table = ContentTable(stack.table)
-    return FeedPublisher(
+    return Regenerator(
         source=table,
         files=PublicBucket(stack.public),
         book=FeedBookkeeping(stack.table, page_size=page_size),
@@ -248,7 +248,9 @@ def test_archive_pages_fill_then_stay(stack: Stack) -> None:
     record = UploadRecord(
         key=taken_down.source_key, article_id=taken_down.id, slug=taken_down.slug, order="S3"
     )
-    gone = Gone(id=taken_down.id, slug=taken_down.slug, unpublished_at=datetime(2024, 2, 1, tzinfo=UTC))
+    gone = Unpublished(
+        id=taken_down.id, slug=taken_down.slug, unpublished_at=datetime(2024, 2, 1, tzinfo=UTC)
+    )
     ContentTable(stack.table).save(content_change(record, gone, replaces=current_record))
     pub.publish(SITE, ScopeChange(left=[taken_down.id]))
     assert titles("feeds/archive/0/atom.xml") == ["Story 4", "Story 3", "Story 1", "Story 0"]

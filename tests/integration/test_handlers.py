@@ -8,7 +8,7 @@ import pytest
 from infra.event_sources import LambdaContext
 
 from newsfeed.dal.content import ContentTable
-from newsfeed.models.article import Article, Gone
+from newsfeed.models.article import Article, Unpublished
 from tests.support.factories import markdown
 from tests.support.moto import Stack
 from tests.support.pipeline import KEY, event, ingest, s3_event
@@ -54,7 +54,7 @@ def test_delete_before_put_leaves_the_article_deleted(stack: Stack) -> None:
     table = ContentTable(stack.table)
     upload = table.upload_record(KEY)
     assert upload is not None and upload.deleted
-    assert isinstance(table.article_record(upload.slug), Gone)
+    assert isinstance(table.article_record(upload.slug), Unpublished)
 
 
 def test_a_put_whose_object_changed_since_is_skipped(stack: Stack) -> None:
@@ -153,8 +153,8 @@ def test_related_function_handles_an_aws_shaped_stream_event(
 ) -> None:
     """The content stream's second consumer: the article gets its related list (and an index entry), and
     a record whose upkeep fails is reported for Lambda to retry from."""
-    from newsfeed.dal.related import RelatedIndexTable
-    from newsfeed.handlers import related as module
+    from newsfeed.dal.related_index import RelatedIndexTable
+    from newsfeed.handlers import related_lists as module
 
     stream = event("stream-article-insert.json")
     item = stream["Records"][0]["dynamodb"]["NewImage"]

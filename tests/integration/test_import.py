@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from newsfeed.cli.export import export
+from newsfeed.cli.transfer import STATE_FILE, Importer, Summary, hidden_files
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
-from newsfeed.export import export
 from newsfeed.models.article import Article, ArticleRecord
 from newsfeed.models.limits import EXPORT_KEYS
-from newsfeed.transfer import STATE_FILE, Importer, Summary, hidden_files
 from tests.support import corpus
 from tests.support.factories import markdown
 from tests.support.moto import Stack, moto_stack
@@ -186,7 +186,7 @@ def test_an_imported_article_is_unpublished_by_deleting_its_key(stack: Stack, tm
     run_import(stack, tmp_path)
     slug = "kazakh-leader-offers-explanation-for-crisis"
     assert api(stack).get(f"/articles/{slug}").status_code == 200
-    UploadBucket(stack.uploads).withdraw("inbox/crisis.md")  # what `unpublish` and DELETE do
+    UploadBucket(stack.uploads).unpublish("inbox/crisis.md")  # what `unpublish` and DELETE do
     stack.drain(timeout=300)
     assert api(stack).get(f"/articles/{slug}").status_code == 410
     (tmp_path / "crisis.md").write_text(markdown(summary="Back."))

@@ -9,7 +9,7 @@ import feedparser
 import jsonschema
 
 from newsfeed.dal.content import ContentTable
-from newsfeed.models.article import Article, Gone
+from newsfeed.models.article import Article, Unpublished
 from tests.support import ROOT
 from tests.support.factories import markdown
 from tests.support.moto import Stack
@@ -136,7 +136,7 @@ def test_deleting_the_upload_unpublishes_everywhere(stack: Stack) -> None:
     assert [e.link.rsplit("/", 1)[1] for e in feedparser.parse(stack.feed()).entries] == ["another-story"]
     assert [i["title"] for i in json.loads(stack.feed("feeds/feed.json"))["items"]] == ["Another story"]
     record = ContentTable(stack.table).article_record("kazakh-leader-offers-explanation-for-crisis")
-    assert isinstance(record, Gone)
+    assert isinstance(record, Unpublished)
 
 
 def test_an_article_coming_back_keeps_its_id(stack: Stack) -> None:

@@ -9,12 +9,12 @@ import pytest
 
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.keys import CORPUS_KEY
-from newsfeed.dal.related import RelatedIndexTable
+from newsfeed.dal.related_index import RelatedIndexTable
 from newsfeed.logic.articles import content_change
-from newsfeed.logic.related import Relator
+from newsfeed.logic.related.relator import Relator
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
-from newsfeed.models.related import Corpus, Signature
+from newsfeed.models.related_index import Corpus, Signature
 from tests.support.corpus import ag_articles
 from tests.support.factories import markdown
 from tests.support.memory import MemoryIndex, MemoryLists
@@ -229,7 +229,7 @@ def test_a_list_changed_meanwhile_is_not_overwritten(stack: Stack) -> None:
 def test_a_very_long_word_and_a_body_at_the_size_limit_end_with_every_list_final(stack: Stack) -> None:
     """A 5 KB 'word' (over DynamoDB's 2 KB key if indexed) and bodies near the upload limit: related like any
     other article, counted once, nothing in the dead-letter queue."""
-    from newsfeed.dal.related import RelatedIndexTable
+    from newsfeed.dal.related_index import RelatedIndexTable
 
     words = FERRY.split()
     large = " ".join(words[n % len(words)] + str(n % 997) for n in range(20_000))[:200_000]

@@ -9,10 +9,10 @@ from contextlib import suppress
 import pytest
 
 from newsfeed.dal.content import ContentTable
-from newsfeed.dal.related import RelatedIndexTable
+from newsfeed.dal.related_index import RelatedIndexTable
 from newsfeed.logic.articles import content_change
-from newsfeed.logic.related import Relator
-from newsfeed.logic.related_batch import relate_together
+from newsfeed.logic.related.batch import relate_together
+from newsfeed.logic.related.relator import Relator
 from newsfeed.models.article import Article
 from newsfeed.models.errors import StaleChange
 from tests.support.corpus import ag_articles, markdown, rows
@@ -65,7 +65,7 @@ def test_the_related_lists_function_relates_an_imports_records_together(
 def test_if_relating_together_fails_each_record_is_related_on_its_own(
     stack: Stack, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsfeed.handlers import related as function
+    from newsfeed.handlers import related_lists as function
 
     def fails(*_: object) -> int:
         raise RuntimeError("DynamoDB went away mid-batch")

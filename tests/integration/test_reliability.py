@@ -19,7 +19,7 @@ from infra.event_sources import LambdaContext
 
 from newsfeed.dal import clients
 from newsfeed.dal.content import ContentTable
-from newsfeed.logic.feed_paths import FeedFormat, feed_path
+from newsfeed.logic.site.paths import FeedFormat, feed_path
 from newsfeed.models.article import Article
 from newsfeed.models.scope import SITE
 from tests.support.factories import markdown

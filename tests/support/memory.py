@@ -1,5 +1,5 @@
 """In-memory stand-ins for the related index and the articles' related lists (`logic.related`'s ports), with
-the semantics of the DynamoDB ones (`dal.related`): bounded posting reads newest first, conditional list
+the semantics of the DynamoDB ones (`dal.related_index`): bounded posting reads newest first, conditional list
 writes. For the relatedness evaluation and for unit tests; tests/integration/test_related.py checks that
 both give the same lists."""
 
@@ -15,7 +15,7 @@ from hypothesis import event
 from newsfeed.logic.ingest import Ingest, IngestResult
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
-from newsfeed.models.related import Corpus, Posting, PostingList, Signature
+from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 from newsfeed.models.scope import Scope
 from newsfeed.models.upload import ChangeKind, RejectionReport, UploadChange
 

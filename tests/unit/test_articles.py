@@ -7,7 +7,7 @@ from newsfeed.logic.articles import (
     scopes_of,
 )
 from newsfeed.logic.parsing import parse_upload
-from newsfeed.models.article import Gone
+from newsfeed.models.article import Unpublished
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord
@@ -79,7 +79,7 @@ def test_a_removed_tag_touches_that_tags_feed_too() -> None:
     touched = feed_scopes_touched(before, after)
     assert Scope(ScopeKind.TAG, "asia") in touched
     assert all(s.kind is not ScopeKind.AUTHOR for s in touched)
-    gone = Gone(id=before.id, slug=before.slug, unpublished_at=NOW)
+    gone = Unpublished(id=before.id, slug=before.slug, unpublished_at=NOW)
     assert SITE in feed_scopes_touched(before, gone)
 
 
@@ -96,7 +96,9 @@ def test_content_change_deletes_left_lists_and_skips_unchanged_cards() -> None:
 
 def test_unpublishing_leaves_every_list() -> None:
     before = article(1, tags=["Economy"])
-    change = content_change(RECORD, Gone(id=before.id, slug=before.slug, unpublished_at=NOW), replaces=before)
+    change = content_change(
+        RECORD, Unpublished(id=before.id, slug=before.slug, unpublished_at=NOW), replaces=before
+    )
     assert change.list_puts == ()
     assert {e.scope.kind for e in change.list_deletes} == {
         ScopeKind.SITE,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsfeed.cli import describe
+from newsfeed.cli.main import describe
 from newsfeed.models.article_shape import ArticleStatus
 from tests.support.factories import EPOCH, article
 
@@ -29,7 +29,7 @@ def test_status_names_a_publication_date_only_for_a_published_article(
 
 @given(related=st.integers(0, 10_000), published=st.integers(0, 10_000))
 def test_related_progress_never_exceeds_its_total_nor_says_final_early(related: int, published: int) -> None:
-    from newsfeed.cli import progress
+    from newsfeed.cli.main import progress
 
     done, _, rest = progress(related, published).partition(" of ")
     assert int(done) <= published == int(rest.split()[0])

@@ -7,8 +7,8 @@ import feedparser
 import jsonschema
 import pytest
 
-from newsfeed.logic.feed_paths import FeedFormat, feed_path
-from newsfeed.logic.feeds import ATOM_NS, HISTORY_NS, Document, render_feed
+from newsfeed.logic.site.feeds import ATOM_NS, HISTORY_NS, Document, render_feed
+from newsfeed.logic.site.paths import FeedFormat, feed_path
 from newsfeed.models.article import Image
 from newsfeed.models.scope import SITE as SITE_SCOPE
 from newsfeed.models.scope import Scope, ScopeKind
@@ -177,7 +177,7 @@ def test_an_article_first_published_elsewhere_keeps_our_links_and_names_its_cano
     """`canonical_url` says where the story first appeared; readers and aggregators still come to our page."""
     from datetime import timedelta
 
-    from newsfeed.logic.sitemap import render_news_sitemap
+    from newsfeed.logic.site.sitemap import render_news_sitemap
 
     elsewhere = "https://elsewhere.example/story"
     syndicated = article(1, canonical_url=elsewhere)

@@ -14,15 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsfeed.logic.articles import build_article
-from newsfeed.logic.furniture import Furniture, languages
-from newsfeed.logic.pages import (
-    THEME,
+from newsfeed.logic.parsing import parse_upload
+from newsfeed.logic.site import THEME
+from newsfeed.logic.site.furniture import Furniture, languages
+from newsfeed.logic.site.pages import (
     render_article_page,
     render_moved,
     render_not_found,
     render_scope_page,
 )
-from newsfeed.logic.parsing import parse_upload
 from newsfeed.models.article import Article, Image, RelatedCard
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.scope import SITE, Scope, ScopeKind

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfeed.cli import main
+from newsfeed.cli.main import main
 
 SAMPLES = sorted((Path(__file__).parents[2] / "events" / "articles").glob("*.*"))
 

@@ -16,11 +16,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsfeed.logic.related import Relator
-from newsfeed.logic.related_batch import leading_run, relate_together
+from newsfeed.logic.related.batch import leading_run, relate_together
+from newsfeed.logic.related.relator import Relator
 from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
-from newsfeed.models.article import Article, Gone, RelatedCard
+from newsfeed.models.article import Article, RelatedCard, Unpublished
 from newsfeed.models.errors import StaleChange
 from tests.support.corpus import as_article, rows
 from tests.support.memory import MemoryIndex, MemoryLists
@@ -129,7 +129,7 @@ def test_lists_another_writer_changed_meanwhile_keep_both_writers_changes() -> N
 def test_the_run_taken_together_ends_at_a_takedown_or_an_opt_out() -> None:
     first, second, third = archive()[:3]
     opted_out = third.model_copy(update={"show_in_related": False})
-    gone = Gone(id=second.id, slug=second.slug, unpublished_at=second.published_at)
+    gone = Unpublished(id=second.id, slug=second.slug, unpublished_at=second.published_at)
     unchanged = (first, first)  # nothing to relate: taken, but no article
     assert leading_run([None, (None, first), unchanged, (None, second)]) == (4, [first, second])
     assert leading_run([(None, first), (second, gone), (None, third)]) == (1, [first])

@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsfeed.logic.related import Relator, needs_relating, offered
-from newsfeed.logic.relatedness import closeness, document_frequency, expand, nearest
-from newsfeed.logic.terms import analyzer, term_counts
+from newsfeed.logic.related.relator import Relator, needs_relating, offered
+from newsfeed.logic.related.scoring import closeness, document_frequency, expand, nearest
+from newsfeed.logic.related.terms import analyzer, term_counts
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.errors import StaleChange
-from newsfeed.models.related import Corpus, Posting, PostingList, Signature
+from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 from tests.support.factories import article
 from tests.support.memory import MemoryIndex, MemoryLists
 

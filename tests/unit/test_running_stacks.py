@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfeed import connection
+from newsfeed.cli import connection
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import defusedxml.ElementTree as ET
 
-from newsfeed.logic.sitemap import NEWS_NS, SITEMAP_NS, render_news_sitemap, render_robots
+from newsfeed.logic.site.sitemap import NEWS_NS, SITEMAP_NS, render_news_sitemap, render_robots
 from tests.support.factories import EPOCH, SITE, article
 
 

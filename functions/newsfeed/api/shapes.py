@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from newsfeed.api.http import bad_parameter, respond_bytes
 from newsfeed.logic.cursors import decode_cursor, encode_cursor
-from newsfeed.logic.feed_paths import FeedFormat, feed_path, scope_page_url, scope_title
+from newsfeed.logic.site.paths import FeedFormat, feed_path, scope_page_url, scope_title
 from newsfeed.models.api import ArticleSummary
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.listing import ArticleListQuery, FeedLinks, FeedUrls, NextPage, ScopeSummary

@@ -20,21 +20,21 @@ from newsfeed.api.http import Problem as HttpProblem
 from newsfeed.api.http import problem
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleRecord, Gone, Moved
+from newsfeed.models.article import Article, ArticleRecord, Moved, Unpublished
 from newsfeed.models.upload import Problem, UploadRejected
 
 FORMATS = {"application/json": ".json", "text/markdown": ".md"}
 API_PREFIX = f"{limits.UPLOAD_PREFIX}api/"
 
 
-class ArticleStore(Protocol):
+class ArticleLookup(Protocol):
     def article_record(self, slug: str, *, consistent: bool = ...) -> ArticleRecord | None: ...
 
 
 class Uploads(Protocol):
     def upload(self, key: str, data: bytes) -> str: ...
 
-    def withdraw(self, key: str) -> None: ...
+    def unpublish(self, key: str) -> None: ...
 
 
 def refused(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> HttpProblem:
@@ -45,12 +45,12 @@ def refused(status: int, title: str, detail: str, problems: list[Problem] | None
 
 def upload_key(record: ArticleRecord | None, slug: str, suffix: str) -> str:
     """The upload an article's writes go to: its own if it has one (so it stays the same article)."""
-    if isinstance(record, Article | Gone) and record.source_key:
+    if isinstance(record, Article | Unpublished) and record.source_key:
         return record.source_key
     return f"{API_PREFIX}{slug}{suffix}"
 
 
-def create_write_app(store: ArticleStore, uploads: Uploads) -> Starlette:
+def create_write_app(store: ArticleLookup, uploads: Uploads) -> Starlette:
     async def put_article(request: Request) -> JSONResponse:
         slug = request.path_params["slug"]
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -79,14 +79,14 @@ def create_write_app(store: ArticleStore, uploads: Uploads) -> Starlette:
     async def delete_article(request: Request) -> JSONResponse:
         slug = request.path_params["slug"]
         record = store.article_record(slug, consistent=True)
-        if isinstance(record, Gone):
+        if isinstance(record, Unpublished):
             raise refused(410, "Gone", f"The article '{slug}' is already unpublished.")
         if isinstance(record, Moved):
             detail = f"The article moved to '{record.moved_to}'; DELETE /articles/{record.moved_to}."
             raise refused(404, "Not Found", detail)
         if not isinstance(record, Article) or not record.source_key:
             raise refused(404, "Not Found", f"No article at '{slug}'.")
-        uploads.withdraw(record.source_key)
+        uploads.unpublish(record.source_key)
         body = {"slug": slug, "upload": record.source_key, "status": "accepted"}
         return JSONResponse(body, status_code=202, headers={"Location": f"/articles/{slug}"})
 

@@ -31,9 +31,9 @@ from newsfeed.dal.keys import (
     revision_pk,
     upload_key,
 )
-from newsfeed.dal.pages import every_item
+from newsfeed.dal.paging import every_item
 from newsfeed.dal.stored import StoredArticles, to_attributes
-from newsfeed.models.article import Article, ArticleRecord, Gone, Moved
+from newsfeed.models.article import Article, ArticleRecord, Moved, Unpublished
 from newsfeed.models.errors import ConcurrentChange, ServiceUnavailable, StaleChange
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def unchanged_condition(record: ArticleRecord | None) -> tuple[str, dict[str, An
     elif isinstance(record, Moved):
         expression += " AND moved_to = :moved_to"
         values[":moved_to"] = record.moved_to
-    elif isinstance(record, Gone):
+    elif isinstance(record, Unpublished):
         expression += " AND unpublished_at = :at"
         values[":at"] = record.model_dump(mode="json")["unpublished_at"]
     return expression, values

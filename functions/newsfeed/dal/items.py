@@ -17,7 +17,7 @@ from newsfeed.dal.keys import (
     upload_key,
 )
 from newsfeed.dal.stored import StoredValues, from_attributes, to_attributes
-from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Gone, Moved, RelatedCard
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard, Unpublished
 from newsfeed.models.article_shape import MOVED, UNPUBLISHED
 from newsfeed.models.scope import Scope, ScopeKind
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from newsfeed.models.upload import UploadRecord
 
 
-def _dump(model: Article | Gone | Moved | ArticleCard | UploadRecord) -> dict[str, Any]:
+def _dump(model: Article | Unpublished | Moved | ArticleCard | UploadRecord) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_none=True)
 
 
@@ -53,7 +53,7 @@ def record_from_values(stored: StoredValues) -> ArticleRecord:
         values["related"] = json.loads(values["related"])
     status = values.get("status")
     if status == UNPUBLISHED:
-        return Gone.model_validate(values)
+        return Unpublished.model_validate(values)
     if status == MOVED:
         return Moved.model_validate(values)
     return Article.model_validate(values)

@@ -2,7 +2,7 @@
 
 | item | pk | sk | holds |
 |---|---|---|---|
-| article record | `article#<slug>` | `article` | an Article (published or draft), Gone (410) or Moved (301) |
+| article record | `article#<slug>` | `article` | an Article, or Unpublished (410) or Moved (301) |
 | upload record | `upload#<key>` | `upload` | which article an upload key feeds; the newest change applied |
 | scope with feeds | `scopes` | `<kind>#<slug>` | a section or tag and its name (written by the publisher) |
 | list entry | `list#site`, `list#<section|tag|author>#<slug>` | `<published_at>#<id>` | an ArticleCard |

@@ -15,7 +15,7 @@ from newsfeed.dal.keys import (
     SCOPES_PK,
     list_pk,
 )
-from newsfeed.dal.pages import count, page
+from newsfeed.dal.paging import count, page
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import SCHEDULE, ListQuery, Scope, ScopeKind
 from newsfeed.models.text import format_utc

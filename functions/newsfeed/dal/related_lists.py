@@ -23,7 +23,7 @@ from newsfeed.dal.keys import (
     related_edge_key,
 )
 from newsfeed.dal.lists import ListStore
-from newsfeed.dal.pages import every_item
+from newsfeed.dal.paging import every_item
 from newsfeed.dal.stored import to_attributes
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.errors import ConcurrentChange

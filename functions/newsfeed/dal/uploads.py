@@ -120,11 +120,11 @@ class UploadBucket:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
 
-    def withdraw(self, key: str) -> None:
+    def unpublish(self, key: str) -> None:
         """Unpublish what upload `key` feeds: delete its object; if it has none (it was imported), send
         a one-file import bundle that deletes it, which the ingest applies the same way."""
         if self.exists(key):
             self.delete(key)
             return
         bundle = ImportBundle(files=[BundleFile(key=key, delete=True)])
-        self.upload(f"{limits.IMPORT_PREFIX}takedowns/{uuid.uuid4()}.json", bundle.model_dump_json().encode())
+        self.upload(f"{limits.IMPORT_PREFIX}unpublish/{uuid.uuid4()}.json", bundle.model_dump_json().encode())

@@ -2,7 +2,7 @@
 once per batch and each article's page from its latest record, so bursts coalesce: per scope and per slug,
 not per record, which is why this is not all one BatchProcessor), then queue each change's webhook event
 (per record, under Powertools' BatchProcessor). Related lists are the other consumer of the stream
-(handlers/related.py); the lists they write come back here as changes of their articles' pages."""
+(handlers/related_lists.py); the lists they write come back here as changes of their articles' pages."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
-from newsfeed.logic.publish import FeedPublisher, has_page, scope_changes
+from newsfeed.logic.site.regenerate import Regenerator, has_page, scope_changes
 from newsfeed.logic.webhooks import change_event
 from newsfeed.models.article import ArticleRecord
 from newsfeed.models.scope import SITE
@@ -39,9 +39,9 @@ def content() -> ContentTable:
 
 
 @per_process
-def publisher() -> FeedPublisher:
+def publisher() -> Regenerator:
     settings = get_settings()
-    return FeedPublisher(
+    return Regenerator(
         source=content(),
         files=PublicBucket(settings.public_bucket),
         book=FeedBookkeeping(settings.content_table),

@@ -17,7 +17,7 @@ from newsfeed.logic.identity import another_story, same_story
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
 from newsfeed.logic.ports import ContentStore, UploadFiles
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleRecord, Gone
+from newsfeed.models.article import Article, ArticleRecord, Unpublished
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.errors import ConcurrentChange, StaleChange, retry_on_conflict
 from newsfeed.models.upload import (
@@ -125,7 +125,7 @@ class Ingest:
         article_id = upload.article_id if upload else self.new_id()
         # What the upload's key holds now (its article, or what is left of it at its slug).
         current = self.store.article_record(upload.slug) if upload is not None else None
-        own = current if isinstance(current, Article | Gone) and current.id == article_id else None
+        own = current if isinstance(current, Article | Unpublished) and current.id == article_id else None
         if isinstance(own, Article) and not same_story(own, parsed):
             raise UploadRejected([another_story(change.key, own)])
         if parsed.fields.slug is None and own is not None and own.slug != parsed.slug:
@@ -157,7 +157,7 @@ class Ingest:
                 default_language=self.default_language,
                 previous=previous or moved_from,
                 last_revision=at_slug.revision
-                if isinstance(at_slug, Gone) and at_slug.id == article_id
+                if isinstance(at_slug, Unpublished) and at_slug.id == article_id
                 else 0,
             )
         except Exception as error:  # pure: a fault of ours on this file, which no retry would mend
@@ -175,7 +175,7 @@ class Ingest:
         current: ArticleRecord | None = self.store.article_record(upload.slug)
         gone = None
         if isinstance(current, Article) and current.id == upload.article_id:
-            gone = Gone(
+            gone = Unpublished(
                 id=current.id,
                 slug=current.slug,
                 unpublished_at=change.event_time,

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, RelatedCard
 from newsfeed.models.content import ContentChange
-from newsfeed.models.related import Corpus, Posting, PostingList, Signature
+from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 from newsfeed.models.scope import Scope
 from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange, UploadRecord
 
@@ -52,10 +52,8 @@ class BulkContentStore(ContentStore, Protocol):
         """Apply in as few transactions as fit (each all or nothing); the indexes of changes not applied."""
 
 
-class RelatedLists(Protocol):
-    """The articles' related lists, as stored on the articles."""
-
-    def listed_by(self, article_id: str) -> list[tuple[str, str]]: ...
+class RelatingLists(Protocol):
+    """The articles' related lists as relating an article uses them (one by one, or a batch's view)."""
 
     def article_record(self, slug: str) -> ArticleRecord | None: ...
 
@@ -69,14 +67,8 @@ class RelatedLists(Protocol):
     def replace_related(self, article: Article, related: Sequence[RelatedCard]) -> None:
         """Set the list while the article is still `article` (else ConcurrentChange)."""
 
-    def replace_related_all(self, changes: Sequence[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
-        """Set each list while its article is still as given, in as few requests as the conditions allow;
-        those whose article had changed (nothing is written for them)."""
-
     def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
         """Note that each (article id, listing article) pair's article lists that article (one batch)."""
-
-    def forget_listed_by(self, article_id: str, listing_id: str) -> None: ...
 
     def note_curated(self, slugs: Sequence[str], listing: Article) -> None:
         """Note that `listing` curates these slugs, which have no public article yet."""
@@ -85,8 +77,22 @@ class RelatedLists(Protocol):
         """For each slug, (id, slug) of the articles that noted they curate it (one bounded Query a slug)."""
 
 
-class RelatedIndex(Protocol):
-    """The inverted index of published articles' terms."""
+class RelatedLists(RelatingLists, Protocol):
+    """The articles' related lists, as stored on the articles: also written many at once, and followed from
+    an article to the lists that show it (to take it out of them)."""
+
+    def replace_related_all(self, changes: Sequence[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
+        """Set each list while its article is still as given, in as few requests as the conditions allow;
+        those whose article had changed (nothing is written for them)."""
+
+    def listed_by(self, article_id: str) -> list[tuple[str, str]]: ...
+
+    def forget_listed_by(self, article_id: str, listing_id: str) -> None: ...
+
+
+class RelatingIndex(Protocol):
+    """The inverted index of published articles' terms, as relating an article uses it (one by one, or a
+    batch's view)."""
 
     def corpus(self) -> Corpus: ...
 
@@ -99,9 +105,6 @@ class RelatedIndex(Protocol):
     def count_in(self, length: float, *, new: bool) -> None:
         """Count the article `enter` saw in, now that its signature is stored."""
 
-    def add(self, articles: int, length: float, seq: int) -> Corpus:
-        """Add to the corpus's counts at once (`seq`: sequence numbers reserved); the corpus after."""
-
     def signature(self, article_id: str) -> Signature | None: ...
 
     def signatures(self, article_ids: Sequence[str]) -> dict[str, Signature]: ...
@@ -113,6 +116,13 @@ class RelatedIndex(Protocol):
         self, signature: Signature, replaces: Signature | None, trim: Sequence[tuple[str, int]]
     ) -> None:
         """Write the signature and its postings; delete those of `replaces` and the (term, seq) in `trim`."""
+
+
+class RelatedIndex(RelatingIndex, Protocol):
+    """The inverted index as stored: also written in bulk (a batch's flush) and emptied of an article."""
+
+    def add(self, articles: int, length: float, seq: int) -> Corpus:
+        """Add to the corpus's counts at once (`seq`: sequence numbers reserved); the corpus after."""
 
     def write(
         self,

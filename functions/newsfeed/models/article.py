@@ -55,7 +55,7 @@ class ArticleCard(BaseModel):
 class RelatedCard(ArticleCard):
     """An article in another's related list, and why it is there."""
 
-    score: float = 0.0  # how related (logic.relatedness.closeness); 0 for a curated one
+    score: float = 0.0  # how related (logic.related.scoring.closeness); 0 for a curated one
     curated: bool = False  # pinned by the editor (the upload's `related`), else found automatically
 
 
@@ -91,7 +91,7 @@ class _LeftAtSlug(BaseModel):
     source_key: str = ""
 
 
-class Gone(_LeftAtSlug):
+class Unpublished(_LeftAtSlug):
     """What is left at a slug once its article is unpublished: the API answers 410 Gone."""
 
     status: Literal["unpublished"] = UNPUBLISHED
@@ -106,4 +106,4 @@ class Moved(_LeftAtSlug):
     moved_to: str
 
 
-ArticleRecord = Article | Gone | Moved
+ArticleRecord = Article | Unpublished | Moved

@@ -13,7 +13,7 @@ class ArticleStatus(StrEnum):
     PUBLISHED = "published"
 
 
-# The status of what is left at a slug its article has left (models.article's Gone and Moved).
+# The status of what is left at a slug its article has left (models.article's Unpublished and Moved).
 UNPUBLISHED: Final = "unpublished"  # 410 Gone
 MOVED: Final = "moved"  # 301 to the article's new slug
 

@@ -56,7 +56,7 @@ POSTINGS_TRIM = 4  # postings beyond POSTINGS_READ deleted per term each time th
 RELATED_CANDIDATES = 100  # best first-pass candidates compared again in full (one BatchGetItem)
 TAG_CANDIDATES = 10  # newest articles of each of its tags compared too (one Query per tag)
 EXPANSION_NEIGHBOURS = 50  # nearest of those whose vectors expand the article's own
-MIN_RELATED_SCORE = 0.05  # below this (logic.relatedness.closeness) an article is not related at all
+MIN_RELATED_SCORE = 0.05  # below this (logic.related.scoring.closeness) an article is not related at all
 BACK_PROPAGATION = 20  # older articles a new one is offered to (their lists take it if it ranks)
 
 # Feeds.

@@ -3,7 +3,7 @@
 A second consumer of the stream, so that feeds never wait for related lists: an article is related once it
 is published (its list, the index, offers to older articles), taken out of every list once unpublished.
 The records at the head of a batch that only relate articles (an import's, a burst's) are related together
-first (`logic.related_batch`: shared reads, each list written once). The rest, and all of them if that
+first (`logic.related.batch`: shared reads, each list written once). The rest, and all of them if that
 failed, are followed up one by one under Powertools' BatchProcessor; one that failed is reported, and
 Lambda retries from there. All of it is safe to repeat: relating an article again rewrites the same list
 and index entries, and a related list without the article is left alone.
@@ -23,10 +23,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsfeed.config import get_settings
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import ArticleChange, article_images
-from newsfeed.dal.related import RelatedIndexTable
+from newsfeed.dal.related_index import RelatedIndexTable
 from newsfeed.handlers import per_process
-from newsfeed.logic.related import Relator
-from newsfeed.logic.related_batch import leading_run, relate_together
+from newsfeed.logic.related.batch import leading_run, relate_together
+from newsfeed.logic.related.relator import Relator
 from newsfeed.observability import logger, tracer
 
 get_settings()

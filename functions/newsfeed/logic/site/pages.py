@@ -15,27 +15,26 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from newsfeed.logic.feed_paths import (
+from newsfeed.logic.html import sanitize
+from newsfeed.logic.site import THEME
+from newsfeed.logic.site.feeds import ILLEGAL_CHARACTERS
+from newsfeed.logic.site.furniture import Furniture
+from newsfeed.logic.site.paths import (
     FeedFormat,
     feed_path,
     scope_page_url,
     scope_title,
 )
-from newsfeed.logic.feeds import ILLEGAL_CHARACTERS
-from newsfeed.logic.furniture import Furniture
-from newsfeed.logic.html import sanitize
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
 from newsfeed.models.text import format_utc
 
-THEME = Path(__file__).resolve().parent.parent / "theme"
 LOGO_PATH = "logo.svg"
 LOGO_TYPE = "image/svg+xml"
 # Primary language subtags written right to left.

@@ -1,4 +1,4 @@
-"""Related lists for one batch of relating together (`logic.related_batch`): each article record read once,
+"""Related lists for one batch of relating together (`logic.related.batch`): each article record read once,
 each changed list written once.
 
 `BatchLists` reads the records of the batch's articles, and of the older articles it will likely offer them
@@ -15,7 +15,7 @@ from functools import partial
 from typing import TypeVar
 
 from newsfeed.logic.ports import RelatedLists
-from newsfeed.logic.related import offered
+from newsfeed.logic.related.relator import offered
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 from newsfeed.models.scope import Scope
@@ -92,9 +92,6 @@ class BatchLists:
         listed.current = article.model_copy(update={"related": list(related)})
         self.records[article.slug] = listed.current
 
-    def replace_related_all(self, changes: Sequence[tuple[Article, Sequence[RelatedCard]]]) -> list[Article]:
-        raise NotImplementedError("a batch writes its lists at flush()")
-
     def note_listed(self, notes: Sequence[tuple[str, Article]]) -> None:
         self.notes.update({(article_id, listing.id): (article_id, listing) for article_id, listing in notes})
 
@@ -106,12 +103,6 @@ class BatchLists:
     def curated_by(self, slugs: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         noted = read_through(self.noted, slugs, self.lists.curated_by)
         return {slug: list((dict(noted[slug]) | self.curating.get(slug, {})).items()) for slug in slugs}
-
-    def listed_by(self, article_id: str) -> list[tuple[str, str]]:
-        raise NotImplementedError("a batch relates articles that stay listable")
-
-    def forget_listed_by(self, article_id: str, listing_id: str) -> None:
-        raise NotImplementedError("a batch relates articles that stay listable")
 
     def flush(self) -> None:
         """Write each changed list once (conditionally); then the notes of who lists whom."""

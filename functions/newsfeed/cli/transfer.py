@@ -9,7 +9,7 @@ sends only what changed. What the state file says is checked against the stack: 
 that the stack does not hold, or one waiting on a bundle the stack no longer has (a local stack restarted
 empty, say), is sent again; a state file of another stack is set aside.
 
-`newsfeed.export` is the way back out.
+`newsfeed.cli.export` is the way back out.
 """
 
 from __future__ import annotations

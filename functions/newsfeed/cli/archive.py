@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from newsfeed.connection import Connection, Target, connect_or_explain
+from newsfeed.cli.connection import Connection, Target, connect_or_explain
 
 HIDDEN_SHOWN = 10  # skipped hidden files named one by one; the rest are counted
 MEANING = {  # what an outcome means, where its word alone does not say
@@ -20,7 +20,7 @@ def import_directory(root: Path, target: Target, timeout: float, workers: int) -
     """Import every article file under `root`, resumably; a progress bar, then a summary."""
     from tqdm import tqdm
 
-    from newsfeed.transfer import STATE_FILE, Importer, hidden_files, source_files
+    from newsfeed.cli.transfer import STATE_FILE, Importer, hidden_files, source_files
 
     if not root.is_dir():
         print(f"error: {root} is not a directory", file=sys.stderr)
@@ -63,7 +63,7 @@ def export_directory(root: Path, target: Target) -> int:
     """Write every stored article under `root` as a JSON upload (what `newsfeed import` reads)."""
     from tqdm import tqdm
 
-    from newsfeed.export import export
+    from newsfeed.cli.export import export
 
     connection = connect_or_explain(target)
     if connection is None:

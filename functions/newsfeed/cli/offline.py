@@ -35,7 +35,7 @@ def preview_site(name: str | None, url: str | None) -> Site:
 def write_preview(parsed: ParsedUpload, source: Path, out: Path, site: Site) -> Path:
     """The file's page, as if published now (a draft or a scheduled article too), written under `out`."""
     from newsfeed.logic.articles import build_article
-    from newsfeed.logic.pages import render_article_page
+    from newsfeed.logic.site.pages import render_article_page
     from newsfeed.models.article_shape import ArticleStatus
 
     now = datetime.now(UTC)

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.keys import CORPUS_KEY, Item, posting_key, signature_key, term_pk
-from newsfeed.models.related import Corpus, Posting, PostingList, Signature
+from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

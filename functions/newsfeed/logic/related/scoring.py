@@ -1,7 +1,7 @@
-"""How related two articles are: the arithmetic, with no storage in it (`logic.related` does the rest).
+"""How related two articles are: the arithmetic, with no storage in it (`relator` does the rest).
 
-An article is a vector of its terms (`logic.terms`), each weighted by BM25's saturating term frequency times
-its inverse document frequency, and scaled to length 1. Candidates come from an inverted index: for each of
+An article is a vector of its terms (`terms`), each weighted by BM25's saturating term frequency times its
+inverse document frequency, and scaled to length 1. Candidates come from an inverted index: for each of
 the article's terms, the articles most recently indexed under it (a bounded read, whatever the archive's
 size), each with its weight there; the dot products rank them. The best of those are then compared again
 on *expanded* vectors: each article's vector plus the mean of the vectors of its nearest neighbours when it
@@ -23,7 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from newsfeed.models.related import Corpus, PostingList, Signature, Vector
+from newsfeed.models.related_index import Corpus, PostingList, Signature, Vector
 
 BM25_K1 = 1.2
 BM25_B = 0.75

@@ -16,7 +16,7 @@ from newsfeed.models.site import Site
 
 
 @dataclass(frozen=True)
-class FeedFile:
+class SiteFile:
     """A file of the public bucket: a feed, a page, the sitemap. `redirect`: answered as a 301 to that URL."""
 
     path: str

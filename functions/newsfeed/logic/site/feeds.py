@@ -20,16 +20,16 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
-from newsfeed.logic.feed_paths import (
+from newsfeed.logic.html import absolutize_links
+from newsfeed.logic.site.paths import (
     ARCHIVE_CACHE_CONTROL,
     CACHE_CONTROL,
-    FeedFile,
     FeedFormat,
+    SiteFile,
     feed_path,
     scope_page_url,
     scope_title,
 )
-from newsfeed.logic.html import absolutize_links
 from newsfeed.models import limits
 from newsfeed.models.article import Article
 from newsfeed.models.scope import Scope
@@ -284,7 +284,7 @@ RENDERERS: dict[FeedFormat, Callable[[Site, Document, Sequence[Article]], bytes]
 
 def render_feed(
     site: Site, doc: Document, articles: Sequence[Article], max_bytes: int = limits.MAX_FEED_BYTES
-) -> FeedFile:
+) -> SiteFile:
     """The file for `doc`, with as many of `articles` (newest first) as fit in `max_bytes`."""
     render = RENDERERS[doc.fmt]
     count = len(articles)
@@ -293,4 +293,4 @@ def render_feed(
         count = min(count - 1, count * max_bytes // len(body))
         body = render(site, doc, articles[:count])
     cache = ARCHIVE_CACHE_CONTROL if doc.is_archive else CACHE_CONTROL
-    return FeedFile(path=doc.path, body=body, content_type=doc.fmt.content_type, cache_control=cache)
+    return SiteFile(path=doc.path, body=body, content_type=doc.fmt.content_type, cache_control=cache)

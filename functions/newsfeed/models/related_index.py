@@ -1,4 +1,5 @@
-"""What the related-articles index holds (logic.relatedness computes with it; dal.related stores it)."""
+"""What the related-articles index holds (`logic.related.scoring` computes with it; `dal.related_index`
+stores it)."""
 
 from __future__ import annotations
 

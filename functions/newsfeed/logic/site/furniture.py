@@ -11,13 +11,14 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from newsfeed.logic.site import THEME
 
 if TYPE_CHECKING:
     from babel import Locale
 
-CATALOGS = Path(__file__).resolve().parent.parent / "theme" / "locale"
+CATALOGS = THEME / "locale"
 FALLBACK = "en"  # the templates' own words, and the dates of a language CLDR does not know
 
 

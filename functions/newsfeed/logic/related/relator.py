@@ -4,11 +4,11 @@
 publisher, so feeds never wait for it) whenever an article becomes public or its text,
 section, tags or editor's choices change:
 
-1. its terms (`logic.terms`) are looked up in the inverted index: one bounded Query per term, at most
+1. its terms (`logic.related.terms`) are looked up in the inverted index: one bounded Query per term, at most
    INDEX_TERMS of them, each reading at most POSTINGS_READ postings;
 2. the best RELATED_CANDIDATES are read back (one BatchGetItem of their signatures); the article's vector is
    expanded by its nearest neighbours among them, and they are compared again on expanded vectors
-   (`logic.relatedness`), with recency, section and tags;
+   (`logic.related.scoring`), with recency, section and tags;
 3. its list is the editor's curated articles (the upload's `related`) followed by the best others, up to
    RELATED_STORED, with their scores, written onto the article (so the API answers in one read); a curated
    slug with no public article yet is noted, and the article joins that list once it is published;
@@ -35,8 +35,8 @@ from functools import partial
 
 from newsfeed.logic.articles import article_scopes
 from newsfeed.logic.html import to_plain_text
-from newsfeed.logic.ports import RelatedIndex, RelatedLists
-from newsfeed.logic.relatedness import (
+from newsfeed.logic.ports import RelatedIndex, RelatedLists, RelatingIndex, RelatingLists
+from newsfeed.logic.related.scoring import (
     closeness,
     expand,
     first_pass,
@@ -45,15 +45,15 @@ from newsfeed.logic.relatedness import (
     top,
     weigh,
 )
-from newsfeed.logic.terms import term_counts
+from newsfeed.logic.related.terms import term_counts
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import StaleChange, retry_on_conflict
-from newsfeed.models.related import Signature
+from newsfeed.models.related_index import Signature
 from newsfeed.models.scope import ScopeKind
 
 
-def withdrawn(old: ArticleRecord | None, new: ArticleRecord | None) -> str | None:
+def leaving(old: ArticleRecord | None, new: ArticleRecord | None) -> str | None:
     """The id of the article a change takes out of public view (so out of related lists), if any.
 
     A slug change (the record at the old slug becomes Moved) keeps the article public: lists keep it, and
@@ -66,13 +66,13 @@ def withdrawn(old: ArticleRecord | None, new: ArticleRecord | None) -> str | Non
     return old.id
 
 
-def withdraw(lists: RelatedLists, article_id: str, *, automatic_only: bool = False) -> int:
+def remove_from_lists(lists: RelatedLists, article_id: str, *, automatic_only: bool = False) -> int:
     """Remove the article from every related list that shows it (`automatic_only`: where it is not curated);
     how many lists changed."""
     changed = 0
     for listing_id, slug in lists.listed_by(article_id):
         kept, written = retry_on_conflict(
-            partial(_withdraw_from, lists, article_id, listing_id, slug, automatic_only=automatic_only)
+            partial(_remove_from, lists, article_id, listing_id, slug, automatic_only=automatic_only)
         )
         changed += written
         if not automatic_only or not any(c.id == article_id for c in kept):
@@ -80,7 +80,7 @@ def withdraw(lists: RelatedLists, article_id: str, *, automatic_only: bool = Fal
     return changed
 
 
-def _withdraw_from(
+def _remove_from(
     lists: RelatedLists, article_id: str, listing_id: str, slug: str, *, automatic_only: bool
 ) -> tuple[list[RelatedCard], bool]:
     """One listing article's list without the article: (the list as it is left, whether it was written)."""
@@ -128,14 +128,20 @@ def article_terms(article: Article) -> dict[str, float]:
 
 
 @dataclass
-class Relator:
-    index: RelatedIndex
-    lists: RelatedLists
+class Relating:
+    """Relating articles over any view of the index and the lists (the stored ones, or a batch's)."""
+
+    index: RelatingIndex
+    lists: RelatingLists
 
     def relate(self, article: Article) -> int:
         """Work out and store the article's related list, index the article, and offer it to the older
         articles closest to it. How many lists changed besides its own. StaleChange if the article changed
         meanwhile (its newer version is related in turn)."""
+        return self._relate(article)[0]
+
+    def _relate(self, article: Article) -> tuple[int, Signature | None]:
+        """`relate`, and the article's signature as it was before."""
         old = self.index.signature(article.id)
         terms = article_terms(article)
         length = round(sum(terms.values()))  # counts are whole numbers
@@ -179,10 +185,7 @@ class Relator:
                 card, {i: scores[i] for i in top(scores, limits.BACK_PROPAGATION)}, found, notes
             )
         self.lists.note_listed(notes)
-        changed += self._join_curated_lists(article)
-        if not article.show_in_related and old is not None and old.listable:
-            withdraw(self.lists, article.id, automatic_only=True)
-        return changed
+        return changed + self._join_curated_lists(article), old
 
     def _set_list(self, article: Article, related: list[RelatedCard]) -> Article:
         """Store the article's own list, over a fresh read if only its list changed meanwhile (another
@@ -200,25 +203,6 @@ class Relator:
             return current
 
         return retry_on_conflict(attempt)
-
-    def follow(self, old: ArticleRecord | None, new: ArticleRecord | None) -> None:
-        """Keep the lists true after one article record's change (as the stream reports it)."""
-        article_id = withdrawn(old, new)
-        if article_id is not None:
-            withdraw(self.lists, article_id)
-            self.forget(article_id)
-            if isinstance(old, Article):  # the notes of its own list go with it
-                for card in old.related:
-                    self.lists.forget_listed_by(card.id, article_id)
-        elif isinstance(new, Article) and needs_relating(old, new):
-            with suppress(StaleChange):  # it changed since: its newer version's record follows
-                self.relate(new)
-
-    def forget(self, article_id: str) -> None:
-        """Take an article that is no longer public out of the index."""
-        signature = self.index.signature(article_id)
-        if signature is not None:
-            self.index.drop(signature)
 
     def _curated(self, article: Article) -> list[RelatedCard]:
         """The article's curated related articles that are public, in the editor's order. For those that are
@@ -291,3 +275,37 @@ class Relator:
         self.lists.replace_related(record, related)
         notes.append((card.id, record))
         return True
+
+
+@dataclass
+class Relator(Relating):
+    """Relating over the stored index and lists, keeping every list true as articles change (the stream's
+    related-lists function): an article that opts out or stops being public leaves the lists that show it."""
+
+    index: RelatedIndex
+    lists: RelatedLists
+
+    def relate(self, article: Article) -> int:
+        changed, old = self._relate(article)
+        if not article.show_in_related and old is not None and old.listable:
+            remove_from_lists(self.lists, article.id, automatic_only=True)
+        return changed
+
+    def follow(self, old: ArticleRecord | None, new: ArticleRecord | None) -> None:
+        """Keep the lists true after one article record's change (as the stream reports it)."""
+        article_id = leaving(old, new)
+        if article_id is not None:
+            remove_from_lists(self.lists, article_id)
+            self.forget(article_id)
+            if isinstance(old, Article):  # the notes of its own list go with it
+                for card in old.related:
+                    self.lists.forget_listed_by(card.id, article_id)
+        elif isinstance(new, Article) and needs_relating(old, new):
+            with suppress(StaleChange):  # it changed since: its newer version's record follows
+                self.relate(new)
+
+    def forget(self, article_id: str) -> None:
+        """Take an article that is no longer public out of the index."""
+        signature = self.index.signature(article_id)
+        if signature is not None:
+            self.index.drop(signature)

@@ -41,7 +41,7 @@ class RunningStack:
         scratch.write_text(json.dumps(vars(self)), encoding="utf-8")
         os.replace(scratch, self.file)
 
-    def withdraw(self) -> None:
+    def unregister(self) -> None:
         self.file.unlink(missing_ok=True)
 
 
@@ -117,7 +117,7 @@ class Connection:
         """The public files that still show `article`: its page, and the feeds of its scopes that list it
         (an empty list once a takedown has reached them all)."""
         from newsfeed.logic.articles import article_scopes
-        from newsfeed.logic.feed_paths import FeedFormat, article_page_path, feed_path
+        from newsfeed.logic.site.paths import FeedFormat, article_page_path, feed_path
 
         paths = [feed_path(s, fmt) for s in article_scopes(article) if s.has_feed for fmt in FeedFormat]
         item = f"urn:uuid:{article.id}".encode()
@@ -135,7 +135,7 @@ class Connection:
     def related(self) -> int:
         """How many articles the related-lists function has related (one GetItem): every list is final once
         this reaches `published()`."""
-        from newsfeed.dal.related import RelatedIndexTable
+        from newsfeed.dal.related_index import RelatedIndexTable
 
         return RelatedIndexTable(self.table.table, self.table.client).corpus().articles
 

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsfeed import connection as stacks
-from newsfeed.cli_archive import export_directory, import_directory
-from newsfeed.connection import LOCAL_STACK, Connection, Target, connect_or_explain
+from newsfeed.cli import connection as stacks
+from newsfeed.cli.archive import export_directory, import_directory
+from newsfeed.cli.connection import LOCAL_STACK, Connection, Target, connect_or_explain
+from newsfeed.cli.offline import preview, problems_text, validate
 from newsfeed.models import limits
-from newsfeed.offline import preview, problems_text, validate
 
 if TYPE_CHECKING:
     from newsfeed.models.article import ArticleRecord
@@ -103,7 +103,7 @@ def _report(connection: Connection, pending: dict[str, tuple[Path, str]], timeou
 
 def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[bool, list[str]]:
     """(found?, lines to print) for what is stored at a slug."""
-    from newsfeed.models.article import Gone, Moved
+    from newsfeed.models.article import Moved, Unpublished
     from newsfeed.models.text import format_utc
 
     url = f"{api_url}/articles/{slug}"
@@ -115,7 +115,7 @@ def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[boo
             f"status:     moved to '{record.moved_to}' (answers 301)",
             f"id:         {record.id}",
         ]
-    if isinstance(record, Gone):
+    if isinstance(record, Unpublished):
         return True, [
             f"slug:       {slug}",
             "status:     unpublished (answers 410)",
@@ -163,13 +163,13 @@ def status(slug: str | None, target: Target) -> int:
 def unpublish(slug: str, target: Target, timeout: float) -> int:
     """Take an article down by deleting its upload: the ingest leaves a 410 at the slug and the publisher
     removes it from every feed, exactly as when an editor deletes the file."""
-    from newsfeed.models.article import Article, Gone, Moved
+    from newsfeed.models.article import Article, Moved, Unpublished
 
     connection = connect_or_explain(target)
     if connection is None:
         return 2
     record = connection.table.article_record(slug)
-    if isinstance(record, Gone):
+    if isinstance(record, Unpublished):
         print(f"already unpublished: {connection.api_url}/articles/{slug} (answers 410)")
         return 0
     if isinstance(record, Moved):
@@ -178,11 +178,11 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
     if not isinstance(record, Article):
         print(f"no article at '{slug}'", file=sys.stderr)
         return 1
-    connection.uploads.withdraw(record.source_key)
+    connection.uploads.unpublish(record.source_key)
     deadline = time.monotonic() + timeout
     showing = ["the API"]
     while time.monotonic() < deadline:  # done when what it prints is true: out of the API, feeds and pages
-        gone = isinstance(connection.table.article_record(slug), Gone)
+        gone = isinstance(connection.table.article_record(slug), Unpublished)
         if not (showing := connection.shows(record) if gone else ["the API"]):
             print(f"unpublished: {connection.api_url}/articles/{slug} (answers 410; removed from every feed)")
             return 0
@@ -276,7 +276,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = " (is `make run` still running?)" if target.stack == LOCAL_STACK else ""
         print(f"error: the stack '{target.stack}' stopped answering: {error}{hint}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,19 +18,9 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from newsfeed.logic.articles import scopes_of
-from newsfeed.logic.feed_paths import (
-    HTML,
-    NOT_FOUND_PAGE,
-    PAGE_CACHE_CONTROL,
-    FeedFile,
-    FeedFormat,
-    article_page_path,
-    scope_dir,
-    scope_page_path,
-)
-from newsfeed.logic.feeds import Document, render_feed
-from newsfeed.logic.listing_chain import Chain, chain
-from newsfeed.logic.pages import (
+from newsfeed.logic.site.feeds import Document, render_feed
+from newsfeed.logic.site.listing_chain import Chain, chain
+from newsfeed.logic.site.pages import (
     LOGO_PATH,
     LOGO_TYPE,
     logo,
@@ -39,7 +29,17 @@ from newsfeed.logic.pages import (
     render_not_found,
     render_scope_page,
 )
-from newsfeed.logic.sitemap import (
+from newsfeed.logic.site.paths import (
+    HTML,
+    NOT_FOUND_PAGE,
+    PAGE_CACHE_CONTROL,
+    FeedFormat,
+    SiteFile,
+    article_page_path,
+    scope_dir,
+    scope_page_path,
+)
+from newsfeed.logic.site.sitemap import (
     MAX_URLS,
     ROBOTS_PATH,
     SITEMAP_PATH,
@@ -113,10 +113,10 @@ class FileSet:
     """Files written together: their paths (to read ETags first) and how to build their content."""
 
     paths: list[str]
-    build: Callable[[], list[FeedFile]]
+    build: Callable[[], list[SiteFile]]
 
     @classmethod
-    def of(cls, file: FeedFile) -> FileSet:
+    def of(cls, file: SiteFile) -> FileSet:
         """A file whose content is known already."""
         return cls([file.path], lambda: [file])
 
@@ -150,7 +150,7 @@ def has_page(record: ArticleRecord | None) -> bool:
 
 
 @dataclass
-class FeedPublisher:
+class Regenerator:
     source: FeedSource
     files: FeedFiles
     book: Bookkeeping
@@ -232,7 +232,7 @@ class FeedPublisher:
         documents = self._documents(scope, None, full - 1 if full else None)
         path = scope_page_path(scope)
 
-        def build() -> list[FeedFile]:
+        def build() -> list[SiteFile]:
             read = self.source.newest_articles(scope, self.items + margin)
             articles = read[: self.items]
             newest[:] = [len(articles)]
@@ -241,7 +241,7 @@ class FeedPublisher:
             chains.append(self._chain(scope, read, margin, entered))
             page = render_scope_page(self.site, scope, articles, older=chains[-1].older(None))
             feeds = [render_feed(self.site, doc, articles) for doc in documents]
-            return [*feeds, FeedFile(path, page, HTML, PAGE_CACHE_CONTROL)]
+            return [*feeds, SiteFile(path, page, HTML, PAGE_CACHE_CONTROL)]
 
         return FileSet([doc.path for doc in documents] + [path], build)
 
@@ -254,7 +254,7 @@ class FeedPublisher:
         path = scope_page_path(scope, page)
         front = listing.front if listing else frozenset()
 
-        def build() -> list[FeedFile]:
+        def build() -> list[SiteFile]:
             articles = self.source.articles_of(self.book.page(scope, page))
             off_front = [a for a in articles if a.id not in front]
             shown.append(len(off_front))
@@ -268,7 +268,7 @@ class FeedPublisher:
                 newer_is_current=listing is None or listing.newer(page) is None,
             )
             feeds = [render_feed(self.site, doc, articles) for doc in documents]
-            return [*feeds, FeedFile(path, html, HTML, PAGE_CACHE_CONTROL)]  # its edge follows the front page
+            return [*feeds, SiteFile(path, html, HTML, PAGE_CACHE_CONTROL)]  # its edge follows the front page
 
         return FileSet([doc.path for doc in documents] + [path], build)
 
@@ -281,9 +281,9 @@ class FeedPublisher:
             path = article_page_path(slug)
             if isinstance(record, Moved):
                 to = self.site.article_url(record.moved_to)
-                page = FeedFile(path, render_moved(self.site, to), HTML, PAGE_CACHE_CONTROL, redirect=to)
+                page = SiteFile(path, render_moved(self.site, to), HTML, PAGE_CACHE_CONTROL, redirect=to)
             elif isinstance(record, Article) and has_page(record):
-                page = FeedFile(path, render_article_page(self.site, record), HTML, PAGE_CACHE_CONTROL)
+                page = SiteFile(path, render_article_page(self.site, record), HTML, PAGE_CACHE_CONTROL)
             else:
                 self.files.delete(path)
                 continue
@@ -291,17 +291,17 @@ class FeedPublisher:
         return written
 
     def _site_files(self) -> FileSet:
-        def build() -> list[FeedFile]:
+        def build() -> list[SiteFile]:
             now = self.clock()
             cards = self.source.recent_cards(SITE, format_utc(window_start(now)), MAX_URLS)
             sitemap = render_news_sitemap(self.site, cards, now)
             return [
-                FeedFile(SITEMAP_PATH, sitemap, "application/xml; charset=utf-8", SITEMAP_CACHE_CONTROL),
-                FeedFile(
+                SiteFile(SITEMAP_PATH, sitemap, "application/xml; charset=utf-8", SITEMAP_CACHE_CONTROL),
+                SiteFile(
                     ROBOTS_PATH, render_robots(self.site), "text/plain; charset=utf-8", SITEMAP_CACHE_CONTROL
                 ),
-                FeedFile(NOT_FOUND_PAGE, render_not_found(self.site), HTML, SITEMAP_CACHE_CONTROL),
-                FeedFile(LOGO_PATH, logo(), LOGO_TYPE, SITEMAP_CACHE_CONTROL),
+                SiteFile(NOT_FOUND_PAGE, render_not_found(self.site), HTML, SITEMAP_CACHE_CONTROL),
+                SiteFile(LOGO_PATH, logo(), LOGO_TYPE, SITEMAP_CACHE_CONTROL),
             ]
 
         return FileSet([SITEMAP_PATH, ROBOTS_PATH, NOT_FOUND_PAGE, LOGO_PATH], build)

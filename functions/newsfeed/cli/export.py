@@ -2,7 +2,7 @@
 was imported or uploaded from, with `.json` for its suffix. Where that changes its name (a Markdown upload),
 `DIR/.newsfeed-export.json` says which upload key each file came from, and importing the folder puts it back
 at that key: it is the same article there, not another one claiming its slug. Importing an export into an
-empty stack and exporting again gives the same files, byte for byte (`newsfeed.transfer` is the import).
+empty stack and exporting again gives the same files, byte for byte (`newsfeed.cli.transfer` is the import).
 """
 
 from __future__ import annotations
