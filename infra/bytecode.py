@@ -1,8 +1,8 @@
 """Compile shipped Python code to bytecode for the Lambda runtime's Python.
 
 Lambda unpacks a function and its layers read-only, so Python cannot cache the bytecode it compiles there:
-code shipped without bytecode is compiled from source on every cold start (about 15 ms for our own package
-on the API's path, far more for the dependencies). `sam build` leaves all bytecode out of its output, so
+code shipped without bytecode is compiled from source on every cold start (our own package on the API's
+path, and far more for the dependencies). `sam build` leaves all bytecode out of its output, so
 `make build` compiles that output afterwards, and the cold-start benchmark runs our package compiled the
 same way. The `.pyc` files are unchecked-hash ones: used without comparing the source's timestamp, which a
 zip's two-second times would otherwise make stale.

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from infra.resources import ACCOUNT_ID, REGION
+from newsfeed.cli.local import LOCAL_ACCOUNT, LOCAL_REGION
 
 if TYPE_CHECKING:
     import boto3
@@ -45,7 +45,7 @@ class LambdaContext:
 
     @property
     def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+        return f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{self.function_name}"
 
     @property
     def function_version(self) -> str:
@@ -143,7 +143,7 @@ class SqsEventSource:
                     "md5OfBody": m["MD5OfBody"],
                     "eventSource": "aws:sqs",
                     "eventSourceARN": self.queue_arn,
-                    "awsRegion": REGION,
+                    "awsRegion": LOCAL_REGION,
                 }
                 for m in messages
             ]
@@ -321,7 +321,7 @@ class StreamEventSource:
         first, last = failed[0], failed[-1]
         return {
             "requestContext": {
-                "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function}",
+                "functionArn": f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{self.function}",
                 "condition": "RetryAttemptsExhausted",
                 "approximateInvokeCount": self.max_retries + 1,
             },
@@ -361,10 +361,10 @@ class ScheduleEventSource:
             "id": str(uuid.uuid4()),
             "detail-type": "Scheduled Event",
             "source": "aws.events",
-            "account": ACCOUNT_ID,
+            "account": LOCAL_ACCOUNT,
             "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": REGION,
-            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{self.function}"],
+            "region": LOCAL_REGION,
+            "resources": [f"arn:aws:events:{LOCAL_REGION}:{LOCAL_ACCOUNT}:rule/{self.function}"],
             "detail": {},
         }
         response = invoke(self.handler, event, self.function)

@@ -43,17 +43,18 @@ from infra.event_sources import (
     wait_until_idle,
 )
 from infra.local_state import DataInUse, data_folder, forget_interrupted_invocations, start_over
-from infra.resources import LOCAL_STACK_NAME, REGION, Resources, create_resources
+from infra.resources import Resources, create_resources
 from infra.template import ROOT
 from infra.web import API_PREFIX
 from newsfeed.cli.connection import RunningStack
-from newsfeed.models import limits
+from newsfeed.cli.local import LOCAL_AWS_PORT, LOCAL_PORT, LOCAL_REGION, LOCAL_STACK
+from newsfeed.models import caching, limits
 from newsfeed.models.upload import BundleFile, ImportBundle
 
 SAMPLES = ROOT / "events" / "articles"
 SAMPLE_IMAGES = ROOT / "events" / "images"
 DATA = ROOT / ".newsfeed-data"  # make run's default data folder (ignored by git)
-POSITIONS_BUCKET = f"{LOCAL_STACK_NAME}-event-source-positions"  # the pollers' own (StreamPositions)
+POSITIONS_BUCKET = f"{LOCAL_STACK}-event-source-positions"  # the pollers' own (StreamPositions)
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
 log = logging.getLogger("newsfeed.local")
 
@@ -98,8 +99,8 @@ class LocalStack:
                 "AWS_ENDPOINT_URL": self.endpoint,
                 "AWS_ACCESS_KEY_ID": "local",
                 "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": LOCAL_REGION,
+                "AWS_REGION": LOCAL_REGION,
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
             }
@@ -115,8 +116,8 @@ class LocalStack:
         }
         cloudformation = session.client("cloudformation")
         if self.aws is not None and self.aws.restored:
-            cloudformation.delete_stack(StackName=LOCAL_STACK_NAME)
-        cloudformation.create_stack(StackName=LOCAL_STACK_NAME, TemplateBody=json.dumps(template))
+            cloudformation.delete_stack(StackName=LOCAL_STACK)
+        cloudformation.create_stack(StackName=LOCAL_STACK, TemplateBody=json.dumps(template))
 
     def pollers(self, session: boto3.session.Session, resources: Resources) -> list[Poller]:
         """One poller per event source, and for a queue as many as Lambda would run at once up to
@@ -152,7 +153,7 @@ class LocalStack:
                 Key=f"images/{image.relative_to(SAMPLE_IMAGES).as_posix()}",
                 Body=image.read_bytes(),
                 ContentType=mimetypes.guess_type(image.name)[0] or "application/octet-stream",
-                CacheControl="public, max-age=86400",
+                CacheControl=caching.ARCHIVE,  # the samples' images do not change
             )
         names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix in limits.UPLOAD_SUFFIXES)
         bundle = ImportBundle(
@@ -172,7 +173,7 @@ class LocalStack:
         return "\n".join(
             [
                 "",
-                f"newsfeed is running (local stack '{LOCAL_STACK_NAME}', AWS endpoint {self.endpoint}).",
+                f"newsfeed is running (local stack '{LOCAL_STACK}', AWS endpoint {self.endpoint}).",
                 "",
                 f"  site         {self.base_url}/   (front page; article pages at /articles/<slug>)",
                 f"  API          {out['ApiUrl']}/articles   (and /articles/<slug>, /related, /revisions)",
@@ -286,14 +287,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--port",
         type=int,
-        default=int(os.environ.get("NEWSFEED_PORT", "3000")),
-        help="API and feeds port (default 3000, or $NEWSFEED_PORT)",
+        default=int(os.environ.get("NEWSFEED_PORT", LOCAL_PORT)),
+        help=f"API and feeds port (default {LOCAL_PORT}, or $NEWSFEED_PORT)",
     )
     parser.add_argument(
         "--aws-port",
         type=int,
-        default=int(os.environ.get("NEWSFEED_AWS_PORT", "4566")),
-        help="embedded AWS endpoint port (default 4566, or $NEWSFEED_AWS_PORT)",
+        default=int(os.environ.get("NEWSFEED_AWS_PORT", LOCAL_AWS_PORT)),
+        help=f"embedded AWS endpoint port (default {LOCAL_AWS_PORT}, or $NEWSFEED_AWS_PORT)",
     )
     parser.add_argument(
         "--no-samples", action="store_true", help="start empty instead of publishing events/articles"

@@ -132,9 +132,9 @@ def atomic_transactions() -> None:
 
 
 def fast_stream_records() -> None:
-    """Answer DynamoDB Streams' GetRecords with plain JSON: moto's generic serializer takes about a second for
-    a hundred article images, which made every burst in the local stack crawl. Creation times go out as
-    DynamoDB Streams sends them, whole epoch seconds."""
+    """Answer DynamoDB Streams' GetRecords with plain JSON: moto's generic serializer is slow enough on a
+    hundred article images to make every burst in the local stack crawl. Creation times go out as DynamoDB
+    Streams sends them, whole epoch seconds."""
     from moto.dynamodb.models.utilities import dynamo_json_dump
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
@@ -243,8 +243,8 @@ def partition_queries() -> None:
 
 def linear_item_size() -> None:
     """Check an item's 400 KB limit once per item: moto re-summed the size of every attribute each time it
-    added one, so building an item of n attributes cost n² size computations (an article item took about
-    1 ms of moto's time, more than the rest of a PutItem)."""
+    added one, so building an item of n attributes cost n² size computations (for an article item, more than
+    the rest of a PutItem)."""
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.dynamodb.models.utilities import bytesize
@@ -267,7 +267,7 @@ def linear_item_size() -> None:
 def cheap_retention_check() -> None:
     """Read a queue's retention period without computing all its attributes: moto computed every attribute
     (counting the queue's messages three times) for each message it considered in ReceiveMessage, so one
-    receive cost time proportional to the square of the queue's length (188 ms with 200 uploads waiting)."""
+    receive cost time proportional to the square of the queue's length."""
     from moto.core.utils import unix_time
     from moto.sqs.models import SQSBackend
 

@@ -33,8 +33,8 @@ from typing import Any
 
 from infra import journal as journal_file
 from infra import local_state
-from infra.resources import REGION
 from infra.template import ROOT
+from newsfeed.cli.local import LOCAL_REGION
 
 SNAPSHOT_EVERY = 1.0  # seconds between snapshots while changes come (and between flushes of the journal)
 READ_OPERATIONS = ("Get", "Query", "Scan", "BatchGet", "Describe", "List", "Receive")
@@ -46,7 +46,7 @@ def put_items(table_name: str, items: Iterable[dict[str, Any]]) -> int:
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table_name)
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION].get_table(table_name)
     shard, table.stream_shard = table.stream_shard, None
     count = 0
     try:
@@ -65,7 +65,7 @@ def trim(stream_arn: str, handled: int) -> int:
     from infra.moto_fixes import trim_stream
 
     table_name = stream_arn.split(":table/", 1)[1].split("/", 1)[0]
-    return trim_stream(dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table_name), handled)
+    return trim_stream(dynamodb_backends[DEFAULT_ACCOUNT_ID][LOCAL_REGION].get_table(table_name), handled)
 
 
 def _changes_state(environ: dict[str, Any]) -> bool:

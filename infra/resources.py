@@ -14,10 +14,7 @@ from typing import Any
 import boto3
 
 from infra.template import Resolver, function_environment, load_template, parameter_defaults
-
-ACCOUNT_ID = "123456789012"  # moto's account
-REGION = "us-east-1"
-LOCAL_STACK_NAME = "newsfeed-local"
+from newsfeed.cli.local import LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_SITE_URL, LOCAL_STACK
 
 # Resources that exist on AWS only; locally their role is played by the local stack itself.
 PLAYED_LOCALLY = {
@@ -92,8 +89,8 @@ class _Builder:
             get_att=self.get_att,
             pseudo={
                 "AWS::StackName": stack_name,
-                "AWS::AccountId": ACCOUNT_ID,
-                "AWS::Region": REGION,
+                "AWS::AccountId": LOCAL_ACCOUNT,
+                "AWS::Region": LOCAL_REGION,
                 "AWS::Partition": "aws",
                 "AWS::URLSuffix": "amazonaws.com",
             },
@@ -155,7 +152,7 @@ class _Builder:
         name = self.resolve(properties.get("BucketName")) or f"{self.stack_name}-{logical.lower()}"
         self.result.physical[logical] = name  # before notifications: they may refer back to the bucket
         self.result.attributes[(logical, "Arn")] = f"arn:aws:s3:::{name}"
-        self.result.attributes[(logical, "RegionalDomainName")] = f"{name}.s3.{REGION}.amazonaws.com"
+        self.result.attributes[(logical, "RegionalDomainName")] = f"{name}.s3.{LOCAL_REGION}.amazonaws.com"
         if name not in {bucket["Name"] for bucket in self.s3.list_buckets().get("Buckets", [])}:
             self.s3.create_bucket(Bucket=name)  # else kept from an earlier run of the local stack
         # VersioningConfiguration is deliberately not applied: moto sends no ObjectRemoved event when a
@@ -192,8 +189,8 @@ class _Builder:
         name = f"{self.stack_name}-{logical}"
         url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         self.result.physical[logical] = url
-        self.result.attributes[(logical, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
-        self.queue_urls[f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"] = url
+        self.result.attributes[(logical, "Arn")] = f"arn:aws:sqs:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{name}"
+        self.queue_urls[f"arn:aws:sqs:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{name}"] = url
         self.result.attributes[(logical, "QueueName")] = name
 
     def _table(self, logical: str, properties: dict[str, Any]) -> None:
@@ -273,7 +270,7 @@ class _Builder:
 def create_resources(
     session: boto3.session.Session,
     *,
-    stack_name: str = LOCAL_STACK_NAME,
+    stack_name: str = LOCAL_STACK,
     local_urls: dict[str, str] | None = None,
     hubs: str = "",
     parameters: dict[str, str] | None = None,
@@ -285,7 +282,7 @@ def create_resources(
     hubs: a local stack never pings a hub on the internet unless told to. `parameters` override the
     template's defaults (WebhookUrls, say).
     """
-    urls = local_urls or {"ApiUrl": "http://127.0.0.1:3000", "FeedsUrl": "http://127.0.0.1:3000"}
+    urls = local_urls or {"ApiUrl": LOCAL_SITE_URL, "FeedsUrl": LOCAL_SITE_URL}
     builder = _Builder(session, stack_name, urls, parameters)
     for logical, spec in builder.template["Resources"].items():
         if spec["Type"] not in PLAYED_LOCALLY and logical not in builder.result.physical:

@@ -16,15 +16,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from newsfeed.cli.local import LOCAL_ACCOUNT, LOCAL_REGION
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
-REGION = "us-east-1"
 PSEUDO: dict[str, Any] = {
-    "AWS::Region": REGION,
-    "AWS::AccountId": "123456789012",
+    "AWS::Region": LOCAL_REGION,
+    "AWS::AccountId": LOCAL_ACCOUNT,
     "AWS::Partition": "aws",
     "AWS::StackName": "newsfeed",
-    "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/newsfeed/x",
+    "AWS::StackId": f"arn:aws:cloudformation:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stack/newsfeed/x",
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::NotificationARNs": [],
 }
@@ -55,7 +56,7 @@ def translate(template: Path = TEMPLATE) -> dict[str, Any]:
     import boto3
 
     translator = Translator(
-        MANAGED_POLICIES, Parser(), boto_session=boto3.session.Session(region_name=REGION)
+        MANAGED_POLICIES, Parser(), boto_session=boto3.session.Session(region_name=LOCAL_REGION)
     )
     translated: dict[str, Any] = translator.translate(
         document, dict(PSEUDO), get_managed_policy_map=lambda: MANAGED_POLICIES

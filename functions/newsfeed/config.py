@@ -22,7 +22,7 @@ from typing import Any
 from newsfeed.models import limits
 from newsfeed.models.site import Site
 
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_LANGUAGE = re.compile(limits.LANGUAGE_PATTERN)
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
@@ -41,7 +41,7 @@ def _length(least: int, most: int) -> Callable[[str], str]:
 
 def _base_url(value: str) -> str:
     value = value.strip().rstrip("/")
-    if not re.match(r"^https?://[^/\s?#]+(?:/[^\s?#]*)?$", value):
+    if not re.match(limits.SITE_URL_PATTERN, value):
         raise ValueError("must be an absolute http(s) URL without query or fragment")
     return value
 
@@ -92,7 +92,7 @@ class Settings:
     public_bucket: str = _setting(_bucket)
     site_description: str = _setting(_length(0, 1000), "")
     site_language: str = _setting(_language, "en")
-    feed_items: int = _setting(_between(1, 500), limits.FEED_ITEMS)
+    feed_items: int = _setting(_between(1, limits.MAX_FEED_ITEMS), limits.FEED_ITEMS)
     websub_hubs: str = _setting(_url_list, "")  # comma-separated hub URLs
     ping_queue_url: str = _setting(default="")  # hub pings and webhook deliveries
     idempotency_table: str = _setting(default="")  # the ingest's ledger of applied upload changes

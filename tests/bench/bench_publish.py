@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from newsfeed.dal.archives import PAGE_SIZE
 from newsfeed.dal.items import list_entry_item, record_item, upload_item
 from newsfeed.dal.keys import archive_entry_key, archive_member_key, list_pk
 from newsfeed.dal.stored import to_attributes
 from newsfeed.logic.articles import content_change
+from newsfeed.models import limits
 from newsfeed.models.scope import ScopeKind
 from newsfeed.models.upload import UploadRecord
 from tests.bench.harness import FIGURES, Bench, Row, median, moto_stack, preload, timed
@@ -42,7 +42,10 @@ def archive_items(count: int) -> Iterator[dict[str, Any]]:
                 scopes[list_pk(entry.scope)] = seq + 1
                 yield {**archive_member_key(entry.scope, article.id), "seq": {"N": str(seq)}}
                 card = entry.card.model_dump(mode="json", exclude_none=True)
-                yield {**archive_entry_key(entry.scope, seq, PAGE_SIZE), **to_attributes(card)}
+                yield {
+                    **archive_entry_key(entry.scope, seq, limits.ARCHIVE_PAGE_ITEMS),
+                    **to_attributes(card),
+                }
     for pk, entered in scopes.items():
         yield {"pk": {"S": f"archive#{pk}"}, "sk": {"S": "counter"}, **to_attributes({"entered": entered})}
 

@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from infra.template import load_template
+
 from newsfeed.dal import batch, clients
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import record_item
@@ -42,7 +44,12 @@ from tests.support.corpus import as_article, rows
 
 SIZES = (1_000, 20_000)
 PUBLISHES = 50
-BULK = 2000  # articles related together: the related-lists function's BatchSize
+# Articles related together: as many as the related-lists function's stream batch holds (template.yaml).
+BULK = int(
+    load_template()["Resources"]["RelatedFunction"]["Properties"]["Events"]["ContentChanges"]["Properties"][
+        "BatchSize"
+    ]
+)
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -103,7 +110,7 @@ def measure(size: int, corpus: list[tuple[str, str]]) -> dict[str, Any]:
         gc.collect()
         gc.freeze()
         table = ContentTable(table_name)
-        relator = Relator(RelatedIndexTable(table_name), table)
+        relator = Relator(RelatedIndexTable(table_name), table.related_lists)
         calls = Calls()
         calls.hook(clients.dynamodb())
         walls, ours = [], []
@@ -116,7 +123,9 @@ def measure(size: int, corpus: list[tuple[str, str]]) -> dict[str, Any]:
         preload(table_name, [record_item(a) for a in imported])
         calls.counts.clear()
         calls.units.clear()
-        wall, outside = timed(partial(relate_together, RelatedIndexTable(table_name), table, imported))
+        wall, outside = timed(
+            partial(relate_together, RelatedIndexTable(table_name), table.related_lists, imported)
+        )
         gc.unfreeze()
         return {
             "calls": {k: v / PUBLISHES for k, v in single[0].items()},

@@ -38,7 +38,7 @@ def table(stack: Stack) -> ContentTable:
                 "Straws study",
             ][n],
         )
-        table.save(
+        table.articles.save(
             content_change(UploadRecord(key=a.source_key, article_id=a.id, slug=a.slug, order="S1"), a)
         )
     return table
@@ -58,7 +58,7 @@ def reads(stack: Stack) -> list[str]:
 
 @pytest.fixture
 def client(table: ContentTable) -> TestClient:
-    return TestClient(create_app(SITE, table, lambda: table))
+    return TestClient(create_app(SITE, table.articles, lambda: table))
 
 
 def test_health(client: TestClient) -> None:
@@ -146,12 +146,12 @@ def test_unknown_article_and_route_are_404_problems(client: TestClient) -> None:
 
 
 def test_unpublished_is_410_and_moved_is_301(stack: Stack, table: ContentTable, client: TestClient) -> None:
-    gone_article = table.article_record("metro-opens")
+    gone_article = table.articles.article_record("metro-opens")
     assert gone_article is not None
     record = UploadRecord(
         key="inbox/article-2.md", article_id=gone_article.id, slug="metro-opens", order="S2"
     )
-    table.save(
+    table.articles.save(
         content_change(
             record,
             Unpublished(id=gone_article.id, slug="metro-opens", unpublished_at=EPOCH),
@@ -177,11 +177,13 @@ def test_unpublished_is_410_and_moved_is_301(stack: Stack, table: ContentTable, 
     moved = client.get("/articles/old-name/related", follow_redirects=False)
     assert moved.status_code == 301
     assert moved.headers["location"] == "/articles/budget-approved/related"
-    mounted = TestClient(create_app(SITE, table, lambda: table), root_path="/api")  # as make run mounts it
+    mounted = TestClient(
+        create_app(SITE, table.articles, lambda: table), root_path="/api"
+    )  # as make run mounts it
     for suffix in ("", "/related", "/revisions"):  # the redirect stays in the API
         moved = mounted.get(f"/api/articles/old-name{suffix}", follow_redirects=False)
         assert moved.headers["location"] == f"/api/articles/budget-approved{suffix}"
-    assert isinstance(table.article_record("old-name"), Moved)
+    assert isinstance(table.articles.article_record("old-name"), Moved)
 
 
 def test_related(client: TestClient, reads: list[str]) -> None:
@@ -202,8 +204,8 @@ def test_unexpected_errors_are_500_problems_without_internals(table: ContentTabl
     def explode(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("secret internal detail")
 
-    table.stored_article = explode  # type: ignore[method-assign]
-    response = TestClient(create_app(SITE, table, lambda: table), raise_server_exceptions=False).get(
+    table.articles.stored_article = explode  # type: ignore[method-assign]
+    response = TestClient(create_app(SITE, table.articles, lambda: table), raise_server_exceptions=False).get(
         "/articles/budget-approved"
     )
     assert response.status_code == 500
@@ -241,7 +243,7 @@ def test_lambda_http_api_v2_events_through_mangum(stack: Stack, table: ContentTa
 
 def test_lists_only_count_published_articles(table: ContentTable, client: TestClient) -> None:
     later = article(9, title="Breaking", published_at=EPOCH + timedelta(hours=1), status="draft")
-    table.save(
+    table.articles.save(
         content_change(
             UploadRecord(key="inbox/b.md", article_id=later.id, slug=later.slug, order="S1"), later
         )
@@ -274,7 +276,7 @@ def catalogue(stack: Stack) -> ContentTable:
             authors=authors,
             published_at=EPOCH - timedelta(days=n),
         )
-        table.save(
+        table.articles.save(
             content_change(UploadRecord(key=a.source_key, article_id=a.id, slug=a.slug, order="S1"), a)
         )
         for scope in scopes_of(a):
@@ -289,7 +291,7 @@ def slugs(response: Any) -> list[str]:
 
 
 def test_filters_by_section_tag_author_and_dates(catalogue: ContentTable) -> None:
-    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
+    client = TestClient(create_app(SITE, catalogue.articles, lambda: catalogue))
     assert slugs(client.get("/articles", params={"section": "economy"})) == [
         "budget-approved",
         "tenge-rises",
@@ -337,7 +339,7 @@ DATE_LIKE = st.one_of(
 
 
 def test_date_filters_out_of_range_or_impossible_are_400_problems(catalogue: ContentTable) -> None:
-    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
+    client = TestClient(create_app(SITE, catalogue.articles, lambda: catalogue))
     for name, value in [
         ("to", "9999-12-31"),
         ("to", "9999-12-31T23:59:59-05:00"),
@@ -357,7 +359,7 @@ def test_date_filters_out_of_range_or_impossible_are_400_problems(catalogue: Con
 def test_any_date_filter_is_answered_or_refused_never_a_500(
     catalogue: ContentTable, name: str, value: str
 ) -> None:
-    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
+    client = TestClient(create_app(SITE, catalogue.articles, lambda: catalogue))
     response = client.get("/articles", params={name: value})
     assert response.status_code in (200, 400), (value, response.text)
     if response.status_code == 400:
@@ -365,7 +367,7 @@ def test_any_date_filter_is_answered_or_refused_never_a_500(
 
 
 def test_filtered_pages_follow_their_cursor(catalogue: ContentTable, reads: list[str]) -> None:
-    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
+    client = TestClient(create_app(SITE, catalogue.articles, lambda: catalogue))
     seen, url, requests = [], "/articles?tag=kazakhstan&section=city&limit=1", 0
     while url:
         body = client.get(url).json()
@@ -377,7 +379,7 @@ def test_filtered_pages_follow_their_cursor(catalogue: ContentTable, reads: list
 
 
 def test_sparse_fields(catalogue: ContentTable) -> None:
-    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
+    client = TestClient(create_app(SITE, catalogue.articles, lambda: catalogue))
     body = client.get("/articles/metro-opens", params={"fields": "title,slug,published_at"}).json()
     assert body == {"title": "Metro opens", "slug": "metro-opens", "published_at": "2024-03-27T04:00:00.000Z"}
     response = client.get("/articles/metro-opens", params={"fields": "title,password"})
@@ -385,7 +387,7 @@ def test_sparse_fields(catalogue: ContentTable) -> None:
 
 
 def test_sections_and_tags(catalogue: ContentTable, reads: list[str]) -> None:
-    client = TestClient(create_app(SITE, catalogue, lambda: catalogue))
+    client = TestClient(create_app(SITE, catalogue.articles, lambda: catalogue))
     sections = client.get("/sections").json()["items"]
     assert [(s["slug"], s["name"]) for s in sections] == [("city", "City"), ("economy", "Economy")]
     assert sections[0]["url"] == "http://testserver/sections/city"

@@ -108,7 +108,7 @@ def test_a_publish_touches_only_its_scopes_and_a_removed_tag_too(stack: Stack, p
     ):
         with pytest.raises(stack.s3.exceptions.NoSuchKey):
             stack.feed(key)
-    scopes, _ = ContentTable(stack.table).scopes(100)
+    scopes, _ = ContentTable(stack.table).lists.scopes(100)
     assert Scope(ScopeKind.TAG, "asia") not in scopes and Scope(ScopeKind.TAG, "economy") in scopes
     assert [e.title for e in feedparser.parse(stack.feed("feeds/tags/economy/atom.xml")).entries] == [
         "Budget"
@@ -157,7 +157,7 @@ def test_deleting_an_article_removes_it_from_every_feed(stack: Stack) -> None:
 def publisher(stack: Stack, page_size: int = 50, items: int = 50) -> Regenerator:
     table = ContentTable(stack.table)
     return Regenerator(
-        source=table,
+        source=table.lists,
         files=PublicBucket(stack.public),
         book=FeedBookkeeping(stack.table, page_size=page_size),
         site=SITE_SETTINGS,
@@ -167,7 +167,7 @@ def publisher(stack: Stack, page_size: int = 50, items: int = 50) -> Regenerator
 
 def save(stack: Stack, a: Article) -> None:
     record = UploadRecord(key=a.source_key, article_id=a.id, slug=a.slug, order="S1")
-    ContentTable(stack.table).save(content_change(record, a))
+    ContentTable(stack.table).articles.save(content_change(record, a))
 
 
 def test_two_racing_regenerations_never_leave_the_older_feed(stack: Stack) -> None:
@@ -175,7 +175,7 @@ def test_two_racing_regenerations_never_leave_the_older_feed(stack: Stack) -> No
     first = article(1, title="First story")
     save(stack, first)
     slow, fast = publisher(stack), publisher(stack)
-    slow.publish(SITE, ScopeChange())
+    slow.regenerate(SITE, ScopeChange())
     second = article(0, title="Second story")
 
     real = slow.source.newest_articles
@@ -186,11 +186,11 @@ def test_two_racing_regenerations_never_leave_the_older_feed(stack: Stack) -> No
         if not raced:
             raced.append(True)
             save(stack, second)  # ...when a newer article lands and the fast one writes its feeds
-            assert fast.publish(SITE, ScopeChange(entered=[second.card()]))
+            assert fast.regenerate(SITE, ScopeChange(entered=[second.card()]))
         return articles
 
     slow.source.newest_articles = newest_then_race  # type: ignore[method-assign]
-    slow.publish(SITE, ScopeChange())
+    slow.regenerate(SITE, ScopeChange())
     for fmt in FeedFormat:
         parsed = stack.feed(feed_path(SITE, fmt)).decode()
         assert "Second story" in parsed and "First story" in parsed, fmt
@@ -219,7 +219,7 @@ def test_archive_pages_fill_then_stay(stack: Stack) -> None:
     ]
     for a in articles:
         save(stack, a)
-        pub.publish(SITE, ScopeChange(entered=[a.card()]))
+        pub.regenerate(SITE, ScopeChange(entered=[a.card()]))
 
     def titles(path: str) -> list[str]:
         return [e.title for e in feedparser.parse(stack.feed(path)).entries]
@@ -239,20 +239,20 @@ def test_archive_pages_fill_then_stay(stack: Stack) -> None:
     for a in articles[:3]:  # corrections to archived articles do not rewrite full pages
         corrected = a.model_copy(update={"body": "<p>fixed</p>", "revision": 2, "content_hash": "fixed"})
         record = UploadRecord(key=a.source_key, article_id=a.id, slug=a.slug, order="S2")
-        ContentTable(stack.table).save(content_change(record, corrected, replaces=a))
-        pub.publish(SITE, ScopeChange())
+        ContentTable(stack.table).articles.save(content_change(record, corrected, replaces=a))
+        pub.regenerate(SITE, ScopeChange())
     assert etags(stack)["feeds/archive/0/atom.xml"] == frozen
 
     taken_down = articles[2]  # ...but a takedown does
-    current_record = ContentTable(stack.table).article_record(taken_down.slug)
+    current_record = ContentTable(stack.table).articles.article_record(taken_down.slug)
     record = UploadRecord(
         key=taken_down.source_key, article_id=taken_down.id, slug=taken_down.slug, order="S3"
     )
     gone = Unpublished(
         id=taken_down.id, slug=taken_down.slug, unpublished_at=datetime(2024, 2, 1, tzinfo=UTC)
     )
-    ContentTable(stack.table).save(content_change(record, gone, replaces=current_record))
-    pub.publish(SITE, ScopeChange(left=[taken_down.id]))
+    ContentTable(stack.table).articles.save(content_change(record, gone, replaces=current_record))
+    pub.regenerate(SITE, ScopeChange(left=[taken_down.id]))
     assert titles("feeds/archive/0/atom.xml") == ["Story 4", "Story 3", "Story 1", "Story 0"]
 
 

@@ -19,10 +19,10 @@ def test_aws_shaped_put_with_sequencer_and_encoded_key(stack: Stack) -> None:
     stack.discard_notifications()  # only our hand-made event
     assert ingest(s3_event("sqs-upload-put.json", stack, etag)) == {"batchItemFailures": []}
     table = ContentTable(stack.table)
-    upload = table.upload_record(KEY)
+    upload = table.articles.upload_record(KEY)
     assert upload is not None
     assert upload.order.startswith("S0055AED6DCD90281E5")
-    assert isinstance(table.article_record(upload.slug), Article)
+    assert isinstance(table.articles.article_record(upload.slug), Article)
 
 
 def test_redelivery_and_older_events_change_nothing(stack: Stack) -> None:
@@ -37,7 +37,7 @@ def test_redelivery_and_older_events_change_nothing(stack: Stack) -> None:
     older = s3_event("sqs-upload-put.json", stack, etag, sequencer="0055AED6DCD90281")
     ingest(older)
     assert stack.dynamodb.scan(TableName=stack.table)["Items"] == before
-    upload = table.upload_record(KEY)
+    upload = table.articles.upload_record(KEY)
     assert upload is not None and upload.order.startswith("S0055AED6DCD90281E5")
 
 
@@ -52,16 +52,16 @@ def test_delete_before_put_leaves_the_article_deleted(stack: Stack) -> None:
     ingest(s3_event("sqs-upload-delete.json", stack))
     ingest(put)  # late redelivery of the older put
     table = ContentTable(stack.table)
-    upload = table.upload_record(KEY)
+    upload = table.articles.upload_record(KEY)
     assert upload is not None and upload.deleted
-    assert isinstance(table.article_record(upload.slug), Unpublished)
+    assert isinstance(table.articles.article_record(upload.slug), Unpublished)
 
 
 def test_a_put_whose_object_changed_since_is_skipped(stack: Stack) -> None:
     stack.s3.put_object(Bucket=stack.uploads, Key=KEY, Body=markdown().encode())
     stack.discard_notifications()
     ingest(s3_event("sqs-upload-put.json", stack, "0" * 32))  # the event of an earlier version
-    assert ContentTable(stack.table).upload_record(KEY) is None
+    assert ContentTable(stack.table).articles.upload_record(KEY) is None
 
 
 def test_an_oversized_upload_is_rejected_from_the_event_alone(stack: Stack) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from newsfeed.cli.export import export
 from newsfeed.cli.transfer import STATE_FILE, Importer, Summary, hidden_files
+from newsfeed.dal.articles import ArticleStore
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.models.article import Article, ArticleRecord
@@ -44,7 +45,7 @@ def files_in(root: Path) -> dict[str, bytes]:
 
 
 def slugs(stack: Stack) -> list[str]:
-    return sorted(a.slug for a in ContentTable(stack.table).all_articles())
+    return sorted(a.slug for a in ContentTable(stack.table).articles.all_articles())
 
 
 def test_a_corpus_directory_is_imported_with_a_summary_and_its_bad_files_explained(
@@ -71,7 +72,7 @@ def test_a_corpus_directory_is_imported_with_a_summary_and_its_bad_files_explain
     assert summary.accepted == COUNT + 1 - len(duplicates)
     assert summary.outcomes["published"] == summary.accepted
 
-    stored = ContentTable(stack.table).article_record("a-story-in-a-folder")
+    stored = ContentTable(stack.table).articles.article_record("a-story-in-a-folder")
     assert isinstance(stored, Article)
     assert stored.source_key == "inbox/sub/story.json"
     assert report(stack, "inbox/broken.md") is not None  # the same rejection report as an upload's
@@ -105,9 +106,9 @@ def test_an_interrupted_import_resumes_and_a_second_run_sends_only_what_changed(
     assert again.skipped == 119
     assert stack.s3.list_objects_v2(Bucket=stack.uploads, Prefix="imports/")["KeyCount"] == 3
     assert set(slugs(stack)) == before  # the corrected title keeps the article's URL
-    corrected = ContentTable(stack.table).upload_record("inbox/ag-00007.md")
+    corrected = ContentTable(stack.table).articles.upload_record("inbox/ag-00007.md")
     assert corrected is not None
-    article = ContentTable(stack.table).article_record(corrected.slug)
+    article = ContentTable(stack.table).articles.article_record(corrected.slug)
     assert isinstance(article, Article) and article.title == "A corrected headline" and article.revision == 2
 
 
@@ -155,7 +156,7 @@ def test_export_then_import_into_an_empty_stack_round_trips(stack: Stack, tmp_pa
     }
 
     table = ContentTable(stack.table)
-    before = {a.slug: a for a in table.all_articles()}
+    before = {a.slug: a for a in table.articles.all_articles()}
     for name in list(exported):  # empty the stack: delete every upload, drop every record
         stack.s3.delete_object(Bucket=stack.uploads, Key=renamed.get(name, f"inbox/{name}"))
     pages = stack.dynamodb.get_paginator("scan").paginate(TableName=stack.table)
@@ -173,7 +174,7 @@ def test_export_then_import_into_an_empty_stack_round_trips(stack: Stack, tmp_pa
     }
     assert json.loads((tmp_path / "again" / EXPORT_KEYS).read_text())["upload_keys"] == renamed
     assert again == exported
-    after = {a.slug: a for a in table.all_articles()}
+    after = {a.slug: a for a in table.articles.all_articles()}
     fields = "title body summary tags authors published_at updated_at status related_slugs show_in_related"
     assert {s: [getattr(a, f) for f in fields.split()] for s, a in after.items()} == {
         s: [getattr(a, f) for f in fields.split()] for s, a in before.items()
@@ -345,21 +346,21 @@ def test_two_imports_of_one_folder_at_once_leave_one_article_per_file_and_true_v
                 event_time=datetime.now(UTC),
             )
         )
-    ingest = Ingest(files=uploads, store=table, default_language="en")
+    ingest = Ingest(files=uploads, store=table.articles, default_language="en")
 
-    class Overtaken(ContentTable):
+    class Overtaken(ArticleStore):
         """The first run's store: the second run lands while it is between its two reads."""
 
         def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
             if not second_done:
-                second_done.append(apply_bundle(ingest, table, changes[1]))
+                second_done.append(apply_bundle(ingest, table.articles, changes[1]))
             return super().article_records(slugs)
 
     second_done: list[object] = []
     first = apply_bundle(ingest, Overtaken(stack.table), changes[0])
 
     assert second_done and not first.problems, first.problems
-    stored = list(table.all_articles())
+    stored = list(table.articles.all_articles())
     by_key: dict[str, list[str]] = {}
     for article in stored:
         by_key.setdefault(article.source_key, []).append(article.slug)

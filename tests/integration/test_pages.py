@@ -126,7 +126,7 @@ def crawl(stack: Stack, start: str) -> list[tuple[str, list[str]]]:
 
 
 def test_older_links_reach_every_article_once_in_order(stack: Stack, monkeypatch: Any) -> None:
-    """With archive pages of 4 and a front page of 6: whatever has been published, taken down and published
+    """With archive pages of 4 and a front page of 6: whatever has been published, unpublished and published
     late, the front page's "older" links reach each published article exactly once; published one after
     another, newest first all the way down."""
     import random

@@ -108,7 +108,7 @@ def test_reuploading_the_same_file_rewrites_nothing(stack: Stack) -> None:
     stack.put("a.md", markdown())
     stack.drain()
     table = ContentTable(stack.table)
-    first = table.article_record("kazakh-leader-offers-explanation-for-crisis")
+    first = table.articles.article_record("kazakh-leader-offers-explanation-for-crisis")
     etags = {
         p: stack.s3.head_object(Bucket=stack.public, Key=p)["ETag"]
         for p in ("feeds/rss.xml", "feeds/feed.json")
@@ -117,7 +117,7 @@ def test_reuploading_the_same_file_rewrites_nothing(stack: Stack) -> None:
 
     stack.put("a.md", markdown())
     stack.drain()
-    assert table.article_record("kazakh-leader-offers-explanation-for-crisis") == first
+    assert table.articles.article_record("kazakh-leader-offers-explanation-for-crisis") == first
     for path, etag in etags.items():
         head = stack.s3.head_object(Bucket=stack.public, Key=path)
         assert (head["ETag"], head["LastModified"]) == (etag, modified[path])
@@ -135,7 +135,7 @@ def test_deleting_the_upload_unpublishes_everywhere(stack: Stack) -> None:
     assert [a["slug"] for a in client.get("/articles").json()["items"]] == ["another-story"]
     assert [e.link.rsplit("/", 1)[1] for e in feedparser.parse(stack.feed()).entries] == ["another-story"]
     assert [i["title"] for i in json.loads(stack.feed("feeds/feed.json"))["items"]] == ["Another story"]
-    record = ContentTable(stack.table).article_record("kazakh-leader-offers-explanation-for-crisis")
+    record = ContentTable(stack.table).articles.article_record("kazakh-leader-offers-explanation-for-crisis")
     assert isinstance(record, Unpublished)
 
 
@@ -180,7 +180,7 @@ def test_a_slug_change_redirects_the_old_url(stack: Stack) -> None:
 def test_drafts_are_stored_but_never_public(stack: Stack) -> None:
     stack.put("a.md", markdown(status="draft"))
     stack.drain()
-    record = ContentTable(stack.table).article_record("kazakh-leader-offers-explanation-for-crisis")
+    record = ContentTable(stack.table).articles.article_record("kazakh-leader-offers-explanation-for-crisis")
     assert isinstance(record, Article) and not record.is_public
     assert api(stack).get("/articles/kazakh-leader-offers-explanation-for-crisis").status_code == 404
     assert api(stack).get("/articles").json()["items"] == []

@@ -148,7 +148,7 @@ def test_an_unpublished_article_leaves_every_list_and_the_index(stack: Stack) ->
     publish(stack, "ferry.md")
     publish(stack, "ferry-2.md")
     publish(stack, "wheat.md", related="[ferry-sinks-in-the-caspian-sea]")
-    article_id = ContentTable(stack.table).article_record("ferry-sinks-in-the-caspian-sea").id  # type: ignore[union-attr]
+    article_id = ContentTable(stack.table).articles.article_record("ferry-sinks-in-the-caspian-sea").id  # type: ignore[union-attr]
     stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/ferry.md")
     stack.drain()
     assert "ferry-sinks-in-the-caspian-sea" not in slugs(
@@ -168,12 +168,12 @@ def test_the_dynamodb_index_lists_what_the_in_memory_one_does(stack: Stack) -> N
     table, index = ContentTable(stack.table), RelatedIndexTable(stack.table)
     memory_index, memory_lists = MemoryIndex(), MemoryLists()
     for article in articles:
-        table.save(content_change(None, article))
+        table.articles.save(content_change(None, article))
         memory_lists.put(article)
-        Relator(index, table).relate(article)
+        Relator(index, table.related_lists).relate(article)
         Relator(memory_index, memory_lists).relate(article)
     for article in articles:
-        stored = table.article_record(article.slug)
+        stored = table.articles.article_record(article.slug)
         expected = memory_lists.records[article.slug]
         assert isinstance(stored, Article) and isinstance(expected, Article)
         assert [(c.id, round(c.score, 3)) for c in stored.related] == [
@@ -206,13 +206,13 @@ def test_a_list_changed_meanwhile_is_not_overwritten(stack: Stack) -> None:
     refused (ConcurrentChange) and redone from a fresh one, so neither offer is lost."""
     table = ContentTable(stack.table)
     first, second, listing = ag_articles(3)
-    table.save(content_change(None, listing))
-    stale = table.article_record(listing.slug)
+    table.articles.save(content_change(None, listing))
+    stale = table.articles.article_record(listing.slug)
     assert isinstance(stale, Article)
-    table.replace_related(stale, [RelatedCard(**first.card().model_dump(), score=0.5)])
+    table.related_lists.replace_related(stale, [RelatedCard(**first.card().model_dump(), score=0.5)])
     with pytest.raises(ConcurrentChange):
-        table.replace_related(stale, [RelatedCard(**second.card().model_dump(), score=0.4)])
-    fresh = table.article_record(listing.slug)
+        table.related_lists.replace_related(stale, [RelatedCard(**second.card().model_dump(), score=0.4)])
+    fresh = table.articles.article_record(listing.slug)
     assert isinstance(fresh, Article) and [c.id for c in fresh.related] == [first.id]
     old_form = {"L": [{"M": {"id": {"S": first.id}}}]}  # a list stored before lists were one string
     stack.dynamodb.update_item(
@@ -221,8 +221,8 @@ def test_a_list_changed_meanwhile_is_not_overwritten(stack: Stack) -> None:
         UpdateExpression="SET related = :r",
         ExpressionAttributeValues={":r": old_form},
     )
-    table.replace_related(fresh, [])  # replaced whatever the old form held
-    again = table.article_record(listing.slug)
+    table.related_lists.replace_related(fresh, [])  # replaced whatever the old form held
+    again = table.articles.article_record(listing.slug)
     assert isinstance(again, Article) and again.related == []
 
 

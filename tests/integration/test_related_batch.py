@@ -25,25 +25,27 @@ def test_relating_together_over_dynamodb_lists_what_one_by_one_does(stack: Stack
     table, index = ContentTable(stack.table), RelatedIndexTable(stack.table)
     memory_index, memory_lists = MemoryIndex(), MemoryLists()
     for article in articles:
-        table.save(content_change(None, article))
+        table.articles.save(content_change(None, article))
         memory_lists.put(article)
     for article in articles:
         with suppress(StaleChange):
             Relator(memory_index, memory_lists).relate(article)
     for article in articles[:30]:  # an archive related as it was published
-        Relator(index, table).relate(article)
-    relate_together(index, table, articles[30:55])  # then an import, in two batches
-    relate_together(index, table, articles[55:])
+        Relator(index, table.related_lists).relate(article)
+    relate_together(index, table.related_lists, articles[30:55])  # then an import, in two batches
+    relate_together(index, table.related_lists, articles[55:])
 
     for article in articles:
-        stored, expected = table.article_record(article.slug), memory_lists.records[article.slug]
+        stored, expected = table.articles.article_record(article.slug), memory_lists.records[article.slug]
         assert isinstance(stored, Article) and isinstance(expected, Article)
         assert [(c.id, round(c.score, 3)) for c in stored.related] == [
             (c.id, round(c.score, 3)) for c in expected.related
         ], article.slug
     assert index.corpus() == memory_index.counts
     for article in articles[::10]:
-        assert sorted(table.listed_by(article.id)) == sorted(memory_lists.edges.get(article.id, {}).items())
+        assert sorted(table.related_lists.listed_by(article.id)) == sorted(
+            memory_lists.edges.get(article.id, {}).items()
+        )
 
 
 def test_the_related_lists_function_relates_an_imports_records_together(
@@ -58,7 +60,7 @@ def test_the_related_lists_function_relates_an_imports_records_together(
     assert sum(r.__dict__["articles"] for r in together) == 40
     assert RelatedIndexTable(stack.table).corpus().articles == 40
     table = ContentTable(stack.table)
-    listed = [table.article_record(a.slug) for a in table.all_articles()]
+    listed = [table.articles.article_record(a.slug) for a in table.articles.all_articles()]
     assert sum(1 for r in listed if isinstance(r, Article) and r.related) >= 35
 
 
@@ -79,4 +81,4 @@ def test_if_relating_together_fails_each_record_is_related_on_its_own(
     assert any(r.getMessage().startswith("relating together failed") for r in caplog.records)
     assert RelatedIndexTable(stack.table).corpus().articles == 12
     table = ContentTable(stack.table)
-    assert sum(1 for a in table.all_articles() if a.related) >= 10
+    assert sum(1 for a in table.articles.all_articles() if a.related) >= 10

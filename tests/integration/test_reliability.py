@@ -77,9 +77,9 @@ def put_upload(stack: Stack, body: str, key: str = KEY) -> str:
 
 def article_at(stack: Stack, key: str = KEY) -> Article:
     table = ContentTable(stack.table)
-    upload = table.upload_record(key)
+    upload = table.articles.upload_record(key)
     assert upload is not None, key
-    record = table.article_record(upload.slug)
+    record = table.articles.article_record(upload.slug)
     assert isinstance(record, Article)
     return record
 
@@ -164,7 +164,7 @@ def test_an_ingest_killed_at_its_timeout_is_completed_by_the_retry(
     # SQS redelivers while the killed invocation's time has not run out: the batch fails, SQS keeps it
     with pytest.raises(BatchProcessingError, match="already in progress"):
         module.handler(put, LambdaContext("IngestFunction"))
-    assert ContentTable(stack.table).upload_record(KEY) is None
+    assert ContentTable(stack.table).articles.upload_record(KEY) is None
 
     time.sleep(1.1)  # past the killed invocation's timeout: its claim on the change has expired
     assert module.handler(put, LambdaContext("IngestFunction")) == {"batchItemFailures": []}
@@ -258,14 +258,14 @@ def test_a_poison_record_is_dead_lettered_and_the_stream_moves_on(
 ) -> None:
     from newsfeed.handlers import publisher as module
 
-    real_publish = module.publisher().publish
+    real_regenerate = module.publisher().regenerate
 
-    def publish(scope: Any, change: Any) -> list[str]:
+    def regenerate(scope: Any, change: Any) -> list[str]:
         if scope.slug == "poison":
-            raise RuntimeError("this scope cannot be published")
-        return real_publish(scope, change)
+            raise RuntimeError("this scope cannot be regenerated")
+        return real_regenerate(scope, change)
 
-    monkeypatch.setattr(module.publisher(), "publish", publish)
+    monkeypatch.setattr(module.publisher(), "regenerate", regenerate)
     stack.put("bad.md", markdown("A story that cannot be published", section="Poison"))
     stack.put("good.md", markdown("A story filed after it", section="World"))
     stack.drain()

@@ -29,7 +29,7 @@ def upload(stack: Stack, name: str = "crisis.md", **fields: str) -> None:
 
 
 def stored(stack: Stack, slug: str = SLUG) -> Article:
-    record = ContentTable(stack.table).article_record(slug)
+    record = ContentTable(stack.table).articles.article_record(slug)
     assert isinstance(record, Article)
     return record
 
@@ -194,7 +194,9 @@ def test_an_article_taken_down_leaves_every_related_list(stack: Stack, takedown:
 
     assert related_slugs(stack, "tokayev-names-a-new-cabinet") == ["parliament-approves-the-budget"]
     assert related_slugs(stack, "parliament-approves-the-budget") == ["tokayev-names-a-new-cabinet"]
-    assert ContentTable(stack.table).listed_by(stored(stack, "tokayev-names-a-new-cabinet").id) == [
+    assert ContentTable(stack.table).related_lists.listed_by(
+        stored(stack, "tokayev-names-a-new-cabinet").id
+    ) == [
         (stored(stack, "parliament-approves-the-budget").id, "parliament-approves-the-budget")
     ]  # the note the taken-down article's own list left went with it
 
@@ -236,5 +238,5 @@ def test_every_status_transition(stack: Stack, start: str, to: str) -> None:
     shown = visible(stack)
     del shown["sitemap"]  # (a scheduled article's date is in the future for the publisher's real clock)
     assert shown == dict.fromkeys(("page", "list", "feed"), to == "published")
-    due = [card.slug for card in ContentTable(stack.table).due_cards(LATER + timedelta(days=1), 10)]
+    due = [card.slug for card in ContentTable(stack.table).lists.due_cards(LATER + timedelta(days=1), 10)]
     assert due == ([SLUG] if to == "scheduled" else [])

@@ -19,7 +19,7 @@ MARKDOWN = {"content-type": "text/markdown; charset=utf-8"}
 
 
 def writer(stack: Stack) -> TestClient:
-    return TestClient(create_write_app(ContentTable(stack.table), UploadBucket(stack.uploads)))
+    return TestClient(create_write_app(ContentTable(stack.table).articles, UploadBucket(stack.uploads)))
 
 
 def article_json(**fields: object) -> bytes:

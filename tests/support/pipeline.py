@@ -17,7 +17,7 @@ from tests.support.moto import Stack
 
 def api(stack: Stack) -> TestClient:
     table = ContentTable(stack.table)
-    return TestClient(create_app(get_settings().site, table, lambda: table))
+    return TestClient(create_app(get_settings().site, table.articles, lambda: table))
 
 
 def report(stack: Stack, key: str) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ from newsfeed.models.site import Site
 
 if TYPE_CHECKING:
     from newsfeed.api.docs import Documents
-    from newsfeed.api.read import ArticleReader, ReadApi
+    from newsfeed.api.read import ContentReader, ReadApi
 
 
 async def health(request: Request) -> Response:
@@ -37,15 +37,15 @@ async def health(request: Request) -> Response:
     return respond_bytes(request, json.dumps(answer).encode(), cache_control=NO_STORE)
 
 
-def create_app(site: Site, articles: StoredArticleSource, lists: Callable[[], ArticleReader]) -> Starlette:
-    """The app over `articles` (what the article answer reads) and `lists` (makes the reader of everything
+def create_app(site: Site, articles: StoredArticleSource, content: Callable[[], ContentReader]) -> Starlette:
+    """The app over `articles` (what the article answer reads) and `content` (makes the reader of everything
     else, on the first request that needs it)."""
 
     @cache
     def read_api() -> ReadApi:
         from newsfeed.api.read import ReadApi
 
-        return ReadApi(lists(), site)
+        return ReadApi(content(), site)
 
     def listed(endpoint: Callable[[ReadApi], Endpoint]) -> Endpoint:
         return on_first_use(lambda: endpoint(read_api()))

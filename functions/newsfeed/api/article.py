@@ -1,8 +1,8 @@
 """GET /articles/{slug}: one read of the stored article, answered from its stored values.
 
 The values were validated when they were uploaded and stored as the JSON the model dumps; the answer picks
-the public fields (models.article_shape.ARTICLE_FIELDS) and makes the URLs absolute. No model is built and no
-pydantic imported before the first answer: tests/integration/test_api_cold_start.py fixes what the API
+the public fields (all but models.article_shape.NOT_SERVED) and makes the URLs absolute. No model is built
+and no pydantic imported before the first answer: tests/integration/test_api_cold_start.py fixes what the API
 function imports, tests/integration/test_api.py checks the answer against ArticleOut.
 """
 
@@ -15,10 +15,18 @@ from typing import Any, Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsfeed.api.http import CACHE_ARTICLE, CACHE_GONE, Problem, bad_parameter, not_found, respond_bytes
+from newsfeed.api.http import Problem, bad_parameter, not_found, respond_bytes
 from newsfeed.dal.stored import StoredValues
-from newsfeed.models.article_shape import ARTICLE_FIELDS, MOVED, UNPUBLISHED, ArticleStatus, selected_fields
-from newsfeed.models.site import Site
+from newsfeed.models import caching
+from newsfeed.models.article_shape import (
+    ANSWER_ORDER,
+    MOVED,
+    UNPUBLISHED,
+    ArticleStatus,
+    answered,
+    selected_fields,
+)
+from newsfeed.models.site import Site, article_path
 from newsfeed.models.text import is_valid_slug
 
 
@@ -36,16 +44,18 @@ def published(source: StoredArticleSource, request: Request, suffix: str = "") -
     stored = source.stored_article(slug, consistent=False) or {}
     status = stored.get("status")
     if status == MOVED:
-        location = f"{request.scope.get('root_path', '')}/articles/{stored['moved_to']}{suffix}"
+        location = f"{request.scope.get('root_path', '')}/{article_path(stored['moved_to'])}{suffix}"
         raise Problem(
             301,
             "Moved Permanently",
             f"This article is now at {location}",
             location=location,
-            cache_control=CACHE_GONE,
+            cache_control=caching.UNPUBLISHED,
         )
     if status == UNPUBLISHED:
-        raise Problem(410, "Gone", f"The article '{slug}' has been unpublished.", cache_control=CACHE_GONE)
+        raise Problem(
+            410, "Gone", f"The article '{slug}' has been unpublished.", cache_control=caching.UNPUBLISHED
+        )
     if status != ArticleStatus.PUBLISHED:
         raise not_found(f"There is no article '{slug}'.")
     return stored
@@ -54,7 +64,8 @@ def published(source: StoredArticleSource, request: Request, suffix: str = "") -
 def article_json(site: Site, stored: StoredValues, fields: set[str] | None = None) -> bytes:
     """The article as ArticleOut (its documented schema), or only `fields` of it."""
     answer: dict[str, Any] = {}
-    for name in ARTICLE_FIELDS if fields is None else (f for f in ARTICLE_FIELDS if f in fields):
+    names = answered(stored)
+    for name in names if fields is None else (f for f in names if f in fields):
         if name == "url":
             answer[name] = site.article_url(stored["slug"])
         elif name == "image" and stored.get("image"):
@@ -86,8 +97,13 @@ class ArticleAnswer:
         fields = None
         if "fields" in request.query_params:
             try:
-                fields = selected_fields(request.query_params["fields"])
-            except ValueError as invalid:
-                raise bad_parameter("fields", str(invalid)) from None
+                fields = selected_fields(request.query_params["fields"], ANSWER_ORDER)
+            except ValueError:
+                from newsfeed.models.api import SERVED  # a field added since, or an error naming every one
+
+                try:
+                    fields = selected_fields(request.query_params["fields"], SERVED)
+                except ValueError as invalid:
+                    raise bad_parameter("fields", str(invalid)) from None
         stored = published(self.source, request)
-        return respond_bytes(request, article_json(self.site, stored, fields), cache_control=CACHE_ARTICLE)
+        return respond_bytes(request, article_json(self.site, stored, fields), cache_control=caching.ARTICLE)

@@ -13,9 +13,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from newsfeed.api.http import CACHE_DOCS, respond_bytes
+from newsfeed.api.http import respond_bytes
 from newsfeed.api.openapi import document
 from newsfeed.api.operations import Operation
+from newsfeed.models import caching
 from newsfeed.models.site import Site
 
 STYLE = (
@@ -100,8 +101,10 @@ class Documents:
         return self.generated[0]
 
     async def openapi(self, request: Request) -> Response:
-        return respond_bytes(request, self._document(request), cache_control=CACHE_DOCS)
+        return respond_bytes(request, self._document(request), cache_control=caching.DOCUMENT)
 
     async def page(self, request: Request) -> Response:
         page = docs_page(json.loads(self._document(request)))
-        return respond_bytes(request, page, cache_control=CACHE_DOCS, media_type="text/html; charset=utf-8")
+        return respond_bytes(
+            request, page, cache_control=caching.DOCUMENT, media_type="text/html; charset=utf-8"
+        )

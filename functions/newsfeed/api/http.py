@@ -14,14 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsfeed.api.operations import Endpoint
+from newsfeed.models import caching
 
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
-CACHE_ARTICLE = "public, max-age=60, stale-while-revalidate=300"
-CACHE_LIST = "public, max-age=30, stale-while-revalidate=120"
-CACHE_MISSING = "public, max-age=30"
-CACHE_GONE = "public, max-age=300"
-CACHE_DOCS = "public, max-age=300"
 NO_STORE = "no-store"
 
 
@@ -63,7 +59,7 @@ def bad_parameter(name: str, why: str) -> Problem:
 
 
 def not_found(what: str) -> Problem:
-    return Problem(404, "Not Found", what, cache_control=CACHE_MISSING)
+    return Problem(404, "Not Found", what, cache_control=caching.MISSING)
 
 
 def _etag(body: bytes) -> str:
@@ -126,7 +122,7 @@ async def problem(request: Request, exc: Exception) -> Response:
         headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
         titles = {404: "Not Found", 405: "Method Not Allowed"}
         detail = f"No such endpoint: {request.method} {request.url.path}"
-        answer = Problem(status, titles.get(status, "Error"), detail, cache_control=CACHE_MISSING)
+        answer = Problem(status, titles.get(status, "Error"), detail, cache_control=caching.MISSING)
     return respond_bytes(
         request,
         answer.body(),

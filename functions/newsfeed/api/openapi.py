@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from newsfeed import __version__
+from newsfeed.models import limits
 from newsfeed.models.api import ArticleOut, ProblemDetail
 from newsfeed.models.listing import (
     ArticleListQuery,
@@ -118,7 +119,7 @@ def _parameters(
             "in": "path",
             "required": True,
             "description": f"The {owner}'s slug: lower-case letters, digits and hyphens.",
-            "schema": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": 96},
+            "schema": {"type": "string", "pattern": SLUG_PATTERN, "maxLength": limits.MAX_SLUG_CHARS},
         }
         for name in path_parameters
     ]

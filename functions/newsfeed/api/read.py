@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from newsfeed.api.article import published
-from newsfeed.api.http import CACHE_ARTICLE, CACHE_LIST, bad_parameter, not_found
+from newsfeed.api.http import bad_parameter, not_found
 from newsfeed.api.shapes import (
     article_list,
     feed_links,
@@ -22,6 +22,7 @@ from newsfeed.api.shapes import (
 )
 from newsfeed.dal.items import record_from_values
 from newsfeed.dal.stored import StoredValues
+from newsfeed.models import caching
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.listing import (
     ArticleListQuery,
@@ -48,23 +49,35 @@ from newsfeed.models.text import is_valid_slug
 class ArticleReader(Protocol):
     def stored_article(self, slug: str, *, consistent: bool = ...) -> StoredValues | None: ...
 
+    def revisions(self, article_id: str, limit: int) -> list[Article]: ...
+
+
+class ListReader(Protocol):
     def list_page(self, query: ListQuery) -> tuple[list[ArticleCard], str | None]: ...
 
     def scopes(
         self, limit: int, after: str | None = ..., kind: ScopeKind | None = ...
     ) -> tuple[list[Scope], str | None]: ...
 
-    def revisions(self, article_id: str, limit: int) -> list[Article]: ...
+
+class ContentReader(Protocol):
+    """The content table as the read endpoints use it: its articles and its lists."""
+
+    @property
+    def articles(self) -> ArticleReader: ...
+
+    @property
+    def lists(self) -> ListReader: ...
 
 
 class ReadApi:
     """The endpoints, over one reader of the content table and the site's settings."""
 
-    def __init__(self, reader: ArticleReader, site: Site) -> None:
-        self.reader, self.site = reader, site
+    def __init__(self, content: ContentReader, site: Site) -> None:
+        self.stored, self.listed, self.site = content.articles, content.lists, site
 
     def published(self, request: Request, suffix: str) -> Article:
-        record = record_from_values(published(self.reader, request, suffix))
+        record = record_from_values(published(self.stored, request, suffix))
         if not isinstance(record, Article):  # published() answers only for published articles
             raise TypeError(f"{request.path_params['slug']} is not an article")
         return record
@@ -72,11 +85,11 @@ class ReadApi:
     async def articles(self, request: Request) -> Response:
         params = query(request, ArticleListQuery)
         if params.since and params.until and params.since > params.until:  # nothing is in that range
-            return respond(request, ArticlePage(items=[]), cache_control=CACHE_LIST)
-        cards, last = self.reader.list_page(article_list(params))
+            return respond(request, ArticlePage(items=[]), cache_control=caching.LIST)
+        cards, last = self.listed.list_page(article_list(params))
         next_link, headers = next_page(request, last, params.limit)
         page = ArticlePage(items=[summary_of(self.site, card) for card in cards], next=next_link)
-        return respond(request, page, cache_control=CACHE_LIST, headers=headers)
+        return respond(request, page, cache_control=caching.LIST, headers=headers)
 
     async def related(self, request: Request) -> Response:
         params = query(request, RelatedQuery)
@@ -88,7 +101,7 @@ class ReadApi:
             )
             for card in article.related[: params.limit]
         ]
-        return respond(request, RelatedList(items=items), cache_control=CACHE_ARTICLE)
+        return respond(request, RelatedList(items=items), cache_control=caching.ARTICLE)
 
     async def revisions(self, request: Request) -> Response:
         params = query(request, RevisionsQuery)
@@ -102,15 +115,17 @@ class ReadApi:
                 updated_at=kept.updated_at,
                 current=kept.revision == article.revision,
             )
-            for kept in self.reader.revisions(article.id, params.limit)
+            for kept in self.stored.revisions(article.id, params.limit)
         ]
-        return respond(request, RevisionList(article_id=article.id, items=items), cache_control=CACHE_ARTICLE)
+        return respond(
+            request, RevisionList(article_id=article.id, items=items), cache_control=caching.ARTICLE
+        )
 
     def _scopes(
         self, request: Request, kind: ScopeKind | None
     ) -> tuple[list[Scope], NextPage | None, dict[str, str]]:
         params = query(request, ScopeListQuery)
-        scopes, last = self.reader.scopes(params.limit, position(params.cursor), kind)
+        scopes, last = self.listed.scopes(params.limit, position(params.cursor), kind)
         return scopes, *next_page(request, last, params.limit)
 
     async def feeds(self, request: Request) -> Response:
@@ -118,7 +133,7 @@ class ReadApi:
         scopes, next_link, headers = self._scopes(request, None)
         first = [feed_links(self.site, SITE)] if "cursor" not in request.query_params else []
         body = FeedList(items=first + [feed_links(self.site, s) for s in scopes], next=next_link)
-        return respond(request, body, cache_control=CACHE_LIST, headers=headers)
+        return respond(request, body, cache_control=caching.LIST, headers=headers)
 
     async def sections(self, request: Request) -> Response:
         return self._scope_list(request, ScopeKind.SECTION)
@@ -129,7 +144,7 @@ class ReadApi:
     def _scope_list(self, request: Request, kind: ScopeKind) -> Response:
         scopes, next_link, headers = self._scopes(request, kind)
         body = ScopeList(items=[scope_summary(request, self.site, s) for s in scopes], next=next_link)
-        return respond(request, body, cache_control=CACHE_LIST, headers=headers)
+        return respond(request, body, cache_control=caching.LIST, headers=headers)
 
     async def section(self, request: Request) -> Response:
         return self._scope_page(request, ScopeKind.SECTION)
@@ -142,7 +157,7 @@ class ReadApi:
         if not is_valid_slug(slug):
             raise bad_parameter("slug", f"is not a valid {kind.value} slug")
         params = query(request, PageQuery)
-        cards, last = self.reader.list_page(
+        cards, last = self.listed.list_page(
             ListQuery(Scope(kind, slug), params.limit, position(params.cursor))
         )
         if not cards and params.cursor is None:
@@ -158,4 +173,4 @@ class ReadApi:
             items=[summary_of(self.site, c) for c in cards],
             next=next_link,
         )
-        return respond(request, body, cache_control=CACHE_LIST, headers=headers)
+        return respond(request, body, cache_control=caching.LIST, headers=headers)

@@ -21,6 +21,7 @@ from newsfeed.api.http import problem
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, Moved, Unpublished
+from newsfeed.models.site import article_path
 from newsfeed.models.upload import Problem, UploadRejected
 
 FORMATS = {"application/json": ".json", "text/markdown": ".md"}
@@ -74,7 +75,7 @@ def create_write_app(store: ArticleLookup, uploads: Uploads) -> Starlette:
             raise refused(409, "Conflict", detail)
         etag = uploads.upload(key, data)
         body = {"slug": slug, "upload": key, "etag": etag, "status": "accepted"}
-        return JSONResponse(body, status_code=202, headers={"Location": f"/articles/{slug}"})
+        return JSONResponse(body, status_code=202, headers={"Location": f"/{article_path(slug)}"})
 
     async def delete_article(request: Request) -> JSONResponse:
         slug = request.path_params["slug"]
@@ -88,12 +89,12 @@ def create_write_app(store: ArticleLookup, uploads: Uploads) -> Starlette:
             raise refused(404, "Not Found", f"No article at '{slug}'.")
         uploads.unpublish(record.source_key)
         body = {"slug": slug, "upload": record.source_key, "status": "accepted"}
-        return JSONResponse(body, status_code=202, headers={"Location": f"/articles/{slug}"})
+        return JSONResponse(body, status_code=202, headers={"Location": f"/{article_path(slug)}"})
 
     return Starlette(
         routes=[
-            Route("/articles/{slug}", put_article, methods=["PUT"]),
-            Route("/articles/{slug}", delete_article, methods=["DELETE"]),
+            Route(f"/{article_path('{slug}')}", put_article, methods=["PUT"]),
+            Route(f"/{article_path('{slug}')}", delete_article, methods=["DELETE"]),
         ],
         exception_handlers={HttpProblem: problem},
     )

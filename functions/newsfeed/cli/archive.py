@@ -81,7 +81,9 @@ def follow_related(connection: Connection, timeout: float) -> None:
 
     published, related = connection.published(), connection.related()
     moved = time.monotonic()
-    shown = min(related, published)  # (more related than published: takedowns still to be followed)
+    shown = min(
+        related, published
+    )  # (more related than published: unpublished articles still to be followed)
     with tqdm(total=published, initial=shown, unit="article", desc="relating", dynamic_ncols=True) as bar:
         while time.monotonic() - moved < timeout:
             if related == published and related == (published := connection.published()):

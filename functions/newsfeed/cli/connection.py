@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsfeed.cli.local import LOCAL_REGION, LOCAL_STACK
+
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
     from newsfeed.dal.public import PublicBucket
     from newsfeed.dal.uploads import UploadBucket
     from newsfeed.models.article import Article
 
-LOCAL_STACK = "newsfeed-local"
 # Where each running `make run` of this checkout says which endpoint it serves (any ports it was given): one
 # file per stack, named by its process id, written when it is ready and deleted by that stack alone.
-RUNNING_DIR = Path(__file__).resolve().parents[2] / ".newsfeed-running"
+RUNNING_DIR = Path(__file__).resolve().parents[3] / ".newsfeed-running"
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class Connection:
 
     def shows(self, article: Article) -> list[str]:
         """The public files that still show `article`: its page, and the feeds of its scopes that list it
-        (an empty list once a takedown has reached them all)."""
+        (an empty list once an unpublish has reached them all)."""
         from newsfeed.logic.articles import article_scopes
         from newsfeed.logic.site.paths import FeedFormat, article_page_path, feed_path
 
@@ -130,7 +131,7 @@ class Connection:
         """How many articles are published (a Query that counts the site's list: not to be asked often)."""
         from newsfeed.models.scope import SITE
 
-        return self.table.count(SITE)
+        return self.table.lists.count(SITE)
 
     def related(self) -> int:
         """How many articles the related-lists function has related (one GetItem): every list is final once
@@ -145,6 +146,7 @@ def connect(target: Target) -> Connection:
     import boto3
     from botocore.config import Config
 
+    from newsfeed.dal.clients import POOL_CONNECTIONS
     from newsfeed.dal.content import ContentTable
     from newsfeed.dal.public import PublicBucket
     from newsfeed.dal.stack import stack_outputs
@@ -157,11 +159,11 @@ def connect(target: Target) -> Connection:
         session = boto3.session.Session(
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106
-            region_name="us-east-1",
+            region_name=LOCAL_REGION,
         )
     else:
         session = boto3.session.Session()
-    config = Config(max_pool_connections=64)  # `import --workers` sends and reads bundles side by side
+    config = Config(max_pool_connections=POOL_CONNECTIONS)  # `import --workers` sends bundles side by side
     outputs = stack_outputs(session.client("cloudformation", endpoint_url=endpoint), target.stack)
     return Connection(
         uploads=UploadBucket(

@@ -31,9 +31,8 @@ def export_document(article: Article) -> bytes:
     from newsfeed.models.text import format_utc
 
     values: dict[str, Any] = {
-        "title": article.title,
+        **article.editorial(),
         "slug": article.slug,
-        "subtitle": article.subtitle,
         "summary": article.summary,
         "section": article.section,
         "tags": article.tags,
@@ -43,7 +42,6 @@ def export_document(article: Article) -> bytes:
         "status": "draft" if article.status == "draft" else "published",
         "language": article.language,
         "image": article.image.model_dump() if article.image else None,
-        "canonical_url": article.canonical_url,
         "related": article.related_slugs,
         "show_in_related": None if article.show_in_related else False,
         "body": article.body,
@@ -58,7 +56,7 @@ def export(table: ContentTable, root: Path, on_progress: Callable[[int], None] =
     root.mkdir(parents=True, exist_ok=True)
     count = 0
     keys: dict[str, str] = {}
-    for article in table.all_articles():
+    for article in table.articles.all_articles():
         name = export_name(article)
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 from newsfeed.cli import connection as stacks
 from newsfeed.cli.archive import export_directory, import_directory
-from newsfeed.cli.connection import LOCAL_STACK, Connection, Target, connect_or_explain
+from newsfeed.cli.connection import Connection, Target, connect_or_explain
+from newsfeed.cli.local import LOCAL_STACK
 from newsfeed.cli.offline import preview, problems_text, validate
 from newsfeed.models import limits
+from newsfeed.models.site import article_path
 
 if TYPE_CHECKING:
     from newsfeed.models.article import ArticleRecord
@@ -29,11 +31,11 @@ def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | 
     report = connection.uploads.read_rejection(key)
     if report is not None and report.etag == etag:
         return False, problems_text(report.problems)
-    record = connection.table.upload_record(key)
+    record = connection.table.articles.upload_record(key)
     if record is None or record.etag != etag or record.deleted:
         return None
-    article = connection.table.article_record(record.slug)
-    url = f"{connection.site_url}/articles/{record.slug}"  # the article's page
+    article = connection.table.articles.article_record(record.slug)
+    url = f"{connection.site_url}/{article_path(record.slug)}"  # the article's page
     if isinstance(article, Article) and article.is_public:
         return True, f"published: {url}"
     if isinstance(article, Article) and article.status is ArticleStatus.SCHEDULED:
@@ -106,7 +108,7 @@ def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[boo
     from newsfeed.models.article import Moved, Unpublished
     from newsfeed.models.text import format_utc
 
-    url = f"{api_url}/articles/{slug}"
+    url = f"{api_url}/{article_path(slug)}"
     if record is None:
         return False, [f"no article at '{slug}'"]
     if isinstance(record, Moved):
@@ -138,7 +140,7 @@ def describe(record: ArticleRecord | None, slug: str, api_url: str) -> tuple[boo
 
 def progress(related: int, published: int) -> str:
     """How far the related lists have got: never more than all, final only when they are. (More related
-    than published: a takedown the related-lists function has still to follow.)"""
+    than published: an unpublish the related-lists function has still to follow.)"""
     state = "final" if related == published else "in progress"
     return f"{min(related, published)} of {published} ({state})"
 
@@ -155,7 +157,7 @@ def status(slug: str | None, target: Target) -> int:
             f"published:     {published} articles\nrelated lists: {progress(connection.related(), published)}"
         )
         return 0
-    found, lines = describe(connection.table.article_record(slug), slug, connection.api_url)
+    found, lines = describe(connection.table.articles.article_record(slug), slug, connection.api_url)
     print("\n".join(lines))
     return 0 if found else 1
 
@@ -168,9 +170,9 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
     connection = connect_or_explain(target)
     if connection is None:
         return 2
-    record = connection.table.article_record(slug)
+    record, url = connection.table.articles.article_record(slug), f"{connection.api_url}/{article_path(slug)}"
     if isinstance(record, Unpublished):
-        print(f"already unpublished: {connection.api_url}/articles/{slug} (answers 410)")
+        print(f"already unpublished: {url} (answers 410)")
         return 0
     if isinstance(record, Moved):
         print(f"'{slug}' has moved to '{record.moved_to}'; unpublish that slug", file=sys.stderr)
@@ -182,9 +184,9 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     showing = ["the API"]
     while time.monotonic() < deadline:  # done when what it prints is true: out of the API, feeds and pages
-        gone = isinstance(connection.table.article_record(slug), Unpublished)
+        gone = isinstance(connection.table.articles.article_record(slug), Unpublished)
         if not (showing := connection.shows(record) if gone else ["the API"]):
-            print(f"unpublished: {connection.api_url}/articles/{slug} (answers 410; removed from every feed)")
+            print(f"unpublished: {url} (answers 410; removed from every feed)")
             return 0
         time.sleep(0.1)
     print(

@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsfeed.cli.local import LOCAL_SITE_URL
 from newsfeed.models.site import Site
 from newsfeed.models.upload import Problem, UploadRejected
 
 if TYPE_CHECKING:  # the rules and the theme are loaded by the commands that use them, not by `publish`
     from newsfeed.logic.parsing import ParsedUpload
-
-LOCAL_SITE_URL = "http://127.0.0.1:3000"  # make run's default port
 
 
 def preview_site(name: str | None, url: str | None) -> Site:

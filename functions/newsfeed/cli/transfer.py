@@ -1,6 +1,6 @@
 """`newsfeed import DIR`: thousands of articles into a stack.
 
-Import packs the directory's files into bundles (up to 100 files, 8 MB) under imports/, several at a time;
+Import packs the directory's files into bundles (as many files and bytes as `limits` allows) under imports/;
 the ingest applies each bundle's files as uploads of `inbox/<path in DIR>` (same rules, same articles,
 same rejection reports) with batched reads and writes, and leaves what became of each file under
 import-results/. A state file in DIR (`.newsfeed-import.json`) remembers, for the stack it was sent to,
@@ -248,7 +248,7 @@ class Importer:
         """The files the state accounts for that the stack does not: imported ones it holds no upload of,
         and ones waiting on bundles it no longer has (neither the bundle nor its result)."""
         imported = [name for name, k in known.items() if k.outcome in ACCEPTED | {"stale"}]
-        held = self.table.upload_records([self.keys[name] for name in imported])
+        held = self.table.articles.upload_records([self.keys[name] for name in imported])
         lost = {name for name in imported if self.keys[name] not in held}
         folders = {k.bundle.rpartition("/")[0] + "/" for k in known.values() if not k.final}
         bundles = set().union(

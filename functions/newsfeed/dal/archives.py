@@ -2,7 +2,7 @@
 (their items' keys: `dal.keys`).
 
 An article's `seq` is assigned once when it enters a scope, so page n (seq n*P ... n*P+P-1) never changes once
-full, except when one of its articles is taken down. Every access is a GetItem, a BatchGetItem or a Query
+full, except when one of its articles is unpublished. Every access is a GetItem, a BatchGetItem or a Query
 bounded by the page size.
 """
 
@@ -26,6 +26,7 @@ from newsfeed.dal.keys import (
     scope_key,
 )
 from newsfeed.dal.stored import to_attributes
+from newsfeed.models import limits
 from newsfeed.models.article import ArticleCard
 from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 from newsfeed.models.scope import Scope
@@ -33,7 +34,6 @@ from newsfeed.models.scope import Scope
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-PAGE_SIZE = 50  # articles per archive page
 _CHUNK = 30  # articles entered per transaction (two items each, plus the counter)
 
 
@@ -41,7 +41,7 @@ _CHUNK = 30  # articles entered per transaction (two items each, plus the counte
 class FeedBookkeeping:
     table: str
     client: DynamoDBClient = field(default_factory=clients.dynamodb)
-    page_size: int = PAGE_SIZE
+    page_size: int = limits.ARCHIVE_PAGE_ITEMS
 
     def entered(self, scope: Scope) -> int:
         """How many articles have ever entered the scope's archive (the next seq)."""
@@ -121,7 +121,7 @@ class FeedBookkeeping:
         return retry_on_conflict(attempt)
 
     def leave(self, scope: Scope, article_ids: Sequence[str]) -> set[int]:
-        """Take articles out of the scope's archive (a takedown); returns the pages that lost articles."""
+        """Take articles out of the scope's archive (unpublished); returns the pages that lost articles."""
         pages: set[int] = set()
         for article_id, seq in self.seqs(scope, article_ids).items():
             page = seq // self.page_size

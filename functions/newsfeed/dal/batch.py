@@ -1,7 +1,7 @@
-"""DynamoDB's batch calls, whole: BatchGetItem by 100 keys, BatchWriteItem by 25 requests, what DynamoDB
-leaves unprocessed asked for again after a short, growing pause; and `each`, which keeps several requests in
-flight at once (a call waits mostly on the network, so a batch of thousands of items takes the time of a few
-round trips instead of one per chunk)."""
+"""Batch calls, whole: DynamoDB's BatchGetItem by GET_LIMIT keys and BatchWriteItem by WRITE_LIMIT requests,
+what DynamoDB leaves unprocessed asked for again after a short, growing pause; SQS's SendMessageBatch by
+SEND_LIMIT messages; and `each`, which keeps several requests in flight at once (a call waits mostly on the
+network, so a batch of thousands of items takes the time of a few round trips instead of one per chunk)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from newsfeed.models.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 GET_LIMIT = 100
 WRITE_LIMIT = 25
+SEND_LIMIT = 10
 ATTEMPTS = 8
 PAUSE = 0.02  # seconds before the first retry; doubles each time
 IN_FLIGHT = 8  # requests at once from one caller (within dal.clients' connection pool)
@@ -69,3 +71,13 @@ def write_all(client: DynamoDBClient, table: str, requests: list[dict[str, Any]]
         raise ServiceUnavailable("DynamoDB kept items unprocessed in BatchWriteItem")
 
     each(write, [requests[start : start + WRITE_LIMIT] for start in range(0, len(requests), WRITE_LIMIT)])
+
+
+def send_all(client: SQSClient, queue_url: str, bodies: Sequence[object]) -> None:
+    """Send each body (as JSON) to the queue: one SendMessageBatch per SEND_LIMIT."""
+    for start in range(0, len(bodies), SEND_LIMIT):
+        chunk = bodies[start : start + SEND_LIMIT]
+        client.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(n), "MessageBody": json.dumps(body)} for n, body in enumerate(chunk)],
+        )

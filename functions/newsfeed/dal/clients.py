@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
+POOL_CONNECTIONS = 64  # connections each client keeps open (the command's too: it sends bundles side by side)
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},  # throttling and 5xx back off and retry
     connect_timeout=3,
@@ -23,7 +24,7 @@ _CONFIG = Config(
     tcp_keepalive=True,
     # One invocation keeps up to dal.batch.IN_FLIGHT requests open; the local stack runs every function's
     # pollers in one process on these clients, so a larger pool (idle connections cost nothing on Lambda).
-    max_pool_connections=64,
+    max_pool_connections=POOL_CONNECTIONS,
 )
 
 

@@ -1,18 +1,28 @@
-"""The content table, whole: the stores of its aggregates in one object, for callers that need several of them
-(the ingest, the publisher, the scheduler, the editor's command). Each store implements the ports of its own
-aggregate: `ArticleStore` (articles and uploads), `ListStore` (lists and schedule), `RelatedListStore`
-(related lists and their notes); feed archives are `dal.archives`, the related index `dal.related_index`.
+"""The content table, whole: its stores side by side, for callers that need several of them (the ingest,
+the publisher, the scheduler, the editor's command). Each store holds one kind of item: `articles`
+(articles, uploads and revisions, and the ingest's one transaction), `lists` (scopes' lists, the schedule,
+the scopes with feeds), `related_lists` (related lists and their notes); feed archives are `dal.archives`,
+the related index `dal.related_index`.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from newsfeed.dal.articles import ArticleStore
 from newsfeed.dal.lists import ListStore
 from newsfeed.dal.related_lists import RelatedListStore
 
-__all__ = ["ArticleStore", "ContentTable", "ListStore", "RelatedListStore"]
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 
-class ContentTable(RelatedListStore):
-    """Every store of the content table (`RelatedListStore` builds on `ListStore`, which builds on
-    `ArticleStore`)."""
+class ContentTable:
+    """The content table's stores, sharing one client."""
+
+    def __init__(self, table: str, client: DynamoDBClient | None = None) -> None:
+        self.table = table
+        self.articles = ArticleStore(table, client)
+        self.client = self.articles.client
+        self.lists = ListStore(self.articles)
+        self.related_lists = RelatedListStore(self.articles, self.lists)

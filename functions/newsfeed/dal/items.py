@@ -71,7 +71,7 @@ def revision_from_item(item: Mapping[str, Any]) -> Article:
 
 def related_edge_items(article: Article, listed: Iterable[str] | None = None) -> list[Item]:
     """For each article in `article`'s related list (or of the ids `listed`): a note that `article` lists
-    it (found at takedown)."""
+    it (found when it is unpublished)."""
     return [
         {
             **related_edge_key(article_id, article.id),

@@ -40,6 +40,9 @@ CORPUS_KEY: Item = {"pk": {"S": "related#corpus"}, "sk": {"S": "corpus"}}
 _MEMBER = "member#"
 
 
+KEY_ATTRIBUTES = frozenset({"pk", "sk"})
+
+
 def key(pk: str, sk: str) -> Item:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 

@@ -16,19 +16,21 @@ from newsfeed.dal.keys import (
     list_pk,
 )
 from newsfeed.dal.paging import count, page
+from newsfeed.dal.stored import TableStore
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import SCHEDULE, ListQuery, Scope, ScopeKind
 from newsfeed.models.text import format_utc
 
 if TYPE_CHECKING:
-    pass
+    from newsfeed.dal.articles import ArticleStore
 
 
-from newsfeed.dal.articles import ArticleStore
+class ListStore(TableStore):
+    """Lists of article cards, and the articles they stand for (read from `articles`)."""
 
-
-class ListStore(ArticleStore):
-    """Lists of article cards, and the articles they stand for."""
+    def __init__(self, articles: ArticleStore) -> None:
+        super().__init__(articles.table, articles.client)
+        self.articles = articles
 
     def list_page(self, query: ListQuery) -> tuple[list[ArticleCard], str | None]:
         """Newest first: up to `query.limit` cards, and the sort key to continue from. One Query, bounded by
@@ -118,7 +120,7 @@ class ListStore(ArticleStore):
 
     def articles_of(self, cards: Sequence[ArticleCard]) -> list[Article]:
         """The published articles the cards stand for, in the cards' order (one BatchGetItem per 100)."""
-        by_slug = self.articles_by_slug([card.slug for card in cards])
+        by_slug = self.articles.articles_by_slug([card.slug for card in cards])
         articles = [by_slug.get(card.slug) for card in cards]
         return [
             a

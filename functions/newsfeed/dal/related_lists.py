@@ -1,5 +1,5 @@
-"""Related lists as stored on the articles, and the notes that let a takedown or a late publish find the lists
-they change (no scan). Implements the RelatedLists port with the article reads it needs."""
+"""Related lists as stored on the articles, and the notes that let an unpublish or a late publish find the
+lists they change (no scan). Implements the RelatedLists port, with the article reads it needs."""
 
 from __future__ import annotations
 
@@ -22,21 +22,41 @@ from newsfeed.dal.keys import (
     related_by_pk,
     related_edge_key,
 )
-from newsfeed.dal.lists import ListStore
 from newsfeed.dal.paging import every_item
-from newsfeed.dal.stored import to_attributes
+from newsfeed.dal.stored import TableStore, to_attributes
+from newsfeed.models import limits
 from newsfeed.models.article import Article, RelatedCard
 from newsfeed.models.errors import ConcurrentChange
 
 if TYPE_CHECKING:
+    from newsfeed.dal.articles import ArticleStore
     from newsfeed.dal.keys import Item
+    from newsfeed.dal.lists import ListStore
+    from newsfeed.models.article import ArticleCard, ArticleRecord
+    from newsfeed.models.scope import Scope
 
 LIST_UNCHANGED = "(related = :before OR NOT attribute_type(related, :s))"
-MAX_CURATED_BY = 100  # articles waiting for one slug to be published, read per publish
 
 
-class RelatedListStore(ListStore):
-    """The related lists, and who lists (or curates) whom."""
+class RelatedListStore(TableStore):
+    """The related lists, and who lists (or curates) whom; with the article and list reads relating needs
+    (the RelatedLists port), from the stores that hold them."""
+
+    def __init__(self, articles: ArticleStore, lists: ListStore) -> None:
+        super().__init__(articles.table, articles.client)
+        self.articles, self.lists = articles, lists
+
+    def article_record(self, slug: str) -> ArticleRecord | None:
+        return self.articles.article_record(slug)
+
+    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
+        return self.articles.article_records(slugs)
+
+    def articles_by_slug(self, slugs: Sequence[str]) -> dict[str, Article]:
+        return self.articles.articles_by_slug(slugs)
+
+    def newest_cards(self, scopes: Sequence[Scope], limit: int) -> list[ArticleCard]:
+        return self.lists.newest_cards(scopes, limit)
 
     def listed_by(self, article_id: str) -> list[tuple[str, str]]:
         """(id, slug) of the articles whose related lists include this one (as last written)."""
@@ -107,7 +127,7 @@ class RelatedListStore(ListStore):
                 TableName=self.table,
                 KeyConditionExpression="pk = :pk",
                 ExpressionAttributeValues={":pk": {"S": curated_by_pk(slug)}},
-                Limit=MAX_CURATED_BY,
+                Limit=limits.MAX_CURATED_BY,
             )
             return [(item["sk"]["S"], item["slug"]["S"]) for item in response.get("Items", [])]
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from newsfeed.dal import clients
-from newsfeed.dal.keys import Item, article_key
+from newsfeed.dal.keys import KEY_ATTRIBUTES, Item, article_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -31,17 +31,26 @@ def from_attributes(item: Mapping[str, Any]) -> StoredValues:
     return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
-class StoredArticles:
-    """Article records by slug, as stored: a published or draft article, or what is left at a slug
-    (`status` "unpublished" or "moved")."""
+def stored_values(item: Mapping[str, Any]) -> StoredValues:
+    """What an item stores, without its key."""
+    return from_attributes({name: value for name, value in item.items() if name not in KEY_ATTRIBUTES})
+
+
+class TableStore:
+    """A store of one kind of item in the content table: the table's name and a client."""
 
     def __init__(self, table: str, client: DynamoDBClient | None = None) -> None:
         self.table = table
         self.client = client or clients.dynamodb()
+
+
+class StoredArticles(TableStore):
+    """Article records by slug, as stored: a published or draft article, or what is left at a slug
+    (`status` "unpublished" or "moved")."""
 
     def stored_article(self, slug: str, *, consistent: bool = True) -> StoredValues | None:
         response = self.client.get_item(
             TableName=self.table, Key=article_key(slug), ConsistentRead=consistent
         )
         item = response.get("Item")
-        return from_attributes(item) if item else None
+        return stored_values(item) if item else None

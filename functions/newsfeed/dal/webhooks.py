@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from newsfeed.dal import clients, http
+from newsfeed.dal import batch, clients, http
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -30,12 +29,7 @@ class WebhookQueue:
 
     def send(self, events: Sequence[dict[str, Any]]) -> None:
         messages = [{"webhook": url, "event": event} for event in events for url in self.endpoints]
-        for start in range(0, len(messages), 10):
-            batch = messages[start : start + 10]
-            self.client.send_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(n), "MessageBody": json.dumps(m)} for n, m in enumerate(batch)],
-            )
+        batch.send_all(self.client, self.queue_url, messages)
 
 
 def retry_later(queue_url: str, receipt_handle: str, seconds: int) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from newsfeed.dal import clients
+from newsfeed.dal import batch, clients
 from newsfeed.dal.http import PostFailed, post
 
 if TYPE_CHECKING:
@@ -29,14 +28,7 @@ class PingQueue:
     client: SQSClient = field(default_factory=clients.sqs)
 
     def changed(self, urls: Sequence[str]) -> None:
-        for start in range(0, len(urls), 10):
-            batch = urls[start : start + 10]
-            self.client.send_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(n), "MessageBody": json.dumps({"topic": url})} for n, url in enumerate(batch)
-                ],
-            )
+        batch.send_all(self.client, self.queue_url, [{"topic": url} for url in urls])
 
 
 def ping_hub(hub: str, topic: str) -> None:

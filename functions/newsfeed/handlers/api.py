@@ -11,16 +11,16 @@ from newsfeed.config import get_settings
 from newsfeed.dal.stored import StoredArticles
 
 if TYPE_CHECKING:
-    from newsfeed.api.read import ArticleReader
+    from newsfeed.api.read import ContentReader
 
 settings = get_settings()
 
 
-def _lists() -> ArticleReader:
-    from newsfeed.dal.lists import ListStore  # with the list endpoints, on the first list asked for
+def _content() -> ContentReader:
+    from newsfeed.dal.content import ContentTable  # with the list endpoints, on the first list asked for
 
-    return ListStore(settings.content_table)
+    return ContentTable(settings.content_table)
 
 
-app = create_app(settings.site, StoredArticles(settings.content_table), _lists)
+app = create_app(settings.site, StoredArticles(settings.content_table), _content)
 handler = Mangum(app, lifespan="off")

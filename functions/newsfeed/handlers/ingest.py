@@ -19,13 +19,14 @@ from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idemp
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import SettingsError, get_settings
-from newsfeed.dal.content import ContentTable
+from newsfeed.dal.articles import ArticleStore
 from newsfeed.dal.processed import processed_changes
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.handlers import per_process
 from newsfeed.logic.bulk import apply_bundle, is_bundle
 from newsfeed.logic.events import parse_notification
 from newsfeed.logic.ingest import Ingest
+from newsfeed.models import limits
 from newsfeed.models.upload import UploadChange
 from newsfeed.observability import logger, metrics, tracer
 
@@ -33,14 +34,14 @@ from newsfeed.observability import logger, metrics, tracer
 IDEMPOTENCY = IdempotencyConfig(
     event_key_jmespath="[kind, bucket, key, sequencer || event_time, etag]",
     raise_on_no_idempotency_key=True,
-    expires_after_seconds=24 * 3600,
+    expires_after_seconds=limits.IDEMPOTENCY_HOURS * 3600,
 )
 get_settings()  # a misconfigured function fails at cold start, naming the variable
 
 
 @per_process
-def content() -> ContentTable:
-    return ContentTable(get_settings().content_table)
+def articles() -> ArticleStore:
+    return ArticleStore(get_settings().content_table)
 
 
 @per_process
@@ -48,13 +49,13 @@ def ingest() -> Ingest:
     settings = get_settings()
     return Ingest(
         files=UploadBucket(settings.uploads_bucket),
-        store=content(),
+        store=articles(),
         default_language=settings.site_language,
     )
 
 
 def _apply(change: UploadChange) -> dict[str, Any]:
-    result = apply_bundle(ingest(), content(), change) if is_bundle(change) else ingest().apply(change)
+    result = apply_bundle(ingest(), articles(), change) if is_bundle(change) else ingest().apply(change)
     problems = [problem.model_dump(exclude_none=True) for problem in result.problems]
     if result.unexpected:  # refused, changing nothing, but by a fault of ours: worth an alarm
         logger.error(

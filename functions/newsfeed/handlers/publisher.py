@@ -20,6 +20,7 @@ from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import ArticleChange, article_page_change
 from newsfeed.dal.items import article_images as images
+from newsfeed.dal.lists import ListStore
 from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
@@ -34,15 +35,15 @@ get_settings()
 
 
 @per_process
-def content() -> ContentTable:
-    return ContentTable(get_settings().content_table)
+def lists() -> ListStore:
+    return ContentTable(get_settings().content_table).lists
 
 
 @per_process
 def publisher() -> Regenerator:
     settings = get_settings()
     return Regenerator(
-        source=content(),
+        source=lists(),
         files=PublicBucket(settings.public_bucket),
         book=FeedBookkeeping(settings.content_table),
         site=settings.site,
@@ -76,7 +77,7 @@ def queue_webhook_event(
             raise
 
 
-def publish_pages(latest: dict[str, ArticleRecord | None], *, shown: bool) -> set[str]:
+def regenerate_pages(latest: dict[str, ArticleRecord | None], *, shown: bool) -> set[str]:
     """The page of each article the batch changed, from its latest record: those with a page now (`shown`),
     or those without one; the slugs that failed."""
     failed = set()
@@ -84,7 +85,7 @@ def publish_pages(latest: dict[str, ArticleRecord | None], *, shown: bool) -> se
         if has_page(record) is not shown:
             continue
         try:
-            publisher().publish_pages({slug: record})
+            publisher().regenerate_pages({slug: record})
         except Exception:
             logger.exception("page regeneration failed", extra={"slug": slug})
             failed.add(slug)
@@ -102,12 +103,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     pairs = [images(record) for record in records]
     pages = [article_page_change(record) for record in records]
     latest = dict(page for page in pages if page)  # each slug's last record in the batch
-    failed_pages = publish_pages(latest, shown=True)  # before any listing links to them
+    failed_pages = regenerate_pages(latest, shown=True)  # before any listing links to them
     failed = set()
     touched = scope_changes(p for p in pairs if p)
     for scope in sorted(touched, key=lambda scope: (scope != SITE, scope)):
         try:
-            written = publisher().publish(scope, touched[scope])
+            written = publisher().regenerate(scope, touched[scope])
         except Exception:
             logger.exception("feed regeneration failed", extra={"scope": f"{scope.kind}:{scope.slug}"})
             failed.add(scope)
@@ -115,7 +116,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if written:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
-    failed_pages |= publish_pages(latest, shown=False)  # once no listing links to them
+    failed_pages |= regenerate_pages(latest, shown=False)  # once no listing links to them
     unqueued: set[str] = set()
     if (queue := webhook_queue()) is not None:
         changes = {r["dynamodb"]["SequenceNumber"]: p for r, p in zip(records, pairs, strict=True) if p}

@@ -35,7 +35,7 @@ get_settings()
 @per_process
 def relator() -> Relator:
     table = get_settings().content_table
-    return Relator(RelatedIndexTable(table), ContentTable(table))
+    return Relator(RelatedIndexTable(table), ContentTable(table).related_lists)
 
 
 def relate_leading_run(records: Sequence[dict[str, Any]], changes: Sequence[ArticleChange | None]) -> int:

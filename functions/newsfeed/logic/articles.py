@@ -54,10 +54,9 @@ def build_article(
     summary = fields.summary or summarize(to_plain_text(parsed.body_html), limits.DERIVED_SUMMARY_CHARS)
     tags, authors = _by_slug(fields.tags), _by_slug(fields.authors)  # editor's order; one name per slug
     return Article(
+        **fields.editorial(),
         id=article_id,
         slug=parsed.slug,
-        title=fields.title,
-        subtitle=fields.subtitle,
         body=parsed.body_html,
         summary=summary,
         section=fields.section,
@@ -67,14 +66,13 @@ def build_article(
         authors=list(authors.values()),
         author_slugs=list(authors),
         published_at=published_at,
-        # Publishing is not an update, but a correction is, and so is coming back after a takedown.
+        # Publishing is not an update, but a correction is, and so is coming back after being unpublished.
         updated_at=max(
             fields.updated_at or (now if previous or last_revision else published_at), published_at
         ),
         status=status,
         language=fields.language or default_language,
         image=Image(**fields.image.model_dump()) if fields.image else None,
-        canonical_url=fields.canonical_url,
         revision=(previous.revision if previous else last_revision) + 1,
         related=previous.related if previous else [],
         related_slugs=list(dict.fromkeys(s for s in fields.related if s != parsed.slug)),

@@ -1,4 +1,4 @@
-"""Applying an import bundle: up to 100 files as uploads, with the reads and writes done in batches.
+"""Applying an import bundle: its files as uploads, with the reads and writes done in batches.
 
 Each file is decided exactly as an upload of its key would be (`Ingest.store_parsed`: same validation, same
 article, same lists and revision, same rejection report), against a view of the content table that was
@@ -123,7 +123,7 @@ def read_bundle(ingest: Ingest, change: UploadChange) -> ReceivedBundle | list[P
 
 
 def parse_files(files: Sequence[tuple[UploadChange, bytes]]) -> list[ParsedUpload | UploadRejected]:
-    """Each file parsed, or why it is refused (a takedown has nothing to parse: no problems)."""
+    """Each file parsed, or why it is refused (an unpublish has nothing to parse: no problems)."""
     parsed: list[ParsedUpload | UploadRejected] = []
     for file, data in files:
         if file.kind is ChangeKind.DELETE:
@@ -147,7 +147,7 @@ def decide(
     """Decide every file against one batch-read view of `store` (the ingest's, through its bulk port): the
     view (its pending changes), each file's result, for each pending change the index of its file, and the
     indexes of the files another writer of the same key overtook (the view is stale for them). Those and
-    takedowns wait (UNCHANGED here, with no pending change): `apply_bundle` applies them alone."""
+    unpublishes wait (UNCHANGED here, with no pending change): `apply_bundle` applies them alone."""
     uploads = store.upload_records([file.key for file, _ in files])
     slugs = [p.slug for p in parsed if isinstance(p, ParsedUpload)] + [u.slug for u in uploads.values()]
     records = store.article_records(slugs)
@@ -199,7 +199,7 @@ def apply_bundle(ingest: Ingest, store: BulkContentStore, change: UploadChange) 
 
     # One by one, reading afresh (each reports its own problems): files whose transaction was cancelled
     # (someone else changed those articles meanwhile), files another import of their key overtook, and
-    # takedowns.
+    # unpublishes.
     alone = {saved[i] for i in view.store.save_all(view.pending)}
     alone |= {n for n, (file, _) in enumerate(files) if file.kind is ChangeKind.DELETE} | set(overtaken)
     for n in sorted(alone):

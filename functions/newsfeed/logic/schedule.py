@@ -19,21 +19,32 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from newsfeed.logic.articles import content_change
+from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.content import ContentChange
 from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 
-MAX_DUE = 100  # articles published per run; more wait for the next run
 
-
-class ScheduleStore(Protocol):
-    def due_cards(self, until: datetime, limit: int) -> list[ArticleCard]:
-        """Cards of scheduled articles due at or before `until`, oldest first."""
-
+class ScheduledArticles(Protocol):
     def article_record(self, slug: str) -> ArticleRecord | None: ...
 
     def save(self, change: ContentChange) -> None: ...
+
+
+class Schedule(Protocol):
+    def due_cards(self, until: datetime, limit: int) -> list[ArticleCard]:
+        """Cards of scheduled articles due at or before `until`, oldest first."""
+
+
+class ScheduleStore(Protocol):
+    """The content table as the scheduler uses it: the schedule, and the articles it publishes."""
+
+    @property
+    def articles(self) -> ScheduledArticles: ...
+
+    @property
+    def lists(self) -> Schedule: ...
 
 
 @dataclass
@@ -45,7 +56,7 @@ class Scheduler:
     def run(self, look_ahead: timedelta = timedelta(0)) -> list[str]:
         """Publish every article due now or within `look_ahead` (waiting for its time); their slugs."""
         published = []
-        for card in self.store.due_cards(self.clock() + look_ahead, MAX_DUE):
+        for card in self.store.lists.due_cards(self.clock() + look_ahead, limits.SCHEDULED_PER_RUN):
             wait = (card.published_at - self.clock()).total_seconds()
             if wait > 0:
                 self.sleep(wait)
@@ -57,7 +68,7 @@ class Scheduler:
         """Publish the scheduled article `card` stands for, if it still is scheduled and due."""
 
         def attempt() -> bool:
-            record = self.store.article_record(card.slug)
+            record = self.store.articles.article_record(card.slug)
             if not (
                 isinstance(record, Article)
                 and record.id == card.id
@@ -66,7 +77,7 @@ class Scheduler:
             ):
                 return False  # changed since it was listed: the change that did so also moved its entry
             article = record.model_copy(update={"status": ArticleStatus.PUBLISHED})
-            self.store.save(content_change(None, article, replaces=record))
+            self.store.articles.save(content_change(None, article, replaces=record))
             return True
 
         try:

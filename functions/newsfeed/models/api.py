@@ -3,11 +3,11 @@ describes them. (GET /articles/{slug} is answered from the stored values, `api.a
 
 from pydantic import BaseModel, ConfigDict
 
-from newsfeed.models.article import Image, Timestamp
-from newsfeed.models.article_shape import ARTICLE_FIELDS
+from newsfeed.models.article import Article, EditorialFields, Image, Timestamp
+from newsfeed.models.article_shape import ANSWER_ORDER, NOT_SERVED
 
 
-class ArticleSummary(BaseModel):
+class ArticleSummary(EditorialFields):
     """An article in a list: everything but the body."""
 
     model_config = ConfigDict(frozen=True, defer_build=True, use_attribute_docstrings=True)
@@ -17,9 +17,6 @@ class ArticleSummary(BaseModel):
     slug: str
     url: str
     """The article's page on the publication's website."""
-    title: str
-    subtitle: str
-    """The standfirst."""
     summary: str
     """Plain text."""
     section: str
@@ -37,13 +34,15 @@ class ArticleOut(ArticleSummary):
 
     body: str
     """Sanitised HTML."""
-    canonical_url: str | None = None
-    """Where the article first appeared, if elsewhere (its page names it canonical); `url` is our page."""
     revision: int
 
 
-if tuple(ArticleOut.model_fields) != ARTICLE_FIELDS:
-    raise TypeError("ArticleOut's fields must be models.article_shape.ARTICLE_FIELDS, in that order")
+# What the answer holds, in its order: the stored article's fields but those never served, and its URL.
+SERVED = tuple(ANSWER_ORDER) + tuple(sorted(set(ArticleOut.model_fields) - set(ANSWER_ORDER)))
+if set(ArticleOut.model_fields) != set(Article.model_fields) - NOT_SERVED | {"url"}:
+    raise TypeError(
+        "ArticleOut's fields must be the article's, less models.article_shape.NOT_SERVED, and url"
+    )
 
 
 class ProblemDetail(BaseModel):

@@ -5,7 +5,7 @@ plain types, which keeps every read cheap.
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 
@@ -29,15 +29,33 @@ class Image(BaseModel):
     caption: str = ""
 
 
-class ArticleCard(BaseModel):
+class EditorialFields(BaseModel):
+    """What an editor writes that is kept as written: a field of an upload (`models.upload.ArticleUpload`),
+    stored on the article and its card, answered by the API, exported and imported again, all from this
+    declaration. A field added here needs nothing else (the theme shows it where it should; docs/editors.md's
+    field table describes it); the upload model may give it a stricter type."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True, use_attribute_docstrings=True)
+
+    title: str
+    """Plain text."""
+    subtitle: str = ""
+    """The standfirst."""
+    canonical_url: str | None = None
+    """Where the article first appeared, if elsewhere (its page names it canonical); `url` is our page."""
+
+    def editorial(self) -> dict[str, Any]:
+        """These fields' values, as JSON has them (what an export writes and a model reads back)."""
+        return self.model_dump(mode="json", include=set(EditorialFields.model_fields))
+
+
+class ArticleCard(EditorialFields):
     """What a list, a related list or a feed index needs of an article: everything but the body."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     id: str
     slug: str
-    title: str
-    subtitle: str = ""
     summary: str = ""
     section: str
     section_slug: str
@@ -49,7 +67,6 @@ class ArticleCard(BaseModel):
     updated_at: Timestamp
     language: str
     image: Image | None = None
-    canonical_url: str | None = None
 
 
 class RelatedCard(ArticleCard):

@@ -3,6 +3,7 @@ tests/integration/test_api_cold_start.py): its statuses, and the fields the API 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Final
 
@@ -17,9 +18,22 @@ class ArticleStatus(StrEnum):
 UNPUBLISHED: Final = "unpublished"  # 410 Gone
 MOVED: Final = "moved"  # 301 to the article's new slug
 
-# GET /articles/{slug}, in the order it answers: models.api.ArticleOut gives their types and documentation
-# and is checked against this list where it is defined.
-ARTICLE_FIELDS = (
+# GET /articles/{slug} answers with every field of the stored article but these (models.api.ArticleOut, which
+# documents the answer, is checked against it where it is defined).
+NOT_SERVED = frozenset(
+    {
+        "status",
+        "content_hash",
+        "source_key",
+        "related",
+        "related_slugs",
+        "show_in_related",
+        "tag_slugs",
+        "author_slugs",
+    }
+)
+# The order the answer gives its fields in; a field added to the article since follows them, by name.
+ANSWER_ORDER = (
     "id",
     "slug",
     "url",
@@ -40,10 +54,15 @@ ARTICLE_FIELDS = (
 )
 
 
-def selected_fields(value: str) -> set[str]:
-    """`fields=title,slug` as a set of the article's fields; ValueError naming the unknown ones."""
+def answered(stored: Iterable[str]) -> list[str]:
+    """The names an answer gives for a stored article with these attributes, in the answer's order."""
+    return [*ANSWER_ORDER, *sorted(set(stored) - NOT_SERVED - set(ANSWER_ORDER))]
+
+
+def selected_fields(value: str, known: Sequence[str]) -> set[str]:
+    """`fields=title,slug` as a set of the `known` fields; ValueError naming the unknown ones."""
     names = [name.strip() for name in value.split(",")]
-    unknown = [name for name in names if name not in ARTICLE_FIELDS]
+    unknown = [name for name in names if name not in known]
     if unknown or not value:
-        raise ValueError(f"has unknown fields {unknown}; choose from {', '.join(ARTICLE_FIELDS)}")
+        raise ValueError(f"has unknown fields {unknown}; choose from {', '.join(known)}")
     return set(names)

@@ -24,6 +24,12 @@ CONFLICT_ATTEMPTS = 5
 # Dates (uploads' published_at/updated_at and the API's from/to): written in these years.
 EARLIEST_YEAR = 1800
 LATEST_YEAR = 2999
+# The same years as a pattern on the text (the OpenAPI document's `from`/`to`; a unit test checks it).
+YEARS_PATTERN = r"^(1[89][0-9][0-9]|2[0-9][0-9][0-9])-"
+
+# Settings the template also states as parameter patterns (a unit test compares the two).
+SITE_URL_PATTERN = r"^https?://[^/\s?#]+(/[^\s?#]*)?$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 # Article fields.
 MAX_TITLE_CHARS = 300
@@ -59,7 +65,15 @@ EXPANSION_NEIGHBOURS = 50  # nearest of those whose vectors expand the article's
 MIN_RELATED_SCORE = 0.05  # below this (logic.related.scoring.closeness) an article is not related at all
 BACK_PROPAGATION = 20  # older articles a new one is offered to (their lists take it if it ranks)
 
-# Feeds.
-FEED_ITEMS = 50
+# Feeds, archives and the news sitemap.
+FEED_ITEMS = 50  # the template's FeedItems default and its most (a unit test compares them)
+MAX_FEED_ITEMS = 500
+ARCHIVE_PAGE_ITEMS = 50  # articles per archive page (and per page of older articles)
+NEWS_SITEMAP_DAYS = 2  # Google News: articles published in the last two days
+NEWS_SITEMAP_ARTICLES = 1_000  # Google News: at most 1,000 <url> per sitemap
+
+# Background work.
+SCHEDULED_PER_RUN = 100  # articles the scheduler publishes per run; more wait for the next run
+IDEMPOTENCY_HOURS = 24  # the same S3 change delivered again within this is recognised and skipped
+MAX_CURATED_BY = 100  # articles waiting for one slug to be published, read per publish
 MAX_FEED_BYTES = 512 * 1024  # well under the 1 MB many aggregators refuse
-FEED_CACHE_SECONDS = 60

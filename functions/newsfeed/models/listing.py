@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from newsfeed.models import limits
-from newsfeed.models.api import ArticleSummary
+from newsfeed.models.api import SERVED, ArticleSummary
 from newsfeed.models.article import Timestamp
-from newsfeed.models.article_shape import ARTICLE_FIELDS, selected_fields
+from newsfeed.models.article_shape import selected_fields
 from newsfeed.models.text import EXAMPLE_TIME, SLUG_PATTERN, parse_instant
 
 # The shapes of newsfeed.logic.cursors (models import nothing of ours but models).
@@ -133,7 +133,7 @@ def _bound(value: Any, *, end: bool) -> datetime:
 _BOUND_SCHEMA = {
     "type": "string",
     "anyOf": [{"format": "date"}, {"format": "date-time"}],
-    "pattern": r"^(1[89][0-9][0-9]|2[0-9][0-9][0-9])-",
+    "pattern": limits.YEARS_PATTERN,
 }
 Since = Annotated[
     datetime,
@@ -206,11 +206,11 @@ class ArticleQuery(_Query):
         Annotated[
             str,
             Field(
-                pattern=rf"^({'|'.join(ARTICLE_FIELDS)})(,({'|'.join(ARTICLE_FIELDS)}))*$",
+                pattern=rf"^({'|'.join(SERVED)})(,({'|'.join(SERVED)}))*$",
                 max_length=400,
-                description=f"Comma-separated fields to return, of: {', '.join(ARTICLE_FIELDS)}.",
+                description=f"Comma-separated fields to return, of: {', '.join(SERVED)}.",
             ),
-            AfterValidator(lambda v: selected_fields(v) and v),
+            AfterValidator(lambda v: selected_fields(v, SERVED) and v),
         ]
         | None
     ) = None

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+ARTICLES = "articles"  # an article is at articles/<slug>: its page on the site, its answer in the API
+
+
+def article_path(slug: str) -> str:
+    """Where the article with `slug` is, under the site's URL and under the API's."""
+    return f"{ARTICLES}/{slug}"
+
 
 @dataclass(frozen=True)
 class Site:
@@ -19,7 +26,7 @@ class Site:
     def article_url(self, slug: str) -> str:
         """The article's page on the site: what the API, feeds, sitemap and webhooks link to. An article's
         `canonical_url` (where it first appeared, elsewhere) is named beside it, never instead of it."""
-        return f"{self.url}/articles/{slug}"
+        return f"{self.url}/{article_path(slug)}"
 
     def absolute(self, url: str) -> str:
         """A site-relative path ('/images/a.jpg') made absolute; absolute URLs pass through."""

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from newsfeed.models import limits
-from newsfeed.models.article import Timestamp
+from newsfeed.models.article import EditorialFields, Timestamp
 from newsfeed.models.fields import (
     AuthorName,
     HttpUrl,
@@ -50,7 +50,7 @@ class ImageUpload(BaseModel):
     caption: ImageText = ""
 
 
-class ArticleUpload(BaseModel):
+class ArticleUpload(EditorialFields):
     """The fields an editor may write: front matter of a Markdown file, or the keys of a JSON file.
 
     In a Markdown file the body is the Markdown after the front matter; in a JSON file `body` is HTML.
@@ -72,7 +72,7 @@ class ArticleUpload(BaseModel):
     published_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None
     status: UploadStatus = UploadStatus.PUBLISHED
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")] | None = None
+    language: Annotated[str, Field(pattern=limits.LANGUAGE_PATTERN)] | None = None
     image: ImageUpload | None = None
     canonical_url: HttpUrl | None = None
     related: Annotated[
@@ -151,7 +151,7 @@ def _file_name(name: str) -> str:
 
 
 class BundleFile(BaseModel):
-    """One file of an import bundle: the upload key it stands for and its text, or `delete` (a takedown
+    """One file of an import bundle: the upload key it stands for and its text, or `delete` (an unpublish
     of an upload that has no object of its own, having been imported)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)

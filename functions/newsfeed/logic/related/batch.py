@@ -38,7 +38,7 @@ def leading_run(
     changes: Sequence[tuple[ArticleRecord | None, ArticleRecord | None] | None],
 ) -> tuple[int, list[Article]]:
     """How many of the first stream changes (None: not an article's) only relate articles, and the articles
-    they relate: those `relate_together` can take. The run ends at a takedown, and at an article that opts
+    they relate: those `relate_together` can take. The run ends at an unpublish, and at an article that opts
     out of others' lists (taking it out of them is one by one)."""
     articles: list[Article] = []
     for taken, change in enumerate(changes):

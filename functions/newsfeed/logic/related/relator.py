@@ -47,7 +47,7 @@ from newsfeed.logic.related.scoring import (
 )
 from newsfeed.logic.related.terms import term_counts
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleRecord, Moved, RelatedCard
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, RelatedCard
 from newsfeed.models.errors import StaleChange, retry_on_conflict
 from newsfeed.models.related_index import Signature
 from newsfeed.models.scope import ScopeKind
@@ -94,10 +94,12 @@ def _remove_from(
     return kept, True
 
 
+# What an article is related by or shown with in other articles' lists: its card (which those lists carry),
+# its body, and the editor's choices for lists.
 RELATING_FIELDS = (
-    "slug", "title", "subtitle", "body", "summary", "section_slug", "tag_slugs", "language", "published_at",
-    "updated_at", "image", "canonical_url", "related_slugs", "show_in_related",
-)  # fmt: skip
+    *(name for name in ArticleCard.model_fields if name != "id"),
+    *("body", "related_slugs", "show_in_related"),
+)
 
 
 def needs_relating(old: ArticleRecord | None, new: ArticleRecord | None) -> bool:

@@ -5,7 +5,7 @@ attribute and key order), so an unchanged feed keeps its S3 ETag and is never re
 
 A scope has a *current* feed (its newest articles) in each format and, once it has had more than a page of
 articles, RFC 5005 *archive* pages: page n holds the (n*P)th to ((n+1)*P - 1)th articles to enter the scope,
-is written once it is full, and then only changes if one of its articles is taken down.
+is written once it is full, and then only changes if one of its articles is unpublished.
 """
 
 from __future__ import annotations
@@ -22,15 +22,13 @@ from typing import Any
 
 from newsfeed.logic.html import absolutize_links
 from newsfeed.logic.site.paths import (
-    ARCHIVE_CACHE_CONTROL,
-    CACHE_CONTROL,
     FeedFormat,
     SiteFile,
     feed_path,
     scope_page_url,
     scope_title,
 )
-from newsfeed.models import limits
+from newsfeed.models import caching, limits
 from newsfeed.models.article import Article
 from newsfeed.models.scope import Scope
 from newsfeed.models.site import Site
@@ -292,5 +290,5 @@ def render_feed(
     while len(body) > max_bytes and count > 0:
         count = min(count - 1, count * max_bytes // len(body))
         body = render(site, doc, articles[:count])
-    cache = ARCHIVE_CACHE_CONTROL if doc.is_archive else CACHE_CONTROL
+    cache = caching.ARCHIVE if doc.is_archive else caching.ARTICLE
     return SiteFile(path=doc.path, body=body, content_type=doc.fmt.content_type, cache_control=cache)

@@ -1,8 +1,8 @@
 """A page's furniture in its language: the theme's words from gettext catalogs (`theme/locale/<language>.po`,
 one per language; the templates' English is the fallback) and dates from CLDR through Babel.
 
-A publisher adds a language by adding its catalog: no code. Babel is imported on the first page rendered
-(about 0.1 s once per cold start of the publisher, which alone renders pages).
+A publisher adds a language by adding its catalog: no code. Babel is imported on the first page rendered,
+so only the publisher, which alone renders pages, pays for it, once per cold start.
 """
 
 from __future__ import annotations

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from newsfeed.models import limits
 from newsfeed.models.scope import Scope, ScopeKind
-from newsfeed.models.site import Site
+from newsfeed.models.site import Site, article_path
 
 
 @dataclass(frozen=True)
@@ -48,10 +47,6 @@ class FeedFormat(StrEnum):
         return f"{self.media_type}; charset=utf-8"
 
 
-CACHE_CONTROL = f"public, max-age={limits.FEED_CACHE_SECONDS}, stale-while-revalidate=300"
-ARCHIVE_CACHE_CONTROL = "public, max-age=86400"
-
-
 def scope_dir(scope: Scope) -> str:
     if scope.kind is ScopeKind.SITE:
         return "feeds"
@@ -67,7 +62,6 @@ def feed_path(scope: Scope, fmt: FeedFormat, page: int | None = None) -> str:
 
 FRONT_PAGE = "index.html"
 NOT_FOUND_PAGE = "404.html"
-PAGE_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 HTML = "text/html; charset=utf-8"
 
 
@@ -76,7 +70,7 @@ def _scope_root(scope: Scope) -> str:
 
 
 def article_page_path(slug: str) -> str:
-    return f"articles/{slug}"
+    return article_path(slug)
 
 
 def scope_page_path(scope: Scope, page: int | None = None) -> str:

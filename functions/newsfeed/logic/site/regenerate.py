@@ -32,7 +32,6 @@ from newsfeed.logic.site.pages import (
 from newsfeed.logic.site.paths import (
     HTML,
     NOT_FOUND_PAGE,
-    PAGE_CACHE_CONTROL,
     FeedFormat,
     SiteFile,
     article_page_path,
@@ -47,13 +46,12 @@ from newsfeed.logic.site.sitemap import (
     render_robots,
     window_start,
 )
+from newsfeed.models import caching
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved
 from newsfeed.models.errors import retry_on_conflict
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
 from newsfeed.models.text import format_utc
-
-SITEMAP_CACHE_CONTROL = "public, max-age=300"
 
 
 class FeedSource(Protocol):
@@ -160,7 +158,7 @@ class Regenerator:
     formats: Sequence[FeedFormat] = tuple(FeedFormat)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
-    def publish(self, scope: Scope, change: ScopeChange) -> list[str]:
+    def regenerate(self, scope: Scope, change: ScopeChange) -> list[str]:
         """Bring everything of one scope up to date; the paths of the files that changed."""
         pages: set[int] = set()
         if change.entered:
@@ -241,7 +239,7 @@ class Regenerator:
             chains.append(self._chain(scope, read, margin, entered))
             page = render_scope_page(self.site, scope, articles, older=chains[-1].older(None))
             feeds = [render_feed(self.site, doc, articles) for doc in documents]
-            return [*feeds, SiteFile(path, page, HTML, PAGE_CACHE_CONTROL)]
+            return [*feeds, SiteFile(path, page, HTML, caching.ARTICLE)]
 
         return FileSet([doc.path for doc in documents] + [path], build)
 
@@ -268,11 +266,11 @@ class Regenerator:
                 newer_is_current=listing is None or listing.newer(page) is None,
             )
             feeds = [render_feed(self.site, doc, articles) for doc in documents]
-            return [*feeds, SiteFile(path, html, HTML, PAGE_CACHE_CONTROL)]  # its edge follows the front page
+            return [*feeds, SiteFile(path, html, HTML, caching.ARTICLE)]  # its edge follows the front page
 
         return FileSet([doc.path for doc in documents] + [path], build)
 
-    def publish_pages(self, latest: Mapping[str, ArticleRecord | None]) -> list[str]:
+    def regenerate_pages(self, latest: Mapping[str, ArticleRecord | None]) -> list[str]:
         """Bring the pages of these slugs up to their latest records (None: the record is gone): a public
         article's page is rendered from the record itself (its related list included), a moved article's old
         address answers 301 to its new page, and any other slug has no page."""
@@ -281,9 +279,9 @@ class Regenerator:
             path = article_page_path(slug)
             if isinstance(record, Moved):
                 to = self.site.article_url(record.moved_to)
-                page = SiteFile(path, render_moved(self.site, to), HTML, PAGE_CACHE_CONTROL, redirect=to)
+                page = SiteFile(path, render_moved(self.site, to), HTML, caching.ARTICLE, redirect=to)
             elif isinstance(record, Article) and has_page(record):
-                page = SiteFile(path, render_article_page(self.site, record), HTML, PAGE_CACHE_CONTROL)
+                page = SiteFile(path, render_article_page(self.site, record), HTML, caching.ARTICLE)
             else:
                 self.files.delete(path)
                 continue
@@ -296,12 +294,12 @@ class Regenerator:
             cards = self.source.recent_cards(SITE, format_utc(window_start(now)), MAX_URLS)
             sitemap = render_news_sitemap(self.site, cards, now)
             return [
-                SiteFile(SITEMAP_PATH, sitemap, "application/xml; charset=utf-8", SITEMAP_CACHE_CONTROL),
+                SiteFile(SITEMAP_PATH, sitemap, "application/xml; charset=utf-8", caching.DOCUMENT),
                 SiteFile(
-                    ROBOTS_PATH, render_robots(self.site), "text/plain; charset=utf-8", SITEMAP_CACHE_CONTROL
+                    ROBOTS_PATH, render_robots(self.site), "text/plain; charset=utf-8", caching.DOCUMENT
                 ),
-                SiteFile(NOT_FOUND_PAGE, render_not_found(self.site), HTML, SITEMAP_CACHE_CONTROL),
-                SiteFile(LOGO_PATH, logo(), LOGO_TYPE, SITEMAP_CACHE_CONTROL),
+                SiteFile(NOT_FOUND_PAGE, render_not_found(self.site), HTML, caching.DOCUMENT),
+                SiteFile(LOGO_PATH, logo(), LOGO_TYPE, caching.DOCUMENT),
             ]
 
         return FileSet([SITEMAP_PATH, ROBOTS_PATH, NOT_FOUND_PAGE, LOGO_PATH], build)

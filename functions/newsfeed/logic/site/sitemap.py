@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from newsfeed.models import limits
 from newsfeed.models.article import ArticleCard
 from newsfeed.models.site import Site
 from newsfeed.models.text import format_utc
@@ -14,8 +15,8 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 SITEMAP_PATH = "sitemaps/news.xml"
 ROBOTS_PATH = "robots.txt"
-WINDOW = timedelta(days=2)  # Google News: articles published in the last two days
-MAX_URLS = 1_000  # Google News: at most 1,000 <url> per sitemap
+WINDOW = timedelta(days=limits.NEWS_SITEMAP_DAYS)
+MAX_URLS = limits.NEWS_SITEMAP_ARTICLES
 
 ET.register_namespace("", SITEMAP_NS)
 ET.register_namespace("news", NEWS_NS)
