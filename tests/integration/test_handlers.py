@@ -139,7 +139,7 @@ def test_publisher_reports_the_first_record_of_a_failed_scope(
     def broken(scope: object, change: object) -> list[str]:
         raise RuntimeError("S3 is down")
 
-    monkeypatch.setattr(module.publisher(), "publish", broken)
+    monkeypatch.setattr(module.publisher(), "regenerate", broken)
     stream = event("stream-article-insert.json")
     other_key = {"Keys": {"pk": {"S": "list#site"}, "sk": {"S": "x"}}, "SequenceNumber": "1"}
     stream["Records"].insert(0, {**stream["Records"][0], "dynamodb": other_key})
