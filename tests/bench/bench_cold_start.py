@@ -41,7 +41,6 @@ API = """
 import json, time
 start, cpu = time.perf_counter(), time.process_time()
 import newsfeed.handlers.api as api
-from tests.support.cold_start import EVENT
 context = type("Context", (), {{"function_name": "ApiFunction", "aws_request_id": "cold",
                                 "invoked_function_arn": "arn", "memory_limit_in_mb": 1024}})()
 response = api.handler(json.load(open({event!r})), context)
