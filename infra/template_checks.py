@@ -16,16 +16,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from newsfeed.cli.local import LOCAL_ACCOUNT, LOCAL_REGION
-
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+# Pseudo parameters for translating the template offline: any values do (it runs in a venv of its own,
+# without newsfeed, so it does not borrow the local stack's).
+REGION = "us-east-1"
 PSEUDO: dict[str, Any] = {
-    "AWS::Region": LOCAL_REGION,
-    "AWS::AccountId": LOCAL_ACCOUNT,
+    "AWS::Region": REGION,
+    "AWS::AccountId": "123456789012",
     "AWS::Partition": "aws",
     "AWS::StackName": "newsfeed",
-    "AWS::StackId": f"arn:aws:cloudformation:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stack/newsfeed/x",
+    "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/newsfeed/x",
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::NotificationARNs": [],
 }
@@ -56,7 +57,7 @@ def translate(template: Path = TEMPLATE) -> dict[str, Any]:
     import boto3
 
     translator = Translator(
-        MANAGED_POLICIES, Parser(), boto_session=boto3.session.Session(region_name=LOCAL_REGION)
+        MANAGED_POLICIES, Parser(), boto_session=boto3.session.Session(region_name=REGION)
     )
     translated: dict[str, Any] = translator.translate(
         document, dict(PSEUDO), get_managed_policy_map=lambda: MANAGED_POLICIES
