@@ -78,7 +78,7 @@ def _validation_problems(exc: ValidationError, lines: dict[str, int]) -> list[Pr
         if error["type"] == "missing":
             message = "is required"
         elif error["type"] == "extra_forbidden":
-            message = "is not an article field (check the spelling; see the README for the fields)"
+            message = "is not an article field (check the spelling; docs/editors.md lists the fields)"
         else:
             message = re.sub(r"^(Value error|Assertion failed), ", "", error["msg"])
             message = message[:1].lower() + message[1:]

@@ -1,4 +1,4 @@
-"""Every limit the system enforces, in one place (the README's "Limits" table is this file)."""
+"""Every limit the system enforces, in one place (docs/editors.md's "Limits" table describes them)."""
 
 from __future__ import annotations
 
