@@ -14,7 +14,7 @@ from newsfeed.cli.local import LOCAL_REGION, LOCAL_STACK
 
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
-    from newsfeed.dal.public import PublicBucket
+    from newsfeed.dal.public import PublicBucket, PublicFile
     from newsfeed.dal.uploads import UploadBucket
     from newsfeed.models.article import Article
 
@@ -127,6 +127,23 @@ class Connection:
             [article_page_path(article.slug)] if self.public.read(article_page_path(article.slug)) else []
         )
 
+    def behind(self, article: Article) -> list[str]:
+        """The public files that do not show this revision of a public article yet: its page, and each feed
+        of its scopes that should list it (one the article is too old for does not). The JSON Feed stands
+        for its scope's feeds: the publisher writes it after the RSS and Atom files."""
+        from newsfeed.logic.articles import article_scopes
+        from newsfeed.logic.site.paths import FeedFormat, article_page_path, feed_path
+        from newsfeed.models.text import format_utc
+
+        modified, published = format_utc(article.updated_at), format_utc(article.published_at)
+        page = self.public.read(article_page_path(article.slug))
+        behind = [] if page and modified.encode() in page.body else [article_page_path(article.slug)]
+        for scope in article_scopes(article):
+            path = feed_path(scope, FeedFormat.JSON)
+            if scope.has_feed and not _lists(self.public.read(path), article.id, modified, published):
+                behind.append(path)
+        return behind
+
     def published(self) -> int:
         """How many articles are published (a Query that counts the site's list: not to be asked often)."""
         from newsfeed.models.scope import SITE
@@ -194,3 +211,16 @@ def connect_or_explain(target: Target) -> Connection | None:
         hint = " (start it with `make run`)" if target.stack == LOCAL_STACK else ""
         print(f"error: {error}{hint}", file=sys.stderr)
         return None
+
+
+def _lists(feed: PublicFile | None, article_id: str, modified: str, published: str) -> bool:
+    """Whether a JSON Feed shows this revision of an article, or lists only newer ones without it (a feed
+    shows a scope's newest articles; one older than all of them is not waited for)."""
+    try:
+        items = json.loads(feed.body)["items"] if feed else []
+        by_id = {item["id"]: item for item in items}
+    except (ValueError, KeyError, TypeError):
+        return False
+    if (item := by_id.get(f"urn:uuid:{article_id}")) is not None:
+        return bool(item.get("date_modified") == modified)
+    return bool(items) and min(str(item.get("date_published", "")) for item in items) > published

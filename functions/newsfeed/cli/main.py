@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from newsfeed.cli import connection as stacks
 from newsfeed.cli.archive import export_directory, import_directory
@@ -21,26 +21,31 @@ from newsfeed.models.site import article_path
 if TYPE_CHECKING:
     from newsfeed.models.article import ArticleRecord
 
+Verdict = Literal["accepted", "rejected", "late"]  # late: accepted, its page or feeds not there in time
 
-def _outcome(connection: Connection, key: str, etag: str) -> tuple[bool, str] | None:
-    """(accepted?, what to print) once the ingest has dealt with this version of the upload; else None."""
+
+def _outcome(connection: Connection, key: str, etag: str, *, waiting: bool) -> tuple[Verdict, str] | None:
+    """(verdict, what to print) once the ingest has dealt with this version of the upload and a public
+    article's page and feeds show it; None until then (while `waiting`)."""
     from newsfeed.models.article import Article
     from newsfeed.models.article_shape import ArticleStatus
     from newsfeed.models.text import format_utc
 
     report = connection.uploads.read_rejection(key)
     if report is not None and report.etag == etag:
-        return False, problems_text(report.problems)
+        return "rejected", problems_text(report.problems)
     record = connection.table.articles.upload_record(key)
     if record is None or record.etag != etag or record.deleted:
         return None
     article = connection.table.articles.article_record(record.slug)
     url = f"{connection.site_url}/{article_path(record.slug)}"  # the article's page
     if isinstance(article, Article) and article.is_public:
-        return True, f"published: {url}"
+        if behind := connection.behind(article):  # "published" is said once its page and feeds show it
+            return None if waiting else ("late", f"published: {url}\n  - not yet in: {', '.join(behind)}")
+        return "accepted", f"published: {url}"
     if isinstance(article, Article) and article.status is ArticleStatus.SCHEDULED:
-        return True, f"scheduled for {format_utc(article.published_at)} (not public until then): {url}"
-    return True, f"saved as draft (not public): {url}"
+        return "accepted", f"scheduled for {format_utc(article.published_at)} (not public until then): {url}"
+    return "accepted", f"saved as draft (not public): {url}"
 
 
 def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
@@ -82,19 +87,25 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
 
 
 def _report(connection: Connection, pending: dict[str, tuple[Path, str]], timeout: float) -> int:
-    """Print what the ingest made of each upload sent, as its result arrives; how many were not accepted."""
+    """Print what became of each upload sent, as it is known; how many were not accepted or not shown."""
     failed = 0
-
     deadline = time.monotonic() + timeout
-    while pending and time.monotonic() < deadline:
+    while pending:
+        waiting = time.monotonic() < deadline
         for key, (path, etag) in list(pending.items()):
-            outcome = _outcome(connection, key, etag)
-            if outcome is None:
+            if (outcome := _outcome(connection, key, etag, waiting=waiting)) is None:
                 continue
-            accepted, message = outcome
-            print(message if accepted else f"rejected: {path}\n{message}")
-            failed += 0 if accepted else 1
+            verdict, message = outcome
+            failed += verdict != "accepted"
+            lead = {
+                "accepted": "",
+                "late": f"timed out after {timeout:.0f}s: ",
+                "rejected": f"rejected: {path}\n",
+            }
+            print(lead[verdict] + message)
             del pending[key]
+        if not waiting:
+            break
         if pending:
             time.sleep(0.1)
     for path, _ in pending.values():
