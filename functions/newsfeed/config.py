@@ -95,6 +95,7 @@ class Settings:
     feed_items: int = _setting(_between(1, limits.MAX_FEED_ITEMS), limits.FEED_ITEMS)
     websub_hubs: str = _setting(_url_list, "")  # comma-separated hub URLs
     ping_queue_url: str = _setting(default="")  # hub pings and webhook deliveries
+    photo_queue_url: str = _setting(default="")  # photo uploads, from the ingest to the image function
     idempotency_table: str = _setting(default="")  # the ingest's ledger of applied upload changes
     webhook_urls: str = _setting(_url_list, "")  # comma-separated receivers of article events
     webhook_secret_arn: str = _setting(default="")  # what they are signed with (required with webhook_urls)

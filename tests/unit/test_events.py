@@ -77,7 +77,8 @@ def test_events_without_sequencer_order_by_time_and_after_any_sequencer() -> Non
         json.dumps({"hello": "world"}),
         message({"eventSource": "aws:sns"}),
         message(s3_record("elsewhere/a.md")),
-        message(s3_record("inbox/picture.jpg")),
+        message(s3_record("inbox/notes.txt")),
+        message(s3_record("elsewhere/picture.jpg")),
         message(s3_record("inbox/a.md", "ObjectRestore:Completed")),
     ],
 )

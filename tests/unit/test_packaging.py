@@ -15,7 +15,7 @@ def test_requirements_txt_pins_exactly_the_runtime_dependencies() -> None:
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     lines = [
         line.strip()
-        for layer in ("layer", "layer-pages")
+        for layer in ("layer", "layer-pages", "layer-photos")
         for line in (ROOT / layer / "requirements.txt").read_text().splitlines()
     ]
     pinned = [line for line in lines if line and not line.startswith("#")]

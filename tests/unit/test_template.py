@@ -103,7 +103,10 @@ def test_least_privilege() -> None:
     assert [s["Resource"] for s in deletes] == [{"Fn::Sub": "${UploadsBucket.Arn}/rejected/*"}]
     assert not [s for s in statements("PublisherFunction") if "s3:DeleteObject" in s["Action"]]
     s3_deleters = {f for f in FUNCTIONS for s in statements(f) if "s3:DeleteObject" in s.get("Action", [])}
-    assert s3_deleters == {"IngestFunction", "WriteApiFunction"}  # rejection reports; unpublishing
+    # rejection reports (of articles, of photos); unpublishing
+    assert s3_deleters == {"IngestFunction", "PhotoFunction", "WriteApiFunction"}
+    photo_deletes = [s for s in statements("PhotoFunction") if "s3:DeleteObject" in s["Action"]]
+    assert [s["Resource"] for s in photo_deletes] == [{"Fn::Sub": "${UploadsBucket.Arn}/rejected/*"}]
 
 
 def test_site_settings_are_parameters_passed_to_every_function() -> None:
@@ -128,6 +131,7 @@ def test_each_function_may_do_what_its_code_does() -> None:
         f: {a for s in statements(f) for a in s.get("Action", [])}
         for f in (
             "IngestFunction",
+            "PhotoFunction",
             "PublisherFunction",
             "RelatedFunction",
             "SchedulerFunction",
@@ -183,6 +187,17 @@ def test_each_function_may_do_what_its_code_does() -> None:
         "s3:PutObject",
         "s3:DeleteObject",
     }
+    # image function: the photo, its report, its renditions (written once: HeadObject-free), its record
+    assert actions["PhotoFunction"] == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    }
+    assert "sqs:SendMessage" in json.dumps(statements("IngestFunction"))  # photos passed on
     notifier = json.dumps(statements("NotifierFunction"))
     assert "sqs:ChangeMessageVisibility" in notifier and "secretsmanager:GetSecretValue" in notifier
 
@@ -200,6 +215,7 @@ DEAD_LETTER_QUEUES = [
     "PublisherDeadLetterQueue",
     "RelatedDeadLetterQueue",
     "PingDeadLetterQueue",
+    "PhotoDeadLetterQueue",
 ]
 
 

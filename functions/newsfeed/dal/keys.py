@@ -4,6 +4,7 @@
 |---|---|---|---|
 | article record | `article#<slug>` | `article` | an Article, or Unpublished (410) or Moved (301) |
 | upload record | `upload#<key>` | `upload` | which article an upload key feeds; the newest change applied |
+| photo | `photo#<key>` | `photo` | what the image function made of a photo upload: its renditions |
 | scope with feeds | `scopes` | `<kind>#<slug>` | a section or tag and its name (written by the publisher) |
 | list entry | `list#site`, `list#<section|tag|author>#<slug>` | `<published_at>#<id>` | an ArticleCard |
 | schedule entry | `list#schedule` | `<published_at>#<id>` | the card of a scheduled article, due then |
@@ -35,6 +36,7 @@ Item = dict[str, Any]  # in DynamoDB's attribute-value form
 
 ARTICLE_SK = "article"
 UPLOAD_SK = "upload"
+PHOTO_SK = "photo"
 SCOPES_PK = "scopes"
 CORPUS_KEY: Item = {"pk": {"S": "related#corpus"}, "sk": {"S": "corpus"}}
 _MEMBER = "member#"
@@ -53,6 +55,10 @@ def article_key(slug: str) -> Item:
 
 def upload_key(upload: str) -> Item:
     return key(f"upload#{upload}", UPLOAD_SK)
+
+
+def photo_key(upload: str) -> Item:
+    return key(f"photo#{upload}", PHOTO_SK)
 
 
 def scope_key(scope: Scope) -> Item:

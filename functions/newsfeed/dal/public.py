@@ -86,6 +86,21 @@ class PublicBucket:
             raise
         return True
 
+    def write_once(self, path: str, body: bytes, *, content_type: str, cache_control: str) -> None:
+        """Write a file whose address names its content (a photo's rendition): one already there is left."""
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=path,
+                Body=body,
+                ContentType=content_type,
+                CacheControl=cache_control,
+                IfNoneMatch="*",
+            )
+        except ClientError as error:
+            if not is_precondition_failed(error):
+                raise
+
     def read(self, path: str) -> PublicFile | None:
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=path)

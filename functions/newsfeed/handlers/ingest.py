@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import SettingsError, get_settings
 from newsfeed.dal.articles import ArticleStore
+from newsfeed.dal.photos import PhotoQueue
 from newsfeed.dal.processed import processed_changes
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.handlers import per_process
@@ -27,6 +28,7 @@ from newsfeed.logic.bulk import apply_bundle, is_bundle
 from newsfeed.logic.events import parse_notification
 from newsfeed.logic.ingest import Ingest
 from newsfeed.models import limits
+from newsfeed.models.photo import is_photo_key
 from newsfeed.models.upload import UploadChange
 from newsfeed.observability import logger, metrics, tracer
 
@@ -75,11 +77,23 @@ def apply_once() -> Callable[..., dict[str, Any]]:
     return once
 
 
+@per_process
+def photo_queue() -> PhotoQueue:
+    queue_url = get_settings().photo_queue_url
+    if not queue_url:
+        raise SettingsError("PHOTO_QUEUE_URL must name the image function's queue")
+    return PhotoQueue(queue_url)
+
+
 def handle_message(record: SQSRecord) -> None:
     notification = parse_notification(record.body)
     for reason in notification.ignored:
         logger.info("message ignored", extra={"message_id": record.message_id, "reason": reason})
+    if photos := [change for change in notification.changes if is_photo_key(change.key)]:
+        photo_queue().send(photos)  # the image function's: Pillow and its memory are its alone
     for change in notification.changes:
+        if is_photo_key(change.key):
+            continue
         result = apply_once()(change=change)
         log = logger.warning if result["problems"] else logger.info
         log(f"upload {result['outcome']}", extra={"key": change.key, **result})

@@ -10,6 +10,7 @@ from urllib.parse import unquote_plus
 
 from newsfeed.logic.parsing import is_upload_name
 from newsfeed.models import limits
+from newsfeed.models.photo import is_photo_key
 from newsfeed.models.upload import ChangeKind, UploadChange
 
 
@@ -54,8 +55,8 @@ def _change(record: dict[str, Any]) -> UploadChange | str:
         key.startswith(limits.IMPORT_PREFIX) and kind is ChangeKind.PUT
     ):
         return f"{key!r} is outside {limits.UPLOAD_PREFIX} (and not an import bundle)"
-    if not is_upload_name(key):
-        return f"{key!r} is not an article file ({', '.join(limits.UPLOAD_SUFFIXES)})"
+    if not is_upload_name(key) and not (is_photo_key(key) and key.startswith(limits.UPLOAD_PREFIX)):
+        return f"{key!r} is neither an article file ({', '.join(limits.UPLOAD_SUFFIXES)}) nor a photo"
     size = obj.get("size")
     etag = obj.get("eTag")
     return UploadChange(

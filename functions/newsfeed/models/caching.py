@@ -17,3 +17,4 @@ MISSING = _public(30)  # a 404: an article may appear at that address soon
 UNPUBLISHED = _public(300)  # a 410: unpublished, it stays so until published again
 DOCUMENT = _public(300)  # the API's description, the sitemap, robots.txt, the 404 page and the logo
 ARCHIVE = _public(86_400)  # an archive page: full, it changes only when one of its articles is unpublished
+PHOTO = "public, max-age=31536000, immutable"  # a rendition: its address changes with its content, never it

@@ -77,3 +77,27 @@ SCHEDULED_PER_RUN = 100  # articles the scheduler publishes per run; more wait f
 IDEMPOTENCY_HOURS = 24  # the same S3 change delivered again within this is recognised and skipped
 MAX_CURATED_BY = 100  # articles waiting for one slug to be published, read per publish
 MAX_FEED_BYTES = 512 * 1024  # well under the 1 MB many aggregators refuse
+
+# Photos (an editor's pictures, sent with articles under inbox/; logic.photos turns each into renditions).
+# Names that make an upload a photo (its content is checked: an SVG or HEIC gets a verdict saying why not).
+PHOTO_SUFFIXES = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".avif",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".heic",
+    ".heif",
+    ".svg",
+)
+PHOTO_PREFIX = "images/"  # renditions in the public bucket, each under its photo's digest: never rewritten
+MAX_PHOTO_BYTES = 40 * 1024 * 1024  # checked against the event's size before anything is downloaded
+MAX_PHOTO_PIXELS = 100_000_000  # read from the header before decoding (a decompression bomb stops here)
+MIN_PHOTO_SIDE = 100  # pixels: smaller is an icon, not a photo
+MAX_PHOTO_RATIO = 8  # the longer side at most this many times the shorter (a panorama; not a 30000×1 strip)
+PHOTO_WIDTHS = (480, 800, 1200, 2000)  # each photo's renditions, in every format (never upscaled)
+# The crops consumers ask for, as (name, width, height): OpenGraph/Twitter, and NewsArticle's three ratios.
+PHOTO_CROPS = (("og", 1200, 630), ("16x9", 1200, 675), ("4x3", 1200, 900), ("1x1", 1200, 1200))

@@ -1,0 +1,74 @@
+"""Photo records in the content table: what the image function made of each photo upload, newest change
+of a key winning whatever order the changes are handled in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from newsfeed.dal import batch, clients
+from newsfeed.dal.errors import error_code
+from newsfeed.dal.keys import photo_key
+from newsfeed.models.photo import Photo
+from newsfeed.models.upload import UploadChange
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+
+@dataclass
+class PhotoQueue:
+    """The ingest's side: photo uploads passed on to the image function, one message each."""
+
+    queue_url: str
+    client: SQSClient = field(default_factory=clients.sqs)
+
+    def send(self, changes: Sequence[UploadChange]) -> None:
+        batch.send_all(self.client, self.queue_url, [change.model_dump(mode="json") for change in changes])
+
+
+@dataclass
+class PhotoStore:
+    table: str
+    client: DynamoDBClient = field(default_factory=clients.dynamodb)
+
+    def photo(self, key: str) -> Photo | None:
+        """The renditions of the upload at `key`, if it has been made into some."""
+        item = self.client.get_item(TableName=self.table, Key=photo_key(key), ConsistentRead=True).get("Item")
+        return Photo.model_validate_json(item["photo"]["S"]) if item else None
+
+    def keep(self, photo: Photo, order: str) -> bool:
+        """Store `photo` unless a newer change of its upload is stored already; True if stored."""
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    **photo_key(photo.key),
+                    "photo": {"S": photo.model_dump_json()},
+                    "change_order": {"S": order},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR change_order < :order",
+                ExpressionAttributeValues={":order": {"S": order}},
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def forget(self, key: str, order: str) -> None:
+        """The upload was deleted: its record goes, unless a newer upload of the key is stored."""
+        try:
+            self.client.delete_item(
+                TableName=self.table,
+                Key=photo_key(key),
+                ConditionExpression="attribute_not_exists(pk) OR change_order < :order",
+                ExpressionAttributeValues={":order": {"S": order}},
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise

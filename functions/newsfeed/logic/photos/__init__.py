@@ -1,0 +1,1 @@
+"""Photos: an upload read safely (decode) and made into renditions (renditions)."""

@@ -1,0 +1,66 @@
+"""A photo an editor sent, as the image function made it public: its renditions and crops, each at an
+address derived from the photo's content (never rewritten, so cached for a year), with no metadata."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from newsfeed.models import limits
+
+# Bumped whenever renditions of the same photo would come out different: new addresses, never a changed file.
+RENDITIONS_VERSION = "1"
+
+
+class Rendition(BaseModel):
+    """One file of a photo: where it is on the site, its size in pixels and its media type."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    path: str
+    width: int
+    height: int
+    type: str
+
+
+class Crop(Rendition):
+    """A rendition cut to a ratio consumers ask for (`limits.PHOTO_CROPS`' names: og, 16x9, 4x3, 1x1)."""
+
+    name: str
+
+
+class Focus(BaseModel):
+    """The point of a photo a crop keeps in view: fractions of its width and height from the top left."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    x: float = 0.5
+    y: float = 0.5
+
+    @property
+    def label(self) -> str:
+        """As a crop's address carries it: `50-50` for the centre."""
+        return f"{round(self.x * 100)}-{round(self.y * 100)}"
+
+
+class Photo(BaseModel):
+    """What the image function made of one version of an uploaded photo."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    key: str  # the upload, under inbox/
+    etag: str  # the version of it these renditions were made from
+    digest: str  # of its bytes and RENDITIONS_VERSION: the folder of its renditions
+    width: int  # as it is seen (EXIF orientation applied)
+    height: int
+    renditions: list[Rendition]  # every width in every format, narrowest first; JPEG last within a width
+    crops: list[Crop]  # around `focus`
+    focus: Focus = Focus()
+
+
+def photo_dir(digest: str) -> str:
+    return f"{limits.PHOTO_PREFIX}{digest}"
+
+
+def is_photo_key(key: str) -> bool:
+    """Whether an upload is a photo (by its name: its content is checked by the image function)."""
+    return key.lower().endswith(limits.PHOTO_SUFFIXES)
