@@ -12,10 +12,12 @@ from PIL import Image
 
 from newsfeed.dal.photos import PhotoStore
 from newsfeed.models import caching, limits
-from newsfeed.models.photo import Photo
+from newsfeed.models.photo import Photo, rendition_key
+from tests.support.factories import markdown
+from tests.support.local import eventually
 from tests.support.moto import Stack, moto_stack
 from tests.support.photos import METADATA_MARKS, encoded, exif_with_gps, frames, picture
-from tests.support.pipeline import report
+from tests.support.pipeline import api, report
 
 
 @pytest.fixture
@@ -41,9 +43,9 @@ def test_a_photo_becomes_public_renditions_with_no_metadata(stack: Stack) -> Non
     assert (made.width, made.height) == (1200, 1600)  # as it is seen: turned by its EXIF orientation
     assert report(stack, "inbox/harbour/ferry.jpg") is None
     files = public_images(stack)
-    assert set(files) == {r.path for r in made.renditions} | {c.path for c in made.crops}
+    assert set(files) == {rendition_key(r) for r in [*made.renditions, *made.crops]}
     for rendition in [*made.renditions, *made.crops]:
-        served = stack.s3.get_object(Bucket=stack.public, Key=rendition.path)
+        served = stack.s3.get_object(Bucket=stack.public, Key=rendition_key(rendition))
         assert served["ContentType"] == rendition.type
         assert served["CacheControl"] == caching.PHOTO
         body = served["Body"].read()
@@ -60,7 +62,7 @@ def test_a_corrected_photo_gets_new_addresses_and_a_deleted_one_is_forgotten(sta
     second = photo(stack, "ferry.jpg")
     assert first is not None and second is not None
     assert first.digest != second.digest
-    assert not {r.path for r in first.renditions} & {r.path for r in second.renditions}
+    assert not {r.url for r in first.renditions} & {r.url for r in second.renditions}
     stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/ferry.jpg")
     stack.drain()
     assert photo(stack, "ferry.jpg") is None
@@ -85,3 +87,80 @@ def test_a_bad_photo_gets_a_report_and_nothing_is_public(
     assert says in written["problems"][0]["message"]
     assert public_images(stack) == {}
     assert photo(stack, name) is None
+
+
+def article_with_photo(ref: str = "ferry.jpg", title: str = "Ferry with a photo") -> str:
+    image = f"{{url: {ref}, alt: A ferry leaving Aktau, caption: The first crossing, credit: KazPost}}"
+    return markdown(title=title, image=image)
+
+
+def stored_image(stack: Stack, slug: str) -> dict[str, Any]:
+    answer = api(stack).get(f"/articles/{slug}")
+    assert answer.status_code == 200, answer.text
+    image: dict[str, Any] = answer.json()["image"]
+    return image
+
+
+def test_an_article_with_its_photo_beside_it_shows_the_renditions(stack: Stack) -> None:
+    stack.put("harbour/ferry.jpg", encoded(picture(1600, 1200)))
+    stack.drain()
+    stack.put("harbour/ferry.md", article_with_photo())
+    stack.drain()
+    made = photo(stack, "harbour/ferry.jpg")
+    assert made is not None
+    image = stored_image(stack, "ferry-with-a-photo")
+    site = "https://kazpost.example"
+    assert image["url"] == f"{site}/images/{made.digest}/w1600.jpg"  # the widest JPEG
+    assert (image["width"], image["height"]) == (1600, 1200)
+    assert (image["alt"], image["caption"], image["credit"]) == (
+        "A ferry leaving Aktau",
+        "The first crossing",
+        "KazPost",
+    )
+    assert [r["url"] for r in image["renditions"]] == [site + r.url for r in made.renditions]
+    assert {c["name"] for c in image["crops"]} == {"og", "16x9", "4x3", "1x1"}
+    # A corrected photo under the same name, and the article sent again: new addresses.
+    stack.put("harbour/ferry.jpg", encoded(picture(1600, 1200).rotate(180)))
+    stack.drain()
+    stack.put("harbour/ferry.md", article_with_photo())
+    stack.drain()
+    corrected = stored_image(stack, "ferry-with-a-photo")
+    assert corrected["url"] != image["url"] and corrected["url"].endswith("/w1600.jpg")
+
+
+def test_an_article_sent_before_its_photo_waits_for_it(stack: Stack) -> None:
+    stack.put("ferry.md", article_with_photo())
+    stack.drain()
+    assert api(stack).get("/articles/ferry-with-a-photo").status_code == 404  # waiting, not refused
+    assert report(stack, "inbox/ferry.md") is None
+    stack.put("ferry.jpg", encoded(picture()))
+
+    def published() -> bool:
+        stack.drain()
+        return api(stack).get("/articles/ferry-with-a-photo").status_code == 200
+
+    eventually(published, sum(limits.PHOTO_WAIT_SECONDS), "the article never took its photo")
+    assert stored_image(stack, "ferry-with-a-photo")["renditions"]
+
+
+def test_an_article_naming_a_refused_photo_is_refused_with_the_photos_reasons(stack: Stack) -> None:
+    stack.put("ferry.jpg", b"<svg onload='alert(1)'/>")
+    stack.drain()
+    stack.put("ferry.md", article_with_photo())
+    stack.drain()
+    written = report(stack, "inbox/ferry.md")
+    assert written is not None
+    assert written["problems"][0]["field"] == "image"
+    assert "ferry.jpg was refused: file: is an SVG drawing" in written["problems"][0]["message"]
+    assert api(stack).get("/articles/ferry-with-a-photo").status_code == 404
+
+
+def test_an_image_url_still_works_and_a_path_outside_the_folder_is_refused(stack: Stack) -> None:
+    stack.put("linked.md", markdown(title="Linked photo", image="{url: https://photos.example/a.jpg}"))
+    stack.put("escape.md", markdown(title="Escaping photo", image="{url: ../secret.jpg}"))
+    stack.drain()
+    linked = stored_image(stack, "linked-photo")
+    assert linked["url"] == "https://photos.example/a.jpg"
+    assert not linked.get("renditions") and not linked.get("width")
+    written = report(stack, "inbox/escape.md")
+    assert written is not None and "beside the article" in written["problems"][0]["message"]

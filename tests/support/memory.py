@@ -193,6 +193,9 @@ class MemoryFiles:
     def write_rejection(self, report: RejectionReport) -> None:
         self.reports.append(report)
 
+    def read_rejection(self, key: str) -> RejectionReport | None:
+        return next((report for report in reversed(self.reports) if report.key == key), None)
+
     def clear_rejection(self, key: str) -> None:
         self.cleared.append(key)
 

@@ -48,12 +48,12 @@ def test_every_rendition_and_crop_is_there_small_and_without_metadata() -> None:
     }
     for file in files:
         for mark in METADATA_MARKS:
-            assert mark not in file.body, (file.rendition.path, mark)
+            assert mark not in file.body, (file.rendition.url, mark)
         with Image.open(io.BytesIO(file.body)) as shown:
             assert shown.size == (file.rendition.width, file.rendition.height)
             assert not shown.getexif()
             assert Image.MIME[shown.format or ""] == file.rendition.type
-        assert file.rendition.path.startswith(f"{limits.PHOTO_PREFIX}{digest_of(source)}/")
+        assert file.rendition.url.startswith(f"/{limits.PHOTO_PREFIX}{digest_of(source)}/")
 
 
 def test_a_corrected_photo_gets_new_addresses() -> None:
@@ -181,7 +181,7 @@ def test_the_focus_moves_the_crops_and_their_addresses() -> None:
     source = encoded(picture(1600, 900))
     left = render(accepted(source), digest_of(source), Focus(x=0.1, y=0.2))
     square = next(f for f in left if isinstance(f.rendition, Crop) and f.rendition.name == "1x1")
-    assert square.rendition.path.endswith("/1x1-10-20.jpg")
+    assert square.rendition.url.endswith("/1x1-10-20.jpg")
     with Image.open(io.BytesIO(square.body)) as shown:
         assert shown.convert("RGB").getpixel((shown.width // 4, shown.height // 4))[0] > 150  # type: ignore[index]
 

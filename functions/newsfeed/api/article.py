@@ -69,7 +69,7 @@ def article_json(site: Site, stored: StoredValues, fields: set[str] | None = Non
         if name == "url":
             answer[name] = site.article_url(stored["slug"])
         elif name == "image" and stored.get("image"):
-            answer[name] = {**stored["image"], "url": site.absolute(stored["image"]["url"])}
+            answer[name] = site.absolute_image(stored["image"])
         elif stored.get(name) is not None:
             answer[name] = stored[name]
     return json.dumps(answer, ensure_ascii=False, separators=(",", ":"), default=_number).encode()

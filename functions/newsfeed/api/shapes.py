@@ -15,7 +15,7 @@ from newsfeed.api.http import bad_parameter, respond_bytes
 from newsfeed.logic.cursors import decode_cursor, encode_cursor
 from newsfeed.logic.site.paths import FeedFormat, feed_path, scope_page_url, scope_title
 from newsfeed.models.api import ArticleSummary
-from newsfeed.models.article import Article, ArticleCard
+from newsfeed.models.article import Article, ArticleCard, Image
 from newsfeed.models.listing import ArticleListQuery, FeedLinks, FeedUrls, NextPage, ScopeSummary
 from newsfeed.models.scope import SITE, ListQuery, Scope, ScopeKind
 from newsfeed.models.site import Site
@@ -29,7 +29,7 @@ _SUMMARY_STORED = tuple(set(ArticleSummary.model_fields) - {"url", "image"})  # 
 
 def summary_of(site: Site, card: ArticleCard | Article) -> ArticleSummary:
     """The card as the API lists it: its own fields, with the article's URL and absolute image URL."""
-    image = card.image.model_copy(update={"url": site.absolute(card.image.url)}) if card.image else None
+    image = Image.model_validate(site.absolute_image(card.image.model_dump())) if card.image else None
     return ArticleSummary(
         **{name: getattr(card, name) for name in _SUMMARY_STORED},
         url=site.article_url(card.slug),

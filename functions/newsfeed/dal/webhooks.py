@@ -32,13 +32,6 @@ class WebhookQueue:
         batch.send_all(self.client, self.queue_url, messages)
 
 
-def retry_later(queue_url: str, receipt_handle: str, seconds: int) -> None:
-    """Keep a failed message hidden for `seconds` (its next attempt), instead of the queue's default."""
-    clients.sqs().change_message_visibility(
-        QueueUrl=queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
-    )
-
-
 def webhook_secret(arn: str) -> str:
     from aws_lambda_powertools.utilities import parameters
 

@@ -20,14 +20,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import SettingsError, get_settings
 from newsfeed.dal.articles import ArticleStore
-from newsfeed.dal.photos import PhotoQueue
+from newsfeed.dal.photos import PhotoQueue, PhotoStore
 from newsfeed.dal.processed import processed_changes
+from newsfeed.dal.queues import retry_later
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.handlers import per_process
 from newsfeed.logic.bulk import apply_bundle, is_bundle
 from newsfeed.logic.events import parse_notification
 from newsfeed.logic.ingest import Ingest
 from newsfeed.models import limits
+from newsfeed.models.errors import PhotoPending
 from newsfeed.models.photo import is_photo_key
 from newsfeed.models.upload import UploadChange
 from newsfeed.observability import logger, metrics, tracer
@@ -53,11 +55,15 @@ def ingest() -> Ingest:
         files=UploadBucket(settings.uploads_bucket),
         store=articles(),
         default_language=settings.site_language,
+        photos=PhotoStore(settings.content_table),
     )
 
 
-def _apply(change: UploadChange) -> dict[str, Any]:
-    result = apply_bundle(ingest(), articles(), change) if is_bundle(change) else ingest().apply(change)
+def _apply(change: UploadChange, may_wait: bool = False) -> dict[str, Any]:
+    if is_bundle(change):
+        result = apply_bundle(ingest(), articles(), change)
+    else:
+        result = ingest().apply(change, may_wait=may_wait)
     problems = [problem.model_dump(exclude_none=True) for problem in result.problems]
     if result.unexpected:  # refused, changing nothing, but by a fault of ours: worth an alarm
         logger.error(
@@ -91,10 +97,18 @@ def handle_message(record: SQSRecord) -> None:
         logger.info("message ignored", extra={"message_id": record.message_id, "reason": reason})
     if photos := [change for change in notification.changes if is_photo_key(change.key)]:
         photo_queue().send(photos)  # the image function's: Pillow and its memory are its alone
+    attempt = int(record.attributes.approximate_receive_count or 1)
+    may_wait = attempt <= len(limits.PHOTO_WAIT_SECONDS)  # an article's photo may be on its way
     for change in notification.changes:
         if is_photo_key(change.key):
             continue
-        result = apply_once()(change=change)
+        try:
+            result = apply_once()(change=change, may_wait=may_wait)
+        except PhotoPending as pending:
+            delay = limits.PHOTO_WAIT_SECONDS[attempt - 1]
+            retry_later(get_settings().ingest_queue_url, record.receipt_handle, delay)
+            logger.info("article waits for its photo", extra={"key": change.key, "photo": pending.key})
+            raise
         log = logger.warning if result["problems"] else logger.info
         log(f"upload {result['outcome']}", extra={"key": change.key, **result})
         metrics.add_metric(name=f"Uploads{result['outcome'].title()}", unit=MetricUnit.Count, value=1)

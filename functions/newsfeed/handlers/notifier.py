@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings
-from newsfeed.dal.webhooks import DeliveryError, deliver, retry_later, webhook_secret
+from newsfeed.dal.queues import retry_later
+from newsfeed.dal.webhooks import DeliveryError, deliver, webhook_secret
 from newsfeed.dal.websub import HubError, ping_hub
 from newsfeed.logic.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, retry_delay, signature
 from newsfeed.observability import logger, metrics, tracer

@@ -7,22 +7,27 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
+from newsfeed.logic.article_photos import stored_image
 from newsfeed.logic.html import summarize, to_plain_text
 from newsfeed.logic.parsing import ParsedUpload
 from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleRecord, Image, Moved
+from newsfeed.models.article import Article, ArticleRecord, Moved
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.content import ContentChange, ListEntry
+from newsfeed.models.photo import Photo
 from newsfeed.models.scope import SCHEDULE, SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord, UploadStatus
 
 
-def fingerprint(parsed: ParsedUpload) -> str:
-    """A hash of everything the editor controls: equal fingerprints mean re-uploading changed nothing."""
+def fingerprint(parsed: ParsedUpload, photo: Photo | None = None) -> str:
+    """A hash of everything the editor controls, the photo sent with it included: equal fingerprints mean
+    re-uploading changed nothing."""
     payload = parsed.fields.model_dump(mode="json", exclude={"body"})
     payload["slug"] = parsed.slug
     payload["body_html"] = parsed.body_html
+    if photo is not None:
+        payload["photo"] = photo.digest
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -35,6 +40,7 @@ def build_article(
     default_language: str,
     previous: Article | None,
     last_revision: int = 0,
+    photo: Photo | None = None,
 ) -> Article:
     """The article an upload describes.
 
@@ -72,12 +78,12 @@ def build_article(
         ),
         status=status,
         language=fields.language or default_language,
-        image=Image(**fields.image.model_dump()) if fields.image else None,
+        image=stored_image(fields.image, photo) if fields.image else None,
         revision=(previous.revision if previous else last_revision) + 1,
         related=previous.related if previous else [],
         related_slugs=list(dict.fromkeys(s for s in fields.related if s != parsed.slug)),
         show_in_related=fields.show_in_related,
-        content_hash=fingerprint(parsed),
+        content_hash=fingerprint(parsed, photo),
         source_key=source_key,
     )
 

@@ -12,14 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from newsfeed.logic.article_photos import photo_upload_key
 from newsfeed.logic.articles import build_article, content_change, fingerprint
 from newsfeed.logic.identity import another_story, same_story
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
-from newsfeed.logic.ports import ContentStore, UploadFiles
+from newsfeed.logic.ports import ContentStore, PhotoLookup, UploadFiles
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, Unpublished
 from newsfeed.models.article_shape import ArticleStatus
-from newsfeed.models.errors import ConcurrentChange, StaleChange, retry_on_conflict
+from newsfeed.models.errors import ConcurrentChange, PhotoPending, StaleChange, retry_on_conflict
+from newsfeed.models.fields import is_photo_ref
+from newsfeed.models.photo import Photo
 from newsfeed.models.upload import (
     ChangeKind,
     Problem,
@@ -46,6 +49,9 @@ OUTCOMES = {
     ArticleStatus.SCHEDULED: Outcome.SCHEDULED,
     ArticleStatus.DRAFT: Outcome.SAVED,
 }
+
+
+NO_PHOTOS_HERE = "a photo sent with the article is not accepted here: give the image's URL"
 
 
 def too_big(size: int, limit: int) -> Problem:
@@ -77,13 +83,16 @@ class Ingest:
     files: UploadFiles
     store: ContentStore
     default_language: str
+    photos: PhotoLookup | None = None  # None: photos sent with articles are not accepted (the write API's)
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
-    def apply(self, change: UploadChange) -> IngestResult:
-        """Apply the change of one upload (an import bundle is `logic.bulk`'s to apply)."""
+    def apply(self, change: UploadChange, *, may_wait: bool = False) -> IngestResult:
+        """Apply the change of one upload (an import bundle is `logic.bulk`'s to apply). `may_wait`: an
+        article whose photo has not been dealt with yet raises PhotoPending (to be tried again later)
+        rather than being refused."""
         if change.kind is ChangeKind.DELETE:
             return self.retrying(change, lambda: self.delete(change))
-        return self.retrying(change, lambda: self.put(change))
+        return self.retrying(change, lambda: self.put(change, may_wait=may_wait))
 
     def retrying(self, change: UploadChange, step: Callable[[], IngestResult]) -> IngestResult:
         """Run `step` (fresh reads each time) until it lands; a stale change is reported as such."""
@@ -101,7 +110,7 @@ class Ingest:
         self.files.write_rejection(self.report(change, rejected.problems))
         return IngestResult.refused(change.key, rejected)
 
-    def put(self, change: UploadChange, data: bytes | None = None) -> IngestResult:
+    def put(self, change: UploadChange, data: bytes | None = None, *, may_wait: bool = False) -> IngestResult:
         """Apply an upload: the object's current bytes, or `data` (a file of an import bundle)."""
         if change.size is not None and change.size > limits.MAX_UPLOAD_BYTES:
             return self._reject(change, UploadRejected([too_big(change.size, limits.MAX_UPLOAD_BYTES)]))
@@ -113,14 +122,38 @@ class Ingest:
             raise StaleChange
         try:
             parsed = parse_upload(change.key, data)
-            result = self.store_parsed(change, parsed, upload)
+            result = self.store_parsed(change, parsed, upload, self.photo_of(change, parsed, may_wait))
         except UploadRejected as rejected:
             return self._reject(change, rejected)
         self.files.clear_rejection(change.key)
         return result
 
+    def photo_of(self, change: UploadChange, parsed: ParsedUpload, may_wait: bool) -> Photo | None:
+        """The photo the article names beside its file, as the image function made it; None if it names
+        none (or a URL). Refused, with the photo's own reasons, if the photo was; refused if it never came."""
+        image = parsed.fields.image
+        if image is None or not is_photo_ref(image.url):
+            return None
+        if self.photos is None:
+            raise UploadRejected([Problem(field="image", message=NO_PHOTOS_HERE)])
+        key = photo_upload_key(change.key, image.url)
+        if (photo := self.photos.photo(key)) is not None:
+            return photo
+        if (report := self.files.read_rejection(key)) is not None:
+            reasons = "; ".join(str(problem) for problem in report.problems)
+            raise UploadRejected([Problem(field="image", message=f"{image.url} was refused: {reasons}")])
+        if may_wait:
+            raise PhotoPending(key)
+        waited = sum(limits.PHOTO_WAIT_SECONDS)
+        message = f"{image.url}: no photo arrived at {key} within {waited} s; send it beside the article"
+        raise UploadRejected([Problem(field="image", message=message)])
+
     def store_parsed(
-        self, change: UploadChange, parsed: ParsedUpload, upload: UploadRecord | None
+        self,
+        change: UploadChange,
+        parsed: ParsedUpload,
+        upload: UploadRecord | None,
+        photo: Photo | None = None,
     ) -> IngestResult:
         article_id = upload.article_id if upload else self.new_id()
         # What the upload's key holds now (its article, or what is left of it at its slug).
@@ -144,7 +177,11 @@ class Ingest:
         record = UploadRecord(
             key=change.key, article_id=article_id, slug=parsed.slug, order=change.order, etag=change.etag
         )
-        if previous is not None and moved_from is None and previous.content_hash == fingerprint(parsed):
+        if (
+            previous is not None
+            and moved_from is None
+            and previous.content_hash == fingerprint(parsed, photo)
+        ):
             self.store.save(content_change(record))
             return IngestResult(Outcome.UNCHANGED, change.key, parsed.slug)
 
@@ -159,6 +196,7 @@ class Ingest:
                 last_revision=at_slug.revision
                 if isinstance(at_slug, Unpublished) and at_slug.id == article_id
                 else 0,
+                photo=photo,
             )
         except Exception as error:  # pure: a fault of ours on this file, which no retry would mend
             raise UploadRejected.from_unexpected(error) from error

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, RelatedCard
 from newsfeed.models.content import ContentChange
+from newsfeed.models.photo import Photo
 from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 from newsfeed.models.scope import Scope
 from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange, UploadRecord
@@ -23,11 +24,19 @@ class UploadFiles(Protocol):
 
     def write_rejection(self, report: RejectionReport) -> None: ...
 
+    def read_rejection(self, key: str) -> RejectionReport | None: ...
+
     def clear_rejection(self, key: str) -> None: ...
 
     def clear_rejections(self, keys: Sequence[str]) -> None: ...
 
     def write_import_result(self, result: ImportResult) -> None: ...
+
+
+class PhotoLookup(Protocol):
+    """The image function's photo records, as the ingest reads them."""
+
+    def photo(self, key: str) -> Photo | None: ...
 
 
 class ContentStore(Protocol):

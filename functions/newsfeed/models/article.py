@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 
 from newsfeed.models.article_shape import MOVED, UNPUBLISHED, ArticleStatus
+from newsfeed.models.photo import Crop, Rendition
 from newsfeed.models.text import format_utc, to_utc
 
 # A stored or served instant: any aware datetime in, always `2024-03-29T04:00:00.000Z` out.
@@ -24,9 +25,18 @@ class Image(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True, use_attribute_docstrings=True)
 
     url: str
-    """Absolute, or a path on the site."""
+    """Absolute, or a path on the site: of a photo sent with the article, its widest JPEG rendition."""
     alt: str = ""
     caption: str = ""
+    credit: str = ""
+    """Who took it, as the editor gave it."""
+    width: int | None = None
+    """Of the photo as sent (with its renditions only)."""
+    height: int | None = None
+    renditions: list[Rendition] = []
+    """Of a photo sent with the article: each width in AVIF, WebP and JPEG, narrowest first."""
+    crops: list[Crop] = []
+    """Of a photo sent with the article: JPEG crops for sharing (og) and NewsArticle (16x9, 4x3, 1x1)."""
 
 
 class EditorialFields(BaseModel):

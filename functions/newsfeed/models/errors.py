@@ -41,3 +41,11 @@ def retry_on_conflict(attempt: Callable[[], T]) -> T:
             if not remaining:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class PhotoPending(Exception):
+    """An article names a photo sent with it that the image function has not dealt with yet: try again."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key

@@ -75,6 +75,25 @@ def _link(value: str) -> str:
     return _http_url(value)
 
 
+def _image_ref(value: str) -> str:
+    """A link (as `_link`), or the path of a photo sent with the article, relative to its file
+    (`ferry.jpg`, `photos/harbour.jpg`): within the article's folder, named as a photo."""
+    value = reject_control_chars(value).strip()
+    if value.startswith("/") or "://" in value or value.lower().startswith(("http:", "https:")):
+        return _link(value)
+    parts = value.split("/")
+    if "\\" in value or any(part in ("", ".", "..") for part in parts):
+        raise ValueError("must be a photo's path beside the article (ferry.jpg, photos/ferry.jpg), or a URL")
+    if not value.lower().endswith(limits.PHOTO_SUFFIXES):
+        raise ValueError(f"names no photo: a photo's name ends in one of {', '.join(limits.PHOTO_SUFFIXES)}")
+    return value
+
+
+def is_photo_ref(value: str) -> bool:
+    """Whether an image reference names a photo sent with the article (not a URL)."""
+    return not value.startswith("/") and "://" not in value
+
+
 def _instant(value: Any) -> datetime:
     """Text only, read by the one date parser: YAML front matter keeps timestamps as text for it, and a
     number (seconds since 1970?) or a date object would each be a guess."""
@@ -111,4 +130,5 @@ ImageText = Annotated[str, *_text(limits.MAX_IMAGE_TEXT_CHARS)]
 Slug = Annotated[str, Field(max_length=limits.MAX_SLUG_CHARS), AfterValidator(_slug)]
 HttpUrl = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_http_url)]
 Link = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_link)]
+ImageRef = Annotated[str, Field(max_length=limits.MAX_URL_CHARS), AfterValidator(_image_ref)]
 UtcDatetime = Annotated[datetime, BeforeValidator(_instant)]

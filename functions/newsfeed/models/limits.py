@@ -98,6 +98,9 @@ MAX_PHOTO_BYTES = 40 * 1024 * 1024  # checked against the event's size before an
 MAX_PHOTO_PIXELS = 100_000_000  # read from the header before decoding (a decompression bomb stops here)
 MIN_PHOTO_SIDE = 100  # pixels: smaller is an icon, not a photo
 MAX_PHOTO_RATIO = 8  # the longer side at most this many times the shorter (a panorama; not a 30000×1 strip)
+# An article naming a photo that has not arrived yet (a plain S3 upload sends them in any order) is tried
+# again after each of these seconds, then refused with a report naming the photo: it waits 30 s at most.
+PHOTO_WAIT_SECONDS = (2, 4, 8, 16)
 PHOTO_WIDTHS = (480, 800, 1200, 2000)  # each photo's renditions, in every format (never upscaled)
 # The crops consumers ask for, as (name, width, height): OpenGraph/Twitter, and NewsArticle's three ratios.
 PHOTO_CROPS = (("og", 1200, 630), ("16x9", 1200, 675), ("4x3", 1200, 900), ("1x1", 1200, 1200))

@@ -16,7 +16,7 @@ class Rendition(BaseModel):
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 
-    path: str
+    url: str  # a path on the site, like an image's url: /images/<digest>/w800.avif
     width: int
     height: int
     type: str
@@ -58,7 +58,13 @@ class Photo(BaseModel):
 
 
 def photo_dir(digest: str) -> str:
-    return f"{limits.PHOTO_PREFIX}{digest}"
+    """The site path of a photo's renditions (the public bucket's key, with a leading '/')."""
+    return f"/{limits.PHOTO_PREFIX}{digest}"
+
+
+def rendition_key(rendition: Rendition) -> str:
+    """Where a rendition is in the public bucket."""
+    return rendition.url.removeprefix("/")
 
 
 def is_photo_key(key: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 ARTICLES = "articles"  # an article is at articles/<slug>: its page on the site, its answer in the API
 
@@ -31,6 +32,14 @@ class Site:
     def absolute(self, url: str) -> str:
         """A site-relative path ('/images/a.jpg') made absolute; absolute URLs pass through."""
         return f"{self.url}{url}" if url.startswith("/") else url
+
+    def absolute_image(self, image: dict[str, Any]) -> dict[str, Any]:
+        """A stored image, as JSON has it, with every address absolute (its renditions' and crops' too)."""
+        answer = {**image, "url": self.absolute(image["url"])}
+        for files in ("renditions", "crops"):
+            if files in image:
+                answer[files] = [{**file, "url": self.absolute(file["url"])} for file in image[files]]
+        return answer
 
     def public_url(self, path: str) -> str:
         return f"{self.feeds_url}/{path}"

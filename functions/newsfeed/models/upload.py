@@ -14,8 +14,8 @@ from newsfeed.models.article import EditorialFields, Timestamp
 from newsfeed.models.fields import (
     AuthorName,
     HttpUrl,
+    ImageRef,
     ImageText,
-    Link,
     SectionName,
     Slug,
     Subtitle,
@@ -41,13 +41,15 @@ def _one_or_many(value: object) -> object:
 
 
 class ImageUpload(BaseModel):
-    """The lead image, as an editor gives it."""
+    """The lead image, as an editor gives it: a photo sent with the article (its path beside the article's
+    file), or the URL of one elsewhere."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: Link
+    url: ImageRef
     alt: ImageText = ""
     caption: ImageText = ""
+    credit: ImageText = ""
 
 
 class ArticleUpload(EditorialFields):

@@ -11,7 +11,7 @@ from typing import Protocol
 from newsfeed.logic.photos.decode import Decoded, decode
 from newsfeed.logic.photos.renditions import digest_of, needed, render
 from newsfeed.models import caching, limits
-from newsfeed.models.photo import Crop, Focus, Photo
+from newsfeed.models.photo import Crop, Focus, Photo, rendition_key
 from newsfeed.models.upload import ChangeKind, Problem, RejectionReport, UploadChange, key_problem
 
 
@@ -68,7 +68,10 @@ class PhotoIntake:
         files = render(decoded.image, digest, Focus())
         for file in files:
             self.public.write_once(
-                file.rendition.path, file.body, content_type=file.rendition.type, cache_control=caching.PHOTO
+                rendition_key(file.rendition),
+                file.body,
+                content_type=file.rendition.type,
+                cache_control=caching.PHOTO,
             )
         photo = Photo(
             key=change.key,

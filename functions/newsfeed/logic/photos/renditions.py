@@ -85,7 +85,7 @@ def render(image: Image.Image, digest: str, focus: Focus) -> list[File]:
         for encoding in ENCODINGS:
             jobs.append(
                 (
-                    Rendition(path=f"{folder}/w{w}.{encoding[2]}", width=w, height=h, type=encoding[1]),
+                    Rendition(url=f"{folder}/w{w}.{encoding[2]}", width=w, height=h, type=encoding[1]),
                     source,
                     encoding,
                 )
@@ -97,12 +97,12 @@ def render(image: Image.Image, digest: str, focus: Focus) -> list[File]:
         cut = image.resize((out_w, out_h), Image.Resampling.LANCZOS, box=box)
         path = f"{folder}/{name}-{focus.label}.{CROP_ENCODING[2]}"
         jobs.append(
-            (Crop(name=name, path=path, width=out_w, height=out_h, type=CROP_ENCODING[1]), cut, CROP_ENCODING)
+            (Crop(name=name, url=path, width=out_w, height=out_h, type=CROP_ENCODING[1]), cut, CROP_ENCODING)
         )
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
         bodies = list(pool.map(lambda job: _encode(job[1], job[2]), jobs))
     files = [File(rendition, body) for (rendition, _, _), body in zip(jobs, bodies, strict=True)]
     return sorted(
         files,
-        key=lambda f: (isinstance(f.rendition, Crop), f.rendition.width, f.rendition.path.endswith(".jpg")),
+        key=lambda f: (isinstance(f.rendition, Crop), f.rendition.width, f.rendition.url.endswith(".jpg")),
     )
