@@ -15,6 +15,7 @@ from newsfeed.cli.archive import export_directory, import_directory
 from newsfeed.cli.connection import Connection, Target, connect_or_explain
 from newsfeed.cli.local import LOCAL_STACK
 from newsfeed.cli.offline import preview, problems_text, validate
+from newsfeed.cli.photos import send_photos
 from newsfeed.models import limits
 from newsfeed.models.site import article_path
 
@@ -75,6 +76,10 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
             print(f"rejected: {path}\n  - file: {error.strerror}")
             continue
         try:
+            if problems := send_photos(connection, path, key, data, timeout):
+                failed += 1
+                print(f"rejected: {path}\n" + "\n".join(problems) + "\n  It was not sent.")
+                continue
             pending[key] = (path, connection.uploads.upload(key, data))
         except (ClientError, BotoCoreError) as error:
             print(f"error: could not upload {path}: {error}", file=sys.stderr)

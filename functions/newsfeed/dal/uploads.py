@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -112,8 +113,13 @@ class UploadBucket:
         return ImportResult.model_validate_json(response["Body"].read())
 
     def upload(self, key: str, data: bytes) -> str:
-        """Put an editor's file (the CLI's publish); returns its ETag."""
-        content_type = "application/json" if key.endswith(".json") else "text/markdown; charset=utf-8"
+        """Put an editor's file (the CLI's publish: an article or its photo); returns its ETag."""
+        if key.lower().endswith(".json"):
+            content_type = "application/json"
+        elif key.lower().endswith(limits.UPLOAD_SUFFIXES):
+            content_type = "text/markdown; charset=utf-8"
+        else:  # a photo sent with an article
+            content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
         response = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
         return response["ETag"].strip('"')
 

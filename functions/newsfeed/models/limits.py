@@ -102,5 +102,6 @@ MAX_PHOTO_RATIO = 8  # the longer side at most this many times the shorter (a pa
 # again after each of these seconds, then refused with a report naming the photo: it waits 30 s at most.
 PHOTO_WAIT_SECONDS = (2, 4, 8, 16)
 PHOTO_WIDTHS = (480, 800, 1200, 2000)  # each photo's renditions, in every format (never upscaled)
+FEED_IMAGE_WIDTH = 1200  # a feed item's photo: the narrowest rendition this wide (what aggregators ask for)
 # The crops consumers ask for, as (name, width, height): OpenGraph/Twitter, and NewsArticle's three ratios.
 PHOTO_CROPS = (("og", 1200, 630), ("16x9", 1200, 675), ("4x3", 1200, 900), ("1x1", 1200, 1200))

@@ -90,15 +90,40 @@ def _clean(text: str) -> str:
 
 
 def _content_html(site: Site, article: Article) -> str:
-    return absolutize_links(article.body, site.article_url(article.slug))
+    """The body, its links absolute, under the lead photo (for readers that ignore Media RSS)."""
+    body = absolutize_links(article.body, site.article_url(article.slug))
+    shown = _feed_image(site, article)
+    if shown is None or article.image is None:
+        return body
+    size = f' width="{shown["width"]}" height="{shown["height"]}"' if shown.get("width") else ""
+    words = " ".join(
+        w for w in (article.image.caption, article.image.credit and f"({article.image.credit})") if w
+    )
+    caption = f"<figcaption>{html.escape(words)}</figcaption>" if words else ""
+    image = f'<img src="{html.escape(shown["url"])}" alt="{html.escape(article.image.alt)}"{size}>'
+    return f"<figure>{image}{caption}</figure>{body}"
 
 
 def _categories(article: Article) -> list[str]:
     return list(dict.fromkeys([article.section, *article.tags]))
 
 
-def _image_url(site: Site, article: Article) -> str | None:
-    return site.absolute(article.image.url) if article.image else None
+def _feed_image(site: Site, article: Article) -> dict[str, Any] | None:
+    """The picture a feed item carries: of a photo sent with the article, its narrowest JPEG at least
+    `limits.FEED_IMAGE_WIDTH` wide (else its widest), with its size and type; else the image's URL."""
+    image = article.image
+    if image is None:
+        return None
+    jpegs = [r for r in image.renditions if r.type == "image/jpeg"]
+    if not jpegs:
+        return {"url": site.absolute(image.url)}
+    chosen = next((r for r in jpegs if r.width >= limits.FEED_IMAGE_WIDTH), jpegs[-1])
+    return {
+        "url": site.absolute(chosen.url),
+        "type": chosen.type,
+        "width": chosen.width,
+        "height": chosen.height,
+    }
 
 
 def _newest_update(articles: Sequence[Article]) -> datetime:
@@ -184,12 +209,14 @@ def render_rss(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
 
 
 def _media(parent: ET.Element, site: Site, article: Article) -> None:
-    image = _image_url(site, article)
-    if image is None or article.image is None:
+    shown = _feed_image(site, article)
+    if shown is None or article.image is None:
         return
-    media = _sub(parent, f"{{{MEDIA_NS}}}content", url=image, medium="image")
+    media = _sub(parent, f"{{{MEDIA_NS}}}content", medium="image", **{k: str(v) for k, v in shown.items()})
     if article.image.caption or article.image.alt:
         _sub(media, f"{{{MEDIA_NS}}}description", article.image.caption or article.image.alt, type="plain")
+    if article.image.credit:
+        _sub(media, f"{{{MEDIA_NS}}}credit", article.image.credit)
 
 
 def render_atom(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
@@ -264,9 +291,10 @@ def render_json_feed(site: Site, doc: Document, articles: Sequence[Article]) -> 
             "tags": _categories(article),
             "language": article.language,
         }
-        image = _image_url(site, article)
-        if image:
-            item["image"] = image
+        if (shown := _feed_image(site, article)) is not None:
+            item["image"] = shown["url"]
+        if article.image and (banner := next((c for c in article.image.crops if c.name == "og"), None)):
+            item["banner_image"] = site.absolute(banner.url)
         if article.authors:
             item["authors"] = [{"name": name} for name in article.authors]
         feed["items"].append(item)

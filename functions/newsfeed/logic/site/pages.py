@@ -30,7 +30,8 @@ from newsfeed.logic.site.paths import (
     scope_page_url,
     scope_title,
 )
-from newsfeed.models.article import Article, ArticleCard
+from newsfeed.models.article import Article, ArticleCard, Image
+from newsfeed.models.photo import Rendition
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
 from newsfeed.models.text import format_utc
@@ -136,6 +137,32 @@ def _description(card: ArticleCard) -> str:
     return card.subtitle or card.summary
 
 
+# How wide a photo is shown, for the browser to pick a rendition (style.css: a column of 40rem less its
+# padding; a card's thumbnail 8rem).
+LEAD_SIZES = "(max-width: 40rem) calc(100vw - 2rem), 38rem"
+THUMBNAIL_SIZES = "8rem"
+
+
+def picture(site: Site, image: Image | None, sizes: str) -> dict[str, Any] | None:
+    """What a <picture> needs: a <source> per modern format with its widths, the JPEG fallback's, and the
+    photo's width and height (so the page keeps its place before it loads). An image given by URL alone
+    is one <img>."""
+    if image is None:
+        return None
+    shown: dict[str, Any] = {"src": site.absolute(image.url), "alt": image.alt, "sizes": sizes, "sources": []}
+    shown |= {"srcset": "", "width": image.width, "height": image.height}
+    by_type: dict[str, list[Rendition]] = {}
+    for rendition in image.renditions:
+        by_type.setdefault(rendition.type, []).append(rendition)
+    for kind, renditions in by_type.items():
+        srcset = ", ".join(f"{site.absolute(r.url)} {r.width}w" for r in renditions)
+        if kind == "image/jpeg":
+            shown["srcset"] = srcset
+        else:
+            shown["sources"].append({"type": kind, "srcset": srcset})
+    return shown
+
+
 def _card(site: Site, card: ArticleCard) -> dict[str, Any]:
     image = card.image
     return {
@@ -146,12 +173,35 @@ def _card(site: Site, card: ArticleCard) -> dict[str, Any]:
         "published": format_utc(card.published_at),
         "published_at": card.published_at,
         "standfirst": _description(card),
-        "image": site.absolute(image.url) if image else None,
-        "image_alt": image.alt if image else "",
+        "picture": picture(site, image, THUMBNAIL_SIZES),
     }
 
 
-def _news_article(site: Site, article: Article, url: str, image: str | None) -> dict[str, Any]:
+# The crops NewsArticle.image lists (Google asks for 16:9, 4:3 and 1:1, each at least 1,200 pixels wide).
+NEWS_ARTICLE_CROPS = ("16x9", "4x3", "1x1")
+
+
+def shared_image(site: Site, image: Image | None) -> dict[str, Any] | None:
+    """What a link to the article shows (OpenGraph, Twitter): the photo's 1200×630 crop, else the image."""
+    if image is None:
+        return None
+    crop = next((c for c in image.crops if c.name == "og"), None)
+    if crop is not None:
+        return {"url": site.absolute(crop.url), "width": crop.width, "height": crop.height}
+    return {"url": site.absolute(image.url), "width": image.width, "height": image.height}
+
+
+def _news_article_images(site: Site, image: Image) -> list[Any]:
+    crops = [c for name in NEWS_ARTICLE_CROPS for c in image.crops if c.name == name]
+    if not crops:
+        return [site.absolute(image.url)]
+    return [
+        {"@type": "ImageObject", "url": site.absolute(c.url), "width": c.width, "height": c.height}
+        for c in crops
+    ]
+
+
+def _news_article(site: Site, article: Article, url: str) -> dict[str, Any]:
     """schema.org NewsArticle, as search engines read it."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -173,14 +223,13 @@ def _news_article(site: Site, article: Article, url: str, image: str | None) -> 
         "inLanguage": article.language,
         "url": url,
     }
-    if image:
-        data["image"] = [image]
+    if article.image:
+        data["image"] = _news_article_images(site, article.image)
     return data
 
 
 def render_article_page(site: Site, article: Article) -> bytes:
     canonical = article.canonical_url or site.article_url(article.slug)  # for search engines
-    image = site.absolute(article.image.url) if article.image else None
     section = Scope(ScopeKind.SECTION, article.section_slug, article.section)
     tags = [
         Scope(ScopeKind.TAG, slug, name) for name, slug in zip(article.tags, article.tag_slugs, strict=True)
@@ -196,12 +245,13 @@ def render_article_page(site: Site, article: Article) -> bytes:
         published=format_utc(article.published_at),
         modified=format_utc(article.updated_at),
         updated=article.updated_at > article.published_at,
-        image=image,
+        image=shared_image(site, article.image),
+        picture=picture(site, article.image, LEAD_SIZES),
         section_url=scope_page_url(site, section),
         tags=[{"name": tag.name, "url": scope_page_url(site, tag)} for tag in tags],
         body=Markup(sanitize(_printable(article.body))),  # noqa: S704 -- cleaned again: a page never trusts the store
         related=[_card(site, card) for card in article.related],
-        json_ld=json_ld(_news_article(site, article, canonical, image)),
+        json_ld=json_ld(_news_article(site, article, canonical)),
     )
 
 
