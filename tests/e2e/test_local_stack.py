@@ -357,3 +357,45 @@ def test_ctrl_c_stops_cleanly(local_stack: Running) -> None:
     # The embedded endpoint stops after the pollers: none of them meets it gone.
     for noise in ("Traceback", "ERROR", "Connection refused", "failed"):
         assert noise not in output, output
+
+
+def real_photo() -> bytes:
+    """A real photograph (Grace Hopper, US Navy, public domain) as matplotlib ships it: 512×600 JPEG."""
+    from matplotlib import cbook
+
+    return Path(str(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))).read_bytes()
+
+
+def test_an_article_published_with_its_photo_shows_it_in_every_size_and_format(
+    local_stack: Running, tmp_path: Path
+) -> None:
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "hopper.jpg").write_bytes(real_photo())
+    story = tmp_path / "hopper.md"
+    image = "{url: photos/hopper.jpg, alt: Grace Hopper in uniform, credit: US Navy}"
+    story.write_text(markdown(title="Computing pioneer remembered", image=image), encoding="utf-8")
+    result = local_stack.cli("publish", str(story))
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = get(f"{local_stack.base}/articles/computing-pioneer-remembered")[1].decode()
+    assert '<source type="image/avif"' in page and '<source type="image/webp"' in page
+    assert 'width="512" height="600"' in page and "Photo: US Navy" in page
+    answer = json.loads(get(f"{local_stack.api}/articles/computing-pioneer-remembered")[1])
+    for rendition in answer["image"]["renditions"]:
+        request = urllib.request.Request(rendition["url"])
+        with urllib.request.urlopen(request, timeout=10) as served:
+            assert served.headers["Content-Type"] == rendition["type"]
+            assert "immutable" in served.headers["Cache-Control"]
+            assert b"Exif" not in served.read()
+
+
+def test_a_refused_photo_keeps_its_article_back(local_stack: Running, tmp_path: Path) -> None:
+    (tmp_path / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    )
+    story = tmp_path / "map-story.md"
+    story.write_text(markdown(title="Story with a map", image="{url: map.svg}"), encoding="utf-8")
+    result = local_stack.cli("publish", str(story))
+    assert result.returncode == 1
+    assert f"rejected: {story}\n  - image: map.svg was refused: file: is an SVG drawing" in result.stdout
+    assert "It was not sent." in result.stdout
+    assert get(f"{local_stack.api}/articles/story-with-a-map")[0] == 404

@@ -1,0 +1,117 @@
+"""A photo sent with an article, as readers, aggregators and search engines get it: every format at every
+width on the page with its size (no layout shift), the right crop where it is shared, the right rendition
+with its size in every feed."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import feedparser
+import jsonschema
+
+from newsfeed.logic.site.feeds import Document, render_feed
+from newsfeed.logic.site.pages import render_article_page, render_scope_page
+from newsfeed.logic.site.paths import FeedFormat
+from newsfeed.models import limits
+from newsfeed.models.article import Image
+from newsfeed.models.photo import Crop, Rendition
+from newsfeed.models.scope import SITE as SITE_SCOPE
+from tests.support.factories import SITE, article
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "data" / "jsonfeed-1.1.schema.json").read_text())
+FOLDER = "/images/0123456789abcdef01234567"
+TYPES = {"avif": "image/avif", "webp": "image/webp", "jpg": "image/jpeg"}
+
+
+def photo_image(width: int = 1600, height: int = 1200) -> Image:
+    widths = [w for w in limits.PHOTO_WIDTHS if w < width] + [min(width, limits.PHOTO_WIDTHS[-1])]
+    renditions = [
+        Rendition(url=f"{FOLDER}/w{w}.{ext}", width=w, height=round(w * height / width), type=kind)
+        for w in widths
+        for ext, kind in TYPES.items()
+    ]
+    crops = [
+        Crop(name=name, url=f"{FOLDER}/{name}-50-50.jpg", width=w, height=h, type="image/jpeg")
+        for name, w, h in limits.PHOTO_CROPS
+    ]
+    return Image(
+        url=f"{FOLDER}/w{widths[-1]}.jpg",
+        alt="A ferry & its wake",
+        caption="The first crossing",
+        credit="Aida Nurlan",
+        width=width,
+        height=height,
+        renditions=renditions,
+        crops=crops,
+    )
+
+
+STORY = article(1, title="Ferry route reopens", image=photo_image())
+
+
+def test_the_article_page_offers_every_format_at_every_width_with_its_size() -> None:
+    page = render_article_page(SITE, STORY).decode()
+    figure = page[page.index("<figure>") : page.index("</figure>")]
+    for ext, kind in (("avif", "image/avif"), ("webp", "image/webp")):
+        srcset = ", ".join(f"{SITE.url}{FOLDER}/w{w}.{ext} {w}w" for w in (480, 800, 1200, 1600))
+        assert f'<source type="{kind}" srcset="{srcset}"' in figure
+    img = re.search(r"<img [^>]*>", figure)
+    assert img is not None
+    assert 'width="1600" height="1200"' in img[0]  # the page keeps the photo's place before it loads
+    assert 'fetchpriority="high"' in img[0] and "loading=" not in img[0]  # the lead photo comes first
+    assert f'src="{SITE.url}{FOLDER}/w1600.jpg"' in img[0] and 'alt="A ferry &amp; its wake"' in img[0]
+    assert "The first crossing" in figure and "Photo: Aida Nurlan" in figure
+
+
+def test_shares_and_search_engines_get_the_crops_they_ask_for() -> None:
+    page = render_article_page(SITE, STORY).decode()
+    assert f'<meta property="og:image" content="{SITE.url}{FOLDER}/og-50-50.jpg">' in page
+    assert '<meta property="og:image:width" content="1200">' in page
+    assert '<meta property="og:image:height" content="630">' in page
+    assert f'<meta name="twitter:image" content="{SITE.url}{FOLDER}/og-50-50.jpg">' in page
+    data = json.loads(re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)[0])
+    images = data["image"]
+    assert [(i["width"], i["height"]) for i in images] == [(1200, 675), (1200, 900), (1200, 1200)]
+    assert all(i["url"].startswith(SITE.url) for i in images)
+
+
+def test_listings_carry_lazy_thumbnails_with_their_size() -> None:
+    page = render_scope_page(SITE, SITE_SCOPE, [STORY.card()]).decode()
+    img = re.search(r"<img [^>]*>", page)
+    assert img is not None
+    assert 'loading="lazy"' in img[0] and 'width="1600" height="1200"' in img[0] and 'sizes="8rem"' in img[0]
+
+
+def test_feeds_carry_a_1200_pixel_rendition_with_its_size_and_credit() -> None:
+    rss = render_feed(SITE, Document(SITE_SCOPE, FeedFormat.RSS), [STORY]).body
+    parsed = feedparser.parse(rss)
+    assert not parsed.bozo
+    media = parsed.entries[0].media_content[0]
+    assert media == {
+        "url": f"{SITE.url}{FOLDER}/w1200.jpg",
+        "medium": "image",
+        "type": "image/jpeg",
+        "width": "1200",
+        "height": "900",
+    }
+    assert parsed.entries[0].media_credit[0]["content"] == "Aida Nurlan"
+    content = parsed.entries[0].content[0].value
+    assert content.startswith("<figure><img ")  # the photo first, for readers without Media RSS
+    assert f'src="{SITE.url}{FOLDER}/w1200.jpg"' in content and 'height="900"' in content
+    assert "<figcaption>The first crossing (Aida Nurlan)</figcaption></figure><p>Body" in content
+    atom = feedparser.parse(render_feed(SITE, Document(SITE_SCOPE, FeedFormat.ATOM), [STORY]).body)
+    assert not atom.bozo and atom.entries[0].media_content[0]["url"].endswith("/w1200.jpg")
+    feed = json.loads(render_feed(SITE, Document(SITE_SCOPE, FeedFormat.JSON), [STORY]).body)
+    jsonschema.validate(feed, SCHEMA)
+    assert feed["items"][0]["image"] == f"{SITE.url}{FOLDER}/w1200.jpg"
+    assert feed["items"][0]["banner_image"] == f"{SITE.url}{FOLDER}/og-50-50.jpg"
+
+
+def test_a_small_photo_is_never_shown_larger_than_it_is() -> None:
+    small = article(2, title="Small photo", image=photo_image(640, 480))
+    rss = feedparser.parse(render_feed(SITE, Document(SITE_SCOPE, FeedFormat.RSS), [small]).body)
+    assert rss.entries[0].media_content[0]["width"] == "640"  # its widest, not a stretched 1200
+    page = render_article_page(SITE, small).decode()
+    assert 'width="640" height="480"' in page and "w800" not in page
