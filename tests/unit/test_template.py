@@ -101,10 +101,9 @@ def test_least_privilege() -> None:
     assert api == {"dynamodb:GetItem", "dynamodb:Query"}
     deletes = [s for s in statements("IngestFunction") if "s3:DeleteObject" in s["Action"]]
     assert [s["Resource"] for s in deletes] == [{"Fn::Sub": "${UploadsBucket.Arn}/rejected/*"}]
-    assert not [s for s in statements("PublisherFunction") if "s3:DeleteObject" in s["Action"]]
     s3_deleters = {f for f in FUNCTIONS for s in statements(f) if "s3:DeleteObject" in s.get("Action", [])}
-    # rejection reports (of articles, of photos); unpublishing
-    assert s3_deleters == {"IngestFunction", "PhotoFunction", "WriteApiFunction"}
+    # rejection reports (of articles, of photos); unpublishing; pages, feeds and photos no longer shown
+    assert s3_deleters == {"IngestFunction", "PhotoFunction", "WriteApiFunction", "PublisherFunction"}
     photo_deletes = [s for s in statements("PhotoFunction") if "s3:DeleteObject" in s["Action"]]
     assert [s["Resource"] for s in photo_deletes] == [{"Fn::Sub": "${UploadsBucket.Arn}/rejected/*"}]
 
@@ -342,3 +341,34 @@ def test_every_route_that_is_not_a_get_requires_an_iam_signature() -> None:
         "DELETE /articles/{slug}": "AWS_IAM",
     }
     assert {auth for key, auth in routes.items() if key.startswith("GET ")} == {"NONE"}
+
+
+def test_the_publisher_may_write_and_delete_every_file_it_writes() -> None:
+    """moto enforces no policy: each path the publisher writes (and deletes) is checked against its own."""
+    from fnmatch import fnmatch
+
+    from newsfeed.logic.site.pages import LOGO_PATH
+    from newsfeed.logic.site.paths import (
+        NOT_FOUND_PAGE,
+        FeedFormat,
+        article_page_path,
+        feed_path,
+        scope_page_path,
+    )
+    from newsfeed.logic.site.sitemap import ROBOTS_PATH, SITEMAP_PATH
+    from newsfeed.models.scope import SITE, Scope, ScopeKind
+
+    section = Scope(ScopeKind.SECTION, "sport", "Sport")
+    paths = [article_page_path("a-story"), SITEMAP_PATH, ROBOTS_PATH, NOT_FOUND_PAGE, LOGO_PATH]
+    paths += [scope_page_path(scope, page) for scope in (SITE, section) for page in (None, 3)]
+    paths += [feed_path(scope, FeedFormat.RSS, page) for scope in (SITE, section) for page in (None, 3)]
+    for action in ("s3:PutObject", "s3:DeleteObject", "s3:GetObject"):
+        allowed = [
+            json.dumps(s["Resource"])
+            for s in statements("PublisherFunction")
+            if action in s.get("Action", [])
+        ]
+        for path in paths:
+            assert any(
+                fnmatch(json.dumps({"Fn::Sub": f"${{PublicBucket.Arn}}/{path}"}), a) for a in allowed
+            ), (action, path)
