@@ -130,6 +130,8 @@ class _Builder:
         }
         if kind in creators:
             creators[kind](logical, properties)
+        elif kind == "AWS::CloudFront::Distribution":
+            self.result.physical[logical] = ""  # none: uvicorn serves the bucket, with no cache to invalidate
         elif kind in PLAYED_LOCALLY:
             self.result.physical[logical] = f"{self.stack_name}-{logical}"
         else:

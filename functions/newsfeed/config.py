@@ -97,6 +97,7 @@ class Settings:
     ping_queue_url: str = _setting(default="")  # hub pings and webhook deliveries
     photo_queue_url: str = _setting(default="")  # photo uploads, from the ingest to the image function
     ingest_queue_url: str = _setting(default="")  # the ingest's own (an article waiting for its photo)
+    distribution_id: str = _setting(default="")  # CloudFront's, to invalidate withdrawn photos; none locally
     idempotency_table: str = _setting(default="")  # the ingest's ledger of applied upload changes
     webhook_urls: str = _setting(_url_list, "")  # comma-separated receivers of article events
     webhook_secret_arn: str = _setting(default="")  # what they are signed with (required with webhook_urls)

@@ -164,3 +164,45 @@ def test_an_image_url_still_works_and_a_path_outside_the_folder_is_refused(stack
     assert not linked.get("renditions") and not linked.get("width")
     written = report(stack, "inbox/escape.md")
     assert written is not None and "beside the article" in written["problems"][0]["message"]
+
+
+def test_a_takedown_withdraws_the_photo_unless_another_public_article_shows_it(stack: Stack) -> None:
+    photo_bytes = encoded(picture(900, 600))
+    for folder in ("first", "second"):  # the same photo, sent with two stories
+        stack.put(f"{folder}/ferry.jpg", photo_bytes)
+        stack.drain()
+        stack.put(f"{folder}/story.md", article_with_photo(title=f"Ferry story {folder}"))
+        stack.drain()
+    assert public_images(stack)
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/first/story.md")  # a legal takedown
+    stack.drain()
+    assert stored_image(stack, "ferry-story-second")["renditions"]
+    second = photo(stack, "second/ferry.jpg")
+    assert second is not None
+    assert {rendition_key(r) for r in second.renditions} <= set(public_images(stack))  # still shown
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/second/story.md")
+    stack.drain()
+    assert public_images(stack) == {}  # no public article shows it: not served any more
+    assert photo(stack, "first/ferry.jpg") is None and photo(stack, "second/ferry.jpg") is None
+    # Sent again with a story, it is made again.
+    stack.put("third/ferry.jpg", photo_bytes)
+    stack.drain()
+    stack.put("third/story.md", article_with_photo(title="Ferry story third"))
+    stack.drain()
+    assert stored_image(stack, "ferry-story-third")["renditions"] and public_images(stack)
+
+
+def test_a_story_given_another_photo_withdraws_the_old_one(stack: Stack) -> None:
+    stack.put("ferry.jpg", encoded(picture(900, 600)))
+    stack.drain()
+    stack.put("story.md", article_with_photo(title="Ferry story"))
+    stack.drain()
+    old = photo(stack, "ferry.jpg")
+    stack.put("harbour.jpg", encoded(picture(900, 600).rotate(180)))
+    stack.drain()
+    stack.put("story.md", article_with_photo("harbour.jpg", title="Ferry story"))
+    stack.drain()
+    assert old is not None
+    shown = public_images(stack)
+    assert not [key for key in shown if old.digest in key]
+    assert stored_image(stack, "ferry-story")["url"].endswith("/w900.jpg") and shown

@@ -109,10 +109,10 @@ def test_each_change_is_one_signed_event_in_order(hooked: Stack, receiver: Recei
 def test_a_failed_delivery_is_retried_later_with_the_same_delivery_id(
     hooked: Stack, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsfeed.dal import webhooks
+    from newsfeed.dal import queues
 
     delays: list[tuple[str, str, int]] = []
-    real = webhooks.retry_later
+    real = queues.retry_later
 
     def retry_later(queue_url: str, receipt_handle: str, seconds: int) -> None:
         delays.append((queue_url, receipt_handle, seconds))

@@ -5,6 +5,8 @@
 | article record | `article#<slug>` | `article` | an Article, or Unpublished (410) or Moved (301) |
 | upload record | `upload#<key>` | `upload` | which article an upload key feeds; the newest change applied |
 | photo | `photo#<key>` | `photo` | what the image function made of a photo upload: its renditions |
+| photo's uploads | `photodigest#<digest>` | `<upload key>` | the uploads whose photo has this digest |
+| photo shown | `photouse#<digest>` | `<article id>` | a public article showing the photo (the publisher's) |
 | scope with feeds | `scopes` | `<kind>#<slug>` | a section or tag and its name (written by the publisher) |
 | list entry | `list#site`, `list#<section|tag|author>#<slug>` | `<published_at>#<id>` | an ArticleCard |
 | schedule entry | `list#schedule` | `<published_at>#<id>` | the card of a scheduled article, due then |
@@ -59,6 +61,14 @@ def upload_key(upload: str) -> Item:
 
 def photo_key(upload: str) -> Item:
     return key(f"photo#{upload}", PHOTO_SK)
+
+
+def photo_digest_pk(digest: str) -> str:
+    return f"photodigest#{digest}"
+
+
+def photo_use_pk(digest: str) -> str:
+    return f"photouse#{digest}"
 
 
 def scope_key(scope: Scope) -> Item:

@@ -1,5 +1,5 @@
-"""Photo records in the content table: what the image function made of each photo upload, newest change
-of a key winning whatever order the changes are handled in."""
+"""Photos in the content table: what the image function made of each photo upload (the newest change of a
+key winning whatever order the changes are handled in), and which public articles show each photo."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import error_code
-from newsfeed.dal.keys import photo_key
+from newsfeed.dal.keys import key as item_key
+from newsfeed.dal.keys import photo_digest_pk, photo_key, photo_use_pk
 from newsfeed.models.photo import Photo
 from newsfeed.models.upload import UploadChange
 
@@ -43,14 +44,16 @@ class PhotoStore:
 
     def keep(self, photo: Photo, order: str) -> bool:
         """Store `photo` unless a newer change of its upload is stored already; True if stored."""
+        item = {
+            **photo_key(photo.key),
+            "photo": {"S": photo.model_dump_json()},
+            "digest": {"S": photo.digest},
+            "change_order": {"S": order},
+        }
         try:
             self.client.put_item(
                 TableName=self.table,
-                Item={
-                    **photo_key(photo.key),
-                    "photo": {"S": photo.model_dump_json()},
-                    "change_order": {"S": order},
-                },
+                Item=item,
                 ConditionExpression="attribute_not_exists(pk) OR change_order < :order",
                 ExpressionAttributeValues={":order": {"S": order}},
             )
@@ -58,7 +61,31 @@ class PhotoStore:
             if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
+        self.client.put_item(TableName=self.table, Item=item_key(photo_digest_pk(photo.digest), photo.key))
         return True
+
+    def forget_digest(self, digest: str) -> None:
+        """Forget every upload's record whose photo has this digest (its renditions were withdrawn): an
+        article naming one of them waits for it to be sent again."""
+        mappings = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": photo_digest_pk(digest)}},
+            ConsistentRead=True,
+        )["Items"]
+        for mapping in mappings:
+            upload = mapping["sk"]["S"]
+            try:
+                self.client.delete_item(
+                    TableName=self.table,
+                    Key=photo_key(upload),
+                    ConditionExpression="digest = :digest",
+                    ExpressionAttributeValues={":digest": {"S": digest}},
+                )
+            except ClientError as error:
+                if error_code(error) != "ConditionalCheckFailedException":  # made from another photo since
+                    raise
+            self.client.delete_item(TableName=self.table, Key=item_key(photo_digest_pk(digest), upload))
 
     def forget(self, key: str, order: str) -> None:
         """The upload was deleted: its record goes, unless a newer upload of the key is stored."""
@@ -72,3 +99,26 @@ class PhotoStore:
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
+
+
+@dataclass
+class PhotoUseStore:
+    """Which public articles show each photo (the publisher's): implements logic.site.photo_uses.PhotoUses."""
+
+    table: str
+    client: DynamoDBClient = field(default_factory=clients.dynamodb)
+
+    def show(self, digest: str, article_id: str) -> None:
+        self.client.put_item(TableName=self.table, Item=item_key(photo_use_pk(digest), article_id))
+
+    def hide(self, digest: str, article_id: str) -> bool:
+        self.client.delete_item(TableName=self.table, Key=item_key(photo_use_pk(digest), article_id))
+        return bool(
+            self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": photo_use_pk(digest)}},
+                ConsistentRead=True,
+                Limit=1,
+            )["Items"]
+        )

@@ -117,6 +117,16 @@ class PublicBucket:
             redirect=response.get("Metadata", {}).get(REDIRECT_METADATA),
         )
 
+    def delete_folder(self, folder: str) -> list[str]:
+        """Remove every file under `folder/` (a photo's renditions); their paths."""
+        listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{folder}/").get("Contents", [])
+        paths = [item["Key"] for item in listed]
+        if paths:
+            self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": path} for path in paths], "Quiet": True}
+            )
+        return paths
+
     def delete(self, path: str) -> None:
         """Remove `path` (nothing happens if it is not there)."""
         self.client.delete_object(Bucket=self.bucket, Key=path)

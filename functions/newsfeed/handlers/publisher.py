@@ -17,14 +17,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings
 from newsfeed.dal.archives import FeedBookkeeping
+from newsfeed.dal.cdn import invalidate
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import ArticleChange, article_page_change
 from newsfeed.dal.items import article_images as images
 from newsfeed.dal.lists import ListStore
+from newsfeed.dal.photos import PhotoStore, PhotoUseStore
 from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
+from newsfeed.logic.site.photo_uses import PhotoShowing
 from newsfeed.logic.site.regenerate import Regenerator, has_page, scope_changes
 from newsfeed.logic.webhooks import change_event
 from newsfeed.models.article import ArticleRecord
@@ -77,6 +80,28 @@ def queue_webhook_event(
             raise
 
 
+@per_process
+def photo_showing() -> PhotoShowing:
+    settings = get_settings()
+    return PhotoShowing(
+        uses=PhotoUseStore(settings.content_table),
+        files=PublicBucket(settings.public_bucket),
+        records=PhotoStore(settings.content_table),
+        invalidate=partial(invalidate, settings.distribution_id),
+    )
+
+
+def withdraw_unshown_photos(pairs: list[ArticleChange]) -> bool:
+    """Follow which photos public articles show, and stop serving those none does; False if that failed."""
+    try:
+        if withdrawn := photo_showing().follow(pairs):
+            logger.info("photos withdrawn", extra={"digests": withdrawn})
+    except Exception:
+        logger.exception("photo withdrawal failed")
+        return False
+    return True
+
+
 def regenerate_pages(latest: dict[str, ArticleRecord | None], *, shown: bool) -> set[str]:
     """The page of each article the batch changed, from its latest record: those with a page now (`shown`),
     or those without one; the slugs that failed."""
@@ -117,6 +142,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
     failed_pages |= regenerate_pages(latest, shown=False)  # once no listing links to them
+    photos_followed = withdraw_unshown_photos([p for p in pairs if p])  # once no page shows them
     unqueued: set[str] = set()
     if (queue := webhook_queue()) is not None:
         changes = {r["dynamodb"]["SequenceNumber"]: p for r, p in zip(records, pairs, strict=True) if p}
@@ -126,8 +152,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         unqueued = {str(failure["itemIdentifier"]) for failure in webhooks.response()["batchItemFailures"]}
     for record, pair, page in zip(records, pairs, pages, strict=True):
         sequence = record.get("dynamodb", {}).get("SequenceNumber")
-        if (pair and (sequence in unqueued or failed & set(scope_changes([pair])))) or (
-            page and page[0] in failed_pages
-        ):
+        if (
+            pair and (sequence in unqueued or failed & set(scope_changes([pair])) or not photos_followed)
+        ) or (page and page[0] in failed_pages):
             return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
     return {"batchItemFailures": []}

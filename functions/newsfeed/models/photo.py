@@ -70,3 +70,12 @@ def rendition_key(rendition: Rendition) -> str:
 def is_photo_key(key: str) -> bool:
     """Whether an upload is a photo (by its name: its content is checked by the image function)."""
     return key.lower().endswith(limits.PHOTO_SUFFIXES)
+
+
+def digest_in(url: str) -> str | None:
+    """The digest of the photo a rendition's address belongs to (None for any other address)."""
+    folder = f"/{limits.PHOTO_PREFIX}"
+    if not url.startswith(folder):
+        return None
+    digest = url[len(folder) :].split("/", 1)[0]
+    return digest or None

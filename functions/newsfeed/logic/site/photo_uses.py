@@ -1,0 +1,72 @@
+"""Which public articles show each photo, followed from the content stream. A photo that no public article
+shows any more (its last article unpublished, or given another photo) stops being served: a legal takedown
+takes the picture down too. One that another public article still shows stays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from newsfeed.models.article import Article, ArticleRecord
+from newsfeed.models.article_shape import ArticleStatus
+from newsfeed.models.photo import digest_in, photo_dir
+
+
+class RenditionFolders(Protocol):
+    def delete_folder(self, folder: str) -> list[str]: ...
+
+
+class PhotoDigests(Protocol):
+    def forget_digest(self, digest: str) -> None: ...
+
+
+class PhotoUses(Protocol):
+    def show(self, digest: str, article_id: str) -> None: ...
+
+    def hide(self, digest: str, article_id: str) -> bool:
+        """The article no longer shows the photo: True while another article still does."""
+
+
+def shown_photos(record: ArticleRecord | None) -> set[str]:
+    """The digests of the photos a record shows the public (a published article's lead photo)."""
+    if (
+        not isinstance(record, Article)
+        or record.status is not ArticleStatus.PUBLISHED
+        or record.image is None
+    ):
+        return set()
+    return {digest for rendition in record.image.renditions if (digest := digest_in(rendition.url))}
+
+
+@dataclass
+class PhotoShowing:
+    uses: PhotoUses
+    files: RenditionFolders
+    records: PhotoDigests
+    invalidate: Callable[[list[str]], None]  # drop paths from the CDN's caches
+
+    def withdraw(self, digest: str) -> None:
+        """Stop serving a photo: its renditions deleted, then dropped from the CDN (which caches them for a
+        year), and its upload's record forgotten: an article naming it again waits for it to be sent again."""
+        folder = photo_dir(digest)
+        self.files.delete_folder(folder.removeprefix("/"))
+        self.invalidate([f"{folder}/*"])
+        self.records.forget_digest(digest)
+
+    def follow(self, pairs: Iterable[tuple[ArticleRecord | None, ArticleRecord | None]]) -> list[str]:
+        """Record what each change shows; withdraw the photos nothing shows any more; their digests."""
+        withdrawn = []
+        for old, new in pairs:
+            before, after = shown_photos(old), shown_photos(new)
+            record = new or old
+            if record is None:
+                continue
+            article_id = record.id
+            for digest in sorted(after - before):
+                self.uses.show(digest, article_id)
+            for digest in sorted(before - after):
+                if not self.uses.hide(digest, article_id):
+                    self.withdraw(digest)
+                    withdrawn.append(digest)
+        return withdrawn

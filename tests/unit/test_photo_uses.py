@@ -1,0 +1,92 @@
+"""Whatever articles come and go with whatever photos, a photo is served exactly while a public article
+shows it, and each withdrawal also clears the CDN's caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsfeed.logic.site.photo_uses import PhotoShowing
+from newsfeed.models.article import Article, ArticleRecord, Image
+from newsfeed.models.article_shape import ArticleStatus
+from newsfeed.models.photo import Rendition
+from tests.support.factories import article
+
+DIGESTS = ["aaaa", "bbbb", "cccc"]
+
+
+@dataclass
+class Uses:
+    shown: set[tuple[str, str]] = field(default_factory=set)
+
+    def show(self, digest: str, article_id: str) -> None:
+        self.shown.add((digest, article_id))
+
+    def hide(self, digest: str, article_id: str) -> bool:
+        self.shown.discard((digest, article_id))
+        return any(d == digest for d, _ in self.shown)
+
+
+@dataclass
+class Served:
+    folders: set[str] = field(default_factory=lambda: {f"images/{d}" for d in DIGESTS})
+    invalidated: list[str] = field(default_factory=list)
+    forgotten: list[str] = field(default_factory=list)
+
+    def delete_folder(self, folder: str) -> list[str]:
+        self.folders.discard(folder)
+        return [f"{folder}/w480.jpg"]
+
+    def forget_digest(self, digest: str) -> None:
+        self.forgotten.append(digest)
+
+
+def version(n: int, digest: str | None, status: ArticleStatus) -> Article:
+    image = None
+    if digest is not None:
+        image = Image(
+            url=f"/images/{digest}/w480.jpg",
+            renditions=[
+                Rendition(url=f"/images/{digest}/w480.jpg", width=480, height=360, type="image/jpeg")
+            ],
+        )
+    return article(n, image=image, status=status)
+
+
+CHANGES = st.lists(
+    st.tuples(
+        st.integers(0, 3),  # which article
+        st.sampled_from([None, *DIGESTS]),  # its photo now
+        st.sampled_from([ArticleStatus.PUBLISHED, ArticleStatus.DRAFT, None]),  # None: unpublished
+    ),
+    max_size=30,
+)
+
+
+@given(CHANGES)
+def test_a_photo_is_served_exactly_while_a_public_article_shows_it(
+    changes: list[tuple[int, str | None, ArticleStatus | None]],
+) -> None:
+    served = Served()
+    showing = PhotoShowing(Uses(), served, served, served.invalidated.extend)
+    now: dict[int, ArticleRecord | None] = {}
+    ever_shown: set[str] = set()
+    for n, digest, status in changes:
+        new = version(n, digest, status) if status is not None else None
+        if digest and status is ArticleStatus.PUBLISHED:
+            served.folders.add(f"images/{digest}")  # stored only once its photo was made (again)
+            ever_shown.add(digest)
+        showing.follow([(now.get(n), new)])
+        now[n] = new
+        shown = {
+            r.image.renditions[0].url.split("/")[2]
+            for r in now.values()
+            if isinstance(r, Article) and r.status is ArticleStatus.PUBLISHED and r.image
+        }
+        for d in shown:
+            assert f"images/{d}" in served.folders  # never withdrawn while shown
+        for d in ever_shown - shown:
+            assert f"images/{d}" not in served.folders  # shown once, shown no more: withdrawn
+            assert f"/images/{d}/*" in served.invalidated and d in served.forgotten
