@@ -4,13 +4,20 @@ bucket, served immutable and without metadata, or a rejection report and nothing
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
+from newsfeed.cli.export import export
+from newsfeed.cli.transfer import Importer
+from newsfeed.dal.content import ContentTable
 from newsfeed.dal.photos import PhotoStore
+from newsfeed.dal.public import PublicBucket
+from newsfeed.dal.uploads import UploadBucket
 from newsfeed.models import caching, limits
 from newsfeed.models.photo import Photo, rendition_key
 from tests.support.factories import markdown
@@ -206,3 +213,52 @@ def test_a_story_given_another_photo_withdraws_the_old_one(stack: Stack) -> None
     shown = public_images(stack)
     assert not [key for key in shown if old.digest in key]
     assert stored_image(stack, "ferry-story")["url"].endswith("/w900.jpg") and shown
+
+
+def test_import_carries_photos_and_export_gives_them_back(stack: Stack, tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    (folder / "2024" / "photos").mkdir(parents=True)
+    (folder / "2024" / "photos" / "ferry.jpg").write_bytes(encoded(picture(1300, 900)))
+    (folder / "2024" / "ferry.md").write_text(article_with_photo("photos/ferry.jpg", "Imported ferry"))
+    (folder / "2024" / "lost.md").write_text(article_with_photo("photos/nowhere.jpg", "Photo never sent"))
+    (folder / "logo.svg").write_text("<svg/>")
+    (folder / "drawing.md").write_text(article_with_photo("logo.svg", "Drawing as a photo"))
+    importer = Importer(
+        UploadBucket(stack.uploads),
+        ContentTable(stack.table),
+        folder,
+        wait=lambda: stack.drain("IngestFunction", "PhotoFunction"),
+    )
+    summary = importer.run(timeout=60)
+    stack.drain()
+    rejected = dict(summary.rejected)
+    assert set(rejected) == {"2024/lost.md", "drawing.md"}, rejected
+    assert "image: photos/nowhere.jpg: No such file or directory" in rejected["2024/lost.md"][0]
+    assert "image: logo.svg was refused: file: is an SVG drawing" in rejected["drawing.md"][0]
+    image = stored_image(stack, "imported-ferry")
+    assert image["width"] == 1300 and len(image["renditions"]) == 12
+
+    out = tmp_path / "export"
+    table = ContentTable(stack.table)
+    public = PublicBucket(stack.public, stack.s3)
+    assert export(table, out, rendition=lambda key: f.body if (f := public.read(key)) else None) == 1
+    exported = json.loads((out / "2024" / "ferry.json").read_text())
+    digest = image["url"].split("/")[-2]
+    assert exported["image"] == {
+        "url": f"photos/{digest}.jpg",
+        "alt": "A ferry leaving Aktau",
+        "caption": "The first crossing",
+        "credit": "KazPost",
+    }
+    written = Image.open(out / "2024" / "photos" / f"{digest}.jpg")
+    assert written.size == (1300, 900)
+    # Into an empty stack: the photo comes along and is made again.
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/2024/ferry.md")
+    stack.drain()
+    summary = Importer(
+        UploadBucket(stack.uploads), table, out, wait=lambda: stack.drain("IngestFunction", "PhotoFunction")
+    ).run(60)
+    stack.drain()
+    assert summary.rejected == []
+    again = stored_image(stack, "imported-ferry")
+    assert again["width"] == 1300 and again["renditions"]

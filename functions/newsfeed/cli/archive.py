@@ -69,7 +69,7 @@ def export_directory(root: Path, target: Target) -> int:
     if connection is None:
         return 2
     with tqdm(unit="article", desc="exporting", dynamic_ncols=True) as bar:
-        count = export(connection.table, root, bar.update)
+        count = export(connection.table, root, bar.update, connection.rendition)
     print(f"exported {count} articles to {root}")
     return 0
 

@@ -15,7 +15,7 @@ from newsfeed.cli.archive import export_directory, import_directory
 from newsfeed.cli.connection import Connection, Target, connect_or_explain
 from newsfeed.cli.local import LOCAL_STACK
 from newsfeed.cli.offline import preview, problems_text, validate
-from newsfeed.cli.photos import send_photos
+from newsfeed.cli.photos import send_photos, verdicts
 from newsfeed.models import limits
 from newsfeed.models.site import article_path
 
@@ -76,7 +76,9 @@ def publish(files: Sequence[Path], target: Target, timeout: float) -> int:
             print(f"rejected: {path}\n  - file: {error.strerror}")
             continue
         try:
-            if problems := send_photos(connection, path, key, data, timeout):
+            photos, problems = send_photos(connection.uploads, path, key, data)
+            problems += verdicts(connection.uploads, connection.table, photos, timeout).get(key, [])
+            if problems:
                 failed += 1
                 print(f"rejected: {path}\n" + "\n".join(problems) + "\n  It was not sent.")
                 continue

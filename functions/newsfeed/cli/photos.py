@@ -1,14 +1,26 @@
-"""The photo an article names beside its file, sent before it: the article goes only once its photo has a
-verdict, so it is never stored waiting for one, and a refused photo keeps the article back, saying why."""
+"""The photos articles name beside their files, sent before them (by `publish` and `import`): an article
+goes only once its photo has a verdict, so it is never stored waiting for one, and a refused or missing
+photo keeps the article back, saying why."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from newsfeed.cli.connection import Connection
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.uploads import UploadBucket
+
+
+@dataclass(frozen=True)
+class SentPhoto:
+    article: str  # the article's upload key
+    ref: str  # as the article names it
+    key: str  # its own upload key
+    etag: str
 
 
 def photos_named(name: str, data: bytes) -> list[str]:
@@ -25,36 +37,60 @@ def photos_named(name: str, data: bytes) -> list[str]:
     return [image.url] if image is not None and is_photo_ref(image.url) else []
 
 
-def send_photos(connection: Connection, article: Path, key: str, data: bytes, timeout: float) -> list[str]:
-    """Upload the photos the article at `key` names beside it and wait for each one's verdict; the lines to
-    print under the article if any is missing or refused (none: the article may go)."""
-    from newsfeed.dal.photos import PhotoStore
+def send_photos(
+    uploads: UploadBucket, article: Path, key: str, data: bytes, sent: dict[str, str] | None = None
+) -> tuple[list[SentPhoto], list[str]]:
+    """Upload the photos the article at `key` (from the file `article`) names beside it: what was sent, and
+    the lines to print for photos that could not be read. `sent` (photo key -> ETag) saves sending one photo
+    twice in a run."""
     from newsfeed.logic.article_photos import photo_upload_key
 
-    problems, sent = [], {}
+    photos, problems = [], []
+    sent = {} if sent is None else sent
     for ref in photos_named(article.name, data):
-        local = article.parent / ref
-        try:
-            photo = local.read_bytes()
-        except OSError as error:
-            problems.append(f"  - image: {ref}: {error.strerror} (looked for {local})")
-            continue
-        photo_key = photo_upload_key(key, ref)
-        sent[photo_key] = (ref, connection.uploads.upload(photo_key, photo))
-    records = PhotoStore(connection.table.table, connection.table.client)
+        local, photo_key = article.parent / ref, photo_upload_key(key, ref)
+        if photo_key not in sent:
+            try:
+                sent[photo_key] = uploads.upload(photo_key, local.read_bytes())
+            except OSError as error:
+                problems.append(f"  - image: {ref}: {error.strerror} (looked for {local})")
+                continue
+        photos.append(SentPhoto(key, ref, photo_key, sent[photo_key]))
+    return photos, problems
+
+
+def verdicts(
+    uploads: UploadBucket,
+    table: ContentTable,
+    sent: list[SentPhoto],
+    timeout: float,
+    wait: Callable[[], None] = lambda: time.sleep(0.1),
+) -> dict[str, list[str]]:
+    """Wait for the image function's verdict on each photo sent (`wait` between looks): article key -> the
+    lines to print for its refused photos, or for those with no verdict in time (one not listed may go)."""
+    from newsfeed.dal.photos import PhotoStore
+
+    records = PhotoStore(table.table, table.client)
+    problems: dict[str, list[str]] = {}
+    waiting = {(photo.key, photo.etag) for photo in sent}
+    said: dict[str, list[str]] = {}  # photo key -> its problems
     deadline = time.monotonic() + timeout
-    while sent and time.monotonic() < deadline:
-        for photo_key, (ref, etag) in list(sent.items()):
-            report = connection.uploads.read_rejection(photo_key)
+    while waiting and time.monotonic() < deadline:
+        for photo_key, etag in sorted(waiting):
+            report = uploads.read_rejection(photo_key)
             if report is not None and report.etag == etag:
-                problems += [f"  - image: {ref} was refused: {problem}" for problem in report.problems]
+                said[photo_key] = [str(problem) for problem in report.problems]
             elif (made := records.photo(photo_key)) is None or made.etag != etag:
                 continue
-            del sent[photo_key]
-        if sent:
-            time.sleep(0.1)
-    problems += [
-        f"  - image: {ref}: no verdict on it after {timeout:.0f}s (is the stack's image function running?)"
-        for ref, _ in sent.values()
-    ]
+            waiting.discard((photo_key, etag))
+        if waiting:
+            wait()
+    late = f"no verdict on it after {timeout:.0f}s (is the stack's image function running?)"
+    for photo in sent:
+        if photo.key in said:
+            problems.setdefault(photo.article, []).extend(
+                f"  - image: {photo.ref} was refused: {p}" for p in said[photo.key]
+            )
+        elif (photo.key, photo.etag) in waiting:
+            problems.setdefault(photo.article, []).append(f"  - image: {photo.ref}: {late}")
     return problems

@@ -228,6 +228,10 @@ class Importer:
                 continue
             todo.append(file)
         start = time.monotonic()
+        for file, refused in self._photos(todo, timeout).items():  # sent first, each with its verdict
+            state.files[file.name] = FileState(file.etag, "rejected", problems=refused)
+            todo.remove(file)
+            self.on_progress(1)
         try:
             self._send(todo, state, waiting)
             self._collect(state, waiting, timeout)
@@ -243,6 +247,26 @@ class Importer:
             if known.outcome == "rejected":
                 summary.rejected.append((file.name, known.problems))
         return summary
+
+    def _photos(self, todo: list[SourceFile], timeout: float) -> dict[SourceFile, list[str]]:
+        """Send the photos the files name beside them and wait for their verdicts: the files whose photos
+        are missing or refused, with why (they are not sent)."""
+        from newsfeed.cli.photos import send_photos, verdicts
+
+        sent_keys: dict[str, str] = {}
+        photos, problems = [], {}
+        for file in todo:
+            sent, missing = send_photos(self.uploads, self.root / file.name, file.key, file.data, sent_keys)
+            photos += sent
+            if missing:
+                problems[file.key] = missing
+        for key, refused in verdicts(self.uploads, self.table, photos, timeout, self.wait).items():
+            problems.setdefault(key, []).extend(refused)
+        return {
+            file: [line.removeprefix("  - ") for line in problems[file.key]]
+            for file in todo
+            if file.key in problems
+        }
 
     def _lost(self, known: dict[str, FileState]) -> set[str]:
         """The files the state accounts for that the stack does not: imported ones it holds no upload of,

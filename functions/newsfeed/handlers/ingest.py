@@ -61,7 +61,7 @@ def ingest() -> Ingest:
 
 def _apply(change: UploadChange, may_wait: bool = False) -> dict[str, Any]:
     if is_bundle(change):
-        result = apply_bundle(ingest(), articles(), change)
+        result = apply_bundle(ingest(), articles(), change, may_wait=may_wait)
     else:
         result = ingest().apply(change, may_wait=may_wait)
     problems = [problem.model_dump(exclude_none=True) for problem in result.problems]

@@ -143,11 +143,14 @@ def decide(
     store: BulkContentStore,
     files: Sequence[tuple[UploadChange, bytes]],
     parsed: list[ParsedUpload | UploadRejected],
+    may_wait: bool = False,
 ) -> tuple[BundleView, list[IngestResult], list[int], list[int]]:
     """Decide every file against one batch-read view of `store` (the ingest's, through its bulk port): the
     view (its pending changes), each file's result, for each pending change the index of its file, and the
     indexes of the files another writer of the same key overtook (the view is stale for them). Those and
-    unpublishes wait (UNCHANGED here, with no pending change): `apply_bundle` applies them alone."""
+    unpublishes wait (UNCHANGED here, with no pending change): `apply_bundle` applies them alone. A photo a
+    file names that is still on its way raises PhotoPending while `may_wait`: the whole bundle waits, as
+    nothing has been saved yet."""
     uploads = store.upload_records([file.key for file, _ in files])
     slugs = [p.slug for p in parsed if isinstance(p, ParsedUpload)] + [u.slug for u in uploads.values()]
     records = store.article_records(slugs)
@@ -173,7 +176,8 @@ def decide(
         else:
             before = len(view.pending)
             try:
-                results.append(deciding.store_parsed(file, parse, upload))
+                photo = ingest.photo_of(file, parse, may_wait)
+                results.append(deciding.store_parsed(file, parse, upload, photo))
             except UploadRejected as rejected:
                 results.append(IngestResult.refused(file.key, rejected))
             except ConcurrentChange:
@@ -183,7 +187,9 @@ def decide(
     return view, results, saved, overtaken
 
 
-def apply_bundle(ingest: Ingest, store: BulkContentStore, change: UploadChange) -> IngestResult:
+def apply_bundle(
+    ingest: Ingest, store: BulkContentStore, change: UploadChange, *, may_wait: bool = False
+) -> IngestResult:
     """Apply every file of an import bundle, and leave what became of each under import-results/."""
     bundle = read_bundle(ingest, change)
     if bundle is None:
@@ -195,7 +201,7 @@ def apply_bundle(ingest: Ingest, store: BulkContentStore, change: UploadChange) 
         )
         return IngestResult(Outcome.REJECTED, change.key, problems=bundle)
     files, refused = file_changes(change, bundle)
-    view, results, saved, overtaken = decide(ingest, store, files, parse_files(files))
+    view, results, saved, overtaken = decide(ingest, store, files, parse_files(files), may_wait)
 
     # One by one, reading afresh (each reports its own problems): files whose transaction was cancelled
     # (someone else changed those articles meanwhile), files another import of their key overtook, and
