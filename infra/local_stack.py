@@ -48,11 +48,10 @@ from infra.template import ROOT
 from infra.web import API_PREFIX
 from newsfeed.cli.connection import RunningStack
 from newsfeed.cli.local import LOCAL_AWS_PORT, LOCAL_PORT, LOCAL_REGION, LOCAL_STACK
-from newsfeed.models import caching, limits
+from newsfeed.models import limits
 from newsfeed.models.upload import BundleFile, ImportBundle
 
 SAMPLES = ROOT / "events" / "articles"
-SAMPLE_IMAGES = ROOT / "events" / "images"
 DATA = ROOT / ".newsfeed-data"  # make run's default data folder (ignored by git)
 POSITIONS_BUCKET = f"{LOCAL_STACK}-event-source-positions"  # the pollers' own (StreamPositions)
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
@@ -142,18 +141,18 @@ class LocalStack:
         return active
 
     def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
-        """Import events/articles/* through the real path (imports/ -> S3 event -> SQS -> ingest), and put
-        the sample publication's images (events/images/) where its pages find them: the site's /images/.
-        Imported, not uploaded: an editor's upload or import of the same file name wins over a sample, so
-        carrying an export over into a fresh stack (which has them) replaces them rather than clashing."""
+        """Import events/articles/* through the real path (imports/ -> S3 event -> SQS -> ingest), the photos
+        they name beside them (events/articles/photos/) uploaded first, as an editor's would be: the bundle
+        waits for them. Imported, not uploaded: an editor's upload or import of the same file name wins over
+        a sample, so carrying an export over into a fresh stack (which has them) replaces them rather than
+        clashing."""
         s3 = session.client("s3")
-        for image in sorted(p for p in SAMPLE_IMAGES.rglob("*") if p.is_file()):
+        for photo in sorted(p for p in (SAMPLES / "photos").rglob("*") if p.is_file()):
             s3.put_object(
-                Bucket=resources.outputs["PublicBucketName"],
-                Key=f"images/{image.relative_to(SAMPLE_IMAGES).as_posix()}",
-                Body=image.read_bytes(),
-                ContentType=mimetypes.guess_type(image.name)[0] or "application/octet-stream",
-                CacheControl=caching.ARCHIVE,  # the samples' images do not change
+                Bucket=resources.outputs["UploadsBucketName"],
+                Key=f"{limits.UPLOAD_PREFIX}{photo.relative_to(SAMPLES).as_posix()}",
+                Body=photo.read_bytes(),
+                ContentType=mimetypes.guess_type(photo.name)[0] or "application/octet-stream",
             )
         names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix in limits.UPLOAD_SUFFIXES)
         bundle = ImportBundle(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import ROOT, corpus
-from tests.support.local import Running, free_port, start_local_stack
+from tests.support.local import Running, free_port, get, start_local_stack
 
 pytestmark = pytest.mark.e2e
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -73,7 +73,9 @@ def test_every_command_shown_works_word_for_word(stack: Running, tmp_path: Path)
         for name, body in files_to_save(doc).items():
             (tmp_path / name).write_text(body)
     corpus.write_files(tmp_path / "archive", 30)  # the import example's folder, smaller
+    (tmp_path / "events").symlink_to(ROOT / "events")  # as from the checkout: its sample photos
     port = stack.base.rsplit(":", 1)[1]
+    images: list[str] = []  # every image the docs' pages and answers show
     for shown in shown_commands():
         words = shlex.split(shown.command.replace("127.0.0.1:3000", f"127.0.0.1:{port}"))
         if words[0] == ".venv/bin/newsfeed":  # this interpreter's, told which stack (a `make run` may be up)
@@ -82,7 +84,14 @@ def test_every_command_shown_works_word_for_word(stack: Running, tmp_path: Path)
             words.insert(1, "--fail")  # an answer other than 2xx fails the command
         run = subprocess.run(words, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
         assert run.returncode == 0, f"{shown.doc.name}: {shown.command}\n{run.stdout}{run.stderr}"
+        for image in re.findall(
+            r'(?:src="|srcset="|, |"url": ?")(http://127\.0\.0\.1:\d+/images/[^" ,]+)', run.stdout
+        ):
+            assert get(image)[0] == 200, f"{shown.doc.name}: {shown.command}: broken image {image}"
+            images.append(image)
         for line in shown.output:
             expected = line.replace("127.0.0.1:3000", f"127.0.0.1:{port}")
             if expected.strip() and not VARYING.search(expected):
                 assert expected in run.stdout, f"{shown.doc.name}: {shown.command}: no line {expected!r}"
+    # The README's photo (640 pixels wide): 480 and 640 in three formats, and its four crops.
+    assert len(set(images)) >= 10

@@ -47,16 +47,22 @@ def test_a_markdown_upload_reaches_the_api_and_both_feeds(stack: Stack) -> None:
     )
 
 
-def test_every_sample_article_publishes(stack: Stack) -> None:
-    for path in sorted(SAMPLES.iterdir()):
+def test_every_sample_article_publishes_with_its_photo(stack: Stack) -> None:
+    for photo in sorted((SAMPLES / "photos").iterdir()):  # sent first, as `newsfeed publish` does
+        stack.put(f"photos/{photo.name}", photo.read_bytes())
+    stack.drain()
+    articles = sorted(path for path in SAMPLES.iterdir() if path.is_file())
+    for path in articles:
         stack.put(path.name, path.read_bytes())
     stack.drain()
     listed = api(stack).get("/articles").json()["items"]
-    assert len(listed) == len(list(SAMPLES.iterdir()))
+    assert len(listed) == len(articles)
     assert listed[0]["slug"] == "kazakh-leader-offers-explanation-for-crisis"  # newest first
     assert {a["section"] for a in listed} >= {"Kazakhstan News", "World"}
-    for path in sorted(SAMPLES.iterdir()):
+    for path in articles:
         assert report(stack, f"inbox/{path.name}") is None
+    photographed = [a for a in listed if a.get("image")]
+    assert photographed and all(a["image"]["renditions"] for a in photographed)
 
 
 def test_a_file_without_a_title_is_reported_and_changes_nothing(stack: Stack) -> None:

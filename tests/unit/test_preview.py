@@ -26,6 +26,13 @@ def test_preview_renders_every_sample_and_says_where(
     crisis = (tmp_path / "kazakh-leader-offers-explanation-for-crisis.html").read_text(encoding="utf-8")
     assert "<h1>Kazakh leader offers explanation for crisis</h1>" in crisis
     assert 'href="http://127.0.0.1:3300/sections/kazakhstan-news"' in crisis
+    straws = (
+        tmp_path / "paper-straws-found-to-contain-long-lasting-and-potentially-toxic-chemicals-study.html"
+    )
+    assert 'src="photos/coffee.png"' in straws.read_text(encoding="utf-8")  # the photo beside it, as sent
+    assert (tmp_path / "photos" / "coffee.png").read_bytes() == (
+        SAMPLES[0].parent / "photos" / "coffee.png"
+    ).read_bytes()
 
 
 def test_preview_refuses_a_bad_file_with_the_problems_validate_prints(

@@ -5,6 +5,7 @@ publishing). Neither needs a stack."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ def write_preview(parsed: ParsedUpload, source: Path, out: Path, site: Site) -> 
     from newsfeed.logic.articles import build_article
     from newsfeed.logic.site.pages import render_article_page
     from newsfeed.models.article_shape import ArticleStatus
+    from newsfeed.models.fields import is_photo_ref
 
     now = datetime.now(UTC)
     article = build_article(
@@ -49,6 +51,11 @@ def write_preview(parsed: ParsedUpload, source: Path, out: Path, site: Site) -> 
     out.mkdir(parents=True, exist_ok=True)
     page = out / f"{article.slug}.html"
     page.write_bytes(render_article_page(site, article))
+    image = parsed.fields.image
+    if image is not None and is_photo_ref(image.url) and (source.parent / image.url).is_file():
+        shown = out / image.url  # as sent (the renditions are made when it is published)
+        shown.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source.parent / image.url, shown)
     return page
 
 
