@@ -37,6 +37,21 @@ if not (CHROMIUM and DRIVER and AXE.exists()):
     pytest.skip(f"needs {missing}", allow_module_level=True)
 
 
+PHOTO = (
+    "{url: coffee.jpg, alt: A cup of coffee on a wooden table, caption: Morning coffee, credit: R. Michetti}"
+)
+
+
+def big_photo(path: Any) -> None:
+    """The sample's real photograph (600×400), enlarged to 2400×1600 so that every rendition width exists: the
+    browser's choice among them is what is tested here, not the picture's detail."""
+    from PIL import Image
+
+    Image.open(ROOT / "events" / "articles" / "photos" / "coffee.png").convert("RGB").resize(
+        (2400, 1600)
+    ).save(path)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     running = start_local_stack(free_port(), free_port())
@@ -54,6 +69,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         assert published.returncode == 0, published.stdout
         page = f"{running.base}/articles/hostile"  # it follows the publish within seconds
         eventually(lambda: get(page)[0] == 200, 10, f"no page for the published article: {published.stdout}")
+        photographed = tmp_path_factory.mktemp("photo") / "coffee.md"
+        big_photo(photographed.parent / "coffee.jpg")
+        photographed.write_text(markdown(title="Coffee at dawn", section="Metro", image=PHOTO))
+        published = running.cli("publish", str(photographed))
+        assert published.returncode == 0, published.stdout
         yield running
     finally:
         running.process.kill()
@@ -115,3 +135,33 @@ def test_a_page_runs_nothing_from_content_stays_on_its_origin_and_passes_axe(
     assert violations == [], [(v["id"], v["help"]) for v in violations]
     if path == f"/articles/{SEED}":
         browser.save_screenshot(str(SCREENSHOT))
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_article_photo_moves_nothing_and_comes_no_wider_than_needed(
+    site: Running, browser: Any, width: int
+) -> None:
+    browser.set_window_size(width, 900)
+    try:
+        browser.get(f"{site.base}/articles/coffee-at-dawn")
+        shown = browser.execute_async_script(
+            """const done = arguments[arguments.length - 1];
+            const img = document.querySelector("article figure img");
+            const measure = () => {
+              let shift = 0;
+              new PerformanceObserver(list => list.getEntries().forEach(e => {
+                if (!e.hadRecentInput) shift += e.value;
+              })).observe({type: "layout-shift", buffered: true});
+              const seen = () => ({shift, src: img.currentSrc, css: img.clientWidth, dpr: devicePixelRatio});
+              setTimeout(() => done(seen()), 500);
+            };
+            img.complete ? measure() : img.addEventListener("load", measure);"""
+        )
+    finally:
+        browser.set_window_size(1280, 1600)
+    assert shown["shift"] == 0  # the page's own measure: width and height keep the photo's place
+    assert shown["src"].endswith(".avif")  # the smallest format this browser takes
+    chosen = int(shown["src"].rsplit("/w", 1)[1].split(".")[0])
+    needed = shown["css"] * shown["dpr"]
+    offered = [480, 800, 1200, 2000]
+    assert chosen == min((w for w in offered if w >= needed), default=max(offered)), shown
