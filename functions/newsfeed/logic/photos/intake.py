@@ -4,15 +4,18 @@ next to the upload and nothing public; a deleted upload's record forgotten."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 from newsfeed.logic.photos.decode import Decoded, decode
-from newsfeed.logic.photos.renditions import digest_of, needed, render
+from newsfeed.logic.photos.renditions import File, digest_of, needed, render
 from newsfeed.models import caching, limits
 from newsfeed.models.photo import Crop, Focus, Photo, rendition_key
 from newsfeed.models.upload import ChangeKind, Problem, RejectionReport, UploadChange, key_problem
+
+WRITERS = 16  # renditions written at once (the shared S3 client's pool holds 64 connections)
 
 
 class PhotoUploads(Protocol):
@@ -66,13 +69,8 @@ class PhotoIntake:
             return self._reject(change, decoded)
         digest = digest_of(data)
         files = render(decoded.image, digest, Focus())
-        for file in files:
-            self.public.write_once(
-                rendition_key(file.rendition),
-                file.body,
-                content_type=file.rendition.type,
-                cache_control=caching.PHOTO,
-            )
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:  # 16 files: one S3 round trip's time, not 16
+            list(pool.map(self._publish, files))
         photo = Photo(
             key=change.key,
             etag=change.etag or "",
@@ -86,6 +84,10 @@ class PhotoIntake:
             return PhotoResult("stale")
         self.uploads.clear_rejection(change.key)
         return PhotoResult("made", photo=photo)
+
+    def _publish(self, file: File) -> None:
+        key = rendition_key(file.rendition)
+        self.public.write_once(key, file.body, content_type=file.rendition.type, cache_control=caching.PHOTO)
 
     def _reject(self, change: UploadChange, problems: list[Problem]) -> PhotoResult:
         self.uploads.write_rejection(

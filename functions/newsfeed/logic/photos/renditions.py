@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,11 @@ from newsfeed.models import limits
 from newsfeed.models.photo import RENDITIONS_VERSION, Crop, Focus, Rendition, photo_dir
 
 # Format, media type, extension and encoder settings; JPEG last (the fallback a <picture> ends with).
-# AVIF's `speed` trades encoding time for size (0 slowest, 10 fastest): 8 keeps a 12-megapixel photo's
-# renditions within a few seconds on one Lambda vCPU (docs/benchmarks.md).
+# AVIF's `speed` trades encoding time for size (0 slowest, 10 fastest). Measured on a 12 MP photo's four
+# widths: speed 8 took 1.09 s for 282 KB, speed 9 0.46 s for 301 KB (7% more bytes for half the time, which
+# an article waiting for its photo feels), 10 no faster than 9 (docs/benchmarks.md).
 ENCODINGS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
-    ("AVIF", "image/avif", "avif", {"quality": 60, "speed": 8}),
+    ("AVIF", "image/avif", "avif", {"quality": 60, "speed": 9}),
     ("WEBP", "image/webp", "webp", {"quality": 80, "method": 4}),
     ("JPEG", "image/jpeg", "jpg", {"quality": 82, "optimize": True, "progressive": True}),
 )
@@ -74,15 +76,25 @@ def _encode(image: Image.Image, encoding: tuple[str, str, str, dict[str, Any]]) 
     return out.getvalue()
 
 
-def render(image: Image.Image, digest: str, focus: Focus) -> list[File]:
-    """Every rendition and crop of a decoded photo (RGB, no metadata), at addresses under its digest."""
+Encoding = tuple[str, str, str, dict[str, Any]]
+
+
+def render(
+    image: Image.Image,
+    digest: str,
+    focus: Focus,
+    encodings: Sequence[Encoding] = ENCODINGS,
+    crops: Sequence[tuple[str, int, int]] = limits.PHOTO_CROPS,
+) -> list[File]:
+    """Every rendition (each width in each of `encodings`) and crop of a decoded photo (RGB, no metadata),
+    at addresses under its digest."""
     folder, width, height = photo_dir(digest), image.width, image.height
     jobs: list[tuple[Rendition, Image.Image, tuple[str, str, str, dict[str, Any]]]] = []
     source = image
     for w in reversed(widths_for(width)):  # widest first: each narrower one from the one before
         h = max(1, round(w * height / width))
         source = source if source.width == w else source.resize((w, h), Image.Resampling.LANCZOS)
-        for encoding in ENCODINGS:
+        for encoding in encodings:
             jobs.append(
                 (
                     Rendition(url=f"{folder}/w{w}.{encoding[2]}", width=w, height=h, type=encoding[1]),
@@ -90,7 +102,7 @@ def render(image: Image.Image, digest: str, focus: Focus) -> list[File]:
                     encoding,
                 )
             )
-    for name, crop_w, crop_h in limits.PHOTO_CROPS:
+    for name, crop_w, crop_h in crops:
         box = crop_box(width, height, (crop_w, crop_h), focus)
         out_w = min(crop_w, box[2] - box[0])  # never upscaled: a small photo's crops are smaller
         out_h = max(1, round(out_w * crop_h / crop_w))
