@@ -262,3 +262,25 @@ def test_import_carries_photos_and_export_gives_them_back(stack: Stack, tmp_path
     assert summary.rejected == []
     again = stored_image(stack, "imported-ferry")
     assert again["width"] == 1300 and again["renditions"]
+
+
+def test_crops_keep_the_focus_the_editor_gives(stack: Stack) -> None:
+    stack.put("ferry.jpg", encoded(picture(1600, 900)))  # red in its top left quarter
+    stack.drain()
+    image = "{url: ferry.jpg, alt: A ferry, focus: '0.1, 0.2'}"
+    stack.put("story.md", markdown(title="Focused story", image=image))
+
+    def published() -> bool:
+        stack.drain()
+        return api(stack).get("/articles/focused-story").status_code == 200
+
+    eventually(published, sum(limits.PHOTO_WAIT_SECONDS), "the article never got its crops")
+    shown = stored_image(stack, "focused-story")
+    assert shown["focus"] == {"x": 0.1, "y": 0.2}
+    square = next(c for c in shown["crops"] if c["name"] == "1x1")
+    assert square["url"].endswith("/1x1-10-20.jpg")
+    body = stack.s3.get_object(Bucket=stack.public, Key=square["url"].split("/", 3)[3])["Body"].read()
+    with Image.open(io.BytesIO(body)) as crop:
+        assert crop.convert("RGB").getpixel((crop.width // 4, crop.height // 4))[0] > 150  # the red corner
+    centred = photo(stack, "ferry.jpg")
+    assert centred is not None and centred.crops[0].url.endswith("-50-50.jpg")  # still there for others

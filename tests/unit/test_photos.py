@@ -4,6 +4,7 @@ never a crash, never metadata in public, never an upscaled or misplaced picture.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -190,3 +191,30 @@ def test_the_focus_moves_the_crops_and_their_addresses() -> None:
 def test_widths_are_never_upscaled_and_always_one(width: int) -> None:
     widths = widths_for(width)
     assert widths and max(widths) <= width and max(widths) == min(width, limits.PHOTO_WIDTHS[-1])
+
+
+@given(st.floats(min_value=0, max_value=1), st.floats(min_value=0, max_value=1))
+def test_a_focus_the_editor_writes_is_read_as_written(x: float, y: float) -> None:
+    from newsfeed.models.upload import ImageUpload
+
+    image = ImageUpload.model_validate({"url": "ferry.jpg", "focus": f"{x!r}, {y!r}"})
+    assert image.focus is not None and (image.focus.x, image.focus.y) == (x, y)
+
+
+@given(
+    st.one_of(st.text(max_size=20), st.tuples(st.floats(), st.floats()).map(lambda p: f"{p[0]!r}, {p[1]!r}"))
+)
+def test_any_other_focus_is_a_clear_refusal(text: str) -> None:
+    from pydantic import ValidationError
+
+    from newsfeed.models.upload import ImageUpload
+
+    errors: list[Any] = []
+    try:
+        image = ImageUpload.model_validate({"url": "ferry.jpg", "focus": text})
+    except ValidationError as error:
+        errors = error.errors()
+    if errors:
+        assert all(e["loc"][0] == "focus" for e in errors)
+    else:  # only two fractions between 0 and 1 get through
+        assert image.focus is not None and 0 <= image.focus.x <= 1 and 0 <= image.focus.y <= 1

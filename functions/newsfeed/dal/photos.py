@@ -13,7 +13,7 @@ from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import error_code
 from newsfeed.dal.keys import key as item_key
 from newsfeed.dal.keys import photo_digest_pk, photo_key, photo_use_pk
-from newsfeed.models.photo import Photo
+from newsfeed.models.photo import Crop, CropRequest, Focus, Photo
 from newsfeed.models.upload import UploadChange
 
 if TYPE_CHECKING:
@@ -30,6 +30,11 @@ class PhotoQueue:
 
     def send(self, changes: Sequence[UploadChange]) -> None:
         batch.send_all(self.client, self.queue_url, [change.model_dump(mode="json") for change in changes])
+
+    def ask_crops(self, photo: Photo, focus: Focus) -> None:
+        """Ask for a photo's crops around an article's focal point."""
+        request = CropRequest(crop=photo.key, etag=photo.etag, focus=focus)
+        batch.send_all(self.client, self.queue_url, [request.model_dump(mode="json")])
 
 
 @dataclass
@@ -63,6 +68,27 @@ class PhotoStore:
             raise
         self.client.put_item(TableName=self.table, Item=item_key(photo_digest_pk(photo.digest), photo.key))
         return True
+
+    def add_crops(self, key: str, etag: str, label: str, crops: list[Crop]) -> None:
+        """Record crops around another focal point, while the record is still of that version."""
+        photo = self.photo(key)
+        if photo is None or photo.etag != etag:
+            return
+        updated = photo.model_copy(update={"crops_at": {**photo.crops_at, label: crops}})
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=photo_key(key),
+                UpdateExpression="SET photo = :photo",
+                ConditionExpression="digest = :digest",
+                ExpressionAttributeValues={
+                    ":photo": {"S": updated.model_dump_json()},
+                    ":digest": {"S": photo.digest},
+                },
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":  # made from another photo since
+                raise
 
     def forget_digest(self, digest: str) -> None:
         """Forget every upload's record whose photo has this digest (its renditions were withdrawn): an
@@ -122,3 +148,17 @@ class PhotoUseStore:
                 Limit=1,
             )["Items"]
         )
+
+
+@dataclass
+class ArticlePhotos:
+    """The ingest's view of photos (logic.ports.PhotoLookup): their records, and crops asked for."""
+
+    store: PhotoStore
+    queue: PhotoQueue
+
+    def photo(self, key: str) -> Photo | None:
+        return self.store.photo(key)
+
+    def ask_crops(self, photo: Photo, focus: Focus) -> None:
+        self.queue.ask_crops(photo, focus)

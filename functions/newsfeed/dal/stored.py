@@ -6,6 +6,7 @@ from these without building a model: its first answer imports no pydantic
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -23,8 +24,19 @@ StoredValues = dict[str, Any]
 """An item's attributes as plain values: strings, lists, maps, and numbers as `Decimal`."""
 
 
+def _exact(value: Any) -> Any:
+    """DynamoDB takes numbers as Decimal: a float (a photo's focal point) as the decimal it prints as."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    return value
+
+
 def to_attributes(values: Mapping[str, Any]) -> Item:
-    return {name: _serializer.serialize(value) for name, value in values.items() if value is not None}
+    return {name: _serializer.serialize(_exact(value)) for name, value in values.items() if value is not None}
 
 
 def from_attributes(item: Mapping[str, Any]) -> StoredValues:

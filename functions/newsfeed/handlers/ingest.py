@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import SettingsError, get_settings
 from newsfeed.dal.articles import ArticleStore
-from newsfeed.dal.photos import PhotoQueue, PhotoStore
+from newsfeed.dal.photos import ArticlePhotos, PhotoQueue, PhotoStore
 from newsfeed.dal.processed import processed_changes
 from newsfeed.dal.queues import retry_later
 from newsfeed.dal.uploads import UploadBucket
@@ -55,7 +55,7 @@ def ingest() -> Ingest:
         files=UploadBucket(settings.uploads_bucket),
         store=articles(),
         default_language=settings.site_language,
-        photos=PhotoStore(settings.content_table),
+        photos=ArticlePhotos(PhotoStore(settings.content_table), photo_queue()),
     )
 
 

@@ -4,6 +4,7 @@ alone (its own layer)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -17,6 +18,7 @@ from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.uploads import UploadBucket
 from newsfeed.handlers import per_process
 from newsfeed.logic.photos.intake import PhotoIntake
+from newsfeed.models.photo import CropRequest
 from newsfeed.models.upload import UploadChange
 from newsfeed.observability import logger, tracer
 
@@ -34,11 +36,17 @@ def intake() -> PhotoIntake:
 
 
 def handle_message(record: SQSRecord) -> None:
-    change = UploadChange.model_validate_json(record.body)
-    result = intake().apply(change)
+    """A photo upload's change, or an article's request for crops around its focal point."""
+    message = json.loads(record.body)
+    if "crop" in message:
+        request = CropRequest.model_validate(message)
+        result, key = intake().crop(request), request.crop
+    else:
+        change = UploadChange.model_validate(message)
+        result, key = intake().apply(change), change.key
     problems = [str(problem) for problem in result.problems]
     log = logger.warning if problems else logger.info
-    log(f"photo {result.outcome}", extra={"key": change.key, "problems": problems})
+    log(f"photo {result.outcome}", extra={"key": key, "problems": problems})
 
 
 @logger.inject_lambda_context

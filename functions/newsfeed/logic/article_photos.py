@@ -18,7 +18,7 @@ def photo_upload_key(article_key: str, ref: str) -> str:
 
 def stored_image(given: ImageUpload, photo: Photo | None) -> Image:
     """The image an article stores: as given (a URL), or a photo sent with it, shown as its widest JPEG."""
-    words = given.model_dump(include={"alt", "caption", "credit"})
+    words = given.model_dump(include={"alt", "caption", "credit", "focus"})
     if photo is None:
         return Image(url=given.url, **words)
     widest = [r for r in photo.renditions if r.type == "image/jpeg"][-1]
@@ -27,6 +27,6 @@ def stored_image(given: ImageUpload, photo: Photo | None) -> Image:
         width=photo.width,
         height=photo.height,
         renditions=photo.renditions,
-        crops=photo.crops,
+        crops=photo.crops_for(given.focus) or [],
         **words,
     )

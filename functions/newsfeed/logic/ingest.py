@@ -138,7 +138,14 @@ class Ingest:
             raise UploadRejected([Problem(field="image", message=NO_PHOTOS_HERE)])
         key = photo_upload_key(change.key, image.url)
         if (photo := self.photos.photo(key)) is not None:
-            return photo
+            if photo.crops_for(image.focus) is not None or image.focus is None:
+                return photo
+            if may_wait:  # its crops around this article's focal point are made on request
+                self.photos.ask_crops(photo, image.focus)
+                raise PhotoPending(key)
+            focus = f"{image.focus.x}, {image.focus.y}"
+            message = f"{image.url}: its crops around the focus {focus} were not made in time"
+            raise UploadRejected([Problem(field="image", message=message)])
         if (report := self.files.read_rejection(key)) is not None:
             reasons = "; ".join(str(problem) for problem in report.problems)
             raise UploadRejected([Problem(field="image", message=f"{image.url} was refused: {reasons}")])

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, RelatedCard
 from newsfeed.models.content import ContentChange
-from newsfeed.models.photo import Photo
+from newsfeed.models.photo import Focus, Photo
 from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 from newsfeed.models.scope import Scope
 from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange, UploadRecord
@@ -34,9 +34,12 @@ class UploadFiles(Protocol):
 
 
 class PhotoLookup(Protocol):
-    """The image function's photo records, as the ingest reads them."""
+    """The image function's photo records, as the ingest reads them, and its queue."""
 
     def photo(self, key: str) -> Photo | None: ...
+
+    def ask_crops(self, photo: Photo, focus: Focus) -> None:
+        """Have the image function make a photo's crops around this focal point."""
 
 
 class ContentStore(Protocol):

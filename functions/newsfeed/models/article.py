@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 
 from newsfeed.models.article_shape import MOVED, UNPUBLISHED, ArticleStatus
-from newsfeed.models.photo import Crop, Rendition
+from newsfeed.models.photo import Crop, Focus, Rendition
 from newsfeed.models.text import format_utc, to_utc
 
 # A stored or served instant: any aware datetime in, always `2024-03-29T04:00:00.000Z` out.
@@ -30,6 +30,8 @@ class Image(BaseModel):
     caption: str = ""
     credit: str = ""
     """Who took it, as the editor gave it."""
+    focus: Focus | None = None
+    """What its crops keep in view (fractions across and down), as the editor gave it; None: the centre."""
     width: int | None = None
     """Of the photo as sent (with its renditions only)."""
     height: int | None = None

@@ -3,7 +3,9 @@ address derived from the photo's content (never rewritten, so cached for a year)
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from newsfeed.models import limits
 
@@ -28,13 +30,25 @@ class Crop(Rendition):
     name: str
 
 
+def _focus_text(value: object) -> object:
+    """`focus: 0.3, 0.4` (as an editor writes it) means x 0.3, y 0.4."""
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.split(",")]
+        if len(parts) != 2:
+            raise ValueError(
+                "must be two fractions, across and down: `focus: 0.3, 0.4` (0.5, 0.5 is the centre)"
+            )
+        return {"x": parts[0], "y": parts[1]}
+    return value
+
+
 class Focus(BaseModel):
     """The point of a photo a crop keeps in view: fractions of its width and height from the top left."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    model_config = ConfigDict(frozen=True, defer_build=True, extra="forbid")
 
-    x: float = 0.5
-    y: float = 0.5
+    x: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.5
+    y: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.5
 
     @property
     def label(self) -> str:
@@ -53,8 +67,24 @@ class Photo(BaseModel):
     width: int  # as it is seen (EXIF orientation applied)
     height: int
     renditions: list[Rendition]  # every width in every format, narrowest first; JPEG last within a width
-    crops: list[Crop]  # around `focus`
-    focus: Focus = Focus()
+    crops: list[Crop]  # around the centre
+    crops_at: dict[str, list[Crop]] = {}  # around other focal points articles asked for, by Focus.label
+
+    def crops_for(self, focus: Focus | None) -> list[Crop] | None:
+        """The crops around `focus` (the centre if None), if they have been made."""
+        if focus is None or focus.label == Focus().label:
+            return self.crops
+        return self.crops_at.get(focus.label)
+
+
+class CropRequest(BaseModel):
+    """An article asks for a photo's crops around its own focal point (the ingest, to the image function)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    crop: str  # the photo's upload key
+    etag: str  # of the version the photo's record was made from
+    focus: Focus
 
 
 def photo_dir(digest: str) -> str:
@@ -79,3 +109,6 @@ def digest_in(url: str) -> str | None:
         return None
     digest = url[len(folder) :].split("/", 1)[0]
     return digest or None
+
+
+FocusPoint = Annotated[Focus, BeforeValidator(_focus_text)]

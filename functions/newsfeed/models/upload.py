@@ -24,6 +24,7 @@ from newsfeed.models.fields import (
     Title,
     UtcDatetime,
 )
+from newsfeed.models.photo import FocusPoint
 
 SEQUENCER_WIDTH = 64
 
@@ -50,6 +51,7 @@ class ImageUpload(BaseModel):
     alt: ImageText = ""
     caption: ImageText = ""
     credit: ImageText = ""
+    focus: FocusPoint | None = None
 
 
 class ArticleUpload(EditorialFields):

@@ -12,7 +12,7 @@ from typing import Protocol
 from newsfeed.logic.photos.decode import Decoded, decode
 from newsfeed.logic.photos.renditions import File, digest_of, needed, render
 from newsfeed.models import caching, limits
-from newsfeed.models.photo import Crop, Focus, Photo, rendition_key
+from newsfeed.models.photo import Crop, CropRequest, Focus, Photo, rendition_key
 from newsfeed.models.upload import ChangeKind, Problem, RejectionReport, UploadChange, key_problem
 
 WRITERS = 16  # renditions written at once (the shared S3 client's pool holds 64 connections)
@@ -32,6 +32,10 @@ class RenditionFiles(Protocol):
 
 class PhotoRecords(Protocol):
     def keep(self, photo: Photo, order: str) -> bool: ...
+
+    def photo(self, key: str) -> Photo | None: ...
+
+    def add_crops(self, key: str, etag: str, label: str, crops: list[Crop]) -> None: ...
 
     def forget(self, key: str, order: str) -> None: ...
 
@@ -83,6 +87,28 @@ class PhotoIntake:
         if not self.photos.keep(photo, change.order):
             return PhotoResult("stale")
         self.uploads.clear_rejection(change.key)
+        return PhotoResult("made", photo=photo)
+
+    def crop(self, request: CropRequest) -> PhotoResult:
+        """An article's crops around its own focal point, from the photo as sent (if it is still that
+        version: a newer one has its own crops made when the article asks again)."""
+        photo = self.photos.photo(request.crop)
+        if photo is None or photo.etag != request.etag:
+            return PhotoResult("stale")
+        if photo.crops_for(request.focus) is not None:
+            return PhotoResult("made", photo=photo)
+        change = UploadChange(
+            kind=ChangeKind.PUT, bucket="", key=request.crop, etag=request.etag, event_time=self.clock()
+        )
+        data = self.uploads.read(change, limits.MAX_PHOTO_BYTES)
+        decoded = decode(data, needed) if data is not None else None
+        if not isinstance(decoded, Decoded):  # gone or changed since: its successor is dealt with in turn
+            return PhotoResult("stale")
+        files = render(decoded.image, photo.digest, request.focus, encodings=())
+        with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+            list(pool.map(self._publish, files))
+        crops = [f.rendition for f in files if isinstance(f.rendition, Crop)]
+        self.photos.add_crops(request.crop, request.etag, request.focus.label, crops)
         return PhotoResult("made", photo=photo)
 
     def _publish(self, file: File) -> None:
