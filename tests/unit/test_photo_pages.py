@@ -115,3 +115,34 @@ def test_a_small_photo_is_never_shown_larger_than_it_is() -> None:
     assert rss.entries[0].media_content[0]["width"] == "640"  # its widest, not a stretched 1200
     page = render_article_page(SITE, small).decode()
     assert 'width="640" height="480"' in page and "w800" not in page
+
+
+def test_every_feed_carries_the_publications_icon_in_a_format_readers_take() -> None:
+    from PIL import Image as Picture
+
+    from newsfeed.logic.site import THEME
+    from newsfeed.logic.site.paths import ICON_SIZES
+
+    for path, size in ICON_SIZES.items():
+        with Picture.open(THEME / path) as shown:
+            assert (shown.format, shown.size) == ("PNG", (size, size))
+    rss = feedparser.parse(render_feed(SITE, Document(SITE_SCOPE, FeedFormat.RSS), [STORY]).body)
+    assert rss.feed.image["href"] == f"{SITE.feeds_url}/icon-144.png" and rss.feed.image["width"] == 144
+    atom = feedparser.parse(render_feed(SITE, Document(SITE_SCOPE, FeedFormat.ATOM), [STORY]).body)
+    assert (
+        atom.feed.icon == f"{SITE.feeds_url}/icon-64.png"
+        and atom.feed.logo == f"{SITE.feeds_url}/icon-512.png"
+    )
+    feed = json.loads(render_feed(SITE, Document(SITE_SCOPE, FeedFormat.JSON), [STORY]).body)
+    assert (feed["icon"], feed["favicon"]) == (
+        f"{SITE.feeds_url}/icon-512.png",
+        f"{SITE.feeds_url}/icon-64.png",
+    )
+    page = render_article_page(SITE, STORY).decode()
+    data = json.loads(re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)[0])
+    assert data["publisher"]["logo"] == {
+        "@type": "ImageObject",
+        "url": f"{SITE.url}/icon-512.png",
+        "width": 512,
+        "height": 512,
+    }

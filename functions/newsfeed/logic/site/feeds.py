@@ -22,6 +22,10 @@ from typing import Any
 
 from newsfeed.logic.html import absolutize_links
 from newsfeed.logic.site.paths import (
+    FAVICON,
+    ICON,
+    ICON_SIZES,
+    RSS_ICON,
     FeedFormat,
     SiteFile,
     feed_path,
@@ -187,6 +191,12 @@ def render_rss(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
     if doc.is_archive:
         _sub(channel, f"{{{HISTORY_NS}}}archive")
     _sub(channel, "generator", GENERATOR)
+    image = _sub(channel, "image")  # RSS 2.0: a GIF, JPEG or PNG at most 144 wide, linking to the site
+    _sub(image, "url", site.public_url(RSS_ICON))
+    _sub(image, "title", _title(site, doc))
+    _sub(image, "link", scope_page_url(site, doc.scope))
+    _sub(image, "width", str(ICON_SIZES[RSS_ICON]))
+    _sub(image, "height", str(ICON_SIZES[RSS_ICON]))
     if articles:
         _sub(channel, "lastBuildDate", format_datetime(_newest_update(articles), usegmt=True))
     for article in articles:
@@ -231,6 +241,8 @@ def render_atom(site: Site, doc: Document, articles: Sequence[Article]) -> bytes
     _sub(author, "name", site.name)
     _sub(author, "uri", site.url)
     _sub(atom, "generator", GENERATOR)
+    _sub(atom, "icon", site.public_url(FAVICON))
+    _sub(atom, "logo", site.public_url(ICON))
     if doc.is_archive:
         _sub(atom, f"{{{HISTORY_NS}}}archive")
     for article in articles:
@@ -271,6 +283,8 @@ def render_json_feed(site: Site, doc: Document, articles: Sequence[Article]) -> 
         "feed_url": doc.url(site),
         "description": site.description or scope_title(site, doc.scope),
         "language": site.language,
+        "icon": site.public_url(ICON),
+        "favicon": site.public_url(FAVICON),
     }
     if doc.prev_archive is not None:  # JSON Feed's pagination: next_url leads to older items
         feed["next_url"] = doc.page_url(site, doc.prev_archive)

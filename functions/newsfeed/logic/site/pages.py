@@ -25,6 +25,7 @@ from newsfeed.logic.site import THEME
 from newsfeed.logic.site.feeds import ILLEGAL_CHARACTERS
 from newsfeed.logic.site.furniture import Furniture
 from newsfeed.logic.site.paths import (
+    ICON,
     FeedFormat,
     feed_path,
     scope_page_url,
@@ -74,6 +75,11 @@ def _theme() -> tuple[Environment, str, str]:
 
 def logo() -> bytes:
     return (THEME / LOGO_PATH).read_bytes()
+
+
+def icon(path: str) -> bytes:
+    """One of the publication's PNG icons (paths.ICON_SIZES), as the theme ships it."""
+    return (THEME / path).read_bytes()
 
 
 def _printable_data(value: Any) -> Any:
@@ -215,7 +221,7 @@ def _news_article(site: Site, article: Article, url: str) -> dict[str, Any]:
             "@type": "Organization",
             "name": site.name,
             "url": site.url,
-            "logo": {"@type": "ImageObject", "url": f"{site.url}/{LOGO_PATH}"},
+            "logo": {"@type": "ImageObject", "url": f"{site.url}/{ICON}", "width": 512, "height": 512},
         },
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "articleSection": article.section,

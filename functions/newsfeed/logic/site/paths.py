@@ -60,6 +60,11 @@ def feed_path(scope: Scope, fmt: FeedFormat, page: int | None = None) -> str:
     return f"{scope_dir(scope)}/archive/{page}/{fmt.filename}"
 
 
+# The publication's icon as PNG (the theme's logo.svg drawn at these sizes; readers of feeds and search
+# engines want a raster): the feeds' small icon, RSS's <image> (at most 144 wide), the large one.
+FAVICON, RSS_ICON, ICON = "icon-64.png", "icon-144.png", "icon-512.png"
+ICON_SIZES = {FAVICON: 64, RSS_ICON: 144, ICON: 512}
+
 FRONT_PAGE = "index.html"
 NOT_FOUND_PAGE = "404.html"
 HTML = "text/html; charset=utf-8"

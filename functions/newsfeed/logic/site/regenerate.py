@@ -23,6 +23,7 @@ from newsfeed.logic.site.listing_chain import Chain, chain
 from newsfeed.logic.site.pages import (
     LOGO_PATH,
     LOGO_TYPE,
+    icon,
     logo,
     render_article_page,
     render_moved,
@@ -31,6 +32,7 @@ from newsfeed.logic.site.pages import (
 )
 from newsfeed.logic.site.paths import (
     HTML,
+    ICON_SIZES,
     NOT_FOUND_PAGE,
     FeedFormat,
     SiteFile,
@@ -300,9 +302,10 @@ class Regenerator:
                 ),
                 SiteFile(NOT_FOUND_PAGE, render_not_found(self.site), HTML, caching.DOCUMENT),
                 SiteFile(LOGO_PATH, logo(), LOGO_TYPE, caching.DOCUMENT),
+                *(SiteFile(path, icon(path), "image/png", caching.DOCUMENT) for path in ICON_SIZES),
             ]
 
-        return FileSet([SITEMAP_PATH, ROBOTS_PATH, NOT_FOUND_PAGE, LOGO_PATH], build)
+        return FileSet([SITEMAP_PATH, ROBOTS_PATH, NOT_FOUND_PAGE, LOGO_PATH, *ICON_SIZES], build)
 
     def _write(self, files: FileSet) -> list[str]:
         """Read ETags, then content, then write each changed file on the condition of its ETag; all of it
