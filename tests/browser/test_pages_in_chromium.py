@@ -142,6 +142,7 @@ def test_the_article_photo_moves_nothing_and_comes_no_wider_than_needed(
     site: Running, browser: Any, width: int
 ) -> None:
     browser.set_window_size(width, 900)
+    browser.execute_cdp_cmd("Network.clearBrowserCache", {})  # a wider one cached (the front page's) would do
     try:
         browser.get(f"{site.base}/articles/coffee-at-dawn")
         shown = browser.execute_async_script(

@@ -77,11 +77,26 @@ def test_shares_and_search_engines_get_the_crops_they_ask_for() -> None:
     assert all(i["url"].startswith(SITE.url) for i in images)
 
 
-def test_listings_carry_lazy_thumbnails_with_their_size() -> None:
-    page = render_scope_page(SITE, SITE_SCOPE, [STORY.card()]).decode()
-    img = re.search(r"<img [^>]*>", page)
-    assert img is not None
-    assert 'loading="lazy"' in img[0] and 'width="1600" height="1200"' in img[0] and 'sizes="8rem"' in img[0]
+def test_a_front_page_leads_with_its_newest_story_and_its_photo_then_lazy_thumbnails() -> None:
+    older = article(2, title="Budget passes", section="Economy", image=photo_image(800, 600))
+    page = render_scope_page(SITE, SITE_SCOPE, [older.card(), STORY.card()]).decode()
+    lead, thumbnail = re.findall(r"<img [^>]*>", page)
+    assert 'fetchpriority="high"' in lead and "38rem" in lead and 'width="1600" height="1200"' in lead
+    assert (
+        'loading="lazy"' in thumbnail
+        and 'sizes="8rem"' in thumbnail
+        and 'width="800" height="600"' in thumbnail
+    )
+    assert '<li class="card lead">' in page and page.index("Ferry route reopens") < page.index(
+        "Budget passes"
+    )
+    nav = page[page.index('<nav class="sections"') : page.index("</nav>")]
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav) == [
+        (f"{SITE.url}/sections/kazakhstan-news", "Kazakhstan News"),
+        (f"{SITE.url}/sections/economy", "Economy"),
+    ]
+    archive = render_scope_page(SITE, SITE_SCOPE, [older.card(), STORY.card()], page=3).decode()
+    assert "card lead" not in archive and 'class="sections"' not in archive and "fetchpriority" not in archive
 
 
 def test_feeds_carry_a_1200_pixel_rendition_with_its_size_and_credit() -> None:

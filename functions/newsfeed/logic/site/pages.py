@@ -169,7 +169,7 @@ def picture(site: Site, image: Image | None, sizes: str) -> dict[str, Any] | Non
     return shown
 
 
-def _card(site: Site, card: ArticleCard) -> dict[str, Any]:
+def _card(site: Site, card: ArticleCard, sizes: str = THUMBNAIL_SIZES) -> dict[str, Any]:
     image = card.image
     return {
         "title": card.title,
@@ -179,7 +179,7 @@ def _card(site: Site, card: ArticleCard) -> dict[str, Any]:
         "published": format_utc(card.published_at),
         "published_at": card.published_at,
         "standfirst": _description(card),
-        "picture": picture(site, image, THUMBNAIL_SIZES),
+        "picture": picture(site, image, sizes),
     }
 
 
@@ -274,6 +274,11 @@ def render_scope_page(
     """A scope's newest articles (`page` None) or one of its archive pages, newest first, with links to
     the older page and to the newer one (an archive page number, or the scope's own page)."""
     heading = site.name if scope.kind is ScopeKind.SITE else (scope.name or scope.slug)
+    newest = sorted(cards, key=lambda c: c.published_at, reverse=True)
+    lead = page is None and bool(newest)  # a scope's own page leads with its newest story, photo and all
+    shown = [
+        _card(site, card, LEAD_SIZES if lead and n == 0 else THUMBNAIL_SIZES) for n, card in enumerate(newest)
+    ]
     newer_url = scope_page_url(site, scope) if newer_is_current else None
     if newer is not None:
         newer_url = scope_page_url(site, scope, newer)
@@ -286,10 +291,22 @@ def render_scope_page(
         canonical=scope_page_url(site, scope, page),
         description=site.description if scope.kind is ScopeKind.SITE else f"{heading}: {site.name}",
         feeds=feed_links(site, [scope] if scope.kind is ScopeKind.SITE else [scope, SITE]),
-        cards=[_card(site, card) for card in sorted(cards, key=lambda c: c.published_at, reverse=True)],
+        cards=shown,
+        lead=lead,
+        sections=_sections_in(site, newest) if scope.kind is ScopeKind.SITE and page is None else [],
         older=scope_page_url(site, scope, older) if older is not None else None,
         newer=newer_url,
     )
+
+
+def _sections_in(site: Site, cards: Sequence[ArticleCard]) -> list[dict[str, str]]:
+    """The front page's navigation: the sections of the stories it shows, in the order they first appear
+    (no read beyond the front page's own)."""
+    sections = {card.section_slug: card.section for card in cards}
+    return [
+        {"name": name, "url": scope_page_url(site, Scope(ScopeKind.SECTION, slug, name))}
+        for slug, name in sections.items()
+    ]
 
 
 def render_not_found(site: Site) -> bytes:
