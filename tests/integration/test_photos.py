@@ -285,3 +285,22 @@ def test_crops_keep_the_focus_the_editor_gives(stack: Stack) -> None:
         assert isinstance(red, tuple) and red[0] > 150  # the red corner
     centred = photo(stack, "ferry.jpg")
     assert centred is not None and centred.crops[0].url.endswith("-50-50.jpg")  # still there for others
+
+
+def test_photos_in_the_body_are_shown_from_their_renditions_with_their_size(stack: Stack) -> None:
+    stack.put("photos/harbour.jpg", encoded(picture(1000, 600)))
+    stack.drain()
+    body = "The harbour at dawn:\n\n![The harbour](photos/harbour.jpg)\n\n![Elsewhere](https://photos.example/a.jpg)"
+    stack.put("story.md", markdown(title="Harbour story", body=body))
+    stack.drain()
+    made = photo(stack, "photos/harbour.jpg")
+    assert made is not None
+    shown = api(stack).get("/articles/harbour-story").json()["body"]
+    assert f'<img src="/images/{made.digest}/w1000.jpg"' in shown  # a path on the site, like any other link
+    assert 'width="1000" height="600" loading="lazy"' in shown
+    assert 'src="https://photos.example/a.jpg"' in shown  # an address stays as it is
+    page = stack.s3.get_object(Bucket=stack.public, Key="articles/harbour-story")["Body"].read().decode()
+    assert f"/images/{made.digest}/w1000.jpg" in page and 'width="1000" height="600"' in page
+    stack.put("broken.md", markdown(title="Broken body photo", body="![x](photos/missing.jpg)"))
+    stack.drain()  # waits for it (then refuses); here: the article is not public meanwhile
+    assert api(stack).get("/articles/broken-body-photo").status_code == 404

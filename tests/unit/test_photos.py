@@ -218,3 +218,24 @@ def test_any_other_focus_is_a_clear_refusal(text: str) -> None:
         assert all(e["loc"][0] == "focus" for e in errors)
     else:  # only two fractions between 0 and 1 get through
         assert image.focus is not None and 0 <= image.focus.x <= 1 and 0 <= image.focus.y <= 1
+
+
+def test_only_photos_beside_the_article_are_taken_from_its_body() -> None:
+    from newsfeed.logic.article_photos import body_photo_refs
+
+    body = "".join(
+        f'<p><img src="{src}" alt="x"></p>'
+        for src in [
+            "photos/harbour.jpg",
+            "ferry.PNG",
+            "../secret.jpg",
+            "/images/a.jpg",
+            "https://photos.example/b.jpg",
+            "javascript:alert(1).jpg",
+            "data:image/png;base64,AAAA.png",
+            "photos//double.jpg",
+            "notes.txt",
+            "photos/harbour.jpg",
+        ]
+    )
+    assert body_photo_refs(body) == ["photos/harbour.jpg", "ferry.PNG"]

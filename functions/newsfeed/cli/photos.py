@@ -26,15 +26,18 @@ class SentPhoto:
 def photos_named(name: str, data: bytes) -> list[str]:
     """The paths of the photos an article file names beside it (none if it cannot be read: the ingest's
     verdict on the article will say why)."""
+    from newsfeed.logic.article_photos import body_photo_refs
     from newsfeed.logic.parsing import parse_upload
     from newsfeed.models.fields import is_photo_ref
     from newsfeed.models.upload import UploadRejected
 
     try:
-        image = parse_upload(name, data).fields.image
+        parsed = parse_upload(name, data)
     except UploadRejected:
         return []
-    return [image.url] if image is not None and is_photo_ref(image.url) else []
+    image = parsed.fields.image
+    lead = [image.url] if image is not None and is_photo_ref(image.url) else []
+    return list(dict.fromkeys([*lead, *body_photo_refs(parsed.body_html)]))
 
 
 def send_photos(

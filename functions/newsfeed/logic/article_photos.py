@@ -4,11 +4,76 @@ reads what the image function recorded."""
 
 from __future__ import annotations
 
+import html
 import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from newsfeed.models import limits
 from newsfeed.models.article import Image
-from newsfeed.models.photo import Photo
+from newsfeed.models.fields import is_photo_ref
+from newsfeed.models.photo import Photo, Rendition
 from newsfeed.models.upload import ImageUpload
+
+_IMG = re.compile(r"<img\b[^>]*>")
+_SRC = re.compile(r'\ssrc="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class SentPhotos:
+    """The photos an article's file names beside it, as the image function made them."""
+
+    lead: Photo | None = None
+    body: Mapping[str, Photo] = field(default_factory=dict)  # as the body names each -> the photo
+
+    @property
+    def digests(self) -> list[str]:
+        return sorted({p.digest for p in [*([self.lead] if self.lead else []), *self.body.values()]})
+
+
+def body_photo_refs(body_html: str) -> list[str]:
+    """The photos the body shows by a path beside the article (`![alt](photos/harbour.jpg)`), in order."""
+    refs = []
+    for tag in _IMG.findall(body_html):
+        if (src := _SRC.search(tag)) is not None:
+            ref = html.unescape(src[1])
+            if _names_photo(ref) and ref not in refs:
+                refs.append(ref)
+    return refs
+
+
+def _names_photo(ref: str) -> bool:
+    parts = ref.split("/")
+    return (
+        is_photo_ref(ref)
+        and not ref.lower().startswith(("data:", "mailto:", "#", "?"))
+        and ":" not in parts[0]
+        and all(part not in ("", ".", "..") for part in parts)
+        and ref.lower().endswith(limits.PHOTO_SUFFIXES)
+    )
+
+
+def _widest_jpeg(photo: Photo) -> Rendition:
+    return [r for r in photo.renditions if r.type == "image/jpeg"][-1]
+
+
+def body_with_photos(body_html: str, photos: Mapping[str, Photo]) -> str:
+    """The body with each photo it names beside it shown from its renditions: its widest JPEG, with its
+    width and height (no layout shift) and loaded lazily."""
+    if not photos:
+        return body_html
+
+    def shown(tag: re.Match[str]) -> str:
+        src = _SRC.search(tag[0])
+        photo = photos.get(html.unescape(src[1])) if src else None
+        if src is None or photo is None:
+            return tag[0]
+        widest = _widest_jpeg(photo)
+        sized = f' width="{photo.width}" height="{photo.height}" loading="lazy"'
+        return tag[0].replace(src[0], f' src="{html.escape(widest.url)}"' + sized, 1)
+
+    return _IMG.sub(shown, body_html)
 
 
 def photo_upload_key(article_key: str, ref: str) -> str:
@@ -21,7 +86,7 @@ def stored_image(given: ImageUpload, photo: Photo | None) -> Image:
     words = given.model_dump(include={"alt", "caption", "credit", "focus"})
     if photo is None:
         return Image(url=given.url, **words)
-    widest = [r for r in photo.renditions if r.type == "image/jpeg"][-1]
+    widest = _widest_jpeg(photo)
     return Image(
         url=widest.url,
         width=photo.width,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from newsfeed.logic.article_photos import stored_image
+from newsfeed.logic.article_photos import SentPhotos, body_with_photos, stored_image
 from newsfeed.logic.html import summarize, to_plain_text
 from newsfeed.logic.parsing import ParsedUpload
 from newsfeed.logic.slugs import slugify
@@ -15,19 +15,18 @@ from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, Moved
 from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.content import ContentChange, ListEntry
-from newsfeed.models.photo import Photo
 from newsfeed.models.scope import SCHEDULE, SITE, Scope, ScopeKind
 from newsfeed.models.upload import UploadRecord, UploadStatus
 
 
-def fingerprint(parsed: ParsedUpload, photo: Photo | None = None) -> str:
-    """A hash of everything the editor controls, the photo sent with it included: equal fingerprints mean
+def fingerprint(parsed: ParsedUpload, photos: SentPhotos | None = None) -> str:
+    """A hash of everything the editor controls, the photos sent with it included: equal fingerprints mean
     re-uploading changed nothing."""
     payload = parsed.fields.model_dump(mode="json", exclude={"body"})
     payload["slug"] = parsed.slug
     payload["body_html"] = parsed.body_html
-    if photo is not None:
-        payload["photo"] = photo.digest
+    if photos is not None and photos.digests:
+        payload["photos"] = photos.digests
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -40,7 +39,7 @@ def build_article(
     default_language: str,
     previous: Article | None,
     last_revision: int = 0,
-    photo: Photo | None = None,
+    photos: SentPhotos | None = None,
 ) -> Article:
     """The article an upload describes.
 
@@ -63,7 +62,7 @@ def build_article(
         **fields.editorial(),
         id=article_id,
         slug=parsed.slug,
-        body=parsed.body_html,
+        body=body_with_photos(parsed.body_html, photos.body) if photos else parsed.body_html,
         summary=summary,
         section=fields.section,
         section_slug=slugify(fields.section) or "section",
@@ -78,12 +77,12 @@ def build_article(
         ),
         status=status,
         language=fields.language or default_language,
-        image=stored_image(fields.image, photo) if fields.image else None,
+        image=stored_image(fields.image, photos.lead if photos else None) if fields.image else None,
         revision=(previous.revision if previous else last_revision) + 1,
         related=previous.related if previous else [],
         related_slugs=list(dict.fromkeys(s for s in fields.related if s != parsed.slug)),
         show_in_related=fields.show_in_related,
-        content_hash=fingerprint(parsed, photo),
+        content_hash=fingerprint(parsed, photos),
         source_key=source_key,
     )
 

@@ -176,8 +176,8 @@ def decide(
         else:
             before = len(view.pending)
             try:
-                photo = ingest.photo_of(file, parse, may_wait)
-                results.append(deciding.store_parsed(file, parse, upload, photo))
+                photos = ingest.photos_of(file, parse, may_wait)
+                results.append(deciding.store_parsed(file, parse, upload, photos))
             except UploadRejected as rejected:
                 results.append(IngestResult.refused(file.key, rejected))
             except ConcurrentChange:

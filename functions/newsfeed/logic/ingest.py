@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from newsfeed.logic.article_photos import photo_upload_key
+from newsfeed.logic.article_photos import SentPhotos, body_photo_refs, photo_upload_key
 from newsfeed.logic.articles import build_article, content_change, fingerprint
 from newsfeed.logic.identity import another_story, same_story
 from newsfeed.logic.parsing import ParsedUpload, parse_upload
@@ -122,45 +122,60 @@ class Ingest:
             raise StaleChange
         try:
             parsed = parse_upload(change.key, data)
-            result = self.store_parsed(change, parsed, upload, self.photo_of(change, parsed, may_wait))
+            result = self.store_parsed(change, parsed, upload, self.photos_of(change, parsed, may_wait))
         except UploadRejected as rejected:
             return self._reject(change, rejected)
         self.files.clear_rejection(change.key)
         return result
 
-    def photo_of(self, change: UploadChange, parsed: ParsedUpload, may_wait: bool) -> Photo | None:
-        """The photo the article names beside its file, as the image function made it; None if it names
-        none (or a URL). Refused, with the photo's own reasons, if the photo was; refused if it never came."""
+    def photos_of(self, change: UploadChange, parsed: ParsedUpload, may_wait: bool) -> SentPhotos | None:
+        """The photos the article names beside its file (its lead image, and those its body shows), as the
+        image function made them; None if it names none. Refused, with a photo's own reasons, if a photo
+        was; refused if one never came."""
         image = parsed.fields.image
-        if image is None or not is_photo_ref(image.url):
+        lead = image.url if image is not None and is_photo_ref(image.url) else None
+        body = body_photo_refs(parsed.body_html)
+        if lead is None and not body:
             return None
         if self.photos is None:
             raise UploadRejected([Problem(field="image", message=NO_PHOTOS_HERE)])
-        key = photo_upload_key(change.key, image.url)
-        if (photo := self.photos.photo(key)) is not None:
-            if photo.crops_for(image.focus) is not None or image.focus is None:
-                return photo
-            if may_wait:  # its crops around this article's focal point are made on request
-                self.photos.ask_crops(photo, image.focus)
-                raise PhotoPending(key)
-            focus = f"{image.focus.x}, {image.focus.y}"
-            message = f"{image.url}: its crops around the focus {focus} were not made in time"
-            raise UploadRejected([Problem(field="image", message=message)])
+        made = {
+            ref: self._photo(self.photos, change, ref, "image" if ref == lead else "body", may_wait)
+            for ref in [*body, lead]
+            if ref
+        }
+        if image is not None and lead is not None and image.focus is not None:
+            photo = made[lead]
+            if photo.crops_for(image.focus) is None:
+                if may_wait:  # its crops around this article's focal point are made on request
+                    self.photos.ask_crops(photo, image.focus)
+                    raise PhotoPending(photo.key)
+                focus = f"{image.focus.x}, {image.focus.y}"
+                message = f"{lead}: its crops around the focus {focus} were not made in time"
+                raise UploadRejected([Problem(field="image", message=message)])
+        return SentPhotos(lead=made[lead] if lead else None, body={ref: made[ref] for ref in body})
+
+    def _photo(
+        self, photos: PhotoLookup, change: UploadChange, ref: str, where: str, may_wait: bool
+    ) -> Photo:
+        key = photo_upload_key(change.key, ref)
+        if (photo := photos.photo(key)) is not None:
+            return photo
         if (report := self.files.read_rejection(key)) is not None:
             reasons = "; ".join(str(problem) for problem in report.problems)
-            raise UploadRejected([Problem(field="image", message=f"{image.url} was refused: {reasons}")])
+            raise UploadRejected([Problem(field=where, message=f"{ref} was refused: {reasons}")])
         if may_wait:
             raise PhotoPending(key)
         waited = sum(limits.PHOTO_WAIT_SECONDS)
-        message = f"{image.url}: no photo arrived at {key} within {waited} s; send it beside the article"
-        raise UploadRejected([Problem(field="image", message=message)])
+        message = f"{ref}: no photo arrived at {key} within {waited} s; send it beside the article"
+        raise UploadRejected([Problem(field=where, message=message)])
 
     def store_parsed(
         self,
         change: UploadChange,
         parsed: ParsedUpload,
         upload: UploadRecord | None,
-        photo: Photo | None = None,
+        photos: SentPhotos | None = None,
     ) -> IngestResult:
         article_id = upload.article_id if upload else self.new_id()
         # What the upload's key holds now (its article, or what is left of it at its slug).
@@ -187,7 +202,7 @@ class Ingest:
         if (
             previous is not None
             and moved_from is None
-            and previous.content_hash == fingerprint(parsed, photo)
+            and previous.content_hash == fingerprint(parsed, photos)
         ):
             self.store.save(content_change(record))
             return IngestResult(Outcome.UNCHANGED, change.key, parsed.slug)
@@ -203,7 +218,7 @@ class Ingest:
                 last_revision=at_slug.revision
                 if isinstance(at_slug, Unpublished) and at_slug.id == article_id
                 else 0,
-                photo=photo,
+                photos=photos,
             )
         except Exception as error:  # pure: a fault of ours on this file, which no retry would mend
             raise UploadRejected.from_unexpected(error) from error
