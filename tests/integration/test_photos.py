@@ -304,3 +304,14 @@ def test_photos_in_the_body_are_shown_from_their_renditions_with_their_size(stac
     stack.put("broken.md", markdown(title="Broken body photo", body="![x](photos/missing.jpg)"))
     stack.drain()  # waits for it (then refuses); here: the article is not public meanwhile
     assert api(stack).get("/articles/broken-body-photo").status_code == 404
+
+
+def test_a_takedown_withdraws_the_photos_of_its_body_too(stack: Stack) -> None:
+    stack.put("photos/harbour.jpg", encoded(picture(700, 500)))
+    stack.drain()
+    stack.put("story.md", markdown(title="Harbour body", body="![The harbour](photos/harbour.jpg)"))
+    stack.drain()
+    assert public_images(stack)
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/story.md")
+    stack.drain()
+    assert public_images(stack) == {}

@@ -4,6 +4,7 @@ takes the picture down too. One that another public article still shows stays.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,15 +29,17 @@ class PhotoUses(Protocol):
         """The article no longer shows the photo: True while another article still does."""
 
 
+_BODY_SRC = re.compile(r'<img\b[^>]*\ssrc="([^"]*)"')
+
+
 def shown_photos(record: ArticleRecord | None) -> set[str]:
-    """The digests of the photos a record shows the public (a published article's lead photo)."""
-    if (
-        not isinstance(record, Article)
-        or record.status is not ArticleStatus.PUBLISHED
-        or record.image is None
-    ):
+    """The digests of the photos a record shows the public (a published article's lead photo and those
+    in its body)."""
+    if not isinstance(record, Article) or record.status is not ArticleStatus.PUBLISHED:
         return set()
-    return {digest for rendition in record.image.renditions if (digest := digest_in(rendition.url))}
+    urls = [r.url for r in record.image.renditions] if record.image else []
+    urls += _BODY_SRC.findall(record.body)
+    return {digest for url in urls if (digest := digest_in(url))}
 
 
 @dataclass
