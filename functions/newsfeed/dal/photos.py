@@ -1,5 +1,5 @@
 """Photos in the content table: what the image function made of each photo upload (the newest change of a
-key winning whatever order the changes are handled in), and which public articles show each photo."""
+key winning whatever order the changes are handled in), and which articles show each photo."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ class PhotoStore:
 
 @dataclass
 class PhotoUseStore:
-    """Which public articles show each photo (the publisher's): implements logic.site.photo_uses.PhotoUses."""
+    """Which articles show each photo (the publisher's): implements logic.site.photo_uses.PhotoUses."""
 
     table: str
     client: DynamoDBClient = field(default_factory=clients.dynamodb)

@@ -92,7 +92,7 @@ def photo_showing() -> PhotoShowing:
 
 
 def withdraw_unshown_photos(pairs: list[ArticleChange]) -> bool:
-    """Follow which photos public articles show, and stop serving those none does; False if that failed."""
+    """Follow which photos articles show, and stop serving those none does; False if that failed."""
     try:
         if withdrawn := photo_showing().follow(pairs):
             logger.info("photos withdrawn", extra={"digests": withdrawn})

@@ -1,6 +1,7 @@
-"""Which public articles show each photo, followed from the content stream. A photo that no public article
-shows any more (its last article unpublished, or given another photo) stops being served: a legal takedown
-takes the picture down too. One that another public article still shows stays."""
+"""Which articles show each photo, followed from the content stream. A photo that no article shows any more
+(its last article unpublished, or given another photo) stops being served: a legal takedown takes the
+picture down too. One that another article still shows stays, a draft or a scheduled one included (it will
+be published with it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from newsfeed.models.article import Article, ArticleRecord
-from newsfeed.models.article_shape import ArticleStatus
 from newsfeed.models.photo import digest_in, photo_dir
 
 
@@ -33,9 +33,9 @@ _BODY_SRC = re.compile(r'<img\b[^>]*\ssrc="([^"]*)"')
 
 
 def shown_photos(record: ArticleRecord | None) -> set[str]:
-    """The digests of the photos a record shows the public (a published article's lead photo and those
-    in its body)."""
-    if not isinstance(record, Article) or record.status is not ArticleStatus.PUBLISHED:
+    """The digests of the photos a record shows (an article's lead photo and those in its body, whether it
+    is published, scheduled or a draft; an unpublished or moved one shows none)."""
+    if not isinstance(record, Article):
         return set()
     urls = [r.url for r in record.image.renditions] if record.image else []
     urls += _BODY_SRC.findall(record.body)
