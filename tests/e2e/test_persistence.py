@@ -190,8 +190,13 @@ def test_an_export_carries_over_into_a_fresh_stack_with_nothing_refused(tmp_path
         slug = json.loads((exported / "almaty-metro-extension.json").read_text())["slug"]
         assert "Updated on Friday." in json.loads(get(f"{fresh.api}/articles/{slug}")[1])["body"]
         assert fresh.cli("export", str(again)).returncode == 0
-        names = sorted(p.name for p in exported.iterdir() if p.name != ".newsfeed-import.json")
-        assert names == sorted(p.name for p in again.iterdir())
+        names = sorted(
+            p.relative_to(exported).as_posix()
+            for p in exported.rglob("*")
+            if p.is_file() and p.name != ".newsfeed-import.json"
+        )
+        assert "photos/coffee.png" in names  # the paper-straws sample's photo, as it was sent
+        assert names == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
         for name in names:
             assert (exported / name).read_bytes() == (again / name).read_bytes(), name
     finally:

@@ -63,13 +63,13 @@ def export_directory(root: Path, target: Target) -> int:
     """Write every stored article under `root` as a JSON upload (what `newsfeed import` reads)."""
     from tqdm import tqdm
 
-    from newsfeed.cli.export import export
+    from newsfeed.cli.export import export, sent_photos
 
     connection = connect_or_explain(target)
     if connection is None:
         return 2
     with tqdm(unit="article", desc="exporting", dynamic_ncols=True) as bar:
-        count = export(connection.table, root, bar.update, connection.rendition)
+        count = export(connection.table, root, bar.update, sent_photos(connection.uploads, connection.table))
     print(f"exported {count} articles to {root}")
     return 0
 

@@ -144,11 +144,6 @@ class Connection:
                 behind.append(path)
         return behind
 
-    def rendition(self, key: str) -> bytes | None:
-        """A photo's rendition, as the public bucket holds it (None if it is not there)."""
-        file = self.public.read(key)
-        return file.body if file else None
-
     def published(self) -> int:
         """How many articles are published (a Query that counts the site's list: not to be asked often)."""
         from newsfeed.models.scope import SITE

@@ -8,14 +8,17 @@ empty stack and exporting again gives the same files, byte for byte (`newsfeed.c
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsfeed.models import limits
+from newsfeed.models.photo import digest_in
 
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
+    from newsfeed.dal.uploads import UploadBucket
     from newsfeed.models.article import Article
 
 
@@ -26,15 +29,28 @@ def export_name(article: Article) -> str:
     return f"{stem}.json" if dot and f".{suffix}" in limits.UPLOAD_SUFFIXES else f"{name}.json"
 
 
-def exported_photo(article: Article) -> tuple[str, str] | None:
-    """(its path beside the article's file, the rendition to write there) for an article showing a photo
-    sent with it: the widest JPEG, as published (no metadata); imported, it is made into renditions again."""
-    from newsfeed.models.photo import digest_in, rendition_key
+def sent_photos(uploads: UploadBucket, table: ContentTable) -> Callable[[str], tuple[str, bytes] | None]:
+    """A photo as it was sent (its upload key and bytes), by the digest of its renditions; None if no upload
+    of it is left."""
+    from newsfeed.dal.photos import PhotoStore
 
-    if article.image is None or (digest := digest_in(article.image.url)) is None:
+    records = PhotoStore(table.table, table.client)
+
+    def original(digest: str) -> tuple[str, bytes] | None:
+        for key in records.uploads_of(digest):
+            if (data := uploads.read_object(key, limits.MAX_PHOTO_BYTES)) is not None:
+                return key, data
         return None
-    jpegs = [r for r in article.image.renditions if r.type == "image/jpeg"]
-    return (f"photos/{digest}.jpg", rendition_key(jpegs[-1])) if jpegs else None
+
+    return original
+
+
+def photo_place(article: Article, photo_key: str) -> str:
+    """Where a photo sent with an article goes in an export: at its path beside the article's file, as it
+    was sent (else in `photos/` beside it)."""
+    folder = posixpath.dirname(article.source_key)
+    ref = posixpath.relpath(photo_key, folder) if folder else photo_key
+    return ref if not ref.startswith("../") else f"photos/{posixpath.basename(photo_key)}"
 
 
 def export_document(article: Article, photo: str | None = None) -> bytes:
@@ -71,10 +87,11 @@ def export(
     table: ContentTable,
     root: Path,
     on_progress: Callable[[int], None] = lambda n: None,
-    rendition: Callable[[str], bytes | None] = lambda key: None,
+    original: Callable[[str], tuple[str, bytes] | None] = lambda digest: None,
 ) -> int:
-    """Write every stored article under `root` (with the photo sent with it: `rendition` reads one from the
-    public bucket), and the upload keys of those whose name changed; how many articles were written."""
+    """Write every stored article under `root` with the photo sent with it, as it was sent (`original`: its
+    upload key and bytes, by its digest), and the upload keys of those whose name changed; how many articles
+    were written. Imported again, the same photo makes the same renditions: a round trip changes nothing."""
     root.mkdir(parents=True, exist_ok=True)
     count = 0
     keys: dict[str, str] = {}
@@ -82,12 +99,13 @@ def export(
         name = export_name(article)
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        photo = exported_photo(article)
-        body = rendition(photo[1]) if photo else None
-        if photo and body is not None:
-            (path.parent / photo[0]).parent.mkdir(parents=True, exist_ok=True)
-            (path.parent / photo[0]).write_bytes(body)
-        path.write_bytes(export_document(article, photo[0] if photo and body is not None else None))
+        digest = digest_in(article.image.url) if article.image else None
+        sent = original(digest) if digest else None
+        place = photo_place(article, sent[0]) if sent else None
+        if sent and place:
+            (path.parent / place).parent.mkdir(parents=True, exist_ok=True)
+            (path.parent / place).write_bytes(sent[1])
+        path.write_bytes(export_document(article, place))
         if article.source_key and article.source_key != f"{limits.UPLOAD_PREFIX}{name}":
             keys[name] = article.source_key
         count += 1

@@ -90,17 +90,20 @@ class PhotoStore:
             if error_code(error) != "ConditionalCheckFailedException":  # made from another photo since
                 raise
 
-    def forget_digest(self, digest: str) -> None:
-        """Forget every upload's record whose photo has this digest (its renditions were withdrawn): an
-        article naming one of them waits for it to be sent again."""
+    def uploads_of(self, digest: str) -> list[str]:
+        """The upload keys whose photo has this digest (the same bytes sent under several names)."""
         mappings = self.client.query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": photo_digest_pk(digest)}},
             ConsistentRead=True,
         )["Items"]
-        for mapping in mappings:
-            upload = mapping["sk"]["S"]
+        return [mapping["sk"]["S"] for mapping in mappings]
+
+    def forget_digest(self, digest: str) -> None:
+        """Forget every upload's record whose photo has this digest (its renditions were withdrawn): an
+        article naming one of them waits for it to be sent again."""
+        for upload in self.uploads_of(digest):
             try:
                 self.client.delete_item(
                     TableName=self.table,

@@ -44,6 +44,16 @@ class UploadBucket:
             raise
         return response["Body"].read(limit + 1)
 
+    def read_object(self, key: str, limit: int) -> bytes | None:
+        """The first `limit` bytes of whatever is at `key` now (None if nothing is)."""
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if is_not_found(error):
+                return None
+            raise
+        return response["Body"].read(limit)
+
     def exists(self, key: str) -> bool:
         try:
             self.client.head_object(Bucket=self.bucket, Key=key)

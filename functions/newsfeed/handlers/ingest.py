@@ -91,6 +91,15 @@ def photo_queue() -> PhotoQueue:
     return PhotoQueue(queue_url)
 
 
+class IngestBatch(BatchProcessor):
+    """A batch whose every record failed fails the invocation (Lambda's Errors metric: the alarm), unless
+    each record is only waiting for its photo: an expected retry, not a fault."""
+
+    def _entire_batch_failed(self) -> bool:
+        waiting = all(isinstance(exception[1], PhotoPending) for exception in self.exceptions)
+        return super()._entire_batch_failed() and not waiting
+
+
 def handle_message(record: SQSRecord) -> None:
     notification = parse_notification(record.body)
     for reason in notification.ignored:
@@ -122,6 +131,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     return process_partial_response(
         event=event,
         record_handler=handle_message,
-        processor=BatchProcessor(event_type=EventType.SQS),
+        processor=IngestBatch(event_type=EventType.SQS),
         context=context,
     )
