@@ -349,16 +349,6 @@ def test_a_busy_port_is_a_one_line_error(local_stack: Running) -> None:
     )
 
 
-def test_ctrl_c_stops_cleanly(local_stack: Running) -> None:
-    local_stack.process.send_signal(signal.SIGINT)
-    output, _ = local_stack.process.communicate(timeout=20)
-    assert local_stack.process.returncode == 0, output
-    assert "newsfeed stopped." in output
-    # The embedded endpoint stops after the pollers: none of them meets it gone.
-    for noise in ("Traceback", "ERROR", "Connection refused", "failed"):
-        assert noise not in output, output
-
-
 def real_photo() -> bytes:
     """A real photograph (Grace Hopper, US Navy, public domain) as matplotlib ships it: 512×600 JPEG."""
     from matplotlib import cbook
@@ -399,3 +389,14 @@ def test_a_refused_photo_keeps_its_article_back(local_stack: Running, tmp_path: 
     assert f"rejected: {story}\n  - image: map.svg was refused: file: is an SVG drawing" in result.stdout
     assert "It was not sent." in result.stdout
     assert get(f"{local_stack.api}/articles/story-with-a-map")[0] == 404
+
+
+def test_ctrl_c_stops_cleanly(local_stack: Running) -> None:
+    """(Last in this module: it stops the module's stack.)"""
+    local_stack.process.send_signal(signal.SIGINT)
+    output, _ = local_stack.process.communicate(timeout=20)
+    assert local_stack.process.returncode == 0, output
+    assert "newsfeed stopped." in output
+    # The embedded endpoint stops after the pollers: none of them meets it gone.
+    for noise in ("Traceback", "ERROR", "Connection refused", "failed"):
+        assert noise not in output, output
