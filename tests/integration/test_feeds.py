@@ -65,7 +65,7 @@ def test_every_scope_gets_three_valid_feeds(stack: Stack) -> None:
             title="Tom & Jerry <b> ]]> 🎉 Қазақ",
             section="World",
             tags="[Economy, Asia]",
-            body="Relative [link](/x) and ![img](pic.png) and \u200fRTL",
+            body="Relative [link](/x) and ![img](/pic.png) and \u200fRTL",
         ),
     )
     stack.drain()
