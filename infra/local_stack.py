@@ -142,18 +142,20 @@ class LocalStack:
 
     def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
         """Import events/articles/* through the real path (imports/ -> S3 event -> SQS -> ingest), the photos
-        they name beside them (events/articles/photos/) uploaded first, as an editor's would be: the bundle
-        waits for them. Imported, not uploaded: an editor's upload or import of the same file name wins over
-        a sample, so carrying an export over into a fresh stack (which has them) replaces them rather than
-        clashing."""
+        they name beside them (events/articles/photos/) uploaded and made first, as an editor's would be.
+        Imported, not uploaded: an editor's upload or import of the same file name wins over a sample, so
+        carrying an export over into a fresh stack (which has them) replaces them rather than clashing."""
         s3 = session.client("s3")
-        for photo in sorted(p for p in (SAMPLES / "photos").rglob("*") if p.is_file()):
+        photos = sorted(p for p in (SAMPLES / "photos").rglob("*") if p.is_file())
+        for photo in photos:
             s3.put_object(
                 Bucket=resources.outputs["UploadsBucketName"],
                 Key=f"{limits.UPLOAD_PREFIX}{photo.relative_to(SAMPLES).as_posix()}",
                 Body=photo.read_bytes(),
                 ContentType=mimetypes.guess_type(photo.name)[0] or "application/octet-stream",
             )
+        if photos:  # made before the articles are sent, as `newsfeed import` does: the bundle need not wait
+            wait_until_idle(self.active)
         names = sorted(p.name for p in SAMPLES.iterdir() if p.suffix in limits.UPLOAD_SUFFIXES)
         bundle = ImportBundle(
             files=[
