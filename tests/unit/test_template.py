@@ -339,6 +339,7 @@ def test_every_route_that_is_not_a_get_requires_an_iam_signature() -> None:
     assert {key: auth for key, auth in routes.items() if not key.startswith("GET ")} == {
         "PUT /articles/{slug}": "AWS_IAM",
         "DELETE /articles/{slug}": "AWS_IAM",
+        "POST /articles/{slug}/photos/{name+}": "AWS_IAM",
     }
     assert {auth for key, auth in routes.items() if key.startswith("GET ")} == {"NONE"}
 

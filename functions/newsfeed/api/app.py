@@ -9,19 +9,18 @@ and store (`api.read`), the documents with the schema generator (`api.docs`).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from newsfeed import __version__
 from newsfeed.api.article import ArticleAnswer, StoredArticleSource
-from newsfeed.api.http import NO_STORE, Problem, guarded, problem, respond_bytes
+from newsfeed.api.http import NO_STORE, PROBLEMS, guarded, respond_bytes
 from newsfeed.api.operations import Endpoint, Operation, on_first_use
 from newsfeed.models.site import Site
 
@@ -74,8 +73,4 @@ def create_app(site: Site, articles: StoredArticleSource, content: Callable[[], 
         Route("/openapi.json", on_first_use(lambda: documents().openapi), methods=["GET"]),
         Route("/docs", on_first_use(lambda: documents().page), methods=["GET"]),
     ]
-    handlers: dict[type[Exception] | int, Callable[[Request, Exception], Awaitable[Response]]] = {
-        Problem: problem,
-        HTTPException: problem,
-    }
-    return Starlette(routes=routes, exception_handlers=handlers)
+    return Starlette(routes=routes, exception_handlers=PROBLEMS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -131,3 +132,10 @@ async def problem(request: Request, exc: Exception) -> Response:
         cache_control=answer.cache_control,
         headers=headers or None,
     )
+
+
+# Both apps answer every error as problem+json: their own and Starlette's (no route, wrong method).
+PROBLEMS: dict[type[Exception] | int, Callable[[Request, Exception], Awaitable[Response]]] = {
+    Problem: problem,
+    HTTPException: problem,
+}

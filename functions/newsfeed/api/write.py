@@ -1,28 +1,33 @@
-"""The write API for CMS integrations: `PUT /articles/{slug}` and `DELETE /articles/{slug}`.
+"""The write API for CMS integrations: `PUT /articles/{slug}`, `DELETE /articles/{slug}` and
+`POST /articles/{slug}/photos/{name}`.
 
 API Gateway lets a request in only with a valid SigV4 signature (IAM auth on these routes, template.yaml).
 A write goes through the uploads bucket, exactly as an editor's file does: the body is checked here with
 the ingest's own rules (so a bad one is answered 422 at once and changes nothing), then put under inbox/,
 where the ingest applies it with its ordering, idempotency and rejection reports. The answer is 202: the
-article is live within seconds, at the Location given.
+article is live within seconds, at the Location given. A photo is sent the way an editor's is, beside the
+article's file: the API answers with a form the CMS posts the photo's bytes to, straight into the inbox (a
+Lambda request carries 6 MB at most, a photo up to limits.MAX_PHOTO_BYTES).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from newsfeed.api.http import PROBLEMS
 from newsfeed.api.http import Problem as HttpProblem
-from newsfeed.api.http import problem
+from newsfeed.logic.article_photos import names_photo, photo_upload_key
 from newsfeed.logic.parsing import parse_upload
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord, Moved, Unpublished
 from newsfeed.models.site import article_path
-from newsfeed.models.upload import Problem, UploadRejected
+from newsfeed.models.text import is_valid_slug
+from newsfeed.models.upload import Problem, UploadRejected, key_problem
 
 FORMATS = {"application/json": ".json", "text/markdown": ".md"}
 API_PREFIX = f"{limits.UPLOAD_PREFIX}api/"
@@ -37,6 +42,8 @@ class Uploads(Protocol):
 
     def unpublish(self, key: str) -> None: ...
 
+    def upload_form(self, key: str, max_bytes: int, seconds: int) -> dict[str, Any]: ...
+
 
 def refused(status: int, title: str, detail: str, problems: list[Problem] | None = None) -> HttpProblem:
     """A refusal, with what is wrong with the article sent (`problems`, as in a rejection report)."""
@@ -48,7 +55,7 @@ def upload_key(record: ArticleRecord | None, slug: str, suffix: str) -> str:
     """The upload an article's writes go to: its own if it has one (so it stays the same article)."""
     if isinstance(record, Article | Unpublished) and record.source_key:
         return record.source_key
-    return f"{API_PREFIX}{slug}{suffix}"
+    return f"{API_PREFIX}{slug}/{slug}{suffix}"  # a folder of its own: its photos are named beside it
 
 
 def create_write_app(store: ArticleLookup, uploads: Uploads) -> Starlette:
@@ -91,13 +98,43 @@ def create_write_app(store: ArticleLookup, uploads: Uploads) -> Starlette:
         body = {"slug": slug, "upload": record.source_key, "status": "accepted"}
         return JSONResponse(body, status_code=202, headers={"Location": f"/{article_path(slug)}"})
 
+    async def photo_form(request: Request) -> JSONResponse:
+        slug, name = request.path_params["slug"], request.path_params["name"]
+        key = photo_key(slug, name, store)
+        seconds = limits.PHOTO_FORM_SECONDS
+        form = uploads.upload_form(key, limits.MAX_PHOTO_BYTES, seconds)
+        return JSONResponse({"slug": slug, "photo": name, "upload": key, "form": form, "expires_in": seconds})
+
     return Starlette(
         routes=[
             Route(f"/{article_path('{slug}')}", put_article, methods=["PUT"]),
             Route(f"/{article_path('{slug}')}", delete_article, methods=["DELETE"]),
+            Route(f"/{article_path('{slug}')}/photos/{{name:path}}", photo_form, methods=["POST"]),
         ],
-        exception_handlers={HttpProblem: problem},
+        exception_handlers=PROBLEMS,
     )
+
+
+def photo_key(slug: str, name: str, store: ArticleLookup) -> str:
+    """Where the photo `name` of article `slug` goes: beside the article's file, where the article's
+    `image: {url: NAME}` and `![](NAME)` look for it."""
+    if not is_valid_slug(slug):
+        raise _invalid_photo("slug", f"'{slug}' is not a slug: lower-case letters, digits, hyphens")
+    if not names_photo(name):
+        suffixes = ", ".join(limits.PHOTO_SUFFIXES)
+        raise _invalid_photo("name", f"'{name}' is not a photo's name: a path without '..' ending {suffixes}")
+    article = store.article_record(slug, consistent=True)
+    if isinstance(article, Moved):
+        detail = f"The article moved to '{article.moved_to}'; send its photos to it."
+        raise refused(404, "Not Found", detail)
+    key = photo_upload_key(upload_key(article, slug, ".json"), name)
+    if (why := key_problem(key)) is not None:
+        raise _invalid_photo("name", why)
+    return key
+
+
+def _invalid_photo(field: str, detail: str) -> HttpProblem:
+    return refused(422, "Invalid Photo", detail, [Problem(field=field, message=detail)])
 
 
 def _media_type(key: str) -> str:

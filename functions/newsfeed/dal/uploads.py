@@ -6,7 +6,7 @@ import mimetypes
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -132,6 +132,16 @@ class UploadBucket:
             content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
         response = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
         return response["ETag"].strip('"')
+
+    def upload_form(self, key: str, max_bytes: int, seconds: int) -> dict[str, Any]:
+        """A presigned POST (`url` and `fields`) that puts one file of 1 to `max_bytes` bytes at `key`."""
+        form = self.client.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=key,
+            Conditions=[["content-length-range", 1, max_bytes]],
+            ExpiresIn=seconds,
+        )
+        return {"url": form["url"], "fields": form["fields"]}
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)

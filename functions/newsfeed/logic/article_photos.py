@@ -38,12 +38,13 @@ def body_photo_refs(body_html: str) -> list[str]:
     for tag in _IMG.findall(body_html):
         if (src := _SRC.search(tag)) is not None:
             ref = html.unescape(src[1])
-            if _names_photo(ref) and ref not in refs:
+            if names_photo(ref) and ref not in refs:
                 refs.append(ref)
     return refs
 
 
-def _names_photo(ref: str) -> bool:
+def names_photo(ref: str) -> bool:
+    """Whether `ref` is a path to a photo beside the article: no scheme, no `..`, a photo's suffix."""
     parts = ref.split("/")
     return (
         is_photo_ref(ref)

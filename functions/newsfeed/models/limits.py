@@ -95,6 +95,9 @@ PHOTO_SUFFIXES = (
 )
 PHOTO_PREFIX = "images/"  # renditions in the public bucket, each under its photo's digest: never rewritten
 MAX_PHOTO_BYTES = 40 * 1024 * 1024  # checked against the event's size before anything is downloaded
+# The write API hands a CMS a form to send a photo straight to the inbox (a photo is larger than the
+# 6 MB a Lambda request may carry); the form is good for this long.
+PHOTO_FORM_SECONDS = 15 * 60
 MAX_PHOTO_PIXELS = 100_000_000  # read from the header before decoding (a decompression bomb stops here)
 MIN_PHOTO_SIDE = 100  # pixels: smaller is an icon, not a photo
 MAX_PHOTO_RATIO = 8  # the longer side at most this many times the shorter (a panorama; not a 30000×1 strip)
