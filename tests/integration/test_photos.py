@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -218,7 +219,9 @@ def test_import_carries_photos_and_export_gives_them_back(stack: Stack, tmp_path
     folder = tmp_path / "archive"
     (folder / "2024" / "photos").mkdir(parents=True)
     (folder / "2024" / "photos" / "ferry.jpg").write_bytes(encoded(picture(1300, 900)))
-    (folder / "2024" / "ferry.md").write_text(article_with_photo("photos/ferry.jpg", "Imported ferry"))
+    (folder / "2024" / "photos" / "deck.png").write_bytes(encoded(picture(900, 600), "PNG"))
+    ferry = article_with_photo("photos/ferry.jpg", "Imported ferry")
+    (folder / "2024" / "ferry.md").write_text(ferry + "\n\nOn deck:\n\n![The deck](photos/deck.png)\n")
     (folder / "2024" / "lost.md").write_text(article_with_photo("photos/nowhere.jpg", "Photo never sent"))
     (folder / "logo.svg").write_text("<svg/>")
     (folder / "drawing.md").write_text(article_with_photo("logo.svg", "Drawing as a photo"))
@@ -247,8 +250,11 @@ def test_import_carries_photos_and_export_gives_them_back(stack: Stack, tmp_path
         "caption": "The first crossing",
         "credit": "KazPost",
     }
-    sent = (folder / "2024" / "photos" / "ferry.jpg").read_bytes()
-    assert (out / "2024" / "photos" / "ferry.jpg").read_bytes() == sent  # the photo as sent
+    for name in ("ferry.jpg", "deck.png"):  # the photos as sent, the body's too, named as they were
+        assert (out / "2024" / "photos" / name).read_bytes() == (
+            folder / "2024" / "photos" / name
+        ).read_bytes()
+    assert '<img src="photos/deck.png" alt="The deck">' in exported["body"]
     # Into an empty stack: the photo comes along and is made again.
     stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/2024/ferry.md")
     stack.drain()
@@ -259,6 +265,10 @@ def test_import_carries_photos_and_export_gives_them_back(stack: Stack, tmp_path
     assert summary.rejected == []
     again = stored_image(stack, "imported-ferry")
     assert again["url"] == image["url"]  # the same photo: the same renditions, at the same addresses
+    assert len(api(stack).get("/articles/imported-ferry").json()["body_images"]) == 1
+    second = tmp_path / "again"
+    export(table, second, original=sent_photos(UploadBucket(stack.uploads), table))
+    assert (second / "2024" / "ferry.json").read_bytes() == (out / "2024" / "ferry.json").read_bytes()
 
 
 def test_crops_keep_the_focus_the_editor_gives(stack: Stack) -> None:
@@ -296,8 +306,26 @@ def test_photos_in_the_body_are_shown_from_their_renditions_with_their_size(stac
     assert f'<img src="/images/{made.digest}/w1000.jpg"' in shown  # a path on the site, like any other link
     assert 'width="1000" height="600" loading="lazy"' in shown
     assert 'src="https://photos.example/a.jpg"' in shown  # an address stays as it is
+    # An app gets each body photo's renditions under the address its <img> has, to pick its own size.
+    answered = api(stack).get("/articles/harbour-story").json()["body_images"]
+    assert [(i["url"], i["alt"], i["width"], i["height"]) for i in answered] == [
+        (f"https://kazpost.example/images/{made.digest}/w1000.jpg", "The harbour", 1000, 600)
+    ]
+    assert {(r["width"], r["type"]) for r in answered[0]["renditions"]} == {
+        (w, kind) for w in (480, 800, 1000) for kind in ("image/avif", "image/webp", "image/jpeg")
+    }
+    # The page shows it as the lead photo is shown: every format at every width, its size, loaded lazily.
     page = stack.s3.get_object(Bucket=stack.public, Key="articles/harbour-story")["Body"].read().decode()
-    assert f"/images/{made.digest}/w1000.jpg" in page and 'width="1000" height="600"' in page
+    body = page[page.index('<div class="body">') :]
+    shown = re.search(r"<picture>(.*?)</picture>", body)
+    assert shown is not None
+    for ext, kind in (("avif", "image/avif"), ("webp", "image/webp")):
+        srcset = ", ".join(
+            f"https://kazpost.example/images/{made.digest}/w{w}.{ext} {w}w" for w in (480, 800, 1000)
+        )
+        assert f'<source type="{kind}" srcset="{srcset}"' in shown[1]
+    assert 'width="1000" height="600" alt="The harbour" loading="lazy"' in shown[1]
+    assert '<img src="https://photos.example/a.jpg"' in body  # an image elsewhere stays an <img>
     stack.put("broken.md", markdown(title="Broken body photo", body="![x](photos/missing.jpg)"))
     stack.drain()  # waits for it (then refuses); here: the article is not public meanwhile
     assert api(stack).get("/articles/broken-body-photo").status_code == 404

@@ -70,6 +70,8 @@ def article_json(site: Site, stored: StoredValues, fields: set[str] | None = Non
             answer[name] = site.article_url(stored["slug"])
         elif name == "image" and stored.get("image"):
             answer[name] = site.absolute_image(stored["image"])
+        elif name == "body_images":
+            answer[name] = [site.absolute_image(image) for image in stored.get(name) or []]
         elif stored.get(name) is not None:
             answer[name] = stored[name]
     return json.dumps(answer, ensure_ascii=False, separators=(",", ":"), default=_number).encode()

@@ -19,7 +19,7 @@ from newsfeed.models.photo import digest_in
 if TYPE_CHECKING:
     from newsfeed.dal.content import ContentTable
     from newsfeed.dal.uploads import UploadBucket
-    from newsfeed.models.article import Article
+    from newsfeed.models.article import Article, Image
 
 
 def export_name(article: Article) -> str:
@@ -53,9 +53,13 @@ def photo_place(article: Article, photo_key: str) -> str:
     return ref if not ref.startswith("../") else f"photos/{posixpath.basename(photo_key)}"
 
 
-def export_document(article: Article, photo: str | None = None) -> bytes:
+def export_document(
+    article: Article, photo: str | None = None, body_refs: dict[str, str] | None = None
+) -> bytes:
     """The article as a JSON upload: every field an editor controls, the body as stored (sanitised HTML);
-    its photo named by `photo`, a path beside it, when it was sent with one and that is written there."""
+    its photo named by `photo`, a path beside it, when it was sent with one and that is written there, and
+    so the body's photos (`body_refs`: each one's address -> its path)."""
+    from newsfeed.logic.article_photos import body_with_refs
     from newsfeed.models.text import format_utc
     from newsfeed.models.upload import ImageUpload
 
@@ -73,7 +77,7 @@ def export_document(article: Article, photo: str | None = None) -> bytes:
         "image": article.image.model_dump(include=set(ImageUpload.model_fields)) if article.image else None,
         "related": article.related_slugs,
         "show_in_related": None if article.show_in_related else False,
-        "body": article.body,
+        "body": body_with_refs(article.body, body_refs or {}),
     }
     if photo is not None:
         values["image"]["url"] = photo
@@ -99,13 +103,13 @@ def export(
         name = export_name(article)
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        digest = digest_in(article.image.url) if article.image else None
-        sent = original(digest) if digest else None
-        place = photo_place(article, sent[0]) if sent else None
-        if sent and place:
-            (path.parent / place).parent.mkdir(parents=True, exist_ok=True)
-            (path.parent / place).write_bytes(sent[1])
-        path.write_bytes(export_document(article, place))
+        place = _write_photo(article, article.image, path.parent, original)
+        body_refs = {
+            image.url: ref
+            for image in article.body_images
+            if (ref := _write_photo(article, image, path.parent, original))
+        }
+        path.write_bytes(export_document(article, place, body_refs))
         if article.source_key and article.source_key != f"{limits.UPLOAD_PREFIX}{name}":
             keys[name] = article.source_key
         count += 1
@@ -115,3 +119,18 @@ def export(
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     return count
+
+
+def _write_photo(
+    article: Article, image: Image | None, folder: Path, original: Callable[[str], tuple[str, bytes] | None]
+) -> str | None:
+    """Write a photo the article was sent with beside its exported file, as it was sent; the path it has
+    there (None if the image was given by URL, or no upload of it is left)."""
+    digest = digest_in(image.url) if image else None
+    sent = original(digest) if digest else None
+    if sent is None:
+        return None
+    place = photo_place(article, sent[0])
+    (folder / place).parent.mkdir(parents=True, exist_ok=True)
+    (folder / place).write_bytes(sent[1])
+    return place

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from newsfeed.models import limits
@@ -18,6 +18,7 @@ from newsfeed.models.upload import ImageUpload
 
 _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]*)"')
+_ALT = re.compile(r'\salt="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -59,22 +60,53 @@ def _widest_jpeg(photo: Photo) -> Rendition:
     return [r for r in photo.renditions if r.type == "image/jpeg"][-1]
 
 
+def swap_images(body_html: str, swap: Callable[[str, str], str | None]) -> str:
+    """`body_html` with each <img> `swap(tag, src)` gives another tag for (src unescaped); the rest kept."""
+
+    def swapped(tag: re.Match[str]) -> str:
+        src = _SRC.search(tag[0])
+        return (swap(tag[0], html.unescape(src[1])) if src else None) or tag[0]
+
+    return _IMG.sub(swapped, body_html)
+
+
 def body_with_photos(body_html: str, photos: Mapping[str, Photo]) -> str:
     """The body with each photo it names beside it shown from its renditions: its widest JPEG, with its
-    width and height (no layout shift) and loaded lazily."""
-    if not photos:
-        return body_html
+    width and height (no layout shift) and loaded lazily. (Pages show them as <picture>: body_images.)"""
 
-    def shown(tag: re.Match[str]) -> str:
-        src = _SRC.search(tag[0])
+    def shown(tag: str, src: str) -> str | None:
+        if (photo := photos.get(src)) is None:
+            return None
+        sized = f' src="{html.escape(_widest_jpeg(photo).url)}" width="{photo.width}" height="{photo.height}"'
+        return _SRC.sub(lambda _: sized + ' loading="lazy"', tag, count=1)
+
+    return swap_images(body_html, shown) if photos else body_html
+
+
+def body_with_refs(body_html: str, refs: Mapping[str, str]) -> str:
+    """body_with_photos undone: each photo's <img> named again by the path it was sent at (`refs`: the
+    image's address -> that path), so the body sent again makes the same body."""
+
+    def named(tag: str, src: str) -> str | None:
+        if (ref := refs.get(src)) is None:
+            return None
+        sized = re.compile(r'\ssrc="[^"]*" width="\d+" height="\d+" loading="lazy"')
+        return sized.sub(lambda _: f' src="{html.escape(ref)}"', tag, count=1)
+
+    return swap_images(body_html, named) if refs else body_html
+
+
+def body_images(body_html: str, photos: Mapping[str, Photo]) -> list[Image]:
+    """The photos the body shows (`body_html` as the editor wrote it), in its order, as the article stores
+    them: each under the address body_with_photos gives its <img>, with the <img>'s alt text."""
+    images: dict[str, Image] = {}
+    for tag in _IMG.findall(body_html):
+        src, alt = _SRC.search(tag), _ALT.search(tag)
         photo = photos.get(html.unescape(src[1])) if src else None
-        if src is None or photo is None:
-            return tag[0]
-        widest = _widest_jpeg(photo)
-        sized = f' width="{photo.width}" height="{photo.height}" loading="lazy"'
-        return tag[0].replace(src[0], f' src="{html.escape(widest.url)}"' + sized, 1)
-
-    return _IMG.sub(shown, body_html)
+        if photo is not None and (url := _widest_jpeg(photo).url) not in images:
+            shown = {"alt": html.unescape(alt[1]) if alt else "", "renditions": photo.renditions}
+            images[url] = Image(url=url, width=photo.width, height=photo.height, **shown)
+    return list(images.values())
 
 
 def photo_upload_key(article_key: str, ref: str) -> str:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from newsfeed.logic.article_photos import SentPhotos, body_with_photos, stored_image
+from newsfeed.logic.article_photos import SentPhotos, body_images, body_with_photos, stored_image
 from newsfeed.logic.html import summarize, to_plain_text
 from newsfeed.logic.parsing import ParsedUpload
 from newsfeed.logic.slugs import slugify
@@ -63,6 +63,7 @@ def build_article(
         id=article_id,
         slug=parsed.slug,
         body=body_with_photos(parsed.body_html, photos.body) if photos else parsed.body_html,
+        body_images=body_images(parsed.body_html, photos.body) if photos else [],
         summary=summary,
         section=fields.section,
         section_slug=slugify(fields.section) or "section",

@@ -94,6 +94,7 @@ class Article(ArticleCard):
 
     summary: str  # required here: derived from the body when the editor gives none
     body: str
+    body_images: list[Image] = []  # the photos sent with it that the body shows, as its <img src> names them
     status: ArticleStatus
     revision: int = 1
     related: list[RelatedCard] = []  # curated first, then automatic by score (logic.related)

@@ -49,6 +49,7 @@ ANSWER_ORDER = (
     "language",
     "image",
     "body",
+    "body_images",
     "canonical_url",
     "revision",
 )

@@ -20,6 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from newsfeed.logic.article_photos import swap_images
 from newsfeed.logic.html import sanitize
 from newsfeed.logic.site import THEME
 from newsfeed.logic.site.feeds import ILLEGAL_CHARACTERS
@@ -169,6 +170,19 @@ def picture(site: Site, image: Image | None, sizes: str) -> dict[str, Any] | Non
     return shown
 
 
+def _body(site: Site, article: Article) -> Markup:
+    """The body, cleaned again (a page never trusts the store), each photo sent with it a <picture>."""
+    cleaned = sanitize(_printable(article.body))
+    photos = {image.url: image for image in article.body_images}
+    show = _theme()[0].get_template("picture.html").module.picture  # type: ignore[attr-defined]
+
+    def shown(tag: str, src: str) -> str | None:
+        image = photos.get(src)
+        return str(show(picture(site, image, LEAD_SIZES), "lazy")) if image else None
+
+    return Markup(swap_images(cleaned, shown) if photos else cleaned)  # noqa: S704 -- cleaned, and our own
+
+
 def _card(site: Site, card: ArticleCard, sizes: str = THUMBNAIL_SIZES) -> dict[str, Any]:
     image = card.image
     return {
@@ -255,7 +269,7 @@ def render_article_page(site: Site, article: Article) -> bytes:
         picture=picture(site, article.image, LEAD_SIZES),
         section_url=scope_page_url(site, section),
         tags=[{"name": tag.name, "url": scope_page_url(site, tag)} for tag in tags],
-        body=Markup(sanitize(_printable(article.body))),  # noqa: S704 -- cleaned again: a page never trusts the store
+        body=_body(site, article),
         related=[_card(site, card) for card in article.related],
         json_ld=json_ld(_news_article(site, article, canonical)),
     )
