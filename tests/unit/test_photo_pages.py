@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import defusedxml.ElementTree as ET
 import feedparser
 import jsonschema
 
@@ -161,3 +162,39 @@ def test_every_feed_carries_the_publications_icon_in_a_format_readers_take() -> 
         "width": 512,
         "height": 512,
     }
+
+
+# What the W3C Feed Validator (src/feedvalidator/media.py, rss.py) checks of Media RSS and of an RSS image:
+# it cannot run here (no network), so its rules are checked as it states them.
+MEDIA_CONTENT_ATTRIBUTES = {
+    *("bitrate", "channels", "duration", "expression", "fileSize", "framerate", "height"),
+    *("isDefault", "lang", "medium", "samplingrate", "type", "url", "width"),
+}
+
+
+def test_the_feeds_media_elements_keep_the_rules_the_w3c_validator_checks() -> None:
+    media = "{http://search.yahoo.com/mrss/}"
+    credited = article(
+        2, title="Credited", image=photo_image().model_copy(update={"caption": "<b>not bold</b>"})
+    )
+    for fmt in (FeedFormat.RSS, FeedFormat.ATOM):
+        root = ET.fromstring(render_feed(SITE, Document(SITE_SCOPE, fmt), [STORY, credited]).body)
+        contents = list(root.iter(f"{media}content"))
+        assert len(contents) == 2
+        for content in contents:
+            assert set(content.attrib) <= MEDIA_CONTENT_ATTRIBUTES
+            assert content.attrib["url"].startswith("https://") and content.attrib["medium"] == "image"
+            assert int(content.attrib["width"]) > 0 and int(content.attrib["height"]) > 0
+            assert {child.tag for child in content} <= {f"{media}description", f"{media}credit"}
+            for description in content.iter(f"{media}description"):
+                assert description.attrib == {"type": "plain"}  # its text is text: "<b>" is shown, not bold
+            for credit in content.iter(f"{media}credit"):
+                assert credit.attrib.get("role", "photographer") == "photographer" and credit.text
+    channel = ET.fromstring(render_feed(SITE, Document(SITE_SCOPE, FeedFormat.RSS), [STORY]).body)[0]
+    image = channel.find("image")
+    assert image is not None
+    assert int(image.findtext("width", "")) <= 144 and int(image.findtext("height", "")) <= 400
+    assert (image.findtext("title"), image.findtext("link")) == (
+        channel.findtext("title"),
+        channel.findtext("link"),
+    )
