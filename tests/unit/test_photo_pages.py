@@ -198,3 +198,58 @@ def test_the_feeds_media_elements_keep_the_rules_the_w3c_validator_checks() -> N
         channel.findtext("title"),
         channel.findtext("link"),
     )
+
+
+def dynamodb_size(value: object) -> int:
+    """An item's size as DynamoDB counts it (its documentation's rules, rounded up): names and strings in
+    UTF-8 bytes, a number about one byte per two digits and one more, 3 bytes per list or map and one per
+    element."""
+    if isinstance(value, dict):
+        return 3 + sum(len(k.encode()) + dynamodb_size(v) + 1 for k, v in value.items())
+    if isinstance(value, list):
+        return 3 + sum(dynamodb_size(v) + 1 for v in value)
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, int | float):
+        return len(str(value)) // 2 + 2
+    return len(str(value).encode())
+
+
+def test_an_article_at_every_limit_with_its_photos_fits_in_one_dynamodb_item() -> None:
+    """The largest article an editor can store: a body at its limit showing the most photos, a lead photo
+    and a full related list of articles with photos, every text at its limit."""
+    from newsfeed.models.article import RelatedCard
+
+    words = "w" * limits.MAX_IMAGE_TEXT_CHARS
+    photo = photo_image(4000, 3000).model_copy(update={"alt": words, "caption": words, "credit": words})
+    tags = [f"tag number {n} " + "t" * 80 for n in range(limits.MAX_TAGS)]
+    texts = {"title": "t" * limits.MAX_TITLE_CHARS, "summary": "s" * limits.MAX_SUMMARY_CHARS, "tags": tags}
+    card = article(3, image=photo, **texts).card()
+    grown = limits.MAX_BODY_PHOTOS * len(f' width="4000" height="3000" loading="lazy"{FOLDER}/w2000.jpg')
+    largest = article(
+        4,
+        image=photo,
+        body="b" * (limits.MAX_BODY_HTML_BYTES + grown),
+        body_images=[photo_image(4000, 3000).model_copy(update={"crops": [], "alt": ""})]
+        * limits.MAX_BODY_PHOTOS,
+        related=[RelatedCard(**card.model_dump(), score=0.5)] * limits.RELATED_STORED,
+        **texts,
+    )
+    size = dynamodb_size(largest.model_dump(mode="json"))
+    assert size < 390 * 1024, f"{size:,} bytes"  # DynamoDB's limit is 400 KB
+
+
+def test_a_body_photo_is_a_picture_on_the_page_with_its_alt_text_as_text() -> None:
+    image = photo_image().model_copy(update={"crops": [], "alt": ""})
+    hostile = "&quot; onerror=&quot;alert(1)&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"
+    body = (
+        f'<p><img src="{image.url}" width="1600" height="1200" loading="lazy" alt="{hostile}"></p>'
+        '<p><img src="https://photos.example/a.jpg" alt="elsewhere"></p>'
+    )
+    page = render_article_page(SITE, article(5, body=body, body_images=[image])).decode()
+    shown = page[page.index('<div class="body">') :]
+    pictured = re.search(r"<picture>.*?</picture>", shown)
+    assert pictured is not None and '<source type="image/avif"' in pictured[0]
+    assert 'alt="&#34; onerror=&#34;alert(1)&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"' in pictured[0]
+    assert "<script>alert" not in page and " onerror=" not in page.replace("&#34; onerror=", "")
+    assert '<img src="https://photos.example/a.jpg" alt="elsewhere">' in shown  # not a photo sent with it

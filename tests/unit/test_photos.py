@@ -239,3 +239,24 @@ def test_only_photos_beside_the_article_are_taken_from_its_body() -> None:
         ]
     )
     assert body_photo_refs(body) == ["photos/harbour.jpg", "ferry.PNG"]
+
+
+def test_a_body_showing_more_photos_than_the_limit_is_refused_saying_so() -> None:
+    from newsfeed.logic.parsing import parse_upload
+    from newsfeed.models.upload import UploadRejected
+
+    def upload(shown: int, elsewhere: int = 0) -> bytes:
+        photos = "".join(f"![p](photos/p{n % 7}.jpg)\n\n" for n in range(shown))  # repeats count too
+        linked = "".join(f"![l](https://photos.example/{n}.jpg)\n\n" for n in range(elsewhere))
+        return f"---\ntitle: A photo essay\nsection: Life\n---\n{photos}{linked}".encode()
+
+    assert len(parse_upload("essay.md", upload(limits.MAX_BODY_PHOTOS, elsewhere=200)).body_html) > 0
+    with pytest.raises(UploadRejected) as refused:
+        parse_upload("essay.md", upload(limits.MAX_BODY_PHOTOS + 1))
+    assert refused.value.problems == [
+        Problem(
+            field="body",
+            message=f"shows photos sent with it {limits.MAX_BODY_PHOTOS + 1} times; "
+            f"the limit is {limits.MAX_BODY_PHOTOS}",
+        )
+    ]

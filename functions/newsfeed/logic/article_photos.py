@@ -35,13 +35,19 @@ class SentPhotos:
 
 def body_photo_refs(body_html: str) -> list[str]:
     """The photos the body shows by a path beside the article (`![alt](photos/harbour.jpg)`), in order."""
-    refs = []
-    for tag in _IMG.findall(body_html):
-        if (src := _SRC.search(tag)) is not None:
-            ref = html.unescape(src[1])
-            if names_photo(ref) and ref not in refs:
-                refs.append(ref)
-    return refs
+    return list(dict.fromkeys(_photo_tags(body_html)))
+
+
+def too_many_photos(body_html: str) -> str | None:
+    """Why the body shows too many photos (each <img> of one counts), in words for the editor; else None."""
+    if (shown := len(_photo_tags(body_html))) > limits.MAX_BODY_PHOTOS:
+        return f"shows photos sent with it {shown} times; the limit is {limits.MAX_BODY_PHOTOS}"
+    return None
+
+
+def _photo_tags(body_html: str) -> list[str]:
+    srcs = (_SRC.search(tag) for tag in _IMG.findall(body_html))
+    return [ref for src in srcs if src is not None and names_photo(ref := html.unescape(src[1]))]
 
 
 def names_photo(ref: str) -> bool:
@@ -98,15 +104,18 @@ def body_with_refs(body_html: str, refs: Mapping[str, str]) -> str:
 
 def body_images(body_html: str, photos: Mapping[str, Photo]) -> list[Image]:
     """The photos the body shows (`body_html` as the editor wrote it), in its order, as the article stores
-    them: each under the address body_with_photos gives its <img>, with the <img>'s alt text."""
+    them: each under the address body_with_photos gives its <img>, with its size and renditions. (Not its
+    alt text: the body has it, and a copy could double the article's size.)"""
     images: dict[str, Image] = {}
-    for tag in _IMG.findall(body_html):
-        src, alt = _SRC.search(tag), _ALT.search(tag)
-        photo = photos.get(html.unescape(src[1])) if src else None
-        if photo is not None and (url := _widest_jpeg(photo).url) not in images:
-            shown = {"alt": html.unescape(alt[1]) if alt else "", "renditions": photo.renditions}
-            images[url] = Image(url=url, width=photo.width, height=photo.height, **shown)
+    for ref in body_photo_refs(body_html):
+        if (photo := photos.get(ref)) is not None and (url := _widest_jpeg(photo).url) not in images:
+            images[url] = Image(url=url, width=photo.width, height=photo.height, renditions=photo.renditions)
     return list(images.values())
+
+
+def alt_text(img_tag: str) -> str:
+    """The alt text of an <img> tag, as text."""
+    return html.unescape(alt[1]) if (alt := _ALT.search(img_tag)) else ""
 
 
 def photo_upload_key(article_key: str, ref: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from newsfeed.logic.article_photos import too_many_photos
 from newsfeed.logic.front_matter import front_matter, json_object
 from newsfeed.logic.html import render_markdown, sanitize
 from newsfeed.logic.slugs import slugify
@@ -178,6 +179,8 @@ def _parse(name: str, data: bytes) -> ParsedUpload:
                 f"the limit is {limits.MAX_BODY_HTML_BYTES}",
             )
         )
+    elif (too_many := too_many_photos(body_html)) is not None:
+        problems.append(Problem(field="body", message=too_many))
     if problems:
         raise UploadRejected(problems)
     return ParsedUpload(fields=fields, slug=slug, body_html=body_html)

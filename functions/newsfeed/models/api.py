@@ -36,7 +36,8 @@ class ArticleOut(ArticleSummary):
     """Sanitised HTML."""
     body_images: list[Image] = []
     """The photos sent with the article that the body shows, in its order: each `url` is the `src` of an
-    `<img>` in `body` (the photo's widest JPEG), with its size and renditions, so an app can pick its own."""
+    `<img>` in `body` (the photo's widest JPEG; the `<img>` has its alt text), with its size and
+    renditions, so an app can pick its own."""
     revision: int
 
 

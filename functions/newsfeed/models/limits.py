@@ -104,6 +104,9 @@ MAX_PHOTO_RATIO = 8  # the longer side at most this many times the shorter (a pa
 # An article naming a photo that has not arrived yet (a plain S3 upload sends them in any order) is tried
 # again after each of these seconds, then refused with a report naming the photo: it waits 30 s at most.
 PHOTO_WAIT_SECONDS = (2, 4, 8, 16)
+# The photos a body may show (each <img> of one counts): each adds its renditions to the stored article,
+# which stays well inside DynamoDB's 400 KB item with MAX_BODY_HTML_BYTES of body besides.
+MAX_BODY_PHOTOS = 30
 PHOTO_WIDTHS = (480, 800, 1200, 2000)  # each photo's renditions, in every format (never upscaled)
 FEED_IMAGE_WIDTH = 1200  # a feed item's photo: the narrowest rendition this wide (what aggregators ask for)
 # The crops consumers ask for, as (name, width, height): OpenGraph/Twitter, and NewsArticle's three ratios.

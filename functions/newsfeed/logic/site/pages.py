@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from newsfeed.logic.article_photos import swap_images
+from newsfeed.logic.article_photos import alt_text, swap_images
 from newsfeed.logic.html import sanitize
 from newsfeed.logic.site import THEME
 from newsfeed.logic.site.feeds import ILLEGAL_CHARACTERS
@@ -177,8 +177,9 @@ def _body(site: Site, article: Article) -> Markup:
     show = _theme()[0].get_template("picture.html").module.picture  # type: ignore[attr-defined]
 
     def shown(tag: str, src: str) -> str | None:
-        image = photos.get(src)
-        return str(show(picture(site, image, LEAD_SIZES), "lazy")) if image else None
+        if (image := photos.get(src)) is None:
+            return None
+        return str(show(picture(site, image.model_copy(update={"alt": alt_text(tag)}), LEAD_SIZES), "lazy"))
 
     return Markup(swap_images(cleaned, shown) if photos else cleaned)  # noqa: S704 -- cleaned, and our own
 
