@@ -75,6 +75,19 @@ def test_a_corrected_photo_gets_new_addresses_and_a_deleted_one_is_forgotten(sta
     assert photo(stack, "ferry.jpg") is None
 
 
+def test_a_refused_correction_of_a_photo_refuses_the_article_naming_it(stack: Stack) -> None:
+    stack.put("ferry.jpg", encoded(picture()))
+    stack.drain()
+    stack.put("ferry.jpg", encoded(picture())[:3_000])  # the corrected file arrives cut short
+    stack.drain()
+    assert photo(stack, "ferry.jpg") is None  # not the earlier version, silently
+    stack.put("ferry.md", article_with_photo())
+    stack.drain()
+    written = report(stack, "inbox/ferry.md")
+    assert written is not None and "ferry.jpg was refused: file: " in written["problems"][0]["message"]
+    assert api(stack).get("/articles/ferry-with-a-photo").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("name", "data", "says"),
     [

@@ -117,7 +117,7 @@ class PhotoStore:
             self.client.delete_item(TableName=self.table, Key=item_key(photo_digest_pk(digest), upload))
 
     def forget(self, key: str, order: str) -> None:
-        """The upload was deleted: its record goes, unless a newer upload of the key is stored."""
+        """The upload was deleted or refused: its record goes, unless a newer upload of the key is stored."""
         try:
             self.client.delete_item(
                 TableName=self.table,

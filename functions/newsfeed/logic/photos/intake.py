@@ -116,6 +116,9 @@ class PhotoIntake:
         self.public.write_once(key, file.body, content_type=file.rendition.type, cache_control=caching.PHOTO)
 
     def _reject(self, change: UploadChange, problems: list[Problem]) -> PhotoResult:
+        # A refused version replaces the one made before: an article naming it now is refused with these
+        # reasons (those showing the earlier one keep its renditions).
+        self.photos.forget(change.key, change.order)
         self.uploads.write_rejection(
             RejectionReport(key=change.key, etag=change.etag, rejected_at=self.clock(), problems=problems)
         )
