@@ -91,3 +91,27 @@ def test_a_photo_is_served_exactly_while_an_article_shows_it(
         for d in ever_shown - shown:
             assert f"images/{d}" not in served.folders  # shown once, shown no more: withdrawn
             assert f"/images/{d}/*" in served.invalidated and d in served.forgotten
+
+
+@given(CHANGES, st.lists(st.integers(1, 6), min_size=1))
+def test_followed_in_batches_of_any_size_a_photo_one_article_leaves_and_another_takes_stays(
+    changes: list[tuple[int, str | None, ArticleStatus | None]], sizes: list[int]
+) -> None:
+    served = Served()
+    showing = PhotoShowing(Uses(), served, served, served.invalidated.extend)
+    now: dict[int, ArticleRecord | None] = {}
+    at = 0
+    while at < len(changes):
+        size = sizes[at % len(sizes)]
+        pairs = []
+        for n, digest, status in changes[at : at + size]:
+            new = version(n, digest, status) if status is not None else None
+            if digest and status is not None:
+                served.folders.add(f"images/{digest}")
+            pairs.append((now.get(n), new))
+            now[n] = new
+        showing.follow(pairs)
+        at += size
+        for r in now.values():
+            if isinstance(r, Article) and r.image:
+                assert f"images/{r.image.renditions[0].url.split('/')[2]}" in served.folders

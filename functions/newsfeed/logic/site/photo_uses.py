@@ -5,7 +5,6 @@ be published with it)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -29,17 +28,13 @@ class PhotoUses(Protocol):
         """The article no longer shows the photo: True while another article still does."""
 
 
-_BODY_SRC = re.compile(r'<img\b[^>]*\ssrc="([^"]*)"')
-
-
 def shown_photos(record: ArticleRecord | None) -> set[str]:
     """The digests of the photos a record shows (an article's lead photo and those in its body, whether it
     is published, scheduled or a draft; an unpublished or moved one shows none)."""
     if not isinstance(record, Article):
         return set()
-    urls = [r.url for r in record.image.renditions] if record.image else []
-    urls += _BODY_SRC.findall(record.body)
-    return {digest for url in urls if (digest := digest_in(url))}
+    images = [record.image, *record.body_images] if record.image else record.body_images
+    return {digest for image in images if (digest := digest_in(image.url))}
 
 
 @dataclass
@@ -58,16 +53,20 @@ class PhotoShowing:
         self.records.forget_digest(digest)
 
     def follow(self, pairs: Iterable[tuple[ArticleRecord | None, ArticleRecord | None]]) -> list[str]:
-        """Record what each change shows; withdraw the photos nothing shows any more; their digests."""
-        withdrawn = []
+        """Record what each article shows after the changes; withdraw the photos nothing shows any more;
+        their digests. Each article counts once, from before its first change to after its last, and every
+        new showing is recorded before any is dropped: a photo one article leaves and another takes up in the
+        same batch stays."""
+        changed: dict[str, tuple[set[str], set[str]]] = {}
         for old, new in pairs:
-            before, after = shown_photos(old), shown_photos(new)
-            record = new or old
-            if record is None:
-                continue
-            article_id = record.id
+            if (record := new or old) is not None:
+                first = changed.get(record.id, (shown_photos(old), set()))[0]
+                changed[record.id] = (first, shown_photos(new))
+        for article_id, (before, after) in changed.items():
             for digest in sorted(after - before):
                 self.uses.show(digest, article_id)
+        withdrawn = []
+        for article_id, (before, after) in changed.items():
             for digest in sorted(before - after):
                 if not self.uses.hide(digest, article_id):
                     self.withdraw(digest)
