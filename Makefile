@@ -40,8 +40,11 @@ $(CHECKS_VENV)/.installed: infra/checks-requirements.txt
 template-lint: $(CHECKS_VENV)/.installed
 	$(CHECKS_VENV)/bin/python -m infra.template_checks
 
+# The unit and integration tests on every CPU (each test has its own moto), then the e2e and browser tests,
+# which start local stacks of their own, one module at a time.
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto tests/unit tests/integration
+	$(BIN)/pytest tests/browser tests/e2e
 
 # The cold-start benchmark runs the API in the Lambda runtime's Python (3.13) with the pinned requirements.
 .venv-lambda/bin/python: layer/requirements.txt
