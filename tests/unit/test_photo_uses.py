@@ -20,14 +20,17 @@ DIGESTS = ["aaaa", "bbbb", "cccc"]
 
 @dataclass
 class Uses:
-    shown: set[tuple[str, str]] = field(default_factory=set)
+    pairs: set[tuple[str, str]] = field(default_factory=set)
 
     def show(self, digest: str, article_id: str) -> None:
-        self.shown.add((digest, article_id))
+        self.pairs.add((digest, article_id))
 
     def hide(self, digest: str, article_id: str) -> bool:
-        self.shown.discard((digest, article_id))
-        return any(d == digest for d, _ in self.shown)
+        self.pairs.discard((digest, article_id))
+        return self.shown(digest)
+
+    def shown(self, digest: str) -> bool:
+        return any(d == digest for d, _ in self.pairs)
 
 
 @dataclass
@@ -42,6 +45,16 @@ class Served:
 
     def forget_digest(self, digest: str) -> None:
         self.forgotten.append(digest)
+
+    def holds(self, folder: str) -> bool:
+        return folder in self.folders
+
+    def uploads_of(self, digest: str) -> list[str]:
+        return [f"inbox/{digest}.jpg"]  # kept after a withdrawal
+
+    def make_again(self, keys: list[str]) -> None:
+        """The image function makes each upload again: the same bytes, the same folder."""
+        self.folders.update(f"images/{key.removeprefix('inbox/').removesuffix('.jpg')}" for key in keys)
 
 
 def version(n: int, digest: str | None, status: ArticleStatus) -> Article:
@@ -71,7 +84,7 @@ def test_a_photo_is_served_exactly_while_an_article_shows_it(
     changes: list[tuple[int, str | None, ArticleStatus | None]],
 ) -> None:
     served = Served()
-    showing = PhotoShowing(Uses(), served, served, served.invalidated.extend)
+    showing = PhotoShowing(Uses(), served, served, served.invalidated.extend, served.make_again)
     now: dict[int, ArticleRecord | None] = {}
     ever_shown: set[str] = set()
     for n, digest, status in changes:
@@ -98,7 +111,7 @@ def test_followed_in_batches_of_any_size_a_photo_one_article_leaves_and_another_
     changes: list[tuple[int, str | None, ArticleStatus | None]], sizes: list[int]
 ) -> None:
     served = Served()
-    showing = PhotoShowing(Uses(), served, served, served.invalidated.extend)
+    showing = PhotoShowing(Uses(), served, served, served.invalidated.extend, served.make_again)
     now: dict[int, ArticleRecord | None] = {}
     at = 0
     while at < len(changes):
@@ -115,3 +128,37 @@ def test_followed_in_batches_of_any_size_a_photo_one_article_leaves_and_another_
         for r in now.values():
             if isinstance(r, Article) and r.image:
                 assert f"images/{r.image.renditions[0].url.split('/')[2]}" in served.folders
+
+
+@given(CHANGES, st.lists(st.integers(1, 6), min_size=1), st.lists(st.booleans(), min_size=1))
+def test_an_article_stored_with_a_photo_a_takedown_then_withdraws_gets_it_made_again(
+    changes: list[tuple[int, str | None, ArticleStatus | None]], sizes: list[int], resent: list[bool]
+) -> None:
+    """The ingest stores each batch's articles (with their photos as it finds them then) while the
+    publisher is still following the batch before, which may withdraw one of those photos."""
+    served = Served()
+    showing = PhotoShowing(Uses(), served, served, served.invalidated.extend, served.make_again)
+    now: dict[int, ArticleRecord | None] = {}
+    batches: list[list[tuple[int, str | None, ArticleStatus | None]]] = []
+    at = 0
+    while at < len(changes):
+        batches.append(changes[at : at + sizes[len(batches) % len(sizes)]])
+        at += len(batches[-1])
+    followed: list[tuple[ArticleRecord | None, ArticleRecord | None]] = []
+    for number, batch in enumerate(batches):
+        stored: list[tuple[ArticleRecord | None, ArticleRecord | None]] = []
+        for n, digest, status in batch:
+            new = version(n, digest, status) if status is not None else None
+            if digest and status is not None:
+                if resent[number % len(resent)]:  # sent again with it, as newsfeed publish does
+                    served.folders.add(f"images/{digest}")
+                elif f"images/{digest}" not in served.folders:
+                    continue  # no photo made: the ingest waits for it, and stores nothing yet
+            stored.append((now.get(n), new))
+            now[n] = new
+        showing.follow(followed)  # the batch before, followed while this one was stored
+        followed = stored
+    showing.follow(followed)
+    for r in now.values():
+        if isinstance(r, Article) and r.image:
+            assert f"images/{r.image.renditions[0].url.split('/')[2]}" in served.folders

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -14,7 +15,7 @@ from newsfeed.dal.errors import error_code
 from newsfeed.dal.keys import key as item_key
 from newsfeed.dal.keys import photo_digest_pk, photo_key, photo_use_pk
 from newsfeed.models.photo import Crop, CropRequest, Focus, Photo
-from newsfeed.models.upload import UploadChange
+from newsfeed.models.upload import ChangeKind, UploadChange
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -30,6 +31,16 @@ class PhotoQueue:
 
     def send(self, changes: Sequence[UploadChange]) -> None:
         batch.send_all(self.client, self.queue_url, [change.model_dump(mode="json") for change in changes])
+
+    def make_again(self, bucket: str, keys: Sequence[str]) -> None:
+        """Ask for the photo uploads at `keys` to be made again, as they are now. Ordered before any upload
+        of theirs (an import's order, 'I'): one uploaded since is never taken for older than this."""
+        now = datetime.now(UTC)
+        again = [
+            UploadChange(kind=ChangeKind.PUT, bucket=bucket, key=key, event_time=now, import_order="I")
+            for key in keys
+        ]
+        self.send(again)
 
     def ask_crops(self, photo: Photo, focus: Focus) -> None:
         """Ask for a photo's crops around an article's focal point."""
@@ -102,7 +113,8 @@ class PhotoStore:
 
     def forget_digest(self, digest: str) -> None:
         """Forget every upload's record whose photo has this digest (its renditions were withdrawn): an
-        article naming one of them waits for it to be sent again."""
+        article naming one of them waits for it to be sent again. Which uploads had it is kept: the photo
+        is made again from them if an article turns out to show it (PhotoShowing)."""
         for upload in self.uploads_of(digest):
             try:
                 self.client.delete_item(
@@ -114,7 +126,6 @@ class PhotoStore:
             except ClientError as error:
                 if error_code(error) != "ConditionalCheckFailedException":  # made from another photo since
                     raise
-            self.client.delete_item(TableName=self.table, Key=item_key(photo_digest_pk(digest), upload))
 
     def forget(self, key: str, order: str) -> None:
         """The upload was deleted or refused: its record goes, unless a newer upload of the key is stored."""
@@ -142,6 +153,9 @@ class PhotoUseStore:
 
     def hide(self, digest: str, article_id: str) -> bool:
         self.client.delete_item(TableName=self.table, Key=item_key(photo_use_pk(digest), article_id))
+        return self.shown(digest)
+
+    def shown(self, digest: str) -> bool:
         return bool(
             self.client.query(
                 TableName=self.table,

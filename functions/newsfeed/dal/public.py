@@ -127,6 +127,12 @@ class PublicBucket:
             )
         return paths
 
+    def holds(self, folder: str) -> bool:
+        """Whether any file is under `folder/`."""
+        return bool(
+            self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{folder}/", MaxKeys=1).get("KeyCount")
+        )
+
     def delete(self, path: str) -> None:
         """Remove `path` (nothing happens if it is not there)."""
         self.client.delete_object(Bucket=self.bucket, Key=path)

@@ -22,7 +22,7 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import ArticleChange, article_page_change
 from newsfeed.dal.items import article_images as images
 from newsfeed.dal.lists import ListStore
-from newsfeed.dal.photos import PhotoStore, PhotoUseStore
+from newsfeed.dal.photos import PhotoQueue, PhotoStore, PhotoUseStore
 from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
@@ -88,6 +88,7 @@ def photo_showing() -> PhotoShowing:
         files=PublicBucket(settings.public_bucket),
         records=PhotoStore(settings.content_table),
         invalidate=partial(invalidate, settings.distribution_id),
+        make_again=partial(PhotoQueue(settings.photo_queue_url).make_again, settings.uploads_bucket),
     )
 
 

@@ -16,9 +16,13 @@ from newsfeed.models.photo import digest_in, photo_dir
 class RenditionFolders(Protocol):
     def delete_folder(self, folder: str) -> list[str]: ...
 
+    def holds(self, folder: str) -> bool: ...
+
 
 class PhotoDigests(Protocol):
     def forget_digest(self, digest: str) -> None: ...
+
+    def uploads_of(self, digest: str) -> list[str]: ...
 
 
 class PhotoUses(Protocol):
@@ -26,6 +30,8 @@ class PhotoUses(Protocol):
 
     def hide(self, digest: str, article_id: str) -> bool:
         """The article no longer shows the photo: True while another article still does."""
+
+    def shown(self, digest: str) -> bool: ...
 
 
 def shown_photos(record: ArticleRecord | None) -> set[str]:
@@ -43,14 +49,27 @@ class PhotoShowing:
     files: RenditionFolders
     records: PhotoDigests
     invalidate: Callable[[list[str]], None]  # drop paths from the CDN's caches
+    make_again: Callable[[list[str]], None]  # ask the image function to make these uploads' photos again
 
     def withdraw(self, digest: str) -> None:
-        """Stop serving a photo: its renditions deleted, then dropped from the CDN (which caches them for a
-        year), and its upload's record forgotten: an article naming it again waits for it to be sent again."""
+        """Stop serving a photo: its upload's record forgotten (an article naming it again waits for it to
+        be sent again), its renditions deleted, then dropped from the CDN (which caches them for a year).
+        An article stored with it meanwhile (its ingest read the record before it was forgotten) gets it
+        made again."""
         folder = photo_dir(digest)
+        self.records.forget_digest(digest)
         self.files.delete_folder(folder.removeprefix("/"))
         self.invalidate([f"{folder}/*"])
-        self.records.forget_digest(digest)
+        if self.uses.shown(digest):
+            self.make_again(self.records.uploads_of(digest))
+
+    def _showing(self, digest: str, article_id: str) -> None:
+        """Record that the article shows the photo; if its renditions were withdrawn after the article was
+        stored with them (another article's takedown, followed first), have them made again: the same
+        bytes make the same addresses."""
+        self.uses.show(digest, article_id)
+        if not self.files.holds(photo_dir(digest).removeprefix("/")):
+            self.make_again(self.records.uploads_of(digest))
 
     def follow(self, pairs: Iterable[tuple[ArticleRecord | None, ArticleRecord | None]]) -> list[str]:
         """Record what each article shows after the changes; withdraw the photos nothing shows any more;
@@ -64,7 +83,7 @@ class PhotoShowing:
                 changed[record.id] = (first, shown_photos(new))
         for article_id, (before, after) in changed.items():
             for digest in sorted(after - before):
-                self.uses.show(digest, article_id)
+                self._showing(digest, article_id)
         withdrawn = []
         for article_id, (before, after) in changed.items():
             for digest in sorted(before - after):
