@@ -382,3 +382,18 @@ def test_an_article_waiting_for_its_photo_is_a_retry_not_an_error(stack: Stack) 
     answer = handler(event, LambdaContext("IngestFunction"))  # no exception: Lambda counts no error
     assert answer == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
     assert report(stack, "inbox/waiting.md") is None  # waiting, not refused
+
+
+def test_export_never_writes_a_photo_the_article_does_not_show(stack: Stack, tmp_path: Path) -> None:
+    stack.put("ferry.jpg", encoded(picture()))
+    stack.drain()
+    stack.put("ferry.md", article_with_photo())
+    stack.drain()
+    shown = stored_image(stack, "ferry-with-a-photo")["url"]
+    stack.put("ferry.jpg", encoded(picture().rotate(180)))  # corrected, but the article was not sent again
+    stack.drain()
+    table = ContentTable(stack.table)
+    export(table, tmp_path, original=sent_photos(UploadBucket(stack.uploads), table))
+    exported = json.loads((tmp_path / "ferry.json").read_text())
+    assert not (tmp_path / "ferry.jpg").exists()  # not the other picture under the shown one's name
+    assert shown.endswith(exported["image"]["url"])  # the address of the picture it shows

@@ -38,7 +38,9 @@ def sent_photos(uploads: UploadBucket, table: ContentTable) -> Callable[[str], t
 
     def original(digest: str) -> tuple[str, bytes] | None:
         for key in records.uploads_of(digest):
-            if (data := uploads.read_object(key, limits.MAX_PHOTO_BYTES)) is not None:
+            made = records.photo(key)  # an upload corrected since holds another photo now
+            still = made is not None and made.digest == digest
+            if still and (data := uploads.read_object(key, limits.MAX_PHOTO_BYTES)) is not None:
                 return key, data
         return None
 

@@ -19,6 +19,7 @@ from newsfeed.models.upload import ImageUpload
 _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]*)"')
 _ALT = re.compile(r'\salt="([^"]*)"')
+_SHOWN_SRC = re.compile(r'\ssrc="[^"]*" width="\d+" height="\d+" loading="lazy"')  # body_with_photos's
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,7 @@ def body_with_refs(body_html: str, refs: Mapping[str, str]) -> str:
     def named(tag: str, src: str) -> str | None:
         if (ref := refs.get(src)) is None:
             return None
-        sized = re.compile(r'\ssrc="[^"]*" width="\d+" height="\d+" loading="lazy"')
-        return sized.sub(lambda _: f' src="{html.escape(ref)}"', tag, count=1)
+        return _SHOWN_SRC.sub(lambda _: f' src="{html.escape(ref)}"', tag, count=1)
 
     return swap_images(body_html, named) if refs else body_html
 
