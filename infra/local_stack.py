@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -35,6 +36,7 @@ from infra import moto_server
 from infra.event_sources import (
     Poller,
     ScheduleEventSource,
+    Source,
     SqsEventSource,
     StreamEventSource,
     StreamTrimmer,
@@ -42,12 +44,15 @@ from infra.event_sources import (
     load_attribute,
     wait_until_idle,
 )
+from infra.live_first import LiveFirst
 from infra.local_state import DataInUse, data_folder, forget_interrupted_invocations, start_over
 from infra.resources import Resources, create_resources
 from infra.template import ROOT
 from infra.web import API_PREFIX
 from newsfeed.cli.connection import RunningStack
 from newsfeed.cli.local import LOCAL_AWS_PORT, LOCAL_PORT, LOCAL_REGION, LOCAL_STACK
+from newsfeed.dal import clients
+from newsfeed.dal.items import is_bulk
 from newsfeed.models import limits
 from newsfeed.models.upload import BundleFile, ImportBundle
 
@@ -55,6 +60,10 @@ SAMPLES = ROOT / "events" / "articles"
 DATA = ROOT / ".newsfeed-data"  # make run's default data folder (ignored by git)
 POSITIONS_BUCKET = f"{LOCAL_STACK}-event-source-positions"  # the pollers' own (StreamPositions)
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
+# The bulk lane's event sources (infra/live_first.py): import bundles, related lists, bulk pages and feeds.
+BULK_QUEUES = ("ImportQueue", "BulkQueue")
+BULK_FUNCTIONS = ("RelatedFunction",)
+LIVE_QUEUE = "IngestQueue"  # editors' uploads; live work on the stream is the publisher's (dal.items.is_bulk)
 log = logging.getLogger("newsfeed.local")
 
 
@@ -119,8 +128,9 @@ class LocalStack:
         cloudformation.create_stack(StackName=LOCAL_STACK, TemplateBody=json.dumps(template))
 
     def pollers(self, session: boto3.session.Session, resources: Resources) -> list[Poller]:
-        """One poller per event source, and for a queue as many as Lambda would run at once up to
-        MAX_QUEUE_POLLERS (a bulk import's bundles are applied side by side, as on AWS)."""
+        """One poller per event source, and for a queue as many as Lambda would run at once (its function's
+        reserved concurrency, its mapping's MaximumConcurrency) up to MAX_QUEUE_POLLERS (a bulk import's
+        bundles are applied side by side, as on AWS)."""
         from newsfeed import handlers
 
         handlers.reset()
@@ -133,12 +143,35 @@ class LocalStack:
             if POSITIONS_BUCKET not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
                 s3.create_bucket(Bucket=POSITIONS_BUCKET)
             positions = POSITIONS_BUCKET
+        scaling = {
+            s.source: int(s.properties.get("ScalingConfig", {}).get("MaximumConcurrency", 1000))
+            for s in resources.event_sources
+        }
+        gate = LiveFirst()
+        clients.on_request(gate.give_way)
         for source in event_sources(session, resources, positions):
+            live = self.live_work(resources, source)
+            source.handler = gate.bulk(source.handler) if live is None else gate.live(source.handler, live)
             copies = 1
             if isinstance(source, SqsEventSource):
-                copies = max(1, min(concurrency.get(source.function, 1), MAX_QUEUE_POLLERS))
+                most = min(concurrency.get(source.function, 1), scaling.get(source.queue_url, 1000))
+                copies = max(1, min(most, MAX_QUEUE_POLLERS))
             active += [Poller(source, interval=intervals.get(type(source), 0.1)) for _ in range(copies)]
         return active
+
+    @staticmethod
+    def live_work(resources: Resources, source: Source) -> Callable[[dict[str, Any]], bool] | None:
+        """Which of a source's events are live work (infra/live_first.py); None for the bulk lane's."""
+        if isinstance(source, SqsEventSource):
+            if source.queue_url in {resources.physical.get(queue) for queue in BULK_QUEUES}:
+                return None
+            if source.queue_url == resources.physical.get(LIVE_QUEUE):
+                return lambda _: True
+        elif isinstance(source, StreamEventSource):
+            if source.function in BULK_FUNCTIONS:
+                return None
+            return lambda event: not all(map(is_bulk, event.get("Records", [])))
+        return lambda _: False  # neither: the scheduler, photos, hub pings
 
     def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
         """Import events/articles/* through the real path (imports/ -> S3 event -> SQS -> ingest), the photos

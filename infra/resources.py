@@ -189,6 +189,9 @@ class _Builder:
         if "RedrivePolicy" in properties:
             attributes["RedrivePolicy"] = json.dumps(self.resolve(properties["RedrivePolicy"]))
         name = f"{self.stack_name}-{logical}"
+        if self.resolve(properties.get("FifoQueue", False)) in (True, "true"):
+            attributes["FifoQueue"] = "true"
+            name += ".fifo"  # as CloudFormation names a FIFO queue
         url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         self.result.physical[logical] = url
         self.result.attributes[(logical, "Arn")] = f"arn:aws:sqs:{LOCAL_REGION}:{LOCAL_ACCOUNT}:{name}"

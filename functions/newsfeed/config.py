@@ -96,7 +96,9 @@ class Settings:
     websub_hubs: str = _setting(_url_list, "")  # comma-separated hub URLs
     ping_queue_url: str = _setting(default="")  # hub pings and webhook deliveries
     photo_queue_url: str = _setting(default="")  # photo uploads, from the ingest to the image function
+    bulk_queue_url: str = _setting(default="")  # the publisher's bulk work, to the bulk lane
     ingest_queue_url: str = _setting(default="")  # the ingest's own (an article waiting for its photo)
+    import_queue_url: str = _setting(default="")  # the ingest's for import bundles (a bundle, likewise)
     distribution_id: str = _setting(default="")  # CloudFront's, to invalidate withdrawn photos; none locally
     idempotency_table: str = _setting(default="")  # the ingest's ledger of applied upload changes
     webhook_urls: str = _setting(_url_list, "")  # comma-separated receivers of article events

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsfeed.cli.export import export
-from newsfeed.cli.transfer import STATE_FILE, Importer, Summary, hidden_files
+from newsfeed.cli.transfer import STATE_FILE, Importer, hidden_files
 from newsfeed.dal.articles import ArticleStore
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.uploads import UploadBucket
@@ -20,24 +20,9 @@ from newsfeed.models.limits import EXPORT_KEYS
 from tests.support import corpus
 from tests.support.factories import markdown
 from tests.support.moto import Stack, moto_stack
-from tests.support.pipeline import api, report
+from tests.support.pipeline import api, report, run_import
 
 COUNT = 250  # three bundles
-
-
-def run_import(stack: Stack, root: Path, timeout: float = 30) -> Summary:
-    progress: list[int] = []
-    importer = Importer(
-        UploadBucket(stack.uploads),
-        ContentTable(stack.table),
-        root,
-        workers=4,
-        on_progress=progress.append,
-        wait=lambda: stack.drain("IngestFunction"),  # the publisher (feeds, related lists) catches up after
-    )
-    summary = importer.run(timeout)
-    assert sum(progress) == summary.total - summary.pending
-    return summary
 
 
 def files_in(root: Path) -> dict[str, bytes]:

@@ -65,7 +65,13 @@ def test_queue_functions_get_as_many_pollers_as_lambda_would_run_up_to_the_cap()
         for poller in pollers:
             counts[poller.source.function] = counts.get(poller.source.function, 0) + 1
         reserved = {spec.name: spec.concurrency for spec in resources.functions.values()}
-        assert counts["IngestFunction"] == min(reserved["IngestFunction"], MAX_QUEUE_POLLERS) == 4
+        queues = [p.source.queue_url for p in pollers if p.source.function == "IngestFunction"]  # type: ignore[union-attr]
+        for queue in ("IngestQueue", "ImportQueue"):  # uploads, and bundles (MaximumConcurrency 4)
+            assert (
+                queues.count(resources.physical[queue])
+                == min(reserved["IngestFunction"], MAX_QUEUE_POLLERS)
+                == 4
+            )
         assert counts["NotifierFunction"] == min(reserved["NotifierFunction"], MAX_QUEUE_POLLERS)
         assert counts["PublisherFunction"] == 1  # one stream shard: one batch at a time, in order
         assert counts["SchedulerFunction"] == 1

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from infra.event_sources import LambdaContext
 from starlette.testclient import TestClient
 
 from newsfeed.api.app import create_app
+from newsfeed.cli.transfer import Importer, Summary
 from newsfeed.config import get_settings
 from newsfeed.dal.content import ContentTable
+from newsfeed.dal.uploads import UploadBucket
 from tests.support import ROOT
 from tests.support.moto import Stack
 
@@ -59,3 +62,18 @@ def ingest(sqs_event: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = handler(sqs_event, LambdaContext("IngestFunction"))
     return result
+
+
+def run_import(stack: Stack, root: Path, timeout: float = 30) -> Summary:
+    progress: list[int] = []
+    importer = Importer(
+        UploadBucket(stack.uploads),
+        ContentTable(stack.table),
+        root,
+        workers=4,
+        on_progress=progress.append,
+        wait=lambda: stack.drain("IngestFunction"),  # the publisher (feeds, related lists) catches up after
+    )
+    summary = importer.run(timeout)
+    assert sum(progress) == summary.total - summary.pending
+    return summary

@@ -34,3 +34,14 @@ def test_related_progress_never_exceeds_its_total_nor_says_final_early(related: 
     done, _, rest = progress(related, published).partition(" of ")
     assert int(done) <= published == int(rest.split()[0])
     assert rest.endswith("(final)") is (related == published)
+
+
+@given(pages=st.integers(-5, 10_000), scopes=st.integers(-5, 100))
+def test_pages_and_feeds_are_up_to_date_only_when_nothing_is_left_to_write(pages: int, scopes: int) -> None:
+    from newsfeed.cli.main import site_progress
+    from newsfeed.models.backlog import Backlog
+
+    said = site_progress(Backlog(pages, scopes))
+    assert (said == "up to date") is (pages <= 0 and scopes <= 0)
+    if said != "up to date":
+        assert said.startswith(f"{max(pages, 0)} pages and {max(scopes, 0)} feeds")

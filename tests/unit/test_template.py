@@ -46,15 +46,22 @@ def test_buckets_are_private_and_encrypted(bucket: str) -> None:
     assert config["BucketEncryption"]["ServerSideEncryptionConfiguration"]
 
 
-def test_uploads_are_versioned_and_notify_the_ingest_queue_for_inbox_and_import_bundles_only() -> None:
+def test_uploads_are_versioned_and_notify_the_ingest_for_inbox_and_import_bundles_only() -> None:
     uploads = props("UploadsBucket")
     assert uploads["VersioningConfiguration"] == {"Status": "Enabled"}
     queues = uploads["NotificationConfiguration"]["QueueConfigurations"]
-    notified = {(q["Event"], q["Filter"]["S3Key"]["Rules"][0]["Value"]) for q in queues}
-    assert notified == {
-        ("s3:ObjectCreated:*", "inbox/"),
-        ("s3:ObjectRemoved:*", "inbox/"),
-        ("s3:ObjectCreated:*", "imports/"),
+    notified = {
+        (q["Event"], q["Filter"]["S3Key"]["Rules"][0]["Value"], q["Queue"]["Fn::GetAtt"][0]) for q in queues
+    }
+    assert notified == {  # bundles on a queue of their own: a live upload never waits behind them
+        ("s3:ObjectCreated:*", "inbox/", "IngestQueue"),
+        ("s3:ObjectRemoved:*", "inbox/", "IngestQueue"),
+        ("s3:ObjectCreated:*", "imports/", "ImportQueue"),
+    }
+    events = props("IngestFunction")["Events"]
+    assert {e["Properties"]["Queue"]["Fn::GetAtt"][0] for e in events.values()} == {
+        "IngestQueue",
+        "ImportQueue",
     }
     assert all(len(q["Filter"]["S3Key"]["Rules"]) == 1 for q in queues)
     expiring = [r for r in uploads["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "imports/"]
@@ -71,9 +78,10 @@ def test_public_bucket_is_read_only_by_its_cloudfront_distribution() -> None:
 
 
 def test_queues_have_dead_letter_queues() -> None:
-    assert props("IngestQueue")["RedrivePolicy"]["deadLetterTargetArn"] == {
-        "Fn::GetAtt": ["IngestDeadLetterQueue", "Arn"]
-    }
+    for queue, dead in (("IngestQueue", "Ingest"), ("ImportQueue", "Ingest"), ("BulkQueue", "Bulk")):
+        assert props(queue)["RedrivePolicy"]["deadLetterTargetArn"] == {
+            "Fn::GetAtt": [f"{dead}DeadLetterQueue", "Arn"]
+        }
     for function in ("PublisherFunction", "RelatedFunction"):  # the stream's two consumers
         stream = props(function)["Events"]["ContentChanges"]["Properties"]
         assert stream["DestinationConfig"]["OnFailure"]["Destination"] == {
@@ -103,7 +111,13 @@ def test_least_privilege() -> None:
     assert [s["Resource"] for s in deletes] == [{"Fn::Sub": "${UploadsBucket.Arn}/rejected/*"}]
     s3_deleters = {f for f in FUNCTIONS for s in statements(f) if "s3:DeleteObject" in s.get("Action", [])}
     # rejection reports (of articles, of photos); unpublishing; pages, feeds and photos no longer shown
-    assert s3_deleters == {"IngestFunction", "PhotoFunction", "WriteApiFunction", "PublisherFunction"}
+    assert s3_deleters == {
+        "IngestFunction",
+        "PhotoFunction",
+        "WriteApiFunction",
+        "PublisherFunction",
+        "BulkPublisherFunction",
+    }
     photo_deletes = [s for s in statements("PhotoFunction") if "s3:DeleteObject" in s["Action"]]
     assert [s["Resource"] for s in photo_deletes] == [{"Fn::Sub": "${UploadsBucket.Arn}/rejected/*"}]
 

@@ -56,6 +56,7 @@ def import_directory(root: Path, target: Target, timeout: float, workers: int) -
         )
     elif summary.accepted:
         follow_related(connection, timeout)
+        follow_site(connection, timeout)
     return 1 if summary.rejected or summary.pending else 0
 
 
@@ -72,6 +73,32 @@ def export_directory(root: Path, target: Target) -> int:
         count = export(connection.table, root, bar.update, sent_photos(connection.uploads, connection.table))
     print(f"exported {count} articles to {root}")
     return 0
+
+
+SETTLED_CHECKS = 3  # the backlog read empty this many times a second apart: the publisher has read the rest
+
+
+def follow_site(connection: Connection, timeout: float) -> None:
+    """After the related lists: a bar while the bulk lane writes the import's pages and feeds, until none is
+    left to write or nothing has moved for `timeout` seconds."""
+    from tqdm import tqdm
+
+    from newsfeed.cli.main import site_progress
+
+    backlog, moved, empty = connection.backlog(), time.monotonic(), 0
+    with tqdm(total=max(backlog.pages, 0), unit="page", desc="writing pages", dynamic_ncols=True) as bar:
+        while time.monotonic() - moved < timeout and empty < SETTLED_CHECKS:
+            time.sleep(1.0)
+            now = connection.backlog()
+            empty = empty + 1 if now.done else 0
+            if now != backlog:
+                bar.total = max(bar.total, now.pages)
+                bar.update(max(0, backlog.pages - max(now.pages, 0)))
+                backlog, moved = now, time.monotonic()
+    if empty >= SETTLED_CHECKS:
+        print("pages and feeds: all written")
+    else:
+        print(f"pages and feeds: {site_progress(backlog)}; `newsfeed status` shows how far they have got")
 
 
 def follow_related(connection: Connection, timeout: float) -> None:

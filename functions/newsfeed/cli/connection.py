@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from newsfeed.dal.public import PublicBucket, PublicFile
     from newsfeed.dal.uploads import UploadBucket
     from newsfeed.models.article import Article
+    from newsfeed.models.backlog import Backlog
 
 # Where each running `make run` of this checkout says which endpoint it serves (any ports it was given): one
 # file per stack, named by its process id, written when it is ready and deleted by that stack alone.
@@ -156,6 +157,12 @@ class Connection:
         from newsfeed.dal.related_index import RelatedIndexTable
 
         return RelatedIndexTable(self.table.table, self.table.client).corpus().articles
+
+    def backlog(self) -> Backlog:
+        """What the bulk lane has still to write: pages, and scopes' feeds (one GetItem)."""
+        from newsfeed.dal.bulk_lane import BacklogCounter
+
+        return BacklogCounter(self.table.table, self.table.client).now()
 
 
 def connect(target: Target) -> Connection:

@@ -21,6 +21,7 @@ from newsfeed.models.site import article_path
 
 if TYPE_CHECKING:
     from newsfeed.models.article import ArticleRecord
+    from newsfeed.models.backlog import Backlog
 
 Verdict = Literal["accepted", "rejected", "late"]  # late: accepted, its page or feeds not there in time
 
@@ -163,6 +164,13 @@ def progress(related: int, published: int) -> str:
     return f"{min(related, published)} of {published} ({state})"
 
 
+def site_progress(backlog: Backlog) -> str:
+    """How far the pages and feeds of bulk work (an import, related lists) have got."""
+    if backlog.done:
+        return "up to date"
+    return f"{max(backlog.pages, 0)} pages and {max(backlog.scopes, 0)} feeds still to write (in progress)"
+
+
 def status(slug: str | None, target: Target) -> int:
     """What is stored at a slug: published, draft, unpublished or moved, and from which upload. Without a
     slug: how many articles are published, and how far their related lists have got."""
@@ -171,9 +179,9 @@ def status(slug: str | None, target: Target) -> int:
         return 2
     if slug is None:
         published = connection.published()
-        print(
-            f"published:     {published} articles\nrelated lists: {progress(connection.related(), published)}"
-        )
+        print(f"published:     {published} articles")
+        print(f"related lists: {progress(connection.related(), published)}")
+        print(f"pages, feeds:  {site_progress(connection.backlog())}")
         return 0
     found, lines = describe(connection.table.articles.article_record(slug), slug, connection.api_url)
     print("\n".join(lines))

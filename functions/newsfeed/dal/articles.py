@@ -180,15 +180,17 @@ class ArticleStore(StoredArticles):
     def _ops(self, change: ContentChange) -> list[dict[str, Any]]:
         table = self.table
         ops = []
+        bulk = change.upload is not None and change.upload.imported
         if change.upload is not None:
             condition = ("attribute_not_exists(pk) OR change_order < :order", {":order": change.upload.order})
             ops.append(_put(table, upload_item(change.upload), condition))
         if change.record is not None:
-            ops.append(_put(table, record_item(change.record), unchanged_condition(change.replaces)))
-        if change.redirect is not None:
             ops.append(
-                _put(table, record_item(change.redirect), unchanged_condition(change.redirect_replaces))
+                _put(table, record_item(change.record, bulk=bulk), unchanged_condition(change.replaces))
             )
+        if change.redirect is not None:
+            redirect = record_item(change.redirect, bulk=bulk)
+            ops.append(_put(table, redirect, unchanged_condition(change.redirect_replaces)))
         ops += [
             {"Delete": {"TableName": table, "Key": list_entry_key(e.scope, e.card)}}
             for e in change.list_deletes

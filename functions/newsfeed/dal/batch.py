@@ -5,6 +5,7 @@ network, so a batch of thousands of items takes the time of a few round trips in
 
 from __future__ import annotations
 
+import contextvars
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -34,8 +35,15 @@ def each(work: Callable[[T], R], items: Sequence[T]) -> list[R]:
     answers in the items' order."""
     if len(items) < 2:
         return [work(item) for item in items]
+    caller = (
+        contextvars.copy_context()
+    )  # what the caller's requests carry (the local stack's lane) goes along
+
+    def in_context(item: T) -> R:
+        return caller.copy().run(work, item)
+
     with ThreadPoolExecutor(max_workers=min(IN_FLIGHT, len(items))) as pool:
-        return list(pool.map(work, items))
+        return list(pool.map(in_context, items))
 
 
 def get_all(client: DynamoDBClient, table: str, keys: Iterable[Item], *, consistent: bool) -> list[Item]:

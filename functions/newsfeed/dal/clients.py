@@ -5,6 +5,7 @@ Endpoints come from boto3's own configuration (AWS_ENDPOINT_URL points them at t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,15 @@ _CONFIG = Config(
 @cache
 def _session() -> boto3.session.Session:
     return boto3.session.Session()
+
+
+def on_request(hook: Callable[..., None]) -> None:
+    """Call `hook` before each request of every client (the local stack's live-first rule), also of the
+    clients made before."""
+    _session().events.register("before-send", hook)
+    for factory in (dynamodb, s3, sqs):
+        if factory.cache_info().currsize:
+            factory().meta.events.register("before-send", hook)
 
 
 def _client(service: str) -> Any:

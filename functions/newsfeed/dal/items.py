@@ -29,11 +29,36 @@ def _dump(model: Article | Unpublished | Moved | ArticleCard | UploadRecord) -> 
     return model.model_dump(mode="json", exclude_none=True)
 
 
-def record_item(record: ArticleRecord) -> Item:
+# An article item written by bulk work (an import) says so, for the stream's readers to put its page and
+# feeds on the bulk lane (`is_bulk`); the next editor's change (written without it) is live again.
+_LANE, _BULK = "lane", "bulk"
+
+
+def record_item(record: ArticleRecord, *, bulk: bool = False) -> Item:
+    lane = {_LANE: {"S": _BULK}} if bulk else {}
     if isinstance(record, Article):
         values = record.model_dump(mode="json", exclude_none=True, exclude={"related"})
-        return {**article_key(record.slug), **to_attributes(values), **related_attribute(record.related)}
-    return {**article_key(record.slug), **to_attributes(_dump(record))}
+        related = related_attribute(record.related)
+        return {**article_key(record.slug), **to_attributes(values), **related, **lane}
+    return {**article_key(record.slug), **to_attributes(_dump(record)), **lane}
+
+
+def is_bulk(record: Mapping[str, Any]) -> bool:
+    """Whether a stream record's change is bulk work: an import's, or one that changed nothing but the related
+    list (a page to render again, no feed to touch), which any publish causes for many other articles."""
+    change = record.get("dynamodb", {})
+    image = change.get("NewImage") or {}
+    return image.get(_LANE, {}).get("S") == _BULK or (
+        bool(change.get("OldImage")) and article_images(record) is None
+    )
+
+
+_STAMP_DIGITS = 40  # a stream sequence number has at most 40 digits: padded so, they compare as strings
+
+
+def change_stamp(record: Mapping[str, Any]) -> str:
+    """The stamp of a stream record's change: later changes of an item have greater ones (`dal.archives`)."""
+    return str(record.get("dynamodb", {}).get("SequenceNumber", "")).zfill(_STAMP_DIGITS)
 
 
 def related_attribute(related: Sequence[RelatedCard]) -> Item:
@@ -89,7 +114,7 @@ def article_images(record: Mapping[str, Any]) -> ArticleChange | None:
     change nothing but the related list (or nothing at all)."""
     change = record.get("dynamodb", {})
     old, new = change.get("OldImage"), change.get("NewImage")
-    if not is_article_item(change.get("Keys", {})) or _without_related(old) == _without_related(new):
+    if not is_article_item(change.get("Keys", {})) or _without_lane(old) == _without_lane(new):
         return None
     return (record_from_item(old) if old else None), (record_from_item(new) if new else None)
 
@@ -105,8 +130,9 @@ def article_page_change(record: Mapping[str, Any]) -> tuple[str, ArticleRecord |
     return image["slug"]["S"], (record_from_item(new) if new else None)
 
 
-def _without_related(image: dict[str, Any] | None) -> dict[str, Any] | None:
-    return {k: v for k, v in image.items() if k != "related"} if image is not None else None
+def _without_lane(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The image without what is not the editor's: the related list, and which lane wrote it."""
+    return {k: v for k, v in image.items() if k not in ("related", _LANE)} if image is not None else None
 
 
 def is_article_item(keys: Mapping[str, Any]) -> bool:

@@ -19,6 +19,7 @@
 | posting | `term#<term>` | `<indexing order, 12 digits>` | an article that has the term, and its weight |
 | signature | `signature#<article id>` | `signature` | an article's card and term vectors |
 | corpus | `related#corpus` | `corpus` | how many articles are indexed, their total length |
+| bulk backlog | `site#backlog` | `backlog` | pages and scopes handed to the bulk lane and not yet written |
 
 Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
 answers "the newest N articles of a scope" in one bounded read, whatever the size of the archive.
@@ -41,6 +42,7 @@ UPLOAD_SK = "upload"
 PHOTO_SK = "photo"
 SCOPES_PK = "scopes"
 CORPUS_KEY: Item = {"pk": {"S": "related#corpus"}, "sk": {"S": "corpus"}}
+BACKLOG_KEY: Item = {"pk": {"S": "site#backlog"}, "sk": {"S": "backlog"}}
 _MEMBER = "member#"
 
 

@@ -17,7 +17,7 @@ from newsfeed.dal.keys import (
 )
 from newsfeed.dal.paging import count, page
 from newsfeed.dal.stored import TableStore
-from newsfeed.models.article import Article, ArticleCard
+from newsfeed.models.article import Article, ArticleCard, ArticleRecord
 from newsfeed.models.scope import SCHEDULE, ListQuery, Scope, ScopeKind
 from newsfeed.models.text import format_utc
 
@@ -117,6 +117,10 @@ class ListStore(TableStore):
         """The newest `limit` published articles of a scope, full bodies included: one Query, one BatchGet."""
         cards, _ = self.list_page(ListQuery(scope, limit, consistent=True))
         return self.articles_of(cards)
+
+    def records_at(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
+        """slug -> what is stored there now (strongly consistent), for those of `slugs` that have a record."""
+        return self.articles.article_records(slugs)
 
     def articles_of(self, cards: Sequence[ArticleCard]) -> list[Article]:
         """The published articles the cards stand for, in the cards' order (one BatchGetItem per 100)."""

@@ -15,7 +15,7 @@ from newsfeed.dal.errors import error_code
 from newsfeed.dal.keys import key as item_key
 from newsfeed.dal.keys import photo_digest_pk, photo_key, photo_use_pk
 from newsfeed.models.photo import Crop, CropRequest, Focus, Photo
-from newsfeed.models.upload import ChangeKind, UploadChange
+from newsfeed.models.upload import IMPORTED, ChangeKind, UploadChange
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -34,10 +34,10 @@ class PhotoQueue:
 
     def make_again(self, bucket: str, keys: Sequence[str]) -> None:
         """Ask for the photo uploads at `keys` to be made again, as they are now. Ordered before any upload
-        of theirs (an import's order, 'I'): one uploaded since is never taken for older than this."""
+        of theirs (an import's order, IMPORTED): one uploaded since is never taken for older than this."""
         now = datetime.now(UTC)
         again = [
-            UploadChange(kind=ChangeKind.PUT, bucket=bucket, key=key, event_time=now, import_order="I")
+            UploadChange(kind=ChangeKind.PUT, bucket=bucket, key=key, event_time=now, import_order=IMPORTED)
             for key in keys
         ]
         self.send(again)

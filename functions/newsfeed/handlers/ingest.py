@@ -100,6 +100,15 @@ class IngestBatch(BatchProcessor):
         return super()._entire_batch_failed() and not waiting
 
 
+def queue_url(arn: str | None) -> str:
+    """The URL of the queue a message came from: the ingest's, or the one of import bundles."""
+    settings = get_settings()
+    name = (arn or "").rsplit(":", 1)[-1]
+    return next(
+        (u for u in (settings.import_queue_url,) if u and u.endswith(f"/{name}")), settings.ingest_queue_url
+    )
+
+
 def handle_message(record: SQSRecord) -> None:
     notification = parse_notification(record.body)
     for reason in notification.ignored:
@@ -115,7 +124,7 @@ def handle_message(record: SQSRecord) -> None:
             result = apply_once()(change=change, may_wait=may_wait)
         except PhotoPending as pending:
             delay = limits.PHOTO_WAIT_SECONDS[attempt - 1]
-            retry_later(get_settings().ingest_queue_url, record.receipt_handle, delay)
+            retry_later(queue_url(record.event_source_arn), record.receipt_handle, delay)
             logger.info("article waits for its photo", extra={"key": change.key, "photo": pending.key})
             raise
         log = logger.warning if result["problems"] else logger.info

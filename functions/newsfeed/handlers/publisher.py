@@ -1,7 +1,8 @@
-"""Content table stream -> here: regenerate the feeds, pages and sitemap the changes touched (each scope
-once per batch and each article's page from its latest record, so bursts coalesce: per scope and per slug,
-not per record, which is why this is not all one BatchProcessor), then queue each change's webhook event
-(per record, under Powertools' BatchProcessor). Related lists are the other consumer of the stream
+"""Content table stream -> here: regenerate the feeds, pages and sitemap the live changes touched (each scope
+once per batch and each article's page from what is stored, so bursts coalesce: per scope and per slug, not
+per record, which is why this is not all one BatchProcessor), hand bulk changes (an import's, and pages
+whose related list alone changed) to the bulk lane (`logic.site.lanes`), then queue each change's webhook
+event (per record, under Powertools' BatchProcessor). Related lists are the other consumer of the stream
 (handlers/related_lists.py); the lists they write come back here as changes of their articles' pages."""
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsfeed.config import get_settings
 from newsfeed.dal.archives import FeedBookkeeping
+from newsfeed.dal.bulk_lane import BacklogCounter, BulkLane
 from newsfeed.dal.cdn import invalidate
 from newsfeed.dal.content import ContentTable
-from newsfeed.dal.items import ArticleChange, article_page_change
+from newsfeed.dal.items import ArticleChange, article_page_change, change_stamp, is_bulk
 from newsfeed.dal.items import article_images as images
 from newsfeed.dal.lists import ListStore
 from newsfeed.dal.photos import PhotoQueue, PhotoStore, PhotoUseStore
@@ -27,11 +29,11 @@ from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
+from newsfeed.logic.site.lanes import BulkWork, to_messages
 from newsfeed.logic.site.photo_uses import PhotoShowing
-from newsfeed.logic.site.regenerate import Regenerator, has_page, scope_changes
+from newsfeed.logic.site.regenerate import Regenerator, ScopeChange, has_page, scope_changes
 from newsfeed.logic.webhooks import change_event
-from newsfeed.models.article import ArticleRecord
-from newsfeed.models.scope import SITE
+from newsfeed.models.scope import SITE, Scope
 from newsfeed.observability import logger, metrics, tracer
 
 get_settings()
@@ -103,35 +105,44 @@ def withdraw_unshown_photos(pairs: list[ArticleChange]) -> bool:
     return True
 
 
-def regenerate_pages(latest: dict[str, ArticleRecord | None], *, shown: bool) -> set[str]:
-    """The page of each article the batch changed, from its latest record: those with a page now (`shown`),
-    or those without one; the slugs that failed."""
+@per_process
+def bulk_lane() -> BulkLane | None:
+    settings = get_settings()
+    if not settings.bulk_queue_url:
+        return None
+    return BulkLane(settings.bulk_queue_url, BacklogCounter(settings.content_table))
+
+
+def hand_over(records: list[dict[str, Any]]) -> bool:
+    """Hand the bulk records' pages and scopes to the bulk lane; False if that failed."""
+    work = BulkWork()
+    for record in records:
+        page = article_page_change(record)
+        work.add(page[0] if page else None, images(record), change_stamp(record))
+    try:
+        bulk_lane().hand_over(to_messages(work), work.backlog)  # type: ignore[union-attr]
+    except Exception:
+        logger.exception("bulk work not handed over", extra={"records": len(records)})
+        return False
+    logger.info("bulk work handed over", extra={"records": len(records), "pages": len(work.pages)})
+    return True
+
+
+def regenerate_pages(slugs: list[str]) -> set[str]:
+    """Bring these slugs' pages up to what is stored; the slugs that failed."""
     failed = set()
-    for slug, record in latest.items():
-        if has_page(record) is not shown:
-            continue
+    for slug in slugs:
         try:
-            publisher().regenerate_pages({slug: record})
+            publisher().regenerate_pages([slug])
         except Exception:
             logger.exception("page regeneration failed", extra={"slug": slug})
             failed.add(slug)
     return failed
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Each scope is handled once per batch (bursts coalesce), the site first: its feeds are the ones most
-    readers poll. If a scope or a page fails, the first record touching it is reported, and Lambda retries
-    the batch from there."""
-    records = event.get("Records", [])
-    pairs = [images(record) for record in records]
-    pages = [article_page_change(record) for record in records]
-    latest = dict(page for page in pages if page)  # each slug's last record in the batch
-    failed_pages = regenerate_pages(latest, shown=True)  # before any listing links to them
+def regenerate_scopes(touched: dict[Scope, ScopeChange]) -> set[Scope]:
+    """Each scope once (the site first: its feeds are the ones most readers poll); the scopes that failed."""
     failed = set()
-    touched = scope_changes(p for p in pairs if p)
     for scope in sorted(touched, key=lambda scope: (scope != SITE, scope)):
         try:
             written = publisher().regenerate(scope, touched[scope])
@@ -142,19 +153,52 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if written:
             logger.info("feeds written", extra={"scope": f"{scope.kind}:{scope.slug}", "files": written})
             metrics.add_metric(name="FeedFilesWritten", unit=MetricUnit.Count, value=len(written))
-    failed_pages |= regenerate_pages(latest, shown=False)  # once no listing links to them
+    return failed
+
+
+def queue_webhooks(
+    records: list[dict[str, Any]], pairs: list[ArticleChange | None], context: Any
+) -> set[str]:
+    """Queue each change's webhook event; the sequence numbers of those not queued."""
+    if (queue := webhook_queue()) is None:
+        return set()
+    changes = {r["dynamodb"]["SequenceNumber"]: p for r, p in zip(records, pairs, strict=True) if p}
+    webhooks = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    with webhooks(records, partial(queue_webhook_event, queue, changes), lambda_context=context):
+        webhooks.process()
+    return {str(failure["itemIdentifier"]) for failure in webhooks.response()["batchItemFailures"]}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Live changes are written here and now: each page from what is stored, each scope once per batch.
+    Bulk ones are handed to the bulk lane, so that they never hold a live one up. If anything fails, the
+    first record it concerns is reported, and Lambda retries the batch from there."""
+    records = event.get("Records", [])
+    bulk = {id(r) for r in records if bulk_lane() is not None and is_bulk(r)}
+    handed = hand_over([r for r in records if id(r) in bulk])
+    live = [r for r in records if id(r) not in bulk]
+    pairs = [images(record) for record in records]
+    pages = {id(r): page for r in live if (page := article_page_change(r))}
+    latest = dict(pages.values())  # each slug's last record in the batch: shown now, or taken away
+    failed_pages = regenerate_pages([slug for slug, record in latest.items() if has_page(record)])
+    live_pairs = [
+        (p, change_stamp(r)) for r, p in zip(records, pairs, strict=True) if p and id(r) not in bulk
+    ]
+    failed = regenerate_scopes(scope_changes([p for p, _ in live_pairs], [s for _, s in live_pairs]))
+    failed_pages |= regenerate_pages([slug for slug, record in latest.items() if not has_page(record)])
     photos_followed = withdraw_unshown_photos([p for p in pairs if p])  # once no page shows them
-    unqueued: set[str] = set()
-    if (queue := webhook_queue()) is not None:
-        changes = {r["dynamodb"]["SequenceNumber"]: p for r, p in zip(records, pairs, strict=True) if p}
-        webhooks = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-        with webhooks(records, partial(queue_webhook_event, queue, changes), lambda_context=context):
-            webhooks.process()
-        unqueued = {str(failure["itemIdentifier"]) for failure in webhooks.response()["batchItemFailures"]}
-    for record, pair, page in zip(records, pairs, pages, strict=True):
+    unqueued = queue_webhooks(records, pairs, context)
+    for record, pair in zip(records, pairs, strict=True):
         sequence = record.get("dynamodb", {}).get("SequenceNumber")
+        page = pages.get(id(record))
         if (
-            pair and (sequence in unqueued or failed & set(scope_changes([pair])) or not photos_followed)
-        ) or (page and page[0] in failed_pages):
-            return {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+            (id(record) in bulk and not handed)
+            or (pair and (sequence in unqueued or not photos_followed))
+            or (pair and id(record) not in bulk and failed & set(scope_changes([pair])))
+            or (page and page[0] in failed_pages)
+        ):
+            return {"batchItemFailures": [{"itemIdentifier": sequence}]}
     return {"batchItemFailures": []}

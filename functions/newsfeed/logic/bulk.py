@@ -28,6 +28,7 @@ from newsfeed.models.article import ArticleRecord
 from newsfeed.models.content import ContentChange
 from newsfeed.models.errors import ConcurrentChange
 from newsfeed.models.upload import (
+    IMPORTED,
     BundleFile,
     ChangeKind,
     ImportedFile,
@@ -90,7 +91,7 @@ def file_changes(
             size=len(data),
             etag=hashlib.md5(data, usedforsecurity=False).hexdigest(),
             event_time=bundle_change.event_time,
-            import_order="I" + bundle_change.order,
+            import_order=IMPORTED + bundle_change.order,
             file_name=file.file_name,
         )
         changes.append((change, data))

@@ -92,6 +92,9 @@ class ChangeKind(StrEnum):
     DELETE = "delete"
 
 
+IMPORTED = "I"  # the order of a file of an import bundle begins so (`UploadChange.order`)
+
+
 class UploadChange(BaseModel):
     """One object created or removed under `inbox/`, decoded from an S3 event notification."""
 
@@ -113,7 +116,7 @@ class UploadChange(BaseModel):
 
         S3's `sequencer` is hex of varying length: right-padded with zeros it compares as a string (the S3
         event documentation's rule). Events without one (moto's) fall back to the event time, prefixed so
-        that it never sorts before a real sequencer. A file of an import bundle sorts before both ('I'):
+        that it never sorts before a real sequencer. A file of an import bundle sorts before both (IMPORTED):
         S3 sequencers of different keys do not compare, so any upload of the key itself wins over imports
         of it, and a later import over an earlier one.
         """
@@ -258,3 +261,8 @@ class UploadRecord(BaseModel):
     order: str  # UploadChange.order of the last applied change: older changes are refused
     etag: str | None = None  # of the applied object; None once the upload is deleted
     deleted: bool = False
+
+    @property
+    def imported(self) -> bool:
+        """Whether the change applied last came in an import bundle (bulk work, `dal.items.is_bulk`)."""
+        return self.order.startswith(IMPORTED)

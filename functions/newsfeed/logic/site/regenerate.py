@@ -48,7 +48,7 @@ from newsfeed.logic.site.sitemap import (
     render_robots,
     window_start,
 )
-from newsfeed.models import caching
+from newsfeed.models import caching, limits
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved
 from newsfeed.models.errors import retry_on_conflict
 from newsfeed.models.scope import SITE, Scope, ScopeKind
@@ -63,13 +63,19 @@ class FeedSource(Protocol):
 
     def recent_cards(self, scope: Scope, since: str, limit: int) -> list[ArticleCard]: ...
 
+    def records_at(self, slugs: Sequence[str]) -> Mapping[str, ArticleRecord]: ...
+
 
 class Bookkeeping(Protocol):
     """Archive membership and the registry of scopes with feeds."""
 
-    def enter(self, scope: Scope, cards: Sequence[ArticleCard]) -> set[int]: ...
+    def enter(
+        self, scope: Scope, cards: Sequence[ArticleCard], stamps: Mapping[str, str] | None = None
+    ) -> set[int]: ...
 
-    def leave(self, scope: Scope, article_ids: Sequence[str]) -> set[int]: ...
+    def leave(
+        self, scope: Scope, article_ids: Sequence[str], stamps: Mapping[str, str] | None = None
+    ) -> set[int]: ...
 
     page_size: int
 
@@ -123,24 +129,34 @@ class FileSet:
 
 @dataclass
 class ScopeChange:
+    """The articles that entered a scope and those that left it, each with the stamp of the change that
+    did it (`Bookkeeping.enter`: the lanes apply changes in any order, and the newest wins)."""
+
     entered: list[ArticleCard] = field(default_factory=list)
     left: list[str] = field(default_factory=list)
+    entry_stamps: dict[str, str] = field(default_factory=dict)
+    exit_stamps: dict[str, str] = field(default_factory=dict)
 
 
 def scope_changes(
-    pairs: Iterable[tuple[ArticleRecord | None, ArticleRecord | None]],
+    pairs: Iterable[tuple[ArticleRecord | None, ArticleRecord | None]], stamps: Iterable[str] = ()
 ) -> dict[Scope, ScopeChange]:
-    """For each feed scope a batch touches: the articles that entered it and those that left it."""
+    """For each feed scope a batch touches: the articles that entered it and those that left it (`stamps`:
+    of each pair's change, in the same order, if known)."""
     changes: dict[Scope, ScopeChange] = {}
-    for old, new in pairs:
+    known = list(stamps)
+    for n, (old, new) in enumerate(pairs):
+        stamp = known[n] if n < len(known) else ""
         before = {s for s in scopes_of(old) if s.has_feed}
         after = {s for s in scopes_of(new) if s.has_feed}
         for scope in before | after:
             change = changes.setdefault(scope, ScopeChange())
             if scope in after and scope not in before and isinstance(new, Article):
                 change.entered.append(new.card())
+                change.entry_stamps[new.id] = stamp
             if scope in before and scope not in after and old is not None:
                 change.left.append(old.id)
+                change.exit_stamps[old.id] = stamp
     return changes
 
 
@@ -164,9 +180,9 @@ class Regenerator:
         """Bring everything of one scope up to date; the paths of the files that changed."""
         pages: set[int] = set()
         if change.entered:
-            pages |= self.book.enter(scope, change.entered)
+            pages |= self.book.enter(scope, change.entered, change.entry_stamps)
         if change.left:
-            pages |= self.book.leave(scope, change.left)
+            pages |= self.book.leave(scope, change.left, change.exit_stamps)
         entered = self.book.entered(scope)
         full = entered // self.book.page_size
         newest: list[int] = []  # how many articles the scope has now, as the regeneration read them
@@ -272,23 +288,45 @@ class Regenerator:
 
         return FileSet([doc.path for doc in documents] + [path], build)
 
-    def regenerate_pages(self, latest: Mapping[str, ArticleRecord | None]) -> list[str]:
-        """Bring the pages of these slugs up to their latest records (None: the record is gone): a public
-        article's page is rendered from the record itself (its related list included), a moved article's old
-        address answers 301 to its new page, and any other slug has no page."""
-        written = []
-        for slug, record in sorted(latest.items()):
-            path = article_page_path(slug)
-            if isinstance(record, Moved):
-                to = self.site.article_url(record.moved_to)
-                page = SiteFile(path, render_moved(self.site, to), HTML, caching.ARTICLE, redirect=to)
-            elif isinstance(record, Article) and has_page(record):
-                page = SiteFile(path, render_article_page(self.site, record), HTML, caching.ARTICLE)
-            else:
-                self.files.delete(path)
-                continue
-            written += self._write(FileSet.of(page))
+    def regenerate_pages(self, slugs: Iterable[str]) -> list[str]:
+        """Bring the pages of these slugs up to what is stored at them now: a public article's page (its
+        related list included), a moved article's old address answering 301 to its new page, no page for
+        any other slug. Both lanes do this at once (`handlers.publisher`, `handlers.bulk_publisher`), so the
+        records are read after the pages' ETags (a write from an older read fails and starts over), and
+        read again once written: a takedown stored meanwhile is followed here, not left to a page already
+        deleted by the other lane."""
+        wanted = sorted(set(slugs))
+        written: list[str] = []
+        rendered: dict[str, ArticleRecord | None] = {}
+        for _ in range(limits.CONFLICT_ATTEMPTS):
+            written += self._write(self._pages(wanted, rendered))
+            now = self.source.records_at(wanted) if wanted else {}
+            wanted = [slug for slug in wanted if now.get(slug) != rendered.get(slug)]
+            if not wanted:
+                break
         return written
+
+    def _pages(self, slugs: Sequence[str], rendered: dict[str, ArticleRecord | None]) -> FileSet:
+        def build() -> list[SiteFile]:
+            records = self.source.records_at(slugs) if slugs else {}
+            files = []
+            for slug in slugs:
+                record = rendered[slug] = records.get(slug)
+                path = article_page_path(slug)
+                if isinstance(record, Moved):
+                    to = self.site.article_url(record.moved_to)
+                    files.append(
+                        SiteFile(path, render_moved(self.site, to), HTML, caching.ARTICLE, redirect=to)
+                    )
+                elif isinstance(record, Article) and has_page(record):
+                    files.append(
+                        SiteFile(path, render_article_page(self.site, record), HTML, caching.ARTICLE)
+                    )
+                else:
+                    self.files.delete(path)
+            return files
+
+        return FileSet([article_page_path(slug) for slug in slugs], build)
 
     def _site_files(self) -> FileSet:
         def build() -> list[SiteFile]:
