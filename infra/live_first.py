@@ -1,10 +1,13 @@
-"""Live first: while a live invocation runs, the bulk lane's AWS calls wait (up to MAX_WAIT_SECONDS each).
+"""Live first: while a live invocation runs, bulk work's AWS calls wait (up to MAX_WAIT_SECONDS each), and at
+most IN_FLIGHT of each bulk lane's are at the moto server at once.
 
 On AWS every invocation has a sandbox of its own and DynamoDB and S3 do not slow down for a busy neighbour,
 so an import's bundles, related lists and bulk pages never slow a live publish. Here every function shares one
 process (one interpreter lock) and one moto server; without this, a live publish would queue behind the
 bulk lane's requests, which says nothing about the deployed stack. Bulk work still all gets done: it only
-pauses at its next request while live work is in flight.
+pauses at its next request while live work is in flight, and its requests queue here rather than inside
+moto (which serves them one interpreter at a time whatever their number: more in flight only makes a live
+request wait longer behind them).
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-MAX_WAIT_SECONDS = 2.0  # a bulk request never waits longer than this (a stream of live work cannot starve it)
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.httpsession import URLLib3Session
 
-_BULK: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk", default=False)  # this invocation's lane
+MAX_WAIT_SECONDS = 2.0  # a bulk request never waits longer than this (a stream of live work cannot starve it)
+IN_FLIGHT = 2  # each bulk lane's requests at moto at once: import bundles; an import's pages and feeds
+
+# This invocation's lane: None (live, or neither), or the name of a bulk lane ("import", "bulk").
+_LANE: contextvars.ContextVar[str | None] = contextvars.ContextVar("lane", default=None)
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -25,6 +33,9 @@ class LiveFirst:
     def __init__(self) -> None:
         self._live = 0
         self._idle = threading.Condition()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+        self._http = URLLib3Session(max_pool_connections=IN_FLIGHT * 8)
 
     def live(self, handler: Handler, is_live: Callable[[dict[str, Any]], bool] = lambda _: True) -> Handler:
         """`handler`, counted as live work while it runs an event that `is_live`."""
@@ -44,21 +55,27 @@ class LiveFirst:
         return run
 
     @staticmethod
-    def bulk(handler: Handler) -> Handler:
+    def bulk(handler: Handler, lane: str = "bulk") -> Handler:
         """`handler`, whose requests (and those of the threads it hands work to) give way to live work."""
 
         def run(event: dict[str, Any], context: Any) -> Any:
-            return contextvars.copy_context().run(_bulk_run, handler, event, context)
+            return contextvars.copy_context().run(_in_lane, lane, handler, event, context)
 
         return run
 
-    def give_way(self, **_: Any) -> None:
-        """botocore's before-send hook: a bulk request waits while live work runs."""
-        if _BULK.get():
-            with self._idle:
-                self._idle.wait_for(lambda: self._live == 0, timeout=MAX_WAIT_SECONDS)
+    def give_way(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        """botocore's before-send hook: a bulk request waits while live work runs, then is sent here in one of
+        its lane's slots (its answer is the response); any other request is left to botocore."""
+        if (lane := _LANE.get()) is None:
+            return None
+        with self._idle:
+            self._idle.wait_for(lambda: self._live == 0, timeout=MAX_WAIT_SECONDS)
+        with self._lock:
+            slots = self._slots.setdefault(lane, threading.BoundedSemaphore(IN_FLIGHT))
+        with slots:
+            return self._http.send(request)
 
 
-def _bulk_run(handler: Handler, event: dict[str, Any], context: Any) -> Any:
-    _BULK.set(True)
+def _in_lane(lane: str, handler: Handler, event: dict[str, Any], context: Any) -> Any:
+    _LANE.set(lane)
     return handler(event, context)

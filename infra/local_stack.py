@@ -60,10 +60,12 @@ SAMPLES = ROOT / "events" / "articles"
 DATA = ROOT / ".newsfeed-data"  # make run's default data folder (ignored by git)
 POSITIONS_BUCKET = f"{LOCAL_STACK}-event-source-positions"  # the pollers' own (StreamPositions)
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
-# The bulk lane's event sources (infra/live_first.py): import bundles, related lists, bulk pages and feeds.
-BULK_QUEUES = ("ImportQueue", "BulkQueue")
-BULK_FUNCTIONS = ("RelatedFunction",)
-LIVE_QUEUE = "IngestQueue"  # editors' uploads; live work on the stream is the publisher's (dal.items.is_bulk)
+# Bulk work's queues and their lanes (infra/live_first.py): import bundles; an import's pages and feeds. (The
+# related-lists function is left alone: its requests are few and batched, and slowing them only delays the
+# related lists an import waits for.)
+BULK_QUEUES = {"ImportQueue": "import", "BulkQueue": "bulk"}
+LIVE_QUEUE = "IngestQueue"  # editors' uploads
+LIVE_STREAM_READER = "PublisherFunction"  # its batches with a live change in them (dal.items.is_bulk)
 log = logging.getLogger("newsfeed.local")
 
 
@@ -150,8 +152,8 @@ class LocalStack:
         gate = LiveFirst()
         clients.on_request(gate.give_way)
         for source in event_sources(session, resources, positions):
-            live = self.live_work(resources, source)
-            source.handler = gate.bulk(source.handler) if live is None else gate.live(source.handler, live)
+            live, lane = self.live_work(resources, source), self.bulk_lane(resources, source)
+            source.handler = gate.bulk(source.handler, lane) if lane else gate.live(source.handler, live)
             copies = 1
             if isinstance(source, SqsEventSource):
                 most = min(concurrency.get(source.function, 1), scaling.get(source.queue_url, 1000))
@@ -160,18 +162,21 @@ class LocalStack:
         return active
 
     @staticmethod
-    def live_work(resources: Resources, source: Source) -> Callable[[dict[str, Any]], bool] | None:
-        """Which of a source's events are live work (infra/live_first.py); None for the bulk lane's."""
-        if isinstance(source, SqsEventSource):
-            if source.queue_url in {resources.physical.get(queue) for queue in BULK_QUEUES}:
-                return None
-            if source.queue_url == resources.physical.get(LIVE_QUEUE):
-                return lambda _: True
-        elif isinstance(source, StreamEventSource):
-            if source.function in BULK_FUNCTIONS:
-                return None
+    def live_work(resources: Resources, source: Source) -> Callable[[dict[str, Any]], bool]:
+        """Which of a source's events are live work (infra/live_first.py)."""
+        if isinstance(source, SqsEventSource) and source.queue_url == resources.physical.get(LIVE_QUEUE):
+            return lambda _: True
+        if isinstance(source, StreamEventSource) and source.function == LIVE_STREAM_READER:
             return lambda event: not all(map(is_bulk, event.get("Records", [])))
         return lambda _: False  # neither: the scheduler, photos, hub pings
+
+    @staticmethod
+    def bulk_lane(resources: Resources, source: Source) -> str | None:
+        """The lane of a source of bulk work (infra/live_first.py), None for any other."""
+        if isinstance(source, SqsEventSource):
+            lanes = {resources.physical.get(queue): lane for queue, lane in BULK_QUEUES.items()}
+            return lanes.get(source.queue_url)
+        return None
 
     def publish_samples(self, session: boto3.session.Session, resources: Resources) -> list[str]:
         """Import events/articles/* through the real path (imports/ -> S3 event -> SQS -> ingest), the photos

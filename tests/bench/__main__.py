@@ -15,6 +15,7 @@ from tests.bench import (
     bench_hugo,
     bench_import,
     bench_ingest,
+    bench_lanes,
     bench_latency,
     bench_pages,
     bench_photos,
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "cold-start": bench_cold_start.run,
     "ingest": bench_ingest.run,
     "import": bench_import.run,
+    "lanes": bench_lanes.run,
     "latency": bench_latency.run,
     "pages": bench_pages.run,
     "photos": bench_photos.run,
@@ -42,8 +44,9 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
 }
 # Run only when named (`python -m tests.bench restart import`): filling and restarting a 10,000-article stack
 # takes about four minutes, importing the 7,600 AG News files and waiting for every related list and the
-# publisher about fifteen; `make bench` stays under ten minutes without them.
-ON_REQUEST = {"restart", "import"}
+# publisher about fifteen, probing the live lane through such an import about as long; `make bench` stays
+# under ten minutes without them.
+ON_REQUEST = {"restart", "import", "lanes"}
 
 
 def main(names: list[str]) -> None:

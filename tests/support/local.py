@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -121,6 +122,20 @@ def start_local_stack(
         time.sleep(0.2)  # the interval between two looks
     process.kill()
     pytest.fail("the local stack did not come up within 90 s")
+
+
+def keep_reading(running: Running, into: Path) -> None:
+    """Copy the stack's output into a file as it comes: a stack that logs much (an import's warnings) would
+    otherwise block on a full pipe."""
+    source = running.process.stdout
+    if source is not None:
+
+        def copy() -> None:
+            with into.open("w", encoding="utf-8") as log:
+                for line in source:
+                    log.write(line)
+
+        threading.Thread(target=copy, daemon=True).start()
 
 
 def all_slugs(api: str) -> list[str]:

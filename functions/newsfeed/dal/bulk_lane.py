@@ -4,7 +4,7 @@ which the publisher raises before it hands work over and the bulk lane lowers on
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -50,23 +50,31 @@ class BulkLane:
     counter: BacklogCounter
     client: SQSClient = field(default_factory=clients.sqs)
 
-    def hand_over(self, messages: Sequence[tuple[str, str]], backlog: Backlog) -> None:
-        """Count the work, then queue its messages ((group, body) each); raises ServiceUnavailable if any
-        could not be queued (the publisher's batch is retried: work handed over twice is done twice)."""
+    def hand_over(self, messages: Sequence[tuple[str, str, Backlog]]) -> None:
+        """Count the work, then queue its messages ((group, body, backlog) each); raises ServiceUnavailable if
+        any could not be queued, their count taken back (the publisher's batch is retried: work handed over
+        twice is done, and counted, twice)."""
         if not messages:
             return
-        self.counter.add(backlog)
-        batch: list[tuple[str, str]] = []
+        self.counter.add(_total(m[2] for m in messages))
+        batches: list[list[tuple[str, str, Backlog]]] = [[]]
         for message in messages:
-            if batch and (
-                len(batch) == _BATCH_ENTRIES or sum(len(b) for _, b in batch) + len(message[1]) > _BATCH_BYTES
-            ):
-                self._send(batch)
-                batch = []
-            batch.append(message)
-        self._send(batch)
+            size = sum(len(body) for _, body, _ in batches[-1]) + len(message[1])
+            if batches[-1] and (len(batches[-1]) == _BATCH_ENTRIES or size > _BATCH_BYTES):
+                batches.append([])
+            batches[-1].append(message)
+        unsent: list[tuple[str, str, Backlog]] = []
+        for batch in batches:
+            try:
+                unsent += self._send(batch)
+            except Exception:
+                unsent += batch
+        if unsent:
+            self.counter.add(_total(m[2] for m in unsent), sign=-1)
+            raise ServiceUnavailable(f"SQS did not take {len(unsent)} messages of bulk work")
 
-    def _send(self, batch: list[tuple[str, str]]) -> None:
+    def _send(self, batch: list[tuple[str, str, Backlog]]) -> list[tuple[str, str, Backlog]]:
+        """Queue a batch of messages; those SQS refused."""
         response = self.client.send_message_batch(
             QueueUrl=self.queue_url,
             Entries=[
@@ -76,8 +84,14 @@ class BulkLane:
                     "MessageGroupId": group,
                     "MessageDeduplicationId": uuid.uuid4().hex,  # each hand-over is counted: none is dropped
                 }
-                for n, (group, body) in enumerate(batch)
+                for n, (group, body, _) in enumerate(batch)
             ],
         )
-        if response.get("Failed"):
-            raise ServiceUnavailable(f"SQS refused bulk work: {response['Failed'][0].get('Message')}")
+        return [batch[int(failed["Id"])] for failed in response.get("Failed", [])]
+
+
+def _total(backlogs: Iterable[Backlog]) -> Backlog:
+    pages = scopes = 0
+    for backlog in backlogs:
+        pages, scopes = pages + backlog.pages, scopes + backlog.scopes
+    return Backlog(pages, scopes)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from botocore.config import Config
@@ -34,13 +34,14 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
-def on_request(hook: Callable[..., None]) -> None:
-    """Call `hook` before each request of every client (the local stack's live-first rule), also of the
-    clients made before."""
-    _session().events.register("before-send", hook)
+def on_request(hook: Callable[..., object]) -> None:
+    """Call `hook` before each request of every client, also of those made before (the local stack's
+    live-first rule); what it returns, if not None, is the response."""
+    handler = cast("Callable[..., None]", hook)  # the stubs say None; a before-send hook may answer instead
+    _session().events.register("before-send", handler)
     for factory in (dynamodb, s3, sqs):
         if factory.cache_info().currsize:
-            factory().meta.events.register("before-send", hook)
+            factory().meta.events.register("before-send", handler)
 
 
 def _client(service: str) -> Any:

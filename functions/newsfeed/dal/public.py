@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from botocore.exceptions import ClientError
 
-from newsfeed.dal import clients
+from newsfeed.dal import batch, clients
 from newsfeed.dal.errors import is_not_found, is_precondition_failed
 from newsfeed.models.errors import PreconditionFailed
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Object metadata naming where a file's address has moved: S3 serves it as the header
 # x-amz-meta-redirect-location, which the front door answers as a 301 (template.yaml's PageRedirects).
@@ -81,7 +85,8 @@ class PublicBucket:
                 **metadata,  # type: ignore[arg-type]
             )
         except ClientError as error:
-            if is_precondition_failed(error):
+            # (gone since its ETag was read: S3 answers If-Match on a missing key 404; another writer took it)
+            if is_precondition_failed(error) or (expected is not None and is_not_found(error)):
                 raise PreconditionFailed(path) from error
             raise
         return True
@@ -132,6 +137,10 @@ class PublicBucket:
         return bool(
             self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{folder}/", MaxKeys=1).get("KeyCount")
         )
+
+    def each(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """`work` for each item, up to dal.batch.IN_FLIGHT requests at once."""
+        return batch.each(work, items)
 
     def delete(self, path: str) -> None:
         """Remove `path` (nothing happens if it is not there)."""

@@ -120,7 +120,7 @@ def hand_over(records: list[dict[str, Any]]) -> bool:
         page = article_page_change(record)
         work.add(page[0] if page else None, images(record), change_stamp(record))
     try:
-        bulk_lane().hand_over(to_messages(work), work.backlog)  # type: ignore[union-attr]
+        bulk_lane().hand_over(to_messages(work))  # type: ignore[union-attr]
     except Exception:
         logger.exception("bulk work not handed over", extra={"records": len(records)})
         return False

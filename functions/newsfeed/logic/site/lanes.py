@@ -47,10 +47,6 @@ class BulkWork:
     pages: set[str] = field(default_factory=set)
     scopes: dict[Scope, ScopeWork] = field(default_factory=dict)
 
-    @property
-    def backlog(self) -> Backlog:
-        return Backlog(pages=len(self.pages), scopes=len(self.scopes))
-
     def add(
         self, slug: str | None, change: tuple[ArticleRecord | None, ArticleRecord | None] | None, stamp: str
     ) -> None:
@@ -84,8 +80,9 @@ def page_group(slug: str) -> str:
     return f"pages-{zlib.crc32(slug.encode()) % PAGE_GROUPS}"
 
 
-def to_messages(work: BulkWork) -> list[tuple[str, str]]:
-    """(message group, body) for each message of `work`: the work of each scope, and pages by group."""
+def to_messages(work: BulkWork) -> list[tuple[str, str, Backlog]]:
+    """(message group, body, the backlog it stands for) for each message of `work`: the work of each scope,
+    and pages by group."""
     bodies: list[tuple[str, dict[str, object]]] = []
     for scope, scoped in sorted(work.scopes.items()):
         body: dict[str, object] = {"scope": [scope.kind.value, scope.slug, scope.name]}
@@ -96,7 +93,16 @@ def to_messages(work: BulkWork) -> list[tuple[str, str]]:
     for group, slugs in sorted(by_group.items()):
         for start in range(0, len(slugs), PAGES_PER_MESSAGE):
             bodies.append((group, {"pages": slugs[start : start + PAGES_PER_MESSAGE]}))
-    return [(group, json.dumps(body, ensure_ascii=False, separators=(",", ":"))) for group, body in bodies]
+    return [
+        (group, json.dumps(body, ensure_ascii=False, separators=(",", ":")), counted(body))
+        for group, body in bodies
+    ]
+
+
+def counted(body: Mapping[str, object]) -> Backlog:
+    """The backlog one message stands for: its pages, or its one scope."""
+    pages = body.get("pages")
+    return Backlog(pages=len(pages) if isinstance(pages, list) else 0, scopes=1 if "scope" in body else 0)
 
 
 def from_messages(bodies: Iterable[str]) -> tuple[BulkWork, Backlog]:
@@ -109,7 +115,7 @@ def from_messages(bodies: Iterable[str]) -> tuple[BulkWork, Backlog]:
             kind, slug, name = body["scope"]
             part.scopes[Scope(ScopeKind(kind), slug, name)] = ScopeWork(body["entered"], body["left"])
         work.merge(part)
-        pages, scopes = pages + len(part.pages), scopes + len(part.scopes)
+        pages, scopes = pages + counted(body).pages, scopes + counted(body).scopes
     return work, Backlog(pages, scopes)
 
 

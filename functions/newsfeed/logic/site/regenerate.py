@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 from newsfeed.logic.articles import scopes_of
 from newsfeed.logic.site.feeds import Document, render_feed
@@ -50,10 +51,13 @@ from newsfeed.logic.site.sitemap import (
 )
 from newsfeed.models import caching, limits
 from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved
-from newsfeed.models.errors import retry_on_conflict
+from newsfeed.models.errors import ConcurrentChange, retry_on_conflict
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
 from newsfeed.models.text import format_utc
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class FeedSource(Protocol):
@@ -107,6 +111,9 @@ class FeedFiles(Protocol):
         `redirect`: the file's address answers 301 to this URL."""
 
     def delete(self, path: str) -> None: ...
+
+    def each(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """`work` for each item, requests side by side; the answers in the items' order."""
 
 
 class Pinger(Protocol):
@@ -292,41 +299,51 @@ class Regenerator:
         """Bring the pages of these slugs up to what is stored at them now: a public article's page (its
         related list included), a moved article's old address answering 301 to its new page, no page for
         any other slug. Both lanes do this at once (`handlers.publisher`, `handlers.bulk_publisher`), so the
-        records are read after the pages' ETags (a write from an older read fails and starts over), and
-        read again once written: a takedown stored meanwhile is followed here, not left to a page already
-        deleted by the other lane."""
-        wanted = sorted(set(slugs))
+        records are read after the pages' ETags (a write from an older read fails, and that page starts
+        over), and read again once written: a takedown stored meanwhile is followed here, not left to a page
+        the other lane deleted already. Requests go out side by side (`FeedFiles.each`)."""
+        pending = sorted(set(slugs))
         written: list[str] = []
-        rendered: dict[str, ArticleRecord | None] = {}
         for _ in range(limits.CONFLICT_ATTEMPTS):
-            written += self._write(self._pages(wanted, rendered))
-            now = self.source.records_at(wanted) if wanted else {}
-            wanted = [slug for slug in wanted if now.get(slug) != rendered.get(slug)]
-            if not wanted:
-                break
+            if not pending:
+                return written
+            paths = [article_page_path(slug) for slug in pending]
+            expected = dict(zip(paths, self.files.each(self.files.etag, paths), strict=True))
+            records = self.source.records_at(pending)
+            results = self.files.each(partial(self._page, records, expected), pending)
+            written += [path for path, landed in results if path and landed]
+            lost = {slug for slug, (_, landed) in zip(pending, results, strict=True) if landed is None}
+            now = self.source.records_at(pending)
+            pending = sorted(lost | {slug for slug in pending if now.get(slug) != records.get(slug)})
+        if pending:
+            raise ConcurrentChange(f"pages kept changing: {pending[:5]}")
         return written
 
-    def _pages(self, slugs: Sequence[str], rendered: dict[str, ArticleRecord | None]) -> FileSet:
-        def build() -> list[SiteFile]:
-            records = self.source.records_at(slugs) if slugs else {}
-            files = []
-            for slug in slugs:
-                record = rendered[slug] = records.get(slug)
-                path = article_page_path(slug)
-                if isinstance(record, Moved):
-                    to = self.site.article_url(record.moved_to)
-                    files.append(
-                        SiteFile(path, render_moved(self.site, to), HTML, caching.ARTICLE, redirect=to)
-                    )
-                elif isinstance(record, Article) and has_page(record):
-                    files.append(
-                        SiteFile(path, render_article_page(self.site, record), HTML, caching.ARTICLE)
-                    )
-                else:
-                    self.files.delete(path)
-            return files
-
-        return FileSet([article_page_path(slug) for slug in slugs], build)
+    def _page(
+        self, records: Mapping[str, ArticleRecord], expected: Mapping[str, str | None], slug: str
+    ) -> tuple[str | None, bool | None]:
+        """Write (or delete) one page as its record says: (its path if it has one, whether it was written;
+        None if another writer got there first)."""
+        path, record = article_page_path(slug), records.get(slug)
+        if isinstance(record, Moved):
+            to = self.site.article_url(record.moved_to)
+            page = SiteFile(path, render_moved(self.site, to), HTML, caching.ARTICLE, redirect=to)
+        elif isinstance(record, Article) and has_page(record):
+            page = SiteFile(path, render_article_page(self.site, record), HTML, caching.ARTICLE)
+        else:
+            self.files.delete(path)
+            return None, False
+        try:
+            return path, self.files.write_if_changed(
+                path,
+                page.body,
+                content_type=page.content_type,
+                cache_control=page.cache_control,
+                expected=expected[path],
+                redirect=page.redirect,
+            )
+        except ConcurrentChange:
+            return path, None
 
     def _site_files(self) -> FileSet:
         def build() -> list[SiteFile]:

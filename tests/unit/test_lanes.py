@@ -1,0 +1,47 @@
+"""What the publisher hands to the bulk lane comes out the same, however it is cut into messages."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsfeed.logic.site.lanes import PAGE_GROUPS, BulkWork, ScopeWork, from_messages, to_messages
+from newsfeed.models.backlog import Backlog
+from newsfeed.models.scope import Scope, ScopeKind
+
+slugs = st.from_regex(r"[a-z0-9][a-z0-9-]{0,80}", fullmatch=True)
+stamps = st.integers(0, 10**39).map(lambda n: f"{n:040d}")
+scopes = st.builds(
+    Scope, st.sampled_from([ScopeKind.SITE, ScopeKind.SECTION, ScopeKind.TAG]), slugs, st.text(max_size=40)
+)
+works = st.builds(
+    BulkWork,
+    pages=st.sets(slugs, max_size=1500),
+    scopes=st.dictionaries(
+        scopes,
+        st.builds(
+            ScopeWork, st.dictionaries(slugs, stamps, max_size=50), st.dictionaries(slugs, stamps, max_size=5)
+        ),
+        max_size=6,
+    ),
+)
+
+
+@given(work=works)
+def test_every_page_and_scope_comes_back_once_and_is_counted_once(work: BulkWork) -> None:
+    messages = to_messages(work)
+    back, backlog = from_messages(body for _, body, _ in messages)
+    assert back.pages == work.pages and back.scopes == work.scopes
+    assert backlog == Backlog(len(work.pages), len(work.scopes))
+    assert all(len(body.encode()) < 256 * 1024 for _, body, _ in messages)  # SQS's limit
+    groups = {group for group, _, _ in messages}
+    assert len([g for g in groups if g.startswith("pages-")]) <= PAGE_GROUPS
+
+
+@given(first=works, second=works)
+def test_merged_work_keeps_the_newest_stamp_of_each_entry_and_exit(first: BulkWork, second: BulkWork) -> None:
+    merged, _ = from_messages(body for work in (first, second) for _, body, _ in to_messages(work))
+    for scope, work in merged.scopes.items():
+        for slug, stamp in work.entered.items():
+            sources = [w.scopes[scope].entered.get(slug, "") for w in (first, second) if scope in w.scopes]
+            assert stamp == max(sources)
