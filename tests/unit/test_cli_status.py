@@ -38,7 +38,7 @@ def test_related_progress_never_exceeds_its_total_nor_says_final_early(related: 
 
 @given(pages=st.integers(-5, 10_000), scopes=st.integers(-5, 100))
 def test_pages_and_feeds_are_up_to_date_only_when_nothing_is_left_to_write(pages: int, scopes: int) -> None:
-    from newsfeed.cli.main import site_progress
+    from newsfeed.cli.archive import site_progress
     from newsfeed.models.backlog import Backlog
 
     said = site_progress(Backlog(pages, scopes))

@@ -1,13 +1,17 @@
 """The archive commands: `newsfeed import` (then following the related-lists function until every list is
-final) and `newsfeed export`."""
+final, and the bulk lane until the import's pages and feeds are written) and `newsfeed export`."""
 
 from __future__ import annotations
 
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsfeed.cli.connection import Connection, Target, connect_or_explain
+
+if TYPE_CHECKING:
+    from newsfeed.models.backlog import Backlog
 
 HIDDEN_SHOWN = 10  # skipped hidden files named one by one; the rest are counted
 MEANING = {  # what an outcome means, where its word alone does not say
@@ -75,6 +79,13 @@ def export_directory(root: Path, target: Target) -> int:
     return 0
 
 
+def site_progress(backlog: Backlog) -> str:
+    """How far the pages and feeds of bulk work (an import, related lists) have got."""
+    if backlog.done:
+        return "up to date"
+    return f"{max(backlog.pages, 0)} pages and {max(backlog.scopes, 0)} feeds still to write (in progress)"
+
+
 SETTLED_CHECKS = 3  # the backlog read empty this many times a second apart: the publisher has read the rest
 
 
@@ -82,8 +93,6 @@ def follow_site(connection: Connection, timeout: float) -> None:
     """After the related lists: a bar while the bulk lane writes the import's pages and feeds, until none is
     left to write or nothing has moved for `timeout` seconds."""
     from tqdm import tqdm
-
-    from newsfeed.cli.main import site_progress
 
     backlog, moved, empty = connection.backlog(), time.monotonic(), 0
     with tqdm(total=max(backlog.pages, 0), unit="page", desc="writing pages", dynamic_ncols=True) as bar:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from newsfeed.cli import connection as stacks
-from newsfeed.cli.archive import export_directory, import_directory
+from newsfeed.cli.archive import export_directory, import_directory, site_progress
 from newsfeed.cli.connection import Connection, Target, connect_or_explain
 from newsfeed.cli.local import LOCAL_STACK
 from newsfeed.cli.offline import preview, problems_text, validate
@@ -21,7 +21,6 @@ from newsfeed.models.site import article_path
 
 if TYPE_CHECKING:
     from newsfeed.models.article import ArticleRecord
-    from newsfeed.models.backlog import Backlog
 
 Verdict = Literal["accepted", "rejected", "late"]  # late: accepted, its page or feeds not there in time
 
@@ -162,13 +161,6 @@ def progress(related: int, published: int) -> str:
     than published: an unpublish the related-lists function has still to follow.)"""
     state = "final" if related == published else "in progress"
     return f"{min(related, published)} of {published} ({state})"
-
-
-def site_progress(backlog: Backlog) -> str:
-    """How far the pages and feeds of bulk work (an import, related lists) have got."""
-    if backlog.done:
-        return "up to date"
-    return f"{max(backlog.pages, 0)} pages and {max(backlog.scopes, 0)} feeds still to write (in progress)"
 
 
 def status(slug: str | None, target: Target) -> int:
