@@ -47,10 +47,10 @@ def is_bulk(record: Mapping[str, Any]) -> bool:
     """Whether a stream record's change is bulk work: an import's, or one that changed nothing but the related
     list (a page to render again, no feed to touch), which any publish causes for many other articles."""
     change = record.get("dynamodb", {})
-    image = change.get("NewImage") or {}
-    return image.get(_LANE, {}).get("S") == _BULK or (
-        bool(change.get("OldImage")) and article_images(record) is None
-    )
+    old, new = change.get("OldImage"), change.get("NewImage")
+    return (new or {}).get(_LANE, {}).get("S") == _BULK or (
+        old is not None and new is not None and _without_lane(old) == _without_lane(new)
+    )  # (compared as stored: parsing every record of an import twice over held the publisher up)
 
 
 _STAMP_DIGITS = 40  # a stream sequence number has at most 40 digits: padded so, they compare as strings
@@ -119,9 +119,14 @@ def article_images(record: Mapping[str, Any]) -> ArticleChange | None:
     return (record_from_item(old) if old else None), (record_from_item(new) if new else None)
 
 
-def article_page_change(record: Mapping[str, Any]) -> tuple[str, ArticleRecord | None] | None:
+def article_page_change(
+    record: Mapping[str, Any], images: ArticleChange | None = None
+) -> tuple[str, ArticleRecord | None] | None:
     """(slug, record now) for any change to an article record, its related list's included (the article's
-    page shows it); None for other items. The record is None once the item is deleted."""
+    page shows it); None for other items. The record is None once the item is deleted. `images`: the
+    record's `article_images`, if already parsed."""
+    if images is not None and (present := images[1] or images[0]) is not None:
+        return present.slug, images[1]
     change = record.get("dynamodb", {})
     old, new = change.get("OldImage"), change.get("NewImage")
     image = new or old

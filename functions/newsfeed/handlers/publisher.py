@@ -31,7 +31,7 @@ from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import per_process
 from newsfeed.logic.site.lanes import BulkWork, to_messages
 from newsfeed.logic.site.photo_uses import PhotoShowing
-from newsfeed.logic.site.regenerate import Regenerator, ScopeChange, has_page, scope_changes
+from newsfeed.logic.site.regenerate import Regenerator, ScopeChange, scope_changes
 from newsfeed.logic.webhooks import change_event
 from newsfeed.models.scope import SITE, Scope
 from newsfeed.observability import logger, metrics, tracer
@@ -113,12 +113,13 @@ def bulk_lane() -> BulkLane | None:
     return BulkLane(settings.bulk_queue_url, BacklogCounter(settings.content_table))
 
 
-def hand_over(records: list[dict[str, Any]]) -> bool:
-    """Hand the bulk records' pages and scopes to the bulk lane; False if that failed."""
+def hand_over(changes: list[tuple[dict[str, Any], ArticleChange | None, tuple[str, Any] | None]]) -> bool:
+    """Hand the bulk records' pages and scopes ((record, its images, its page change) each) to the bulk
+    lane; False if that failed."""
+    records = [record for record, _, _ in changes]
     work = BulkWork()
-    for record in records:
-        page = article_page_change(record)
-        work.add(page[0] if page else None, images(record), change_stamp(record))
+    for record, pair, page in changes:
+        work.add(page[0] if page else None, pair, change_stamp(record))
     try:
         bulk_lane().hand_over(to_messages(work))  # type: ignore[union-attr]
     except Exception:
@@ -178,17 +179,17 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     first record it concerns is reported, and Lambda retries the batch from there."""
     records = event.get("Records", [])
     bulk = {id(r) for r in records if bulk_lane() is not None and is_bulk(r)}
-    handed = hand_over([r for r in records if id(r) in bulk])
-    live = [r for r in records if id(r) not in bulk]
-    pairs = [images(record) for record in records]
-    pages = {id(r): page for r in live if (page := article_page_change(r))}
-    latest = dict(pages.values())  # each slug's last record in the batch: shown now, or taken away
-    failed_pages = regenerate_pages([slug for slug, record in latest.items() if has_page(record)])
+    pairs = [images(record) for record in records]  # each record parsed once
+    changed = [article_page_change(r, pair) for r, pair in zip(records, pairs, strict=True)]
+    handed = hand_over([c for c in zip(records, pairs, changed, strict=True) if id(c[0]) in bulk])
+    pages = {id(r): page for r, page in zip(records, changed, strict=True) if page and id(r) not in bulk}
+    # Pages first: a new one before any listing links to it; a taken-down one at once (takedowns first of
+    # all: a reader may meet a 404 for the second until the feeds are rewritten, never the story).
+    failed_pages = regenerate_pages(list(dict(pages.values())))
     live_pairs = [
         (p, change_stamp(r)) for r, p in zip(records, pairs, strict=True) if p and id(r) not in bulk
     ]
     failed = regenerate_scopes(scope_changes([p for p, _ in live_pairs], [s for _, s in live_pairs]))
-    failed_pages |= regenerate_pages([slug for slug, record in latest.items() if not has_page(record)])
     photos_followed = withdraw_unshown_photos([p for p in pairs if p])  # once no page shows them
     unqueued = queue_webhooks(records, pairs, context)
     for record, pair in zip(records, pairs, strict=True):
