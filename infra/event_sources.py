@@ -120,6 +120,10 @@ class SqsEventSource:
     ) -> None:
         self.client, self.queue_url, self.queue_arn = client, queue_url, queue_arn
         self.handler, self.function, self.batch_size = handler, function, min(batch_size, 10)
+        # moto's long poll of a FIFO queue spins, holding a CPU of its server, for as long as each visible
+        # message's group has one in flight (which the bulk lane's is, most of an import): polled without
+        # waiting, the poller sleeps between polls here instead.
+        self.long_poll = not queue_url.endswith(".fifo")
 
     def poll(self, wait_seconds: int = 0) -> int:
         response = self.client.receive_message(
@@ -375,7 +379,8 @@ Source = SqsEventSource | StreamEventSource | ScheduleEventSource
 
 
 class Poller(threading.Thread):
-    """Runs event sources until stopped: each SQS poll waits up to a second, streams every `interval`."""
+    """Runs event sources until stopped: each SQS poll waits up to a second (a FIFO queue's polls, and
+    streams, every `interval`)."""
 
     def __init__(self, source: Source, interval: float = 0.1) -> None:
         super().__init__(name=f"poll-{getattr(source, 'function', 'source')}", daemon=True)
@@ -388,7 +393,9 @@ class Poller(threading.Thread):
         while not self.stopping.is_set():
             try:
                 handled = (
-                    self.source.poll(1) if isinstance(self.source, SqsEventSource) else self.source.poll()
+                    self.source.poll(1)
+                    if isinstance(self.source, SqsEventSource) and self.source.long_poll
+                    else self.source.poll()
                 )
             except Exception:
                 if self.stopping.is_set():
