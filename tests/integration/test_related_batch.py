@@ -13,6 +13,7 @@ from newsfeed.dal.related_index import RelatedIndexTable
 from newsfeed.logic.articles import content_change
 from newsfeed.logic.related.batch import relate_together
 from newsfeed.logic.related.relator import Relator
+from newsfeed.logic.slugs import slugify
 from newsfeed.models.article import Article
 from newsfeed.models.errors import StaleChange
 from tests.support.corpus import ag_articles, markdown, rows
@@ -62,6 +63,28 @@ def test_the_related_lists_function_relates_an_imports_records_together(
     table = ContentTable(stack.table)
     listed = [table.articles.article_record(a.slug) for a in table.articles.all_articles()]
     assert sum(1 for r in listed if isinstance(r, Article) and r.related) >= 35
+
+
+def test_a_takedown_in_the_middle_of_an_import_leaves_the_rest_related_together(
+    stack: Stack, caplog: pytest.LogCaptureFixture
+) -> None:
+    for n, (_, title, body) in enumerate(rows(30)):
+        stack.put(f"ag-{n:02d}.md", markdown(title, body))
+        if n == 14:  # the import's first half is stored, then one of it is taken down, then the rest comes
+            stack.drain("IngestFunction")
+            stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/ag-03.md")
+            stack.drain("IngestFunction")
+    stack.drain("IngestFunction")
+    with caplog.at_level(logging.INFO):
+        stack.drain()
+    together = [r.__dict__["articles"] for r in caplog.records if r.getMessage() == "related together"]
+    assert together == [15, 15]  # one batch of the stream: two runs, the takedown followed between them
+    assert RelatedIndexTable(stack.table).corpus().articles == 29
+    table = ContentTable(stack.table)
+    gone = slugify(list(rows(4))[3][1])
+    assert not isinstance(table.articles.article_record(gone), Article)
+    listed = [a for a in table.articles.all_articles() if a.related]
+    assert len(listed) >= 25 and all(card.slug != gone for a in listed for card in a.related)
 
 
 def test_if_relating_together_fails_each_record_is_related_on_its_own(

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsfeed.logic.related.batch import leading_run, relate_together
+from newsfeed.logic.related.batch import leading_run, relate_together, runs
 from newsfeed.logic.related.relator import Relator
 from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
@@ -134,3 +134,29 @@ def test_the_run_taken_together_ends_at_a_takedown_or_an_opt_out() -> None:
     assert leading_run([None, (None, first), unchanged, (None, second)]) == (4, [first, second])
     assert leading_run([(None, first), (second, gone), (None, third)]) == (1, [first])
     assert leading_run([(None, first), (None, opted_out), (None, second)]) == (1, [first])
+
+
+KINDS = ("new", "takedown", "opted out", "unchanged", "other item")
+
+
+@given(st.lists(st.sampled_from(KINDS), max_size=40))
+def test_runs_are_the_stretches_between_takedowns_and_opt_outs_with_two_articles_or_more(
+    kinds: list[str],
+) -> None:
+    article = archive()[0]
+    change = {
+        "new": (None, article),
+        "takedown": (article, Unpublished(id=article.id, slug=article.slug, unpublished_at=article.published_at)),
+        "opted out": (None, article.model_copy(update={"show_in_related": False})),
+        "unchanged": (article, article),
+        "other item": None,
+    }
+    breaks = [n for n, kind in enumerate(kinds) if kind in ("takedown", "opted out")]
+    stretches = zip([-1, *breaks], [*breaks, len(kinds)], strict=True)
+    expected = [
+        (start + 1, end, kinds[start + 1 : end].count("new"))
+        for start, end in stretches
+        if kinds[start + 1 : end].count("new") >= 2
+    ]
+    found = runs([change[kind] for kind in kinds])  # type: ignore[index]
+    assert [(start, end, len(articles)) for start, end, articles in found] == expected

@@ -2,16 +2,18 @@
 
 A second consumer of the stream, so that feeds never wait for related lists: an article is related once it
 is published (its list, the index, offers to older articles), taken out of every list once unpublished.
-The records at the head of a batch that only relate articles (an import's, a burst's) are related together
-first (`logic.related.batch`: shared reads, each list written once). The rest, and all of them if that
-failed, are followed up one by one under Powertools' BatchProcessor; one that failed is reported, and
-Lambda retries from there. All of it is safe to repeat: relating an article again rewrites the same list
-and index entries, and a related list without the article is left alone.
+Runs of records that only relate articles (an import's, a burst's) are related together
+(`logic.related.batch`: shared reads, each list written once), the records between them (a takedown, an
+opt-out) one by one, all in stream order under Powertools' BatchProcessor. A run that failed together is
+followed one by one; a record that failed is reported, and Lambda retries from there. All of it is safe to
+repeat: relating an article again rewrites the same list and index entries, and a related list without the
+article is left alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -25,8 +27,9 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import ArticleChange, article_images
 from newsfeed.dal.related_index import RelatedIndexTable
 from newsfeed.handlers import per_process
-from newsfeed.logic.related.batch import leading_run, relate_together
+from newsfeed.logic.related.batch import relate_together, runs
 from newsfeed.logic.related.relator import Relator
+from newsfeed.models.article import Article
 from newsfeed.observability import logger, tracer
 
 get_settings()
@@ -38,46 +41,63 @@ def relator() -> Relator:
     return Relator(RelatedIndexTable(table), ContentTable(table).related_lists)
 
 
-def relate_leading_run(records: Sequence[dict[str, Any]], changes: Sequence[ArticleChange | None]) -> int:
-    """Relate the leading records that only relate articles together; how many records that took (none if
-    there is nothing to share, or if that failed: each is then followed up on its own)."""
-    taken, articles = leading_run(changes)
-    if len(articles) < 2:
-        return 0
+@dataclass(frozen=True)
+class Together:
+    """A run of records related together (`logic.related.batch.runs`), done at its first record."""
+
+    changes: Sequence[ArticleChange | None]
+    articles: Sequence[Article]
+
+
+Step = ArticleChange | Together | None  # a record's work: its change, its run, or none (done in its run)
+
+
+def relate_run(run: Together) -> None:
+    """Relate a run together; if that failed, each of its records on its own."""
     try:
-        relate_together(relator().index, relator().lists, articles)
+        relate_together(relator().index, relator().lists, run.articles)
     except Exception:
-        logger.exception("relating together failed; one by one instead", extra={"articles": len(articles)})
-        return 0
-    logger.info("related together", extra={"articles": len(articles)})
-    return taken
-
-
-def follow(record: DynamoDBRecord, pending: Mapping[str, ArticleChange | None]) -> None:
-    """One record's change, as parsed for the batch (`pending`: by sequence number, those still to do)."""
-    number = record.dynamodb.sequence_number if record.dynamodb is not None else None
-    change = pending.get(number) if number is not None else article_images(record.raw_event)
-    if change is None:
+        articles = len(run.articles)
+        logger.exception("relating together failed; one by one instead", extra={"articles": articles})
+        for change in run.changes:
+            if change is not None:
+                relator().follow(*change)
         return
+    logger.info("related together", extra={"articles": len(run.articles)})
+
+
+def follow(record: DynamoDBRecord, steps: Mapping[str, Step]) -> None:
+    """One record's step, as planned for the batch (by sequence number)."""
+    number = record.dynamodb.sequence_number if record.dynamodb is not None else None
+    step = steps.get(number) if number is not None else article_images(record.raw_event)
     try:
-        relator().follow(*change)
+        if isinstance(step, Together):
+            relate_run(step)
+        elif step is not None:
+            relator().follow(*step)
     except Exception:
         logger.exception("related lists failed", extra={"change": number})
         raise
 
 
+def plan(records: Sequence[dict[str, Any]]) -> dict[str, Step]:
+    """Each record's step, in stream order: runs of records that only relate articles are related together at
+    their first record, everything else on its own in between (each stream record parsed once)."""
+    changes = [article_images(record) for record in records]
+    numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
+    steps: dict[str, Step] = dict(zip(numbers, changes, strict=True))
+    for start, end, articles in runs(changes):
+        steps.update(dict.fromkeys(numbers[start + 1 : end]))
+        steps[numbers[start]] = Together(changes[start:end], articles)
+    return steps
+
+
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    records = event["Records"]
-    changes = [article_images(record) for record in records]  # each stream record parsed once
-    taken = relate_leading_run(records, changes)
-    pending = {
-        r["dynamodb"]["SequenceNumber"]: c for r, c in zip(records[taken:], changes[taken:], strict=True)
-    }
     return process_partial_response(
         event=event,
-        record_handler=partial(follow, pending=pending),
+        record_handler=partial(follow, steps=plan(event["Records"])),
         processor=BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False),
         context=context,
     )

@@ -52,6 +52,22 @@ def leading_run(
     return len(changes), articles
 
 
+def runs(
+    changes: Sequence[tuple[ArticleRecord | None, ArticleRecord | None] | None],
+) -> list[tuple[int, int, list[Article]]]:
+    """Each stretch of stream changes that `relate_together` can take, as (start, end, its articles), for
+    stretches of at least two articles: a takedown in the middle of an import ends one run and the next begins
+    after it (followed on its own in between), so the rest of the import is still related together."""
+    found: list[tuple[int, int, list[Article]]] = []
+    start = 0
+    while start < len(changes):
+        taken, articles = leading_run(changes[start:])
+        if len(articles) >= 2:
+            found.append((start, start + taken, articles))
+        start += max(taken, 1)  # (taken 0: the change at `start` ends every run and is followed on its own)
+    return found
+
+
 def relate_together(index: RelatedIndex, lists: RelatedLists, articles: Sequence[Article]) -> int:
     """Relate `articles` in order as one batch; how many lists changed besides their own."""
     batch_index, batch_lists = BatchIndex(index, articles), BatchLists(lists)
