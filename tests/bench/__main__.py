@@ -14,6 +14,7 @@ from tests.bench import (
     bench_cold_start,
     bench_hugo,
     bench_import,
+    bench_import_cost,
     bench_ingest,
     bench_lanes,
     bench_latency,
@@ -34,6 +35,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "cold-start": bench_cold_start.run,
     "ingest": bench_ingest.run,
     "import": bench_import.run,
+    "import-cost": bench_import_cost.run,
     "lanes": bench_lanes.run,
     "latency": bench_latency.run,
     "pages": bench_pages.run,
@@ -44,9 +46,9 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
 }
 # Run only when named (`python -m tests.bench restart import`): filling and restarting a 10,000-article stack
 # takes about four minutes, importing the 7,600 AG News files and waiting for every related list and the
-# publisher about fifteen, probing the live lane through such an import about as long; `make bench` stays
-# under ten minutes without them.
-ON_REQUEST = {"restart", "import", "lanes"}
+# publisher about fifteen, probing the live lane through such an import about as long, counting an import's
+# calls in this process a few minutes; `make bench` stays under ten minutes without them.
+ON_REQUEST = {"restart", "import", "import-cost", "lanes"}
 
 
 def main(names: list[str]) -> None:

@@ -20,7 +20,7 @@ from newsfeed.logic.related.batch import leading_run, relate_together, runs
 from newsfeed.logic.related.relator import Relator
 from newsfeed.logic.slugs import slugify
 from newsfeed.models import limits
-from newsfeed.models.article import Article, RelatedCard, Unpublished
+from newsfeed.models.article import Article, ArticleRecord, RelatedCard, Unpublished
 from newsfeed.models.errors import StaleChange
 from tests.support.corpus import as_article, rows
 from tests.support.memory import MemoryIndex, MemoryLists
@@ -144,9 +144,10 @@ def test_runs_are_the_stretches_between_takedowns_and_opt_outs_with_two_articles
     kinds: list[str],
 ) -> None:
     article = archive()[0]
-    change = {
+    gone = Unpublished(id=article.id, slug=article.slug, unpublished_at=article.published_at)
+    change: dict[str, tuple[ArticleRecord | None, ArticleRecord | None] | None] = {
         "new": (None, article),
-        "takedown": (article, Unpublished(id=article.id, slug=article.slug, unpublished_at=article.published_at)),
+        "takedown": (article, gone),
         "opted out": (None, article.model_copy(update={"show_in_related": False})),
         "unchanged": (article, article),
         "other item": None,
@@ -158,5 +159,5 @@ def test_runs_are_the_stretches_between_takedowns_and_opt_outs_with_two_articles
         for start, end in stretches
         if kinds[start + 1 : end].count("new") >= 2
     ]
-    found = runs([change[kind] for kind in kinds])  # type: ignore[index]
+    found = runs([change[kind] for kind in kinds])
     assert [(start, end, len(articles)) for start, end, articles in found] == expected
