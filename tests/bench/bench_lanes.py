@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from tests.bench.harness import FIGURES, Row
 from tests.support import ROOT, corpus
 from tests.support.local import Running, free_port, get, keep_reading, start_local_stack
@@ -87,14 +85,7 @@ def measure(limit: int | None = None) -> dict[str, object]:
     try:
         with tempfile.TemporaryDirectory() as scratch:
             files = corpus.write_files(Path(scratch) / "ag", limit)
-            s3 = boto3.client(
-                "s3",
-                endpoint_url=stack.aws,
-                region_name="us-east-1",
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-            )
-            uploads = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "-uploads-" in b["Name"])
+            s3, uploads = stack.uploads()
             start = time.monotonic()
             command = [sys.executable, "-m", "newsfeed.cli", "import", str(Path(scratch) / "ag")]
             importing = subprocess.Popen(

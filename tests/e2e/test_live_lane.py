@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import boto3
 import pytest
 
 from tests.support import ROOT, corpus
@@ -57,14 +56,7 @@ def test_live_work_is_written_within_seconds_during_an_import_and_the_import_com
     keep_reading(stack, tmp_path / "stack.log")
     try:
         corpus.write_files(tmp_path / "ag", FILES)
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=stack.aws,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-        uploads = next(b["Name"] for b in s3.list_buckets()["Buckets"] if "-uploads-" in b["Name"])
+        s3, uploads = stack.uploads()
         importing = subprocess.Popen(
             [
                 sys.executable,

@@ -15,9 +15,10 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
+import boto3
 import pytest
 
 from tests.support import ROOT
@@ -63,6 +64,17 @@ class Running:
     @property
     def api(self) -> str:
         return f"{self.base}/api"
+
+    def uploads(self) -> tuple[Any, str]:
+        """An S3 client of the stack's moto and the uploads bucket's name: where an editor's files go."""
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=self.aws,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        return s3, next(b["Name"] for b in s3.list_buckets()["Buckets"] if "-uploads-" in b["Name"])
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
