@@ -44,7 +44,7 @@ from infra.event_sources import (
     load_attribute,
     wait_until_idle,
 )
-from infra.live_first import LiveFirst
+from infra.live_first import RELATED, LiveFirst
 from infra.local_state import DataInUse, data_folder, forget_interrupted_invocations, start_over
 from infra.resources import Resources, create_resources
 from infra.template import ROOT
@@ -61,11 +61,12 @@ DATA = ROOT / ".newsfeed-data"  # make run's default data folder (ignored by git
 POSITIONS_BUCKET = f"{LOCAL_STACK}-event-source-positions"  # the pollers' own (StreamPositions)
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
 # Bulk work's queues and their lanes (infra/live_first.py): import bundles; an import's pages and feeds. (The
-# related-lists function is left alone: its requests are few and batched, and slowing them only delays the
-# related lists an import waits for.)
+# related-lists function is never held back: its requests are few and batched, and slowing them only delays
+# the related lists an import waits for.)
 BULK_QUEUES = {"ImportQueue": "import", "BulkQueue": "bulk"}
 LIVE_QUEUE = "IngestQueue"  # editors' uploads
 LIVE_STREAM_READER = "PublisherFunction"  # its batches with a live change in them (dal.items.is_bulk)
+RELATED_READER = "RelatedFunction"  # the bulk lane's pages wait for it too (infra/live_first.py)
 log = logging.getLogger("newsfeed.local")
 
 
@@ -153,7 +154,12 @@ class LocalStack:
         clients.on_request(gate.give_way)
         for source in event_sources(session, resources, positions):
             live, lane = self.live_work(resources, source), self.bulk_lane(resources, source)
-            source.handler = gate.bulk(source.handler, lane) if lane else gate.live(source.handler, live)
+            if lane:
+                source.handler = gate.bulk(source.handler, lane)
+            elif getattr(source, "function", None) == RELATED_READER:
+                source.handler = gate.live(source.handler, kind=RELATED)
+            else:
+                source.handler = gate.live(source.handler, live)
             copies = 1
             if isinstance(source, SqsEventSource):
                 most = min(concurrency.get(source.function, 1), scaling.get(source.queue_url, 1000))

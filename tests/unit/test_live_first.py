@@ -1,0 +1,72 @@
+"""The local stack's live-first rule (infra/live_first.py): whose requests wait for what."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from infra.live_first import LIVE, MAX_WAIT_SECONDS, RELATED, LiveFirst
+
+
+class Sent:
+    """Stands in for the gate's HTTP session: notes each request it is given."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.any = threading.Event()
+
+    def send(self, request: str) -> str:
+        self.requests.append(request)
+        self.any.set()
+        return "answer"
+
+
+def running(gate: LiveFirst, kind: str) -> threading.Event:
+    """An invocation of `kind` that runs until the returned event is set."""
+    started, release = threading.Event(), threading.Event()
+
+    def handler(event: dict[str, Any], context: Any) -> None:
+        started.set()
+        release.wait(10)
+
+    threading.Thread(target=gate.live(handler, kind=kind), args=({}, None), daemon=True).start()
+    assert started.wait(10)
+    return release
+
+
+def request_from(gate: LiveFirst, lane: str, sent: Sent) -> threading.Thread:
+    thread = threading.Thread(
+        target=LiveFirst.bulk(lambda event, context: gate.give_way(f"{lane} request"), lane),  # type: ignore[arg-type]
+        args=({}, None),
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize(
+    ("kind", "lane", "waits"),
+    [
+        (LIVE, "import", True),
+        (LIVE, "bulk", True),
+        (RELATED, "bulk", True),
+        (RELATED, "import", False),
+    ],
+)
+def test_a_bulk_request_waits_for_the_work_its_lane_gives_way_to(kind: str, lane: str, waits: bool) -> None:
+    gate, sent = LiveFirst(), Sent()
+    gate._http = sent  # type: ignore[assignment]  # no server: what matters is when a request is sent
+    release = running(gate, kind)
+    thread = request_from(gate, lane, sent)
+    assert sent.any.wait(MAX_WAIT_SECONDS / 4) is not waits  # held back while that work runs, or not at all
+    release.set()
+    thread.join(MAX_WAIT_SECONDS * 2)
+    assert sent.requests == [f"{lane} request"]
+
+
+def test_requests_of_live_work_are_left_to_botocore() -> None:
+    gate, sent = LiveFirst(), Sent()
+    gate._http = sent  # type: ignore[assignment]
+    assert gate.give_way("a live request") is None  # type: ignore[arg-type]
+    assert sent.requests == []
