@@ -9,7 +9,7 @@ pauses at its next request while live work is in flight, and its requests queue 
 moto (which serves them one interpreter at a time whatever their number: more in flight only makes a live
 request wait longer behind them). The bulk lane's pages also wait while the related-lists function runs: an
 imported article's page is written again once its related list lands, so writing it sooner only takes the
-CPU the related lists need (an import's pages and related lists were done in twice the time side by side).
+CPU the related lists need.
 """
 
 from __future__ import annotations
