@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.config import Config
+
 from newsfeed.cli.local import LOCAL_ACCOUNT, LOCAL_REGION
+from newsfeed.dal.clients import POOL_CONNECTIONS
 
 if TYPE_CHECKING:
     import boto3
@@ -484,7 +487,10 @@ def event_sources(
     Batch sizes, filters, retry limits and the stream's on-failure destination are the template's. With
     `positions_bucket`, stream pollers keep their positions there (StreamPositions) and resume from them.
     """
-    sqs, streams, s3 = session.client("sqs"), session.client("dynamodbstreams"), session.client("s3")
+    # Every poller shares these clients, and each SQS poller holds a connection through its long poll.
+    config = Config(max_pool_connections=POOL_CONNECTIONS)
+    sqs = session.client("sqs", config=config)
+    streams, s3 = session.client("dynamodbstreams", config=config), session.client("s3", config=config)
     result: list[Source] = []
     for source in resources.event_sources:
         function = resources.functions[source.function]

@@ -7,9 +7,9 @@ process (one interpreter lock) and one moto server; without this, a live publish
 bulk lane's requests, which says nothing about the deployed stack. Bulk work still all gets done: it only
 pauses at its next request while live work is in flight, and its requests queue here rather than inside
 moto (which serves them one interpreter at a time whatever their number: more in flight only makes a live
-request wait longer behind them). The bulk lane's pages also wait while the related-lists function runs: an
-imported article's page is written again once its related list lands, so writing it sooner only takes the
-CPU the related lists need.
+request wait longer behind them). The related-lists function's requests give way to live work as well; and
+while it relates an import's articles, the bulk lane's pages wait for it: an imported article's page is
+written again once its related list lands, so writing it sooner only takes the CPU the related lists need.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.httpsession import URLLib3Session
 
 MAX_WAIT_SECONDS = 2.0  # a bulk request never waits longer than this (a stream of live work cannot starve it)
-IN_FLIGHT = 2  # each bulk lane's requests at moto at once: import bundles; an import's pages and feeds
+IN_FLIGHT = 2  # each bulk lane's requests at moto at once (import bundles; pages and feeds; related lists)
 
-# This invocation's lane: None (live, or neither), or the name of a bulk lane ("import", "bulk").
+# This invocation's lane: None (live, or neither), or the name of a bulk lane ("import", "bulk", "related").
 _LANE: contextvars.ContextVar[str | None] = contextvars.ContextVar("lane", default=None)
 LIVE, RELATED = "live", "related"  # the kinds of work a bulk lane gives way to
-GIVES_WAY_TO = {"import": {LIVE}, "bulk": {LIVE, RELATED}}
+GIVES_WAY_TO = {"import": {LIVE}, "bulk": {LIVE, RELATED}, RELATED: {LIVE}}
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -22,6 +22,7 @@ import mimetypes
 import os
 import socket
 import sys
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -59,15 +60,22 @@ from newsfeed.models.upload import BundleFile, ImportBundle
 SAMPLES = ROOT / "events" / "articles"
 DATA = ROOT / ".newsfeed-data"  # make run's default data folder (ignored by git)
 POSITIONS_BUCKET = f"{LOCAL_STACK}-event-source-positions"  # the pollers' own (StreamPositions)
+SWITCH_INTERVAL = 0.0005  # seconds
+STOP_GRACE_SECONDS = 5.0  # Ctrl-C waits this long at most for invocations in flight
 MAX_QUEUE_POLLERS = 4  # the functions share this process: more would only wait for each other
-# Bulk work's queues and their lanes (infra/live_first.py): import bundles; an import's pages and feeds. (The
-# related-lists function is never held back: its requests are few and batched, and slowing them only delays
-# the related lists an import waits for.)
+# Bulk work's queues and their lanes (infra/live_first.py): import bundles; an import's pages and feeds. The
+# related-lists function is a lane of its own too: relating 2,000 articles together reads the index in
+# thousands of requests, which a live publish must not queue behind.
 BULK_QUEUES = {"ImportQueue": "import", "BulkQueue": "bulk"}
 LIVE_QUEUE = "IngestQueue"  # editors' uploads
 LIVE_STREAM_READER = "PublisherFunction"  # its batches with a live change in them (dal.items.is_bulk)
 RELATED_READER = "RelatedFunction"  # the bulk lane's pages wait for it too (infra/live_first.py)
 log = logging.getLogger("newsfeed.local")
+
+
+def imports_in(event: dict[str, Any]) -> bool:
+    """A related-lists batch with an import's articles in it: the bulk lane's pages wait for it."""
+    return any(map(is_bulk, event.get("Records", [])))
 
 
 class PortInUse(SystemExit):
@@ -157,7 +165,7 @@ class LocalStack:
             if lane:
                 source.handler = gate.bulk(source.handler, lane)
             elif getattr(source, "function", None) == RELATED_READER:
-                source.handler = gate.live(source.handler, kind=RELATED)
+                source.handler = gate.live(gate.bulk(source.handler, RELATED), imports_in, RELATED)
             else:
                 source.handler = gate.live(source.handler, live)
             copies = 1
@@ -283,8 +291,11 @@ class LocalStack:
                     trimmer.stop()
                 for poller in self.active:
                     poller.stop()
+                # Invocations in flight get a few seconds together, not each: a batch cut short is read again
+                # on the next start, as Lambda retries one whose sandbox died.
+                deadline = time.monotonic() + STOP_GRACE_SECONDS
                 for poller in self.active:
-                    poller.join(timeout=5)
+                    poller.join(timeout=max(0.0, deadline - time.monotonic()))
                 self.aws = None
 
     def ready(self, resources: Resources, samples: list[str], restored: bool, running: RunningStack) -> None:
@@ -293,6 +304,9 @@ class LocalStack:
         print(self.banner(resources, samples, restored), flush=True)
 
     def serve(self, samples: bool = True) -> None:
+        # Every function shares this interpreter: a thread back from a request waits for the lock at most
+        # this long, not 5 ms, while others compute (a live publish makes dozens of requests).
+        sys.setswitchinterval(SWITCH_INTERVAL)
         import uvicorn
 
         from infra.web import MAX_REQUEST_HEAD_BYTES, FrontDoor, FrontDoorProtocol, local_site

@@ -52,6 +52,8 @@ def request_from(gate: LiveFirst, lane: str, sent: Sent) -> threading.Thread:
         (LIVE, "bulk", True),
         (RELATED, "bulk", True),
         (RELATED, "import", False),
+        (LIVE, RELATED, True),
+        (RELATED, RELATED, False),  # the related-lists function never waits for itself
     ],
 )
 def test_a_bulk_request_waits_for_the_work_its_lane_gives_way_to(kind: str, lane: str, waits: bool) -> None:
