@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
-from infra.live_first import LIVE, MAX_WAIT_SECONDS, RELATED, LiveFirst
+from infra.live_first import IN_FLIGHT, LIVE, MAX_WAIT_SECONDS, RELATED, LiveFirst
 
 
 class Sent:
@@ -72,3 +73,34 @@ def test_requests_of_live_work_are_left_to_botocore() -> None:
     gate._http = sent  # type: ignore[assignment]
     assert gate.give_way("a live request") is None  # type: ignore[arg-type]
     assert sent.requests == []
+
+
+class Held(Sent):
+    """A session that keeps every request until released: how many are at the server at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def send(self, request: str) -> str:
+        super().send(request)
+        self.release.wait(10)
+        return "answer"
+
+
+@pytest.mark.parametrize(("lane", "at_once"), [("import", IN_FLIGHT), ("bulk", IN_FLIGHT), (RELATED, 5)])
+def test_an_import_and_the_bulk_lane_have_few_requests_at_the_server_the_related_lists_their_own(
+    lane: str, at_once: int
+) -> None:
+    gate, held = LiveFirst(), Held()
+    gate._http = held  # type: ignore[assignment]
+    threads = [request_from(gate, lane, held) for _ in range(5)]
+    deadline = time.monotonic() + 2
+    while len(held.requests) < at_once and time.monotonic() < deadline:
+        time.sleep(0.01)  # the interval between two looks
+    time.sleep(0.1)  # a sixth would have come by now
+    assert len(held.requests) == at_once
+    held.release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(held.requests) == 5
