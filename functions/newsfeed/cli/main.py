@@ -215,6 +215,15 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except BrokenPipeError:
+        # Whoever read the output stopped (`newsfeed status | head -1`): stop too, quietly, as `ls` does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def run(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsfeed", description="Publish and check newsfeed articles.")
     commands = parser.add_subparsers(dest="command", required=True)
 
