@@ -44,7 +44,7 @@ template-lint: $(CHECKS_VENV)/.installed
 # which start local stacks of their own, one module at a time.
 pytest: $(STAMP)
 	$(BIN)/pytest -n auto tests/unit tests/integration
-	$(BIN)/pytest tests/browser tests/e2e
+	$(BIN)/pytest --durations=10 tests/browser tests/e2e
 
 # The cold-start benchmark runs the API in the Lambda runtime's Python (3.13) with the pinned requirements.
 .venv-lambda/bin/python: layer/requirements.txt

@@ -62,6 +62,7 @@ def probe(stack: Running, s3: Any, uploads: str, slug: str, probes: Probes, *, t
             figures.append(value)
     probes.missed += (seen is None) + (shown is None)
     if not takedown:
+        print(f"{slug}: site RSS {seen}, page {shown}", file=sys.stderr, flush=True)  # a run is long
         return
     sent = time.monotonic()
     s3.delete_object(Bucket=uploads, Key=f"inbox/{slug}.md")
@@ -76,6 +77,7 @@ def probe(stack: Running, s3: Any, uploads: str, slug: str, probes: Probes, *, t
     if gone is not None:
         probes.down.append(gone)
     probes.missed += gone is None
+    print(f"{slug}: site RSS {seen}, page {shown}, gone {gone}", file=sys.stderr, flush=True)
 
 
 def measure(limit: int | None = None) -> dict[str, object]:
