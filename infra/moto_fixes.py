@@ -284,6 +284,44 @@ def cheap_retention_check() -> None:
     setattr(SQSBackend, _APPLIED, True)
 
 
+def fifo_batches_of_one_group() -> None:
+    """A FIFO queue's receive returns messages of one message group: moto filled a batch from every group
+    not in flight, so one receiver held every group and the queue's other receivers found nothing (the bulk
+    lane's page groups ran one at a time, not side by side). SQS returns as many messages of one group as
+    it can so that other receivers get the other groups, and Lambda runs a FIFO queue's groups side by
+    side."""
+    from moto.sqs.models import Queue, SQSBackend
+
+    if getattr(Queue, _APPLIED, False):
+        return
+    visible = Queue.messages.fget  # type: ignore[attr-defined]
+    receiving = threading.local()  # the group this thread's receive takes from
+
+    def messages(self: Any) -> list[Any]:
+        found: list[Any] = visible(self)
+        group = getattr(receiving, "group", None)
+        return found if group is None else [m for m in found if m.group_id == group]
+
+    original = SQSBackend.receive_message
+
+    def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        queue = self.get_queue(queue_name)
+        if not queue.fifo_queue:
+            return original(self, queue_name, *args, **kwargs)
+        ready = visible(queue)
+        queue.pending_messages.difference_update(ready)  # in flight once, visible again: timed out
+        busy = queue.pending_message_groups
+        receiving.group = next((m.group_id for m in ready if m.group_id not in busy), None)
+        try:
+            return original(self, queue_name, *args, **kwargs)
+        finally:
+            receiving.group = None
+
+    _replace(Queue, "messages", property(messages))
+    _replace(SQSBackend, "receive_message", receive_message)
+    setattr(Queue, _APPLIED, True)
+
+
 def cached_service_lookup() -> None:
     """Work out which moto service serves a host once per host: the server's dispatcher listed moto's
     directory, stat'ed each of its ~200 entries and then tried up to a few hundred URL patterns on every
@@ -402,4 +440,5 @@ def apply() -> None:
     partition_queries()
     linear_item_size()
     cheap_retention_check()
+    fifo_batches_of_one_group()
     cached_service_lookup()

@@ -180,6 +180,56 @@ def test_a_message_is_kept_for_its_queues_retention_and_no_longer(stack: Stack) 
     assert kept == {"old": False, "new": True}
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(groups=st.lists(st.sampled_from("abcd"), min_size=1, max_size=30))
+def test_a_fifo_receive_takes_one_group_and_leaves_the_others_to_other_receivers(
+    stack: Stack, groups: list[str]
+) -> None:
+    """`fifo_batches_of_one_group`: each receive holds one group, its messages in order, so receivers side
+    by side get a group each; a group's messages come again once their visibility times out, and every
+    message is received exactly once when each batch is deleted."""
+    sqs = stack.session.client("sqs")
+    name = f"lane-{uuid.uuid4().hex[:8]}.fifo"
+    url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
+    for n, group in enumerate(groups):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=f"{group}{n}", MessageGroupId=group, MessageDeduplicationId=str(n)
+        )
+
+    def receive(timeout: int = 30) -> list[dict[str, Any]]:
+        found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=timeout)
+        return [dict(message) for message in found.get("Messages", [])]
+
+    held = [batch for batch in (receive() for _ in set(groups)) if batch]
+    assert all(len({m["Body"][0] for m in batch}) == 1 for batch in held)  # a group each
+    assert sorted(batch[0]["Body"][0] for batch in held) == sorted(set(groups))  # one receiver per group
+    assert receive() == []  # every group is in flight
+    first = held[0]
+    sqs.change_message_visibility_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for n, m in enumerate(first)
+        ],
+    )
+    again = receive()
+    assert [m["Body"] for m in again] == [m["Body"] for m in first]  # timed out: the same group, in order
+    received: list[str] = []
+    for taken in [again, *held[1:]]:
+        batch = taken
+        while batch:
+            received += [m["Body"] for m in batch]
+            sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(batch)],
+            )
+            batch = receive()
+    assert sorted(received) == sorted(f"{group}{n}" for n, group in enumerate(groups))
+    for group in set(groups):
+        mine = [body for body in received if body[0] == group]
+        assert mine == sorted(mine, key=lambda body: int(body[1:]))  # each group in the order sent
+
+
 def test_each_host_is_served_by_its_own_service_however_often_asked() -> None:
     """`cached_service_lookup` remembers the service per host: the answers are moto's, host by host."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
