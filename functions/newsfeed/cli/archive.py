@@ -87,16 +87,21 @@ def site_progress(backlog: Backlog) -> str:
 
 
 SETTLED_CHECKS = 3  # the backlog read empty this many times a second apart: the publisher has read the rest
+# Following what an import set off waits at least this long without progress, whatever `--timeout` says (the
+# wait for each file's result): the related-lists function relates up to 2,000 articles in one go and counts
+# them in at the end, and a 2,000-article batch showed nothing for 35-75 s on the local stack.
+FOLLOW_AT_LEAST_SECONDS = 300.0
 
 
 def follow_site(connection: Connection, timeout: float) -> None:
     """After the related lists: a bar while the bulk lane writes the import's pages and feeds, until none is
-    left to write or nothing has moved for `timeout` seconds."""
+    left to write or nothing has moved for `timeout` seconds (FOLLOW_AT_LEAST_SECONDS at least)."""
     from tqdm import tqdm
 
+    patience = max(timeout, FOLLOW_AT_LEAST_SECONDS)
     backlog, moved, empty = connection.backlog(), time.monotonic(), 0
     with tqdm(total=max(backlog.pages, 0), unit="page", desc="writing pages", dynamic_ncols=True) as bar:
-        while time.monotonic() - moved < timeout and empty < SETTLED_CHECKS:
+        while time.monotonic() - moved < patience and empty < SETTLED_CHECKS:
             time.sleep(1.0)
             now = connection.backlog()
             empty = empty + 1 if now.done else 0
@@ -112,16 +117,18 @@ def follow_site(connection: Connection, timeout: float) -> None:
 
 def follow_related(connection: Connection, timeout: float) -> None:
     """After an import: a bar while the related-lists function works through it, until every list is final
-    (pages and /related answers final too) or nothing has moved for `timeout` seconds."""
+    (pages and /related answers final too) or nothing has moved for `timeout` seconds
+    (FOLLOW_AT_LEAST_SECONDS at least)."""
     from tqdm import tqdm
 
+    patience = max(timeout, FOLLOW_AT_LEAST_SECONDS)
     published, related = connection.published(), connection.related()
     moved = time.monotonic()
     shown = min(
         related, published
     )  # (more related than published: unpublished articles still to be followed)
     with tqdm(total=published, initial=shown, unit="article", desc="relating", dynamic_ncols=True) as bar:
-        while time.monotonic() - moved < timeout:
+        while time.monotonic() - moved < patience:
             if related == published and related == (published := connection.published()):
                 break  # (counted again: the ingest may still have been adding to the site's list)
             time.sleep(1.0)
