@@ -41,9 +41,10 @@ if TYPE_CHECKING:
 
     from infra.resources import Resources
 
-FORMAT = 2
+FORMAT = 3  # 3: the checksum covers the header line too (in 2, a byte of it could change unseen)
+READABLE = (2, 3)
 STATE_FILE = "state.bin"
-CHECKSUM = b"sha256 "  # the last line: this, the digest of everything after the first line, and a newline
+CHECKSUM = b"sha256 "  # the last line: this, the digest of everything before it, and a newline
 CHECKSUM_LINE_BYTES = len(CHECKSUM) + 64 + 1
 SERVICES = ("dynamodb", "dynamodbstreams", "s3", "sqs", "cloudformation", "secretsmanager")
 
@@ -108,8 +109,8 @@ class _Summed(io.RawIOBase):
 def dump(file: io.BufferedWriter, journal: int = 0) -> None:
     """The header line (with the generation of the journal that follows this state: infra/journal.py), every
     persisted backend's regions, and the checksum line."""
-    file.write(json.dumps({**header(), "journal": journal}).encode() + b"\n")
     summed = _Summed(file)
+    summed.write(json.dumps({**header(), "journal": journal}).encode() + b"\n")
     state = {
         service: {account: dict(regions.items()) for account, regions in backends.items()}
         for service, backends in _backends().items()
@@ -169,14 +170,14 @@ def remove_unfinished(folder: Path) -> None:
         scratch.unlink(missing_ok=True)
 
 
-def _verify(file: io.BufferedReader, path: Path, size: int) -> None:
-    """Check the checksum line against what lies between it and the header line; leaves `file` where it
-    was (just after the header line)."""
+def _verify(file: io.BufferedReader, path: Path, size: int, summed_header: bytes) -> None:
+    """Check the checksum line against what lies before it (from the header line `summed_header`, or from
+    just after it if that is empty); leaves `file` where it was (just after the header line)."""
     start = file.tell()
     remaining = size - start - CHECKSUM_LINE_BYTES
     if remaining < 0:
         raise _damaged(path, f"it is cut short: {size:,} bytes")
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(summed_header)
     while remaining:
         chunk = file.read(min(remaining, 1 << 20))
         if not chunk:
@@ -202,12 +203,12 @@ def load(folder: Path) -> int | None:
                 written = json.loads(first)
             except ValueError:
                 raise _damaged(path, "its first line is not the header a saved state starts with") from None
-            if not isinstance(written, dict) or written.get("format") != FORMAT:
+            if not isinstance(written, dict) or written.get("format") not in READABLE:
                 raise _unreadable(path, f"it is not in format {FORMAT}")
-            journal = written.pop("journal", None)
-            if written != header() or not isinstance(journal, int):
+            journal, kind = written.pop("journal", None), written["format"]
+            if {**written, "format": FORMAT} != header() or not isinstance(journal, int):
                 raise _unreadable(path, f"it was written by {written}, and this is {header()}")
-            _verify(file, path, os.fstat(file.fileno()).st_size)
+            _verify(file, path, os.fstat(file.fileno()).st_size, first if kind >= 3 else b"")
             state = pickle.load(file)  # noqa: S301 - our own file, its checksum checked above
     except UnreadableState:
         raise

@@ -137,3 +137,16 @@ def test_what_moto_answered_survives_its_kill_9_and_a_torn_last_record_is_left_o
         assert server.restored
         keys = sorted(item["pk"]["S"] for item in dynamodb(server).scan(TableName="kept")["Items"])
     assert keys == sorted(f"story-{n}" for n in range(20))
+
+
+def test_a_state_saved_in_the_previous_format_still_loads(saved: bytes, tmp_path: Path) -> None:
+    """Format 2 summed what follows the header line only: a data folder saved by it loads as it did."""
+    import hashlib
+    import json
+
+    first = saved[: saved.index(b"\n") + 1]
+    body = saved[len(first) : -local_state.CHECKSUM_LINE_BYTES]
+    old_header = json.dumps({**json.loads(first), "format": 2}).encode() + b"\n"
+    old = old_header + body + local_state.CHECKSUM + hashlib.sha256(body).hexdigest().encode() + b"\n"
+    (tmp_path / local_state.STATE_FILE).write_bytes(old)
+    assert load(tmp_path) == {"pk": "story", "sk": "article", "title": "Ferry to Baku"}
