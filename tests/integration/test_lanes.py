@@ -97,3 +97,37 @@ def test_the_archive_ends_as_each_articles_newest_change_says_whatever_order_the
     pages = range(book.entered(scope) // book.page_size + 1)
     listed = {card.slug for number in pages for card in book.page(scope, number)}
     assert listed == expected and len(members) == len(expected)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    handed=st.lists(st.tuples(st.integers(0, 3), st.integers(1, 5)), max_size=12),
+    written=st.lists(st.integers(0, 30), max_size=12),
+)
+def test_the_backlog_counts_each_slots_work_until_it_is_written_and_keeps_no_empty_slot(
+    stack: Stack, handed: list[tuple[int, int]], written: list[int]
+) -> None:
+    """Work is counted in by the slot it was handed over in and out as it is written, in any order: each slot
+    says how much of its work is left, and a slot whose work is all written is gone from the item."""
+    import time
+
+    from newsfeed.models.backlog import slot
+
+    counter = BacklogCounter(stack.table)
+    before = counter.now()
+    assert not before.slots  # the examples before left every slot written
+    messages = [s for s, count in handed for _ in range(count)]
+    for s, count in handed:
+        counter.add(Backlog(pages=count, slots={s: count}))
+    left = list(messages)
+    for pick in written:
+        if left:
+            s = left.pop(pick % len(left))
+            counter.add(Backlog(pages=1, slots={s: 1}), sign=-1)
+    now = counter.now()
+    assert dict(now.slots) == {s: left.count(s) for s in set(left)}
+    assert now.pages - before.pages == len(left)
+    assert all(now.written_until(s) is not any(t <= s for t in left) for s in range(4))
+    assert now.read_in is not None and abs(now.read_in - slot(time.time())) <= 1  # the table's clock
+    for s in set(left):  # leave the table as it was for the next example
+        counter.add(Backlog(pages=left.count(s), slots={s: left.count(s)}), sign=-1)

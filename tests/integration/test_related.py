@@ -246,3 +246,19 @@ def test_a_very_long_word_and_a_body_at_the_size_limit_end_with_every_list_final
     for url in sqs.list_queues().get("QueueUrls", []):
         depth = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         assert depth["Attributes"]["ApproximateNumberOfMessages"] == "0", url
+
+
+def test_the_function_says_up_to_when_it_followed_the_stream_and_never_goes_back(stack: Stack) -> None:
+    """What `newsfeed import` reads to tell its articles related while the newsroom publishes more."""
+    import time
+
+    index = RelatedIndexTable(stack.table)
+    assert index.handled_until() is None
+    before = time.time()
+    publish(stack, "chess.md")
+    followed = index.handled_until()
+    assert followed is not None and before - 2 <= followed <= time.time() + 1  # (the stream's whole seconds)
+    index.handled(followed - 100)  # an older batch, retried late
+    assert index.handled_until() == followed
+    index.handled(followed + 1)
+    assert index.handled_until() == followed + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -66,10 +67,16 @@ class StandsStill:
     def related(self) -> int:
         return 2_000 if self.now >= self.still else 400
 
-    def backlog(self) -> object:
-        from newsfeed.models.backlog import Backlog
+    def related_until(self) -> float | None:
+        return None
 
-        return Backlog(0, 0)
+    def time(self) -> float:
+        return EPOCH.timestamp() + self.now
+
+    def backlog(self) -> object:
+        from newsfeed.models.backlog import Backlog, slot
+
+        return Backlog(0, 0, read_in=slot(self.time()))
 
 
 @given(still=st.floats(0, 290), timeout=st.floats(1, 60))
@@ -96,3 +103,142 @@ def test_import_follows_related_lists_that_stand_still_for_minutes_whatever_its_
         archive.follow_site(connection, timeout)
     assert "related lists: final for all 2000 articles" in said.getvalue()
     assert "pages and feeds: all written" in said.getvalue()
+
+
+class KeepsPublishing:
+    """A stack whose related lists are final, whose bulk lane writes `per_second` of the import's `left`
+    messages a second (none while `stuck`), and where a live publish hands the bulk lane a page every second
+    (written a second later) whenever `live`: its backlog is never empty while the newsroom works."""
+
+    def __init__(self, left: int, per_second: int, *, live: bool, stuck: bool) -> None:
+        from newsfeed.models.backlog import slot
+
+        self.now, self.left, self.per_second, self.live, self.stuck = 0.0, left, per_second, live, stuck
+        self.handed_in = slot(self.time())  # the import's work, handed over as its related lists ended
+
+    def time(self) -> float:
+        return EPOCH.timestamp() + self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        assert self.now < 3600, "still following an hour later"
+        if not self.stuck:
+            self.left = max(0, self.left - self.per_second)
+
+    def published(self) -> int:
+        return 2_000
+
+    def related(self) -> int:
+        return 2_000
+
+    def backlog(self) -> object:
+        from newsfeed.models.backlog import Backlog, slot
+
+        slots = {self.handed_in: self.left} if self.left else {}
+        if self.live:  # the page handed over a second ago, not yet written
+            slots[slot(self.time() - 1)] = slots.get(slot(self.time() - 1), 0) + 1
+        pages = self.left + (1 if self.live else 0)
+        return Backlog(pages, 0, slots, read_in=slot(self.time()))
+
+
+@given(
+    left=st.integers(0, 400),
+    per_second=st.integers(1, 50),
+    live=st.booleans(),
+    stuck=st.booleans(),
+    timeout=st.floats(1, 60),
+)
+def test_import_says_all_written_once_its_own_work_is_whatever_live_work_goes_on(
+    left: int, per_second: int, live: bool, stuck: bool, timeout: float
+) -> None:
+    """Live publishing during an import keeps the bulk lane busy: the import's pages and feeds are all written
+    once the work handed over up to its end is, and not before."""
+    import contextlib
+    import io
+    from typing import Any
+    from unittest import mock
+
+    from newsfeed.cli import archive
+
+    stack = KeepsPublishing(left, per_second, live=live, stuck=stuck)
+    said = io.StringIO()
+    connection: Any = stack
+    with (
+        contextlib.redirect_stdout(said),
+        contextlib.redirect_stderr(io.StringIO()),
+        mock.patch.object(archive, "time", stack),
+    ):
+        archive.follow_site(connection, timeout)
+    finished = "pages and feeds: all written" in said.getvalue()
+    assert finished is (stack.left == 0)
+    assert finished is (left == 0 or not stuck)
+    assert stack.now <= max(timeout, archive.FOLLOW_AT_LEAST_SECONDS) + 120  # it ends, live work or not
+
+
+class RelatesWhilePublishing:
+    """A stack whose related-lists function relates an import of 2,000 until `still` seconds of a fake clock,
+    then (as the stream comes) what the newsroom publishes meanwhile when `live`: an article a second, each
+    related a second later, so that the published and related counts never meet while it goes on."""
+
+    def __init__(self, still: float, *, live: bool) -> None:
+        from newsfeed.models.backlog import slot
+
+        self.now, self.still, self.live = 0.0, still, live
+        self.ended = slot(self.time())
+
+    def time(self) -> float:
+        return EPOCH.timestamp() + self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        assert self.now < 3600, "still following an hour later"
+
+    def _live(self, lag: float) -> int:
+        """Live articles published, as seen `lag` seconds late."""
+        return int(max(0.0, self.now - lag)) if self.live else 0
+
+    def published(self) -> int:
+        return 2_000 + self._live(0)
+
+    def related(self) -> int:
+        live = self._live(1) if self.now >= self.still + 1 else 0  # after the import's, in the stream's order
+        return (2_000 if self.now >= self.still else 400) + live
+
+    def related_until(self) -> float | None:  # the import's last change, then the live ones a second late
+        return EPOCH.timestamp() + (self.now - 1 if self.live and self.now >= self.still + 1 else 0)
+
+    def backlog(self) -> object:
+        from newsfeed.models.backlog import Backlog, slot
+
+        return Backlog(0, 0, read_in=slot(self.time()))
+
+
+@given(still=st.floats(0, 290), live=st.booleans(), timeout=st.floats(1, 60))
+def test_import_says_its_related_lists_final_whatever_the_newsroom_publishes_meanwhile(
+    still: float, live: bool, timeout: float
+) -> None:
+    import contextlib
+    import io
+    from typing import Any
+    from unittest import mock
+
+    from newsfeed.cli import archive
+
+    stack = RelatesWhilePublishing(still, live=live)
+    said = io.StringIO()
+    connection: Any = stack
+    with (
+        contextlib.redirect_stdout(said),
+        contextlib.redirect_stderr(io.StringIO()),
+        mock.patch.object(archive, "time", stack),
+    ):
+        archive.follow_related(connection, timeout)
+    final = re.search(r"related lists: final for all (\d+) articles", said.getvalue())
+    assert final and int(final.group(1)) >= 2_000
+    assert stack.now >= still  # not before the import's own were

@@ -27,12 +27,13 @@ works = st.builds(
 )
 
 
-@given(work=works)
-def test_every_page_and_scope_comes_back_once_and_is_counted_once(work: BulkWork) -> None:
-    messages = to_messages(work)
+@given(work=works, handed_in=st.integers(0, 2 * 10**8))
+def test_every_page_and_scope_comes_back_once_and_is_counted_once(work: BulkWork, handed_in: int) -> None:
+    messages = to_messages(work, handed_in)
     back, backlog = from_messages(body for _, body, _ in messages)
     assert back.pages == work.pages and back.scopes == work.scopes
-    assert backlog == Backlog(len(work.pages), len(work.scopes))
+    slots = {handed_in: len(messages)} if messages else {}
+    assert backlog == Backlog(len(work.pages), len(work.scopes), slots)
     assert all(len(body.encode()) < 256 * 1024 for _, body, _ in messages)  # SQS's limit
     groups = {group for group, _, _ in messages}
     assert len([g for g in groups if g.startswith("pages-")]) <= PAGE_GROUPS
@@ -40,7 +41,7 @@ def test_every_page_and_scope_comes_back_once_and_is_counted_once(work: BulkWork
 
 @given(first=works, second=works)
 def test_merged_work_keeps_the_newest_stamp_of_each_entry_and_exit(first: BulkWork, second: BulkWork) -> None:
-    merged, _ = from_messages(body for work in (first, second) for _, body, _ in to_messages(work))
+    merged, _ = from_messages(body for work in (first, second) for _, body, _ in to_messages(work, 0))
     for scope, work in merged.scopes.items():
         for slug, stamp in work.entered.items():
             sources = [w.scopes[scope].entered.get(slug, "") for w in (first, second) if scope in w.scopes]

@@ -86,33 +86,63 @@ def site_progress(backlog: Backlog) -> str:
     return f"{max(backlog.pages, 0)} pages and {max(backlog.scopes, 0)} feeds still to write (in progress)"
 
 
-SETTLED_CHECKS = 3  # the backlog read empty this many times a second apart: the publisher has read the rest
 # Following what an import set off waits at least this long without progress, whatever `--timeout` says (the
 # wait for each file's result): the related-lists function relates up to 2,000 articles in one go and counts
 # them in at the end, and a 2,000-article batch showed nothing for 35-75 s on the local stack.
 FOLLOW_AT_LEAST_SECONDS = 300.0
+# The import's pages and feeds: what the bulk lane was handed by the end of the slot after the one its related
+# lists were final in (5-10 s later): the publisher hands over the last lists they wrote within seconds.
+SETTLE_SLOTS = 1
 
 
 def follow_site(connection: Connection, timeout: float) -> None:
-    """After the related lists: a bar while the bulk lane writes the import's pages and feeds, until none is
-    left to write or nothing has moved for `timeout` seconds (FOLLOW_AT_LEAST_SECONDS at least)."""
+    """After the related lists: a bar while the bulk lane writes the import's pages and feeds, until they are
+    all written (live work handed over since may still be) or the import's have not moved for `timeout`
+    seconds (FOLLOW_AT_LEAST_SECONDS at least)."""
     from tqdm import tqdm
 
     patience = max(timeout, FOLLOW_AT_LEAST_SECONDS)
-    backlog, moved, empty = connection.backlog(), time.monotonic(), 0
+    backlog = connection.backlog()
+    last = _clock(backlog) + SETTLE_SLOTS
+    left, moved = _left(backlog, last), time.monotonic()
     with tqdm(total=max(backlog.pages, 0), unit="page", desc="writing pages", dynamic_ncols=True) as bar:
-        while time.monotonic() - moved < patience and empty < SETTLED_CHECKS:
+        while time.monotonic() - moved < patience and not _written(backlog, last):
             time.sleep(1.0)
             now = connection.backlog()
-            empty = empty + 1 if now.done else 0
-            if now != backlog:
-                bar.total = max(bar.total, now.pages)
-                bar.update(max(0, backlog.pages - max(now.pages, 0)))
-                backlog, moved = now, time.monotonic()
-    if empty >= SETTLED_CHECKS:
+            bar.total = max(bar.total, now.pages)
+            bar.update(max(0, backlog.pages - max(now.pages, 0)))
+            if _left(now, last) != left:
+                left, moved = _left(now, last), time.monotonic()
+            backlog = now
+    if _written(backlog, last):
         print("pages and feeds: all written")
     else:
         print(f"pages and feeds: {site_progress(backlog)}; `newsfeed status` shows how far they have got")
+
+
+def _left(backlog: Backlog, last: int) -> dict[int, int]:
+    return {handed: count for handed, count in backlog.slots.items() if handed <= last}
+
+
+def _written(backlog: Backlog, last: int) -> bool:
+    """Everything handed over up to slot `last` is written, and that slot is over by the table's clock."""
+    return _clock(backlog) > last and backlog.written_until(last)
+
+
+def _clock(backlog: Backlog) -> int:
+    """The slot the backlog was read in: by the table's clock, or by ours if it did not say."""
+    from newsfeed.models.backlog import slot
+
+    return backlog.read_in if backlog.read_in is not None else slot(time.time())
+
+
+def _followed_past(connection: Connection, ended: int) -> bool:
+    """The related-lists function has followed a change from a slot after `ended`: every change before it,
+    the import's, in the stream's order. (Live publishes during an import keep the counts from meeting.)"""
+    from newsfeed.models.backlog import slot
+
+    until = connection.related_until()
+    return until is not None and slot(until) > ended
 
 
 def follow_related(connection: Connection, timeout: float) -> None:
@@ -123,20 +153,26 @@ def follow_related(connection: Connection, timeout: float) -> None:
 
     patience = max(timeout, FOLLOW_AT_LEAST_SECONDS)
     published, related = connection.published(), connection.related()
-    moved = time.monotonic()
+    ended = _clock(connection.backlog())  # every change of the import is in the stream by now
+    moved, final, at_end = time.monotonic(), False, published
     shown = min(
         related, published
     )  # (more related than published: unpublished articles still to be followed)
     with tqdm(total=published, initial=shown, unit="article", desc="relating", dynamic_ncols=True) as bar:
         while time.monotonic() - moved < patience:
-            if related == published and related == (published := connection.published()):
-                break  # (counted again: the ingest may still have been adding to the site's list)
+            # (published counted again: the ingest may still have been adding to the site's list)
+            if related == published == (published := connection.published()):
+                final = True
+                break
+            if _followed_past(connection, ended):  # (published since: related after the import's)
+                final, published = True, at_end
+                break
             time.sleep(1.0)
             if (now := connection.related()) != related:
                 bar.total, moved = published, time.monotonic()
                 bar.update(min(now, published) - min(related, published))
                 related = now
-    if related == published:
+    if final:
         print(f"related lists: final for all {published} articles")
     else:
         print(

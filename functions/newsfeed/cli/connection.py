@@ -158,6 +158,13 @@ class Connection:
 
         return RelatedIndexTable(self.table.table, self.table.client).corpus().articles
 
+    def related_until(self) -> float | None:
+        """Up to when (epoch seconds, by the stream's clock) the related-lists function has followed the
+        content table's changes (one GetItem)."""
+        from newsfeed.dal.related_index import RelatedIndexTable
+
+        return RelatedIndexTable(self.table.table, self.table.client).handled_until()
+
     def backlog(self) -> Backlog:
         """What the bulk lane has still to write: pages, and scopes' feeds (one GetItem)."""
         from newsfeed.dal.bulk_lane import BacklogCounter

@@ -4,13 +4,17 @@ which the publisher raises before it hands work over and the bulk lane lowers on
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from newsfeed.dal import clients
+from newsfeed.dal.errors import error_code
 from newsfeed.dal.keys import BACKLOG_KEY
-from newsfeed.models.backlog import Backlog
+from newsfeed.models.backlog import Backlog, slot, total
 from newsfeed.models.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -19,6 +23,7 @@ if TYPE_CHECKING:
 
 _BATCH_ENTRIES = 10  # SQS: entries per SendMessageBatch
 _BATCH_BYTES = 200_000  # and under its 256 KB a call, with room for the attributes
+SLOT_PREFIX = "slot"  # the backlog's counter of a slot's messages: "slot<number>" (`models.backlog.slot`)
 
 
 @dataclass
@@ -27,21 +32,64 @@ class BacklogCounter:
     client: DynamoDBClient = field(default_factory=clients.dynamodb)
 
     def add(self, backlog: Backlog, sign: int = 1) -> None:
-        self.client.update_item(
+        """Count work in (`sign` 1) or out (-1); a slot's counter is removed once its work is all written."""
+        names = {f"#s{n}": f"{SLOT_PREFIX}{handed}" for n, handed in enumerate(backlog.slots)}
+        adds = ["pages :pages", "scopes :scopes", *(f"{name} :{name[1:]}" for name in names)]
+        values = {f":s{n}": {"N": str(sign * count)} for n, count in enumerate(backlog.slots.values())}
+        response = self.client.update_item(
             TableName=self.table,
             Key=BACKLOG_KEY,
-            UpdateExpression="ADD pages :pages, scopes :scopes",
+            UpdateExpression="ADD " + ", ".join(adds),
             ExpressionAttributeValues={
                 ":pages": {"N": str(sign * backlog.pages)},
                 ":scopes": {"N": str(sign * backlog.scopes)},
+                **values,
             },
+            **({"ExpressionAttributeNames": names} if names else {}),  # type: ignore[arg-type]
+            ReturnValues="UPDATED_NEW",
         )
+        for name, value in response.get("Attributes", {}).items():
+            if name.startswith(SLOT_PREFIX) and int(value["N"]) <= 0:
+                self._remove_written(name)
+
+    def _remove_written(self, name: str) -> None:
+        """Remove a slot's counter if it still says all its work is written (else work came in meanwhile)."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=BACKLOG_KEY,
+                UpdateExpression="REMOVE #slot",
+                ConditionExpression="#slot <= :none",
+                ExpressionAttributeNames={"#slot": name},
+                ExpressionAttributeValues={":none": {"N": "0"}},
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
 
     def now(self) -> Backlog:
-        item = self.client.get_item(TableName=self.table, Key=BACKLOG_KEY, ConsistentRead=True).get(
-            "Item", {}
+        """As it stands, with the slot the table's clock is in (from its answer's Date)."""
+        response = self.client.get_item(TableName=self.table, Key=BACKLOG_KEY, ConsistentRead=True)
+        item = response.get("Item", {})
+        clock = _seconds(response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date"))
+        return Backlog(
+            int(item.get("pages", {}).get("N", 0)),
+            int(item.get("scopes", {}).get("N", 0)),
+            slots={
+                int(name.removeprefix(SLOT_PREFIX)): int(value["N"])
+                for name, value in item.items()
+                if name.startswith(SLOT_PREFIX) and "N" in value
+            },
+            read_in=slot(clock) if clock is not None else None,
         )
-        return Backlog(int(item.get("pages", {}).get("N", 0)), int(item.get("scopes", {}).get("N", 0)))
+
+
+def _seconds(date: str | None) -> float | None:
+    """An HTTP Date as epoch seconds (None if absent or not a date)."""
+    try:
+        return parsedate_to_datetime(date).timestamp() if date else None
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass
@@ -56,7 +104,7 @@ class BulkLane:
         twice is done, and counted, twice)."""
         if not messages:
             return
-        self.counter.add(_total(m[2] for m in messages))
+        self.counter.add(total(m[2] for m in messages))
         batches: list[list[tuple[str, str, Backlog]]] = [[]]
         for message in messages:
             size = sum(len(body) for _, body, _ in batches[-1]) + len(message[1])
@@ -70,7 +118,7 @@ class BulkLane:
             except Exception:
                 unsent += batch
         if unsent:
-            self.counter.add(_total(m[2] for m in unsent), sign=-1)
+            self.counter.add(total(m[2] for m in unsent), sign=-1)
             raise ServiceUnavailable(f"SQS did not take {len(unsent)} messages of bulk work")
 
     def _send(self, batch: list[tuple[str, str, Backlog]]) -> list[tuple[str, str, Backlog]]:
@@ -88,10 +136,3 @@ class BulkLane:
             ],
         )
         return [batch[int(failed["Id"])] for failed in response.get("Failed", [])]
-
-
-def _total(backlogs: Iterable[Backlog]) -> Backlog:
-    pages = scopes = 0
-    for backlog in backlogs:
-        pages, scopes = pages + backlog.pages, scopes + backlog.scopes
-    return Backlog(pages, scopes)

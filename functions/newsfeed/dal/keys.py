@@ -18,8 +18,8 @@
 | archive page | `archive#<list pk>#<page>` | `<number, 10 digits>` | an ArticleCard |
 | posting | `term#<term>` | `<indexing order, 12 digits>` | an article that has the term, and its weight |
 | signature | `signature#<article id>` | `signature` | an article's card and term vectors |
-| corpus | `related#corpus` | `corpus` | how many articles are indexed, their total length |
-| bulk backlog | `site#backlog` | `backlog` | pages and scopes handed to the bulk lane and not yet written |
+| corpus | `related#corpus` | `corpus` | articles indexed, their length; up to when the stream is followed |
+| bulk backlog | `site#backlog` | `backlog` | what the bulk lane has still to write: pages, scopes, by slot |
 
 Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
 answers "the newest N articles of a scope" in one bounded read, whatever the size of the archive.

@@ -2,7 +2,7 @@
 
 | item | pk | sk | holds |
 |---|---|---|---|
-| corpus | `related#corpus` | `corpus` | articles indexed, their total length in terms, postings sequence |
+| corpus | `related#corpus` | `corpus` | articles indexed, their length, postings sequence, stream read to |
 | signature | `signature#<article id>` | `signature` | the article's card, vector and expanded vector |
 | posting | `term#<term>` | `<sequence number, 12 digits>` | article id `a`, the term's weight there `w` |
 
@@ -111,6 +111,26 @@ class RelatedIndexTable:
                 return self.corpus()
             raise
         return _corpus(response.get("Attributes"))
+
+    def handled(self, until: float) -> None:
+        """Note that the stream's changes up to `until` (their approximate creation time, epoch seconds) are
+        followed, unless later ones already are."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=CORPUS_KEY,
+                UpdateExpression="SET handled_until = :until",
+                ConditionExpression="attribute_not_exists(handled_until) OR handled_until < :until",
+                ExpressionAttributeValues={":until": {"N": repr(until)}},
+            )
+        except ClientError as error:
+            if error_code(error) != "ConditionalCheckFailedException":
+                raise
+
+    def handled_until(self) -> float | None:
+        """Up to when the stream's changes are followed (None: not said yet)."""
+        item = self.client.get_item(TableName=self.table, Key=CORPUS_KEY, ConsistentRead=True).get("Item", {})
+        return float(item["handled_until"]["N"]) if "handled_until" in item else None
 
     def signature(self, article_id: str) -> Signature | None:
         item = self.client.get_item(TableName=self.table, Key=signature_key(article_id)).get("Item")

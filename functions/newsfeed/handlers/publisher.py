@@ -7,6 +7,7 @@ event (per record, under Powertools' BatchProcessor). Related lists are the othe
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -33,6 +34,7 @@ from newsfeed.logic.site.lanes import BulkWork, to_messages
 from newsfeed.logic.site.photo_uses import PhotoShowing
 from newsfeed.logic.site.regenerate import Regenerator, ScopeChange, scope_changes
 from newsfeed.logic.webhooks import change_event
+from newsfeed.models.backlog import slot
 from newsfeed.models.scope import SITE, Scope
 from newsfeed.observability import logger, metrics, tracer
 
@@ -121,7 +123,7 @@ def hand_over(changes: list[tuple[dict[str, Any], ArticleChange | None, tuple[st
     for record, pair, page in changes:
         work.add(page[0] if page else None, pair, change_stamp(record))
     try:
-        bulk_lane().hand_over(to_messages(work))  # type: ignore[union-attr]
+        bulk_lane().hand_over(to_messages(work, slot(time.time())))  # type: ignore[union-attr]
     except Exception:
         logger.exception("bulk work not handed over", extra={"records": len(records)})
         return False

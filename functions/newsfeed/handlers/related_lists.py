@@ -36,9 +36,13 @@ get_settings()
 
 
 @per_process
+def index() -> RelatedIndexTable:
+    return RelatedIndexTable(get_settings().content_table)
+
+
+@per_process
 def relator() -> Relator:
-    table = get_settings().content_table
-    return Relator(RelatedIndexTable(table), ContentTable(table).related_lists)
+    return Relator(index(), ContentTable(get_settings().content_table).related_lists)
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,13 @@ def plan(records: Sequence[dict[str, Any]]) -> dict[str, Step]:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
+    response = process_partial_response(
         event=event,
         record_handler=partial(follow, steps=plan(event["Records"])),
         processor=BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False),
         context=context,
     )
+    times = [r.get("dynamodb", {}).get("ApproximateCreationDateTime") for r in event["Records"]]
+    if not response["batchItemFailures"] and (known := [float(t) for t in times if t is not None]):
+        index().handled(max(known))  # how `newsfeed import` tells its articles related while others come
+    return response

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from newsfeed.logic.articles import scopes_of
 from newsfeed.models.article import Article, ArticleRecord
-from newsfeed.models.backlog import Backlog
+from newsfeed.models.backlog import Backlog, total
 from newsfeed.models.scope import Scope, ScopeKind
 
 PAGE_GROUPS = 8  # message groups pages are spread over: how many bulk invocations render pages at once
@@ -80,9 +80,9 @@ def page_group(slug: str) -> str:
     return f"pages-{zlib.crc32(slug.encode()) % PAGE_GROUPS}"
 
 
-def to_messages(work: BulkWork) -> list[tuple[str, str, Backlog]]:
-    """(message group, body, the backlog it stands for) for each message of `work`: the work of each scope,
-    and pages by group."""
+def to_messages(work: BulkWork, handed_in: int) -> list[tuple[str, str, Backlog]]:
+    """(message group, body, the backlog it stands for) for each message of `work`, handed over in slot
+    `handed_in` (`models.backlog.slot`): the work of each scope, and pages by group."""
     bodies: list[tuple[str, dict[str, object]]] = []
     for scope, scoped in sorted(work.scopes.items()):
         body: dict[str, object] = {"scope": [scope.kind.value, scope.slug, scope.name]}
@@ -95,19 +95,23 @@ def to_messages(work: BulkWork) -> list[tuple[str, str, Backlog]]:
             bodies.append((group, {"pages": slugs[start : start + PAGES_PER_MESSAGE]}))
     return [
         (group, json.dumps(body, ensure_ascii=False, separators=(",", ":")), counted(body))
-        for group, body in bodies
+        for group, body in ((group, body | {"slot": handed_in}) for group, body in bodies)
     ]
 
 
 def counted(body: Mapping[str, object]) -> Backlog:
-    """The backlog one message stands for: its pages, or its one scope."""
-    pages = body.get("pages")
-    return Backlog(pages=len(pages) if isinstance(pages, list) else 0, scopes=1 if "scope" in body else 0)
+    """The backlog one message stands for: its pages, or its one scope; in its slot."""
+    pages, handed_in = body.get("pages"), body.get("slot")
+    return Backlog(
+        pages=len(pages) if isinstance(pages, list) else 0,
+        scopes=1 if "scope" in body else 0,
+        slots={handed_in: 1} if isinstance(handed_in, int) else {},
+    )
 
 
 def from_messages(bodies: Iterable[str]) -> tuple[BulkWork, Backlog]:
     """The work of many messages, merged (each page once, each scope once), and the backlog they stood for."""
-    work, pages, scopes = BulkWork(), 0, 0
+    work, counts = BulkWork(), []
     for raw in bodies:
         body = json.loads(raw)
         part = BulkWork(pages=set(body.get("pages", [])))
@@ -115,8 +119,8 @@ def from_messages(bodies: Iterable[str]) -> tuple[BulkWork, Backlog]:
             kind, slug, name = body["scope"]
             part.scopes[Scope(ScopeKind(kind), slug, name)] = ScopeWork(body["entered"], body["left"])
         work.merge(part)
-        pages, scopes = pages + counted(body).pages, scopes + counted(body).scopes
-    return work, Backlog(pages, scopes)
+        counts.append(counted(body))
+    return work, total(counts)
 
 
 def entries(
