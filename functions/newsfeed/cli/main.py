@@ -290,6 +290,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return preview(args.files, args.out, args.site_name, site_url)
     target = Target(args.stack, args.endpoint_url)
     from botocore.exceptions import BotoCoreError, ClientError  # every command from here on talks to a stack
+    from botocore.parsers import ResponseParserError  # (an answer that is not AWS's: a stack shutting down)
 
     try:
         if args.command == "status":
@@ -301,7 +302,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             return export_directory(args.directory, target)
         return publish(args.files, target, args.timeout)
-    except (BotoCoreError, ClientError) as error:
+    except (BotoCoreError, ClientError, ResponseParserError) as error:
         hint = " (is `make run` still running?)" if target.stack == LOCAL_STACK else ""
         print(f"error: the stack '{target.stack}' stopped answering: {error}{hint}", file=sys.stderr)
         return 2
