@@ -53,7 +53,7 @@ from infra.web import API_PREFIX
 from newsfeed.cli.connection import RunningStack
 from newsfeed.cli.local import LOCAL_AWS_PORT, LOCAL_PORT, LOCAL_REGION, LOCAL_STACK
 from newsfeed.dal import clients
-from newsfeed.dal.items import is_bulk
+from newsfeed.dal.items import is_bulk, is_imported
 from newsfeed.models import limits
 from newsfeed.models.upload import BundleFile, ImportBundle
 
@@ -74,8 +74,9 @@ log = logging.getLogger("newsfeed.local")
 
 
 def imports_in(event: dict[str, Any]) -> bool:
-    """A related-lists batch with an import's articles in it: the bulk lane's pages wait for it."""
-    return any(map(is_bulk, event.get("Records", [])))
+    """A related-lists batch with an import's articles in it: the bulk lane's pages wait for it (not for one
+    of the related lists landing on imported articles, which every publish sets off)."""
+    return any(map(is_imported, event.get("Records", [])))
 
 
 class PortInUse(SystemExit):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsfeed.cli import archive
 from newsfeed.cli.main import describe
 from newsfeed.models.article_shape import ArticleStatus
 from tests.support.factories import EPOCH, article
@@ -48,73 +54,10 @@ def test_pages_and_feeds_are_up_to_date_only_when_nothing_is_left_to_write(pages
         assert said.startswith(f"{max(pages, 0)} pages and {max(scopes, 0)} feeds")
 
 
-class StandsStill:
-    """A stack whose related lists stand still for `still` seconds of a fake clock, then are all final; and
-    whose bulk lane has nothing left to write."""
+class FakeClock:
+    """The clock `cli.archive` reads and sleeps on, as a fake: time moves only when it sleeps."""
 
-    def __init__(self, still: float) -> None:
-        self.now, self.still = 0.0, still
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def published(self) -> int:
-        return 2_000
-
-    def related(self) -> int:
-        return 2_000 if self.now >= self.still else 400
-
-    def related_until(self) -> float | None:
-        return None
-
-    def time(self) -> float:
-        return EPOCH.timestamp() + self.now
-
-    def backlog(self) -> object:
-        from newsfeed.models.backlog import Backlog, slot
-
-        return Backlog(0, 0, read_in=slot(self.time()))
-
-
-@given(still=st.floats(0, 290), timeout=st.floats(1, 60))
-def test_import_follows_related_lists_that_stand_still_for_minutes_whatever_its_timeout(
-    still: float, timeout: float
-) -> None:
-    """A batch of 2,000 is counted in at its end: minutes without progress are not the end of relating."""
-    import contextlib
-    import io
-    from typing import Any
-    from unittest import mock
-
-    from newsfeed.cli import archive
-
-    stack = StandsStill(still)
-    said = io.StringIO()
-    connection: Any = stack
-    with (
-        contextlib.redirect_stdout(said),
-        contextlib.redirect_stderr(io.StringIO()),
-        mock.patch.object(archive, "time", stack),
-    ):
-        archive.follow_related(connection, timeout)
-        archive.follow_site(connection, timeout)
-    assert "related lists: final for all 2000 articles" in said.getvalue()
-    assert "pages and feeds: all written" in said.getvalue()
-
-
-class KeepsPublishing:
-    """A stack whose related lists are final, whose bulk lane writes `per_second` of the import's `left`
-    messages a second (none while `stuck`), and where a live publish hands the bulk lane a page every second
-    (written a second later) whenever `live`: its backlog is never empty while the newsroom works."""
-
-    def __init__(self, left: int, per_second: int, *, live: bool, stuck: bool) -> None:
-        from newsfeed.models.backlog import slot
-
-        self.now, self.left, self.per_second, self.live, self.stuck = 0.0, left, per_second, live, stuck
-        self.handed_in = slot(self.time())  # the import's work, handed over as its related lists ended
+    now = 0.0
 
     def time(self) -> float:
         return EPOCH.timestamp() + self.now
@@ -125,11 +68,73 @@ class KeepsPublishing:
     def sleep(self, seconds: float) -> None:
         self.now += seconds
         assert self.now < 3600, "still following an hour later"
-        if not self.stuck:
-            self.left = max(0, self.left - self.per_second)
+        self.passed()
+
+    def passed(self) -> None:
+        """What happens on the stack as a second passes."""
 
     def published(self) -> int:
         return 2_000
+
+    def related_until(self) -> float | None:
+        return None
+
+    def backlog(self) -> object:
+        from newsfeed.models.backlog import Backlog, slot
+
+        return Backlog(0, 0, read_in=slot(self.time()))
+
+
+def said_by(stack: FakeClock, *follows: Callable[[Any, float], None], timeout: float) -> str:
+    """What the command prints following `stack` (on its fake clock) with `follows`."""
+    from newsfeed.cli import archive
+
+    said = io.StringIO()
+    with (
+        contextlib.redirect_stdout(said),
+        contextlib.redirect_stderr(io.StringIO()),
+        mock.patch.object(archive, "time", stack),
+    ):
+        for follow in follows:
+            follow(stack, timeout)
+    return said.getvalue()
+
+
+class StandsStill(FakeClock):
+    """A stack whose related lists stand still for `still` seconds of a fake clock, then are all final; and
+    whose bulk lane has nothing left to write."""
+
+    def __init__(self, still: float) -> None:
+        self.still = still
+
+    def related(self) -> int:
+        return 2_000 if self.now >= self.still else 400
+
+
+@given(still=st.floats(0, 290), timeout=st.floats(1, 60))
+def test_import_follows_related_lists_that_stand_still_for_minutes_whatever_its_timeout(
+    still: float, timeout: float
+) -> None:
+    """A batch of 2,000 is counted in at its end: minutes without progress are not the end of relating."""
+    said = said_by(StandsStill(still), archive.follow_related, archive.follow_site, timeout=timeout)
+    assert "related lists: final for all 2000 articles" in said
+    assert "pages and feeds: all written" in said
+
+
+class KeepsPublishing(FakeClock):
+    """A stack whose related lists are final, whose bulk lane writes `per_second` of the import's `left`
+    messages a second (none while `stuck`), and where a live publish hands the bulk lane a page every second
+    (written a second later) whenever `live`: its backlog is never empty while the newsroom works."""
+
+    def __init__(self, left: int, per_second: int, *, live: bool, stuck: bool) -> None:
+        from newsfeed.models.backlog import slot
+
+        self.left, self.per_second, self.live, self.stuck = left, per_second, live, stuck
+        self.handed_in = slot(self.time())  # the import's work, handed over as its related lists ended
+
+    def passed(self) -> None:
+        if not self.stuck:
+            self.left = max(0, self.left - self.per_second)
 
     def related(self) -> int:
         return 2_000
@@ -156,48 +161,20 @@ def test_import_says_all_written_once_its_own_work_is_whatever_live_work_goes_on
 ) -> None:
     """Live publishing during an import keeps the bulk lane busy: the import's pages and feeds are all written
     once the work handed over up to its end is, and not before."""
-    import contextlib
-    import io
-    from typing import Any
-    from unittest import mock
-
-    from newsfeed.cli import archive
-
     stack = KeepsPublishing(left, per_second, live=live, stuck=stuck)
-    said = io.StringIO()
-    connection: Any = stack
-    with (
-        contextlib.redirect_stdout(said),
-        contextlib.redirect_stderr(io.StringIO()),
-        mock.patch.object(archive, "time", stack),
-    ):
-        archive.follow_site(connection, timeout)
-    finished = "pages and feeds: all written" in said.getvalue()
+    finished = "pages and feeds: all written" in said_by(stack, archive.follow_site, timeout=timeout)
     assert finished is (stack.left == 0)
     assert finished is (left == 0 or not stuck)
     assert stack.now <= max(timeout, archive.FOLLOW_AT_LEAST_SECONDS) + 120  # it ends, live work or not
 
 
-class RelatesWhilePublishing:
+class RelatesWhilePublishing(FakeClock):
     """A stack whose related-lists function relates an import of 2,000 until `still` seconds of a fake clock,
     then (as the stream comes) what the newsroom publishes meanwhile when `live`: an article a second, each
     related a second later, so that the published and related counts never meet while it goes on."""
 
     def __init__(self, still: float, *, live: bool) -> None:
-        from newsfeed.models.backlog import slot
-
-        self.now, self.still, self.live = 0.0, still, live
-        self.ended = slot(self.time())
-
-    def time(self) -> float:
-        return EPOCH.timestamp() + self.now
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        assert self.now < 3600, "still following an hour later"
+        self.still, self.live = still, live
 
     def _live(self, lag: float) -> int:
         """Live articles published, as seen `lag` seconds late."""
@@ -213,32 +190,15 @@ class RelatesWhilePublishing:
     def related_until(self) -> float | None:  # the import's last change, then the live ones a second late
         return EPOCH.timestamp() + (self.now - 1 if self.live and self.now >= self.still + 1 else 0)
 
-    def backlog(self) -> object:
-        from newsfeed.models.backlog import Backlog, slot
-
-        return Backlog(0, 0, read_in=slot(self.time()))
-
 
 @given(still=st.floats(0, 290), live=st.booleans(), timeout=st.floats(1, 60))
 def test_import_says_its_related_lists_final_whatever_the_newsroom_publishes_meanwhile(
     still: float, live: bool, timeout: float
 ) -> None:
-    import contextlib
-    import io
-    from typing import Any
-    from unittest import mock
-
-    from newsfeed.cli import archive
-
     stack = RelatesWhilePublishing(still, live=live)
-    said = io.StringIO()
-    connection: Any = stack
-    with (
-        contextlib.redirect_stdout(said),
-        contextlib.redirect_stderr(io.StringIO()),
-        mock.patch.object(archive, "time", stack),
-    ):
-        archive.follow_related(connection, timeout)
-    final = re.search(r"related lists: final for all (\d+) articles", said.getvalue())
+    final = re.search(
+        r"related lists: final for all (\d+) articles",
+        said_by(stack, archive.follow_related, timeout=timeout),
+    )
     assert final and int(final.group(1)) >= 2_000
     assert stack.now >= still  # not before the import's own were

@@ -46,3 +46,42 @@ def test_merged_work_keeps_the_newest_stamp_of_each_entry_and_exit(first: BulkWo
         for slug, stamp in work.entered.items():
             sources = [w.scopes[scope].entered.get(slug, "") for w in (first, second) if scope in w.scopes]
             assert stamp == max(sources)
+
+
+images = st.dictionaries(
+    st.sampled_from(["title", "body", "section", "tags", "status"]),
+    st.builds(lambda s: {"S": s}, st.text()),
+    min_size=1,
+)
+
+
+@given(
+    old=images,
+    new=images,
+    old_list=st.text(),
+    new_list=st.text(),
+    imported=st.booleans(),
+    before=st.booleans(),
+)
+def test_an_import_is_its_articles_changes_and_not_the_related_lists_landing_on_them(
+    old: dict[str, object],
+    new: dict[str, object],
+    old_list: str,
+    new_list: str,
+    *,
+    imported: bool,
+    before: bool,
+) -> None:
+    """The local stack holds the bulk lane's pages back while the related lists relate an import's articles,
+    and not while lists land on imported articles (every publish sets that off); both are bulk work."""
+    from newsfeed.dal.items import is_bulk, is_imported
+
+    lane = {"lane": {"S": "bulk"}} if imported else {}
+    stored = {**old, "related": {"S": old_list}, **lane} if before else None
+    for changed in (new, old if before else new):  # any change, and one of nothing but the related list
+        record = {
+            "dynamodb": {"OldImage": stored, "NewImage": {**changed, "related": {"S": new_list}, **lane}}
+        }
+        list_only = before and changed == old
+        assert is_imported(record) is (imported and not list_only)
+        assert is_bulk(record) is (imported or list_only)

@@ -47,10 +47,24 @@ def is_bulk(record: Mapping[str, Any]) -> bool:
     """Whether a stream record's change is bulk work: an import's, or one that changed nothing but the related
     list (a page to render again, no feed to touch), which any publish causes for many other articles."""
     change = record.get("dynamodb", {})
+    return _by_import(change.get("NewImage")) or _list_only(change.get("OldImage"), change.get("NewImage"))
+
+
+def is_imported(record: Mapping[str, Any]) -> bool:
+    """Whether a stream record's change is an import's, not a related list landing on an imported article."""
+    change = record.get("dynamodb", {})
     old, new = change.get("OldImage"), change.get("NewImage")
-    return (new or {}).get(_LANE, {}).get("S") == _BULK or (
-        old is not None and new is not None and _without_lane(old) == _without_lane(new)
-    )  # (compared as stored: parsing every record of an import twice over held the publisher up)
+    return _by_import(new) and not _list_only(old, new)
+
+
+def _by_import(image: Mapping[str, Any] | None) -> bool:
+    return bool((image or {}).get(_LANE, {}).get("S") == _BULK)
+
+
+def _list_only(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> bool:
+    """Nothing but the related list changed (compared as stored: parsing every record of an import twice over
+    held the publisher up)."""
+    return old is not None and new is not None and _without_lane(old) == _without_lane(new)
 
 
 _STAMP_DIGITS = 40  # a stream sequence number has at most 40 digits: padded so, they compare as strings
@@ -135,7 +149,7 @@ def article_page_change(
     return image["slug"]["S"], (record_from_item(new) if new else None)
 
 
-def _without_lane(image: dict[str, Any] | None) -> dict[str, Any] | None:
+def _without_lane(image: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The image without what is not the editor's: the related list, and which lane wrote it."""
     return {k: v for k, v in image.items() if k not in ("related", _LANE)} if image is not None else None
 
