@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch, clients
-from newsfeed.dal.errors import error_code
+from newsfeed.dal.errors import error_code, unless_condition_fails
 from newsfeed.dal.items import card_from_item
 from newsfeed.dal.keys import (
     archive_counter_key,
@@ -103,7 +103,7 @@ class FeedBookkeeping:
 
     def _restamp(self, scope: Scope, article_id: str, member: _Member, stamp: str) -> None:
         """An archived article's newer change keeps it there: an older exit must no longer take it out."""
-        try:
+        with unless_condition_fails():  # it left, or a newer change got there first
             self.client.update_item(
                 TableName=self.table,
                 Key=archive_member_key(scope, article_id),
@@ -111,9 +111,6 @@ class FeedBookkeeping:
                 ConditionExpression="seq = :seq AND (attribute_not_exists(stamp) OR stamp < :stamp)",
                 ExpressionAttributeValues=to_attributes({":stamp": stamp, ":seq": member.seq}),
             )
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise  # else: it left, or a newer change got there first
 
     def _enter_chunk(self, scope: Scope, cards: list[ArticleCard], stamps: Mapping[str, str]) -> set[int]:
         """Number the cards from the archive's counter, on the condition that it has not moved (another

@@ -9,10 +9,8 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from newsfeed.dal import clients
-from newsfeed.dal.errors import error_code
+from newsfeed.dal.errors import unless_condition_fails
 from newsfeed.dal.keys import BACKLOG_KEY
 from newsfeed.models.backlog import Backlog, slot, total
 from newsfeed.models.errors import ServiceUnavailable
@@ -54,7 +52,7 @@ class BacklogCounter:
 
     def _remove_written(self, name: str) -> None:
         """Remove a slot's counter if it still says all its work is written (else work came in meanwhile)."""
-        try:
+        with unless_condition_fails():
             self.client.update_item(
                 TableName=self.table,
                 Key=BACKLOG_KEY,
@@ -63,9 +61,6 @@ class BacklogCounter:
                 ExpressionAttributeNames={"#slot": name},
                 ExpressionAttributeValues={":none": {"N": "0"}},
             )
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
 
     def now(self) -> Backlog:
         """As it stands, with the slot the table's clock is in (from its answer's Date)."""
@@ -76,12 +71,18 @@ class BacklogCounter:
             int(item.get("pages", {}).get("N", 0)),
             int(item.get("scopes", {}).get("N", 0)),
             slots={
-                int(name.removeprefix(SLOT_PREFIX)): int(value["N"])
+                handed: int(value["N"])
                 for name, value in item.items()
-                if name.startswith(SLOT_PREFIX) and "N" in value
+                if (handed := _slot_named(name)) is not None and "N" in value
             },
             read_in=slot(clock) if clock is not None else None,
         )
+
+
+def _slot_named(name: str) -> int | None:
+    """The slot a counter's attribute name stands for (None: not a slot's counter)."""
+    number = name.removeprefix(SLOT_PREFIX)
+    return int(number) if name.startswith(SLOT_PREFIX) and number.isascii() and number.isdigit() else None
 
 
 def _seconds(date: str | None) -> float | None:

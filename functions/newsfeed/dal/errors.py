@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from botocore.exceptions import ClientError
 
 PRECONDITION_CODES = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
 NOT_FOUND_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def error_code(error: ClientError) -> str:
@@ -22,3 +26,17 @@ def is_not_found(error: ClientError) -> bool:
 
 def is_precondition_failed(error: ClientError) -> bool:
     return error_code(error) in PRECONDITION_CODES or http_status(error) in (409, 412)
+
+
+def is_condition_failed(error: ClientError) -> bool:
+    return error_code(error) == CONDITION_FAILED
+
+
+@contextmanager
+def unless_condition_fails() -> Iterator[None]:
+    """A conditional write whose condition failing means it is not needed (someone got there first)."""
+    try:
+        yield
+    except ClientError as error:
+        if not is_condition_failed(error):
+            raise

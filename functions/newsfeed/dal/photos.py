@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch, clients
-from newsfeed.dal.errors import error_code
+from newsfeed.dal.errors import is_condition_failed, unless_condition_fails
 from newsfeed.dal.keys import key as item_key
 from newsfeed.dal.keys import photo_digest_pk, photo_key, photo_use_pk
 from newsfeed.models.photo import Crop, CropRequest, Focus, Photo
@@ -74,7 +74,7 @@ class PhotoStore:
                 ExpressionAttributeValues={":order": {"S": order}},
             )
         except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if is_condition_failed(error):
                 return False
             raise
         self.client.put_item(TableName=self.table, Item=item_key(photo_digest_pk(photo.digest), photo.key))
@@ -86,7 +86,7 @@ class PhotoStore:
         if photo is None or photo.etag != etag:
             return
         updated = photo.model_copy(update={"crops_at": {**photo.crops_at, label: crops}})
-        try:
+        with unless_condition_fails():  # made from another photo since
             self.client.update_item(
                 TableName=self.table,
                 Key=photo_key(key),
@@ -97,9 +97,6 @@ class PhotoStore:
                     ":digest": {"S": photo.digest},
                 },
             )
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":  # made from another photo since
-                raise
 
     def uploads_of(self, digest: str) -> list[str]:
         """The upload keys whose photo has this digest (the same bytes sent under several names)."""
@@ -116,29 +113,23 @@ class PhotoStore:
         article naming one of them waits for it to be sent again. Which uploads had it is kept: the photo
         is made again from them if an article turns out to show it (PhotoShowing)."""
         for upload in self.uploads_of(digest):
-            try:
+            with unless_condition_fails():  # made from another photo since
                 self.client.delete_item(
                     TableName=self.table,
                     Key=photo_key(upload),
                     ConditionExpression="digest = :digest",
                     ExpressionAttributeValues={":digest": {"S": digest}},
                 )
-            except ClientError as error:
-                if error_code(error) != "ConditionalCheckFailedException":  # made from another photo since
-                    raise
 
     def forget(self, key: str, order: str) -> None:
         """The upload was deleted or refused: its record goes, unless a newer upload of the key is stored."""
-        try:
+        with unless_condition_fails():
             self.client.delete_item(
                 TableName=self.table,
                 Key=photo_key(key),
                 ConditionExpression="attribute_not_exists(pk) OR change_order < :order",
                 ExpressionAttributeValues={":order": {"S": order}},
             )
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch, clients
-from newsfeed.dal.errors import error_code
+from newsfeed.dal.errors import is_condition_failed, unless_condition_fails
 from newsfeed.dal.keys import CORPUS_KEY, Item, posting_key, signature_key, term_pk
 from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 
@@ -107,7 +107,7 @@ class RelatedIndexTable:
         try:
             response = self.client.update_item(**update)
         except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if is_condition_failed(error):
                 return self.corpus()
             raise
         return _corpus(response.get("Attributes"))
@@ -115,7 +115,7 @@ class RelatedIndexTable:
     def handled(self, until: float) -> None:
         """Note that the stream's changes up to `until` (their approximate creation time, epoch seconds) are
         followed, unless later ones already are."""
-        try:
+        with unless_condition_fails():
             self.client.update_item(
                 TableName=self.table,
                 Key=CORPUS_KEY,
@@ -123,9 +123,6 @@ class RelatedIndexTable:
                 ConditionExpression="attribute_not_exists(handled_until) OR handled_until < :until",
                 ExpressionAttributeValues={":until": {"N": repr(until)}},
             )
-        except ClientError as error:
-            if error_code(error) != "ConditionalCheckFailedException":
-                raise
 
     def handled_until(self) -> float | None:
         """Up to when the stream's changes are followed (None: not said yet)."""

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from newsfeed.dal import batch
 from newsfeed.dal.articles import MAX_TRANSACTION_ITEMS, unchanged_condition
-from newsfeed.dal.errors import error_code
+from newsfeed.dal.errors import error_code, is_condition_failed
 from newsfeed.dal.items import (
     related_attribute,
     related_edge_items,
@@ -75,7 +75,7 @@ class RelatedListStore(TableStore):
         try:
             self.client.update_item(**_list_update(self.table, article, related))
         except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
+            if is_condition_failed(error):
                 raise ConcurrentChange from None
             raise
 
