@@ -183,7 +183,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     bulk = {id(r) for r in records if bulk_lane() is not None and is_bulk(r)}
     pairs = [images(record) for record in records]  # each record parsed once
     changed = [article_page_change(r, pair) for r, pair in zip(records, pairs, strict=True)]
-    handed = hand_over([c for c in zip(records, pairs, changed, strict=True) if id(c[0]) in bulk])
     pages = {id(r): page for r, page in zip(records, changed, strict=True) if page and id(r) not in bulk}
     # Pages first: a new one before any listing links to it; a taken-down one at once (takedowns first of
     # all: a reader may meet a 404 for the second until the feeds are rewritten, never the story).
@@ -192,6 +191,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         (p, change_stamp(r)) for r, p in zip(records, pairs, strict=True) if p and id(r) not in bulk
     ]
     failed = regenerate_scopes(scope_changes([p for p, _ in live_pairs], [s for _, s in live_pairs]))
+    # Then the bulk ones, which only wait in a queue: handing hundreds over took a live change in the same
+    # batch a second longer to reach its feeds (the bulk lane renders from what is stored, so this order
+    # changes nothing it writes).
+    handed = hand_over([c for c in zip(records, pairs, changed, strict=True) if id(c[0]) in bulk])
     photos_followed = withdraw_unshown_photos([p for p in pairs if p])  # once no page shows them
     unqueued = queue_webhooks(records, pairs, context)
     for record, pair in zip(records, pairs, strict=True):
