@@ -92,6 +92,18 @@ def load_handler(dotted: str) -> Handler:
     return handler
 
 
+def lambda_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A message attribute as Lambda's SQS event spells it (camelCase), not as ReceiveMessage does."""
+    shape = {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": value.get("StringListValues", []),
+        "binaryListValues": value.get("BinaryListValues", []),
+        "dataType": value["DataType"],
+    }
+    return {key: part for key, part in shape.items() if part is not None}
+
+
 def matches(pattern: Mapping[str, Any], value: Any) -> bool:
     """EventBridge-style pattern matching, the subset Lambda filter criteria here use (exact values)."""
     if not isinstance(value, Mapping):
@@ -146,7 +158,10 @@ class SqsEventSource:
                     "receiptHandle": m["ReceiptHandle"],
                     "body": m["Body"],
                     "attributes": m.get("Attributes", {}),
-                    "messageAttributes": m.get("MessageAttributes", {}),
+                    "messageAttributes": {
+                        name: lambda_attribute(value)
+                        for name, value in m.get("MessageAttributes", {}).items()
+                    },
                     "md5OfBody": m["MD5OfBody"],
                     "eventSource": "aws:sqs",
                     "eventSourceARN": self.queue_arn,

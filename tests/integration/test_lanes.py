@@ -4,14 +4,16 @@ the bulk lane; the archives end as the newest change of each article says whatev
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import feedparser
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsfeed.config import get_settings
 from newsfeed.dal.archives import FeedBookkeeping
-from newsfeed.dal.bulk_lane import BacklogCounter
+from newsfeed.dal.bulk_lane import BacklogCounter, BulkLane
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.keys import BACKLOG_KEY
 from newsfeed.models.backlog import Backlog
@@ -26,12 +28,16 @@ def titles(stack: Stack, path: str = "feeds/rss.xml") -> list[str]:
     return [entry.title for entry in feedparser.parse(stack.feed(path)).entries]
 
 
-def page(stack: Stack, slug: str) -> bool:
+def written(stack: Stack, path: str) -> bool:
     try:
-        stack.feed(f"articles/{slug}")
+        stack.feed(path)
     except stack.s3.exceptions.NoSuchKey:
         return False
     return True
+
+
+def page(stack: Stack, slug: str) -> bool:
+    return written(stack, f"articles/{slug}")
 
 
 def test_a_live_publish_never_waits_for_an_import_and_the_bulk_lane_completes_it(
@@ -52,6 +58,26 @@ def test_a_live_publish_never_waits_for_an_import_and_the_bulk_lane_completes_it
     assert all(page(stack, slug) for slug in imported)
     newest = ContentTable(stack.table).lists.newest_articles(Scope(ScopeKind.SITE), get_settings().feed_items)
     assert titles(stack) == [a.title for a in newest]
+
+
+def test_a_live_change_in_a_batch_with_bulk_ones_is_written_before_they_are_handed_over(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus.write_files(tmp_path / "ag", 30)
+    run_import(stack, tmp_path / "ag")
+    stack.put("live.md", markdown(title="Breaking news comes first", slug="live-first"))
+    stack.drain("IngestFunction")  # the import's changes and the live one wait in the stream together
+    seen: list[tuple[bool, bool]] = []
+    hand_over = BulkLane.hand_over
+
+    def noting(lane: BulkLane, messages: Any) -> None:
+        listed = written(stack, "feeds/rss.xml") and "Breaking news comes first" in titles(stack)
+        seen.append((listed, page(stack, "live-first")))
+        hand_over(lane, messages)
+
+    monkeypatch.setattr(BulkLane, "hand_over", noting)
+    stack.drain("PublisherFunction")
+    assert seen == [(True, True)]  # one batch, its live change in the feeds and on its page already
 
 
 def test_an_unpublish_during_an_import_leaves_at_once(stack: Stack, tmp_path: Path) -> None:
@@ -139,3 +165,47 @@ def test_the_backlog_counts_each_slots_work_until_it_is_written_and_keeps_no_emp
     assert now.read_in is not None and abs(now.read_in - slot(time.time())) <= 1  # the table's clock
     for s in set(left):  # leave the table as it was for the next example
         counter.add(Backlog(pages=left.count(s), slots={s: left.count(s)}), sign=-1)
+
+
+def bulk_dead_letters(stack: Stack) -> int:
+    sqs = stack.session.client("sqs")
+    url = sqs.get_queue_url(QueueName="newsfeed-local-BulkDeadLetterQueue.fifo")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+@pytest.mark.parametrize(("losses", "written"), [(8, True), (10**6, False)])
+def test_bulk_work_that_loses_to_live_work_is_queued_again_until_it_lands_not_dead_lettered(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, losses: int, written: bool
+) -> None:
+    """Live publishes rewrite the site's feeds every few seconds; the bulk lane's write of the same scope can
+    lose to them more times in a row than the queue's receives allow (5). Work that always loses still ends
+    in the dead-letter queue, after limits.BULK_RACES turns (2 here), never in an endless loop."""
+    from newsfeed.handlers import bulk_publisher
+    from newsfeed.handlers.publisher import publisher
+    from newsfeed.models import limits
+    from newsfeed.models.errors import ConcurrentChange
+
+    monkeypatch.setattr(bulk_publisher, "RETRY_SECONDS", 0)  # a failed batch comes straight back
+    monkeypatch.setattr(limits, "BULK_RACES", 2 if not written else 10)
+    corpus.write_files(tmp_path / "ag", 20)
+    run_import(stack, tmp_path / "ag")
+    stack.drain("IngestFunction", "PublisherFunction", "RelatedFunction")
+    real, lost = publisher().regenerate, [0]
+
+    def losing(scope: Scope, change: Any) -> list[str]:
+        if scope == Scope(ScopeKind.SITE) and lost[0] < losses:
+            lost[0] += 1
+            raise ConcurrentChange
+        return real(scope, change)
+
+    monkeypatch.setattr(publisher(), "regenerate", losing)
+    stack.drain()
+    newest = ContentTable(stack.table).lists.newest_articles(Scope(ScopeKind.SITE), get_settings().feed_items)
+    if written:
+        assert lost[0] == losses and bulk_dead_letters(stack) == 0
+        assert BacklogCounter(stack.table).now() == Backlog(0, 0)
+        assert titles(stack) == [a.title for a in newest]
+    else:
+        assert bulk_dead_letters(stack) == 1 and lost[0] == 2 + 5  # queued again twice, then 5 receives
+        assert BacklogCounter(stack.table).now().scopes == 1  # still owed: `newsfeed status` says so

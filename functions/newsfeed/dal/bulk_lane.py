@@ -4,10 +4,10 @@ which the publisher raises before it hands work over and the bulk lane lowers on
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newsfeed.dal import clients
 from newsfeed.dal.errors import unless_condition_fails
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 _BATCH_ENTRIES = 10  # SQS: entries per SendMessageBatch
 _BATCH_BYTES = 200_000  # and under its 256 KB a call, with room for the attributes
+RACES = "races"  # a message attribute: how many times its work lost to live work (`BulkLane.send_again`)
 SLOT_PREFIX = "slot"  # the backlog's counter of a slot's messages: "slot<number>" (`models.backlog.slot`)
 
 
@@ -79,6 +80,12 @@ class BacklogCounter:
         )
 
 
+def races_lost(record: Mapping[str, Any]) -> int:
+    """How many times a received message's work has lost to live work and been queued again."""
+    value = record.get("messageAttributes", {}).get(RACES, {}).get("stringValue", "0")
+    return int(value) if value.isascii() and value.isdigit() else 0
+
+
 def _slot_named(name: str) -> int | None:
     """The slot a counter's attribute name stands for (None: not a slot's counter)."""
     number = name.removeprefix(SLOT_PREFIX)
@@ -121,6 +128,27 @@ class BulkLane:
         if unsent:
             self.counter.add(total(m[2] for m in unsent), sign=-1)
             raise ServiceUnavailable(f"SQS did not take {len(unsent)} messages of bulk work")
+
+    def send_again(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Queue received messages again as new ones, at the back of their groups (their work counted
+        already), each noting one more race lost; raises ServiceUnavailable if SQS refused any."""
+        response = self.client.send_message_batch(
+            QueueUrl=self.queue_url,
+            Entries=[
+                {
+                    "Id": str(n),
+                    "MessageBody": record["body"],
+                    "MessageGroupId": record["attributes"]["MessageGroupId"],
+                    "MessageDeduplicationId": uuid.uuid4().hex,
+                    "MessageAttributes": {
+                        RACES: {"DataType": "Number", "StringValue": str(races_lost(record) + 1)}
+                    },
+                }
+                for n, record in enumerate(records)
+            ],
+        )
+        if failed := response.get("Failed"):
+            raise ServiceUnavailable(f"SQS did not take {len(failed)} messages of bulk work again")
 
     def _send(self, batch: list[tuple[str, str, Backlog]]) -> list[tuple[str, str, Backlog]]:
         """Queue a batch of messages; those SQS refused."""

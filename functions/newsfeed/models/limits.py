@@ -20,6 +20,9 @@ IMPORT_RETENTION_DAYS = 7  # bundles are kept this long (template.yaml's lifecyc
 # Conditional writes that lose a race (someone changed what was read) are redone from a fresh read this many
 # times in all (models.errors.retry_on_conflict); then the work fails and its queue or stream retries it.
 CONFLICT_ATTEMPTS = 5
+# The bulk lane's work that lost all of those to live work (which rewrites the site's feeds with each publish)
+# is queued again rather than failed, this many times at most; then it fails like any other error.
+BULK_RACES = 50
 
 # Dates (uploads' published_at/updated_at and the API's from/to): written in these years.
 EARLIEST_YEAR = 1800
