@@ -191,9 +191,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         (p, change_stamp(r)) for r, p in zip(records, pairs, strict=True) if p and id(r) not in bulk
     ]
     failed = regenerate_scopes(scope_changes([p for p, _ in live_pairs], [s for _, s in live_pairs]))
-    # Then the bulk ones, which only wait in a queue: handing hundreds over took a live change in the same
-    # batch a second longer to reach its feeds (the bulk lane renders from what is stored, so this order
-    # changes nothing it writes).
+    # Then the bulk ones, which only wait in a queue: a live change in a batch with hundreds of them need not
+    # wait for their hand-over (the bulk lane renders from what is stored, so the order changes nothing it
+    # writes).
     handed = hand_over([c for c in zip(records, pairs, changed, strict=True) if id(c[0]) in bulk])
     photos_followed = withdraw_unshown_photos([p for p in pairs if p])  # once no page shows them
     unqueued = queue_webhooks(records, pairs, context)
