@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsfeed.cli.archive import site_progress
 from newsfeed.config import get_settings
 from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.bulk_lane import BacklogCounter, BulkLane
@@ -168,10 +169,13 @@ def test_the_backlog_counts_each_slots_work_until_it_is_written_and_keeps_no_emp
 
 
 def bulk_dead_letters(stack: Stack) -> int:
+    """How many batches of bulk work failed for good, as `newsfeed status` reads it."""
+    from newsfeed.cli.connection import Connection
+
     sqs = stack.session.client("sqs")
     url = sqs.get_queue_url(QueueName="newsfeed-local-BulkDeadLetterQueue.fifo")["QueueUrl"]
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+    connection = Connection(None, None, "", "", None, bulk_dead_letters=url, sqs=sqs)  # type: ignore[arg-type]
+    return connection.failed_bulk()
 
 
 @pytest.mark.parametrize(("losses", "written"), [(8, True), (10**6, False)])
@@ -208,4 +212,6 @@ def test_bulk_work_that_loses_to_live_work_is_queued_again_until_it_lands_not_de
         assert titles(stack) == [a.title for a in newest]
     else:
         assert bulk_dead_letters(stack) == 1 and lost[0] == 2 + 5  # queued again twice, then 5 receives
-        assert BacklogCounter(stack.table).now().scopes == 1  # still owed: `newsfeed status` says so
+        left = BacklogCounter(stack.table).now()
+        assert left.scopes == 1  # still owed, and said to have failed rather than to be in progress
+        assert "; 1 batch of it failed" in site_progress(left, bulk_dead_letters(stack))

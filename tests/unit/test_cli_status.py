@@ -54,6 +54,41 @@ def test_pages_and_feeds_are_up_to_date_only_when_nothing_is_left_to_write(pages
         assert said.startswith(f"{max(pages, 0)} pages and {max(scopes, 0)} feeds")
 
 
+@given(pages=st.integers(1, 10_000), scopes=st.integers(0, 100), failed=st.integers(0, 1_000))
+def test_pages_and_feeds_whose_work_failed_are_said_to_have_failed_not_to_be_in_progress(
+    pages: int, scopes: int, failed: int
+) -> None:
+    from newsfeed.cli.archive import site_progress
+    from newsfeed.models.backlog import Backlog
+
+    said = site_progress(Backlog(pages, scopes), failed)
+    assert said.startswith(f"{pages} pages and {scopes} feeds still to write")
+    assert ("in progress" in said) is (failed == 0)
+    assert (f"; {failed} batch" in said and "of it failed" in said) is (failed > 0)
+
+
+def test_status_says_nothing_of_failures_it_may_not_read() -> None:
+    from botocore.exceptions import ClientError
+
+    from newsfeed.cli.connection import Connection
+
+    class Refusing:
+        def get_queue_attributes(self, **_: object) -> None:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetQueueAttributes")
+
+    connection = Connection(
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        "",
+        "",
+        None,  # type: ignore[arg-type]
+        bulk_dead_letters="https://sqs.example/queue",
+        sqs=Refusing(),  # type: ignore[arg-type]
+    )
+    assert connection.failed_bulk() == 0
+    assert Connection(None, None, "", "", None).failed_bulk() == 0  # type: ignore[arg-type]
+
+
 class FakeClock:
     """The clock `cli.archive` reads and sleeps on, as a fake: time moves only when it sleeps."""
 
@@ -83,6 +118,9 @@ class FakeClock:
         from newsfeed.models.backlog import Backlog, slot
 
         return Backlog(0, 0, read_in=slot(self.time()))
+
+    def failed_bulk(self) -> int:
+        return 0
 
 
 def said_by(stack: FakeClock, *follows: Callable[[Any, float], None], timeout: float) -> str:

@@ -79,11 +79,16 @@ def export_directory(root: Path, target: Target) -> int:
     return 0
 
 
-def site_progress(backlog: Backlog) -> str:
-    """How far the pages and feeds of bulk work (an import, related lists) have got."""
+def site_progress(backlog: Backlog, failed: int = 0) -> str:
+    """How far the pages and feeds of bulk work (an import, related lists) have got; `failed`: messages of
+    that work in the bulk lane's dead-letter queue, which no retry will write."""
     if backlog.done:
         return "up to date"
-    return f"{max(backlog.pages, 0)} pages and {max(backlog.scopes, 0)} feeds still to write (in progress)"
+    left = f"{max(backlog.pages, 0)} pages and {max(backlog.scopes, 0)} feeds still to write"
+    if failed:
+        batches = "1 batch" if failed == 1 else f"{failed} batches"
+        return f"{left}; {batches} of it failed (docs/operating.md: bulk work that failed)"
+    return f"{left} (in progress)"
 
 
 # Following what an import set off waits at least this long without progress, whatever `--timeout` says (the
@@ -117,7 +122,8 @@ def follow_site(connection: Connection, timeout: float) -> None:
     if _written(backlog, last):
         print("pages and feeds: all written")
     else:
-        print(f"pages and feeds: {site_progress(backlog)}; `newsfeed status` shows how far they have got")
+        said = site_progress(backlog, connection.failed_bulk())
+        print(f"pages and feeds: {said}; `newsfeed status` shows how far they have got")
 
 
 def _left(backlog: Backlog, last: int) -> dict[int, int]:

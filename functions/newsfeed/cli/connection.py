@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from newsfeed.cli.local import LOCAL_REGION, LOCAL_STACK
 
 if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
     from newsfeed.dal.content import ContentTable
     from newsfeed.dal.public import PublicBucket, PublicFile
     from newsfeed.dal.uploads import UploadBucket
@@ -114,6 +116,8 @@ class Connection:
     api_url: str
     site_url: str
     public: PublicBucket
+    bulk_dead_letters: str | None = None  # the queue of the bulk lane's failed work
+    sqs: SQSClient | None = None
 
     def shows(self, article: Article) -> list[str]:
         """The public files that still show `article`: its page, and the feeds of its scopes that list it
@@ -165,6 +169,20 @@ class Connection:
 
         return RelatedIndexTable(self.table.table, self.table.client).handled_until()
 
+    def failed_bulk(self) -> int:
+        """How many messages of the bulk lane's work failed for good (one GetQueueAttributes; 0 if the stack
+        does not say where they go, or these credentials may not read that queue)."""
+        from botocore.exceptions import ClientError
+
+        from newsfeed.dal.queues import messages_in
+
+        if not self.bulk_dead_letters:
+            return 0
+        try:
+            return messages_in(self.bulk_dead_letters, self.sqs)
+        except ClientError:
+            return 0
+
     def backlog(self) -> Backlog:
         """What the bulk lane has still to write: pages, and scopes' feeds (one GetItem)."""
         from newsfeed.dal.bulk_lane import BacklogCounter
@@ -208,6 +226,8 @@ def connect(target: Target) -> Connection:
         public=PublicBucket(
             outputs.public_bucket, session.client("s3", endpoint_url=endpoint, config=config)
         ),
+        bulk_dead_letters=outputs.bulk_dead_letters,
+        sqs=session.client("sqs", endpoint_url=endpoint),
     )
 
 

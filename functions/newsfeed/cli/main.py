@@ -173,7 +173,7 @@ def status(slug: str | None, target: Target) -> int:
         published = connection.published()
         print(f"published:     {published} articles")
         print(f"related lists: {progress(connection.related(), published)}")
-        print(f"pages, feeds:  {site_progress(connection.backlog())}")
+        print(f"pages, feeds:  {site_progress(connection.backlog(), connection.failed_bulk())}")
         return 0
     found, lines = describe(connection.table.articles.article_record(slug), slug, connection.api_url)
     print("\n".join(lines))

@@ -22,6 +22,7 @@ class StackOutputs:
     feeds_url: str
     site_url: str  # where readers find the articles' pages
     public_bucket: str  # the site's pages and feeds
+    bulk_dead_letters: str | None = None  # the bulk lane's failed work (a stack deployed before has none)
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> StackOutputs:
@@ -38,6 +39,7 @@ def stack_outputs(cloudformation: Any, stack: str) -> StackOutputs:
             feeds_url=outputs["FeedsUrl"].rstrip("/"),
             site_url=outputs.get("SiteUrl", outputs["FeedsUrl"]).rstrip("/"),
             public_bucket=outputs["PublicBucketName"],
+            bulk_dead_letters=outputs.get("BulkDeadLetterQueueUrl"),
         )
     except KeyError as missing:
         raise StackNotFound(f"stack {stack!r} has no output {missing}; is it a newsfeed stack?") from None
