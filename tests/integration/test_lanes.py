@@ -147,8 +147,8 @@ def test_the_backlog_counts_each_slots_work_until_it_is_written_and_keeps_no_emp
     stack.dynamodb.update_item(
         TableName=stack.table,
         Key=BACKLOG_KEY,
-        UpdateExpression="SET #odd = :n, #sup = :n",
-        ExpressionAttributeNames={"#odd": "slotx", "#sup": "slot\u00b2"},
+        UpdateExpression="SET #odd = :n, #sup = :n, #huge = :n",
+        ExpressionAttributeNames={"#odd": "slotx", "#sup": "slot\u00b2", "#huge": "slot" + "9" * 5000},
         ExpressionAttributeValues={":n": {"N": "3"}},
     )
     messages = [s for s, count in handed for _ in range(count)]

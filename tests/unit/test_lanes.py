@@ -85,3 +85,12 @@ def test_an_import_is_its_articles_changes_and_not_the_related_lists_landing_on_
         list_only = before and changed == old
         assert is_imported(record) is (imported and not list_only)
         assert is_bulk(record) is (imported or list_only)
+
+
+@given(value=st.text())
+def test_any_races_attribute_reads_as_a_count_never_an_error(value: str) -> None:
+    from newsfeed.dal.bulk_lane import RACES, races_lost
+
+    lost = races_lost({"messageAttributes": {RACES: {"stringValue": value, "dataType": "Number"}}})
+    assert lost == (int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0)
+    assert races_lost({"messageAttributes": {RACES: {"stringValue": "9" * 5000}}}) == 0

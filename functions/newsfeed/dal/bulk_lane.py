@@ -80,16 +80,19 @@ class BacklogCounter:
         )
 
 
+def _number(text: str) -> int | None:
+    """A count or slot number we wrote (plain digits, no sign, of a sane length); None for anything else."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def races_lost(record: Mapping[str, Any]) -> int:
     """How many times a received message's work has lost to live work and been queued again."""
-    value = record.get("messageAttributes", {}).get(RACES, {}).get("stringValue", "0")
-    return int(value) if value.isascii() and value.isdigit() else 0
+    return _number(record.get("messageAttributes", {}).get(RACES, {}).get("stringValue", "0")) or 0
 
 
 def _slot_named(name: str) -> int | None:
     """The slot a counter's attribute name stands for (None: not a slot's counter)."""
-    number = name.removeprefix(SLOT_PREFIX)
-    return int(number) if name.startswith(SLOT_PREFIX) and number.isascii() and number.isdigit() else None
+    return _number(name.removeprefix(SLOT_PREFIX)) if name.startswith(SLOT_PREFIX) else None
 
 
 def _seconds(date: str | None) -> float | None:
