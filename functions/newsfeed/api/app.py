@@ -60,6 +60,7 @@ def create_app(site: Site, articles: StoredArticleSource, content: Callable[[], 
         Operation("/tags", "tags", listed(lambda api: api.tags)),
         Operation("/tags/{slug}", "tag", listed(lambda api: api.tag)),
         Operation("/feeds", "feeds", listed(lambda api: api.feeds)),
+        Operation("/search", "search", listed(lambda api: api.search)),
     ]
 
     @cache

@@ -29,6 +29,7 @@ from newsfeed.models.listing import (
     ScopeListQuery,
     ScopePage,
 )
+from newsfeed.models.search import SearchPage, SearchQuery
 from newsfeed.models.text import SLUG_PATTERN
 
 if TYPE_CHECKING:
@@ -93,6 +94,11 @@ ROUTES = {
         "Every feed: the site's, then each section's and tag's.",
         ScopeListQuery,
         {200: FeedList, 400: ProblemDetail},
+    ),
+    "search": Described(
+        "Published articles with every word of a query, best match first, each with a snippet.",
+        SearchQuery,
+        {200: SearchPage, 400: ProblemDetail},
     ),
 }
 

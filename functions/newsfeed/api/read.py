@@ -22,6 +22,7 @@ from newsfeed.api.shapes import (
 )
 from newsfeed.dal.items import record_from_values
 from newsfeed.dal.stored import StoredValues
+from newsfeed.logic.ports import SearchArticles, SearchReader
 from newsfeed.models import caching
 from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.listing import (
@@ -46,7 +47,7 @@ from newsfeed.models.site import Site
 from newsfeed.models.text import is_valid_slug
 
 
-class ArticleReader(Protocol):
+class ArticleReader(SearchArticles, Protocol):
     def stored_article(self, slug: str, *, consistent: bool = ...) -> StoredValues | None: ...
 
     def revisions(self, article_id: str, limit: int) -> list[Article]: ...
@@ -69,12 +70,16 @@ class ContentReader(Protocol):
     @property
     def lists(self) -> ListReader: ...
 
+    @property
+    def search(self) -> SearchReader: ...
+
 
 class ReadApi:
     """The endpoints, over one reader of the content table and the site's settings."""
 
     def __init__(self, content: ContentReader, site: Site) -> None:
         self.stored, self.listed, self.site = content.articles, content.lists, site
+        self.index = content.search
 
     def published(self, request: Request, suffix: str) -> Article:
         record = record_from_values(published(self.stored, request, suffix))
@@ -174,3 +179,8 @@ class ReadApi:
             next=next_link,
         )
         return respond(request, body, cache_control=caching.LIST, headers=headers)
+
+    async def search(self, request: Request) -> Response:
+        from newsfeed.api.search import search_page
+
+        return search_page(request, self.index, self.stored, self.site)

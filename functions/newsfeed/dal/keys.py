@@ -19,6 +19,9 @@
 | posting | `term#<term>` | `<indexing order, 12 digits>` | an article that has the term, and its weight |
 | signature | `signature#<article id>` | `signature` | an article's card and term vectors |
 | corpus | `related#corpus` | `corpus` | articles indexed, their length; up to when the stream is followed |
+| search posting | `word#<term>` | `<indexing order, 12 digits>` | an article with the term, the count |
+| search entry | `searched#<article id>` | `searched` | what is indexed of the article: its entry, terms |
+| search corpus | `search#corpus` | `corpus` | articles indexed, their length and languages, sequence |
 | bulk backlog | `site#backlog` | `backlog` | what the bulk lane has still to write: pages, scopes, by slot |
 
 Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
@@ -42,6 +45,7 @@ UPLOAD_SK = "upload"
 PHOTO_SK = "photo"
 SCOPES_PK = "scopes"
 CORPUS_KEY: Item = {"pk": {"S": "related#corpus"}, "sk": {"S": "corpus"}}
+SEARCH_CORPUS_KEY: Item = {"pk": {"S": "search#corpus"}, "sk": {"S": "corpus"}}
 BACKLOG_KEY: Item = {"pk": {"S": "site#backlog"}, "sk": {"S": "backlog"}}
 _MEMBER = "member#"
 
@@ -151,3 +155,15 @@ def posting_key(term: str, seq: int) -> Item:
 
 def signature_key(article_id: str) -> Item:
     return key(f"signature#{article_id}", "signature")
+
+
+def word_pk(term: str) -> str:
+    return f"word#{term}"
+
+
+def search_posting_key(term: str, seq: int) -> Item:
+    return key(word_pk(term), f"{seq:012d}")
+
+
+def search_entry_key(article_id: str) -> Item:
+    return key(f"searched#{article_id}", "searched")

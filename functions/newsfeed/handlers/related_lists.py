@@ -1,4 +1,8 @@
-"""Content table stream -> here: keep related lists true (logic.related), beside the publisher.
+"""Content table stream -> here: keep the search index and related lists true (logic.search, logic.related),
+beside the publisher.
+
+Each batch is indexed for search first, all of it together (`logic.search.indexing`), so that a publish is
+findable, and a takedown gone from search, before its related lists are worked out.
 
 A second consumer of the stream, so that feeds never wait for related lists: an article is related once it
 is published (its list, the index, offers to older articles), taken out of every list once unpublished.
@@ -26,9 +30,11 @@ from newsfeed.config import get_settings
 from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import ArticleChange, article_images
 from newsfeed.dal.related_index import RelatedIndexTable
+from newsfeed.dal.search_index import SearchIndexTable
 from newsfeed.handlers import per_process
 from newsfeed.logic.related.batch import relate_together, runs
 from newsfeed.logic.related.relator import Relator
+from newsfeed.logic.search.indexing import Change, follow_changes
 from newsfeed.models.article import Article
 from newsfeed.observability import logger, tracer
 
@@ -38,6 +44,11 @@ get_settings()
 @per_process
 def index() -> RelatedIndexTable:
     return RelatedIndexTable(get_settings().content_table)
+
+
+@per_process
+def search_index() -> SearchIndexTable:
+    return SearchIndexTable(get_settings().content_table)
 
 
 @per_process
@@ -84,10 +95,9 @@ def follow(record: DynamoDBRecord, steps: Mapping[str, Step]) -> None:
         raise
 
 
-def plan(records: Sequence[dict[str, Any]]) -> dict[str, Step]:
+def plan(records: Sequence[dict[str, Any]], changes: Sequence[Change]) -> dict[str, Step]:
     """Each record's step, in stream order: runs of records that only relate articles are related together at
-    their first record, everything else on its own in between (each stream record parsed once)."""
-    changes = [article_images(record) for record in records]
+    their first record, everything else on its own in between."""
     numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
     steps: dict[str, Step] = dict(zip(numbers, changes, strict=True))
     for start, end, articles in runs(changes):
@@ -99,9 +109,12 @@ def plan(records: Sequence[dict[str, Any]]) -> dict[str, Step]:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    changes = [article_images(record) for record in event["Records"]]  # each stream record parsed once
+    if indexed := follow_changes(search_index(), changes):
+        logger.info("indexed for search", extra={"articles": indexed})
     response = process_partial_response(
         event=event,
-        record_handler=partial(follow, steps=plan(event["Records"])),
+        record_handler=partial(follow, steps=plan(event["Records"], changes)),
         processor=BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False),
         context=context,
     )

@@ -10,6 +10,7 @@ from newsfeed.models.content import ContentChange
 from newsfeed.models.photo import Focus, Photo
 from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 from newsfeed.models.scope import Scope
+from newsfeed.models.search import Indexed, Occurrence, SearchCorpus, TermPostings
 from newsfeed.models.upload import ImportResult, RejectionReport, UploadChange, UploadRecord
 
 
@@ -146,3 +147,41 @@ class RelatedIndex(RelatingIndex, Protocol):
 
     def drop(self, signature: Signature) -> None:
         """Delete the signature and its postings, and count the article out of the corpus."""
+
+
+class SearchReader(Protocol):
+    """The search index as a query reads it (`logic.search.finder`)."""
+
+    def corpus(self) -> SearchCorpus: ...
+
+    def postings(self, terms: Sequence[str], limit: int) -> dict[str, TermPostings]:
+        """Each term's newest `limit` postings (one Query a term, several at once)."""
+
+
+class SearchArticles(Protocol):
+    """The stored articles, as a query reads its matches back."""
+
+    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]: ...
+
+
+class SearchIndex(Protocol):
+    """The search index as the content stream keeps it (`logic.search.indexing`)."""
+
+    def indexed(self, article_ids: Sequence[str]) -> dict[str, Indexed]:
+        """What is indexed of each of these articles (one BatchGetItem per 100)."""
+
+    def reserve(self, count: int) -> int:
+        """Take `count` new sequence numbers; the last of them."""
+
+    def write(
+        self,
+        postings: Sequence[tuple[str, Occurrence]],
+        deletes: Sequence[tuple[str, int]],
+        indexed: Sequence[Indexed],
+        unindexed: Sequence[str],
+    ) -> None:
+        """Write postings (term, posting) and what is indexed of articles; delete the postings at (term, seq)
+        and what was indexed of the articles `unindexed`."""
+
+    def count(self, articles: int, length: float, languages: dict[str, int]) -> None:
+        """Add to the corpus's counts (negative: take away)."""

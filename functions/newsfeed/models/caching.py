@@ -13,6 +13,7 @@ def _public(max_age: int, stale_while_revalidate: int | None = None) -> str:
 
 ARTICLE = _public(FRESH_SECONDS, 300)  # an article (API answer, page, related list, revisions) and the feeds
 LIST = _public(30, 120)  # the API's lists: sections, tags, a scope's articles
+SEARCH = _public(5)  # search results: a takedown leaves them within seconds, through any cache
 MISSING = _public(30)  # a 404: an article may appear at that address soon
 UNPUBLISHED = _public(300)  # a 410: unpublished, it stays so until published again
 DOCUMENT = _public(300)  # the API's description, the sitemap, robots.txt, the 404 page and the logo

@@ -68,6 +68,15 @@ EXPANSION_NEIGHBOURS = 50  # nearest of those whose vectors expand the article's
 MIN_RELATED_SCORE = 0.05  # below this (logic.related.scoring.closeness) an article is not related at all
 BACK_PROPAGATION = 20  # older articles a new one is offered to (their lists take it if it ranks)
 
+# Search (logic.search): what one query may read, whatever the archive's size.
+MAX_QUERY_CHARS = 500  # a longer `q` is refused (400)
+MAX_QUERY_WORDS = 10  # words, phrases' words and -words of a query; later ones are left out (and said so)
+SEARCH_PAGE_SIZE = 10  # results per page by default (at most MAX_PAGE_SIZE)
+SEARCH_POSTINGS_READ = 1_000  # the newest postings read per term and language (one Query of at most 1 MB)
+SEARCH_LANGUAGES = 4  # a query word is looked up in the archive's this-many most used languages
+SEARCH_CHECKED = 200  # matches read back per request (BatchGetItem) to check phrases and make snippets
+SNIPPET_WORDS = 30  # words of text a result's snippet shows
+
 # Feeds, archives and the news sitemap.
 FEED_ITEMS = 50  # the template's FeedItems default and its most (a unit test compares them)
 MAX_FEED_ITEMS = 500

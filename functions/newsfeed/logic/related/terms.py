@@ -21,7 +21,7 @@ KAZAKH_PREFIX = 6
 MAX_TITLE_WEIGHT = 3
 TITLE_SHARE = 4  # a title word counts as one body word per TITLE_SHARE body words per title word (1 to 3)
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _SNOWBALL = {
     "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
     "en": "english", "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian", "fi": "finnish",
@@ -40,10 +40,14 @@ class Analyzer:
     def terms(self, text: str) -> list[str]:
         """The text's words, in order: lower-cased, stop words, one-letter words and runs of letters too
         long to be words out, reduced."""
-        words = _WORD.findall(text.lower())
-        return [
-            self.reduce(w) for w in words if 1 < len(w) <= limits.MAX_WORD_CHARS and w not in self.stop_words
-        ]
+        return [term for word in WORD.findall(text.lower()) if (term := self.term(word)) is not None]
+
+    def term(self, word: str) -> str | None:
+        """The term a lower-cased word counts as, or None if it does not count (a stop word, one letter, a
+        run of letters too long to be a word)."""
+        if 1 < len(word) <= limits.MAX_WORD_CHARS and word not in self.stop_words:
+            return self.reduce(word)
+        return None
 
 
 @cache

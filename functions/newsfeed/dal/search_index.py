@@ -1,0 +1,158 @@
+"""The search index, in the content table (implements `logic.ports.SearchIndex` and `SearchReader`).
+
+| item | pk | sk | holds |
+|---|---|---|---|
+| posting | `word#<term>` | `<sequence number, 12 digits>` | an article's entry, the term's count there |
+| entry | `searched#<article id>` | `searched` | the same entry, its terms and its language |
+| corpus | `search#corpus` | `corpus` | articles, length, sequence, `language_<code>` counts |
+
+An entry is the article's id, slug, length in terms, time, section and tags. None of these items is an
+article record, so neither stream reader's filter passes them on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from newsfeed.dal import batch, clients
+from newsfeed.dal.keys import SEARCH_CORPUS_KEY, Item, search_entry_key, search_posting_key, word_pk
+from newsfeed.models.search import Entry, Indexed, Occurrence, SearchCorpus, TermPostings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_LANGUAGE = "language_"
+
+
+def _entry_attributes(entry: Entry) -> Item:
+    item: Item = {
+        "a": {"S": entry.article_id},
+        "u": {"S": entry.slug},
+        "q": {"N": str(entry.seq)},
+        "n": {"N": repr(entry.length)},
+        "p": {"N": str(entry.published)},
+        "s": {"S": entry.section},
+    }
+    if entry.tags:
+        item["g"] = {"S": " ".join(entry.tags)}  # slugs have no spaces
+    return item
+
+
+def _entry(item: Item) -> Entry:
+    return Entry(
+        article_id=item["a"]["S"],
+        slug=item["u"]["S"],
+        seq=int(item["q"]["N"]),
+        length=float(item["n"]["N"]),
+        published=int(item["p"]["N"]),
+        section=item["s"]["S"],
+        tags=tuple(item["g"]["S"].split()) if "g" in item else (),
+    )
+
+
+def _corpus(item: Item | None) -> SearchCorpus:
+    if not item:
+        return SearchCorpus()
+    languages = {
+        name.removeprefix(_LANGUAGE): int(value["N"])
+        for name, value in item.items()
+        if name.startswith(_LANGUAGE) and int(value["N"]) > 0
+    }
+    number = {name: item[name]["N"] for name in ("articles", "length", "seq") if name in item}
+    return SearchCorpus(
+        int(number.get("articles", 0)), float(number.get("length", 0)), int(number.get("seq", 0)), languages
+    )
+
+
+class SearchIndexTable:
+    def __init__(self, table: str, client: DynamoDBClient | None = None) -> None:
+        self.table = table
+        self.client = client or clients.dynamodb()
+
+    def corpus(self) -> SearchCorpus:
+        return _corpus(self.client.get_item(TableName=self.table, Key=SEARCH_CORPUS_KEY).get("Item"))
+
+    def postings(self, terms: Sequence[str], limit: int) -> dict[str, TermPostings]:
+        return dict(zip(terms, batch.each(lambda term: self._postings(term, limit), terms), strict=True))
+
+    def _postings(self, term: str, limit: int) -> TermPostings:
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": word_pk(term)}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        found = tuple(Occurrence(_entry(item), float(item["f"]["N"])) for item in response.get("Items", []))
+        return TermPostings(found, "LastEvaluatedKey" not in response)
+
+    def indexed(self, article_ids: Sequence[str]) -> dict[str, Indexed]:
+        items = batch.get_all(self.client, self.table, map(search_entry_key, article_ids), consistent=True)
+        indexed = [Indexed(_entry(item), dict(json.loads(item["t"]["S"])), item["l"]["S"]) for item in items]
+        return {one.entry.article_id: one for one in indexed}
+
+    def reserve(self, count: int) -> int:
+        response = self.client.update_item(
+            TableName=self.table,
+            Key=SEARCH_CORPUS_KEY,
+            UpdateExpression="ADD seq :n",
+            ExpressionAttributeValues={":n": {"N": str(count)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["seq"]["N"])
+
+    def write(
+        self,
+        postings: Sequence[tuple[str, Occurrence]],
+        deletes: Sequence[tuple[str, int]],
+        indexed: Sequence[Indexed],
+        unindexed: Sequence[str],
+    ) -> None:
+        """BatchWriteItem, 25 a request; a posting both written and deleted is written."""
+        written = {(term, p.entry.seq) for term, p in postings}
+        requests: list[dict[str, Any]] = [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **search_posting_key(term, p.entry.seq),
+                        **_entry_attributes(p.entry),
+                        "f": {"N": repr(p.count)},
+                    }
+                }
+            }
+            for term, p in postings
+        ]
+        requests += [
+            {"DeleteRequest": {"Key": search_posting_key(term, seq)}}
+            for term, seq in dict.fromkeys(deletes)
+            if (term, seq) not in written
+        ]
+        requests += [
+            {
+                "PutRequest": {
+                    "Item": {
+                        **search_entry_key(one.entry.article_id),
+                        **_entry_attributes(one.entry),
+                        "t": {"S": json.dumps(one.terms, ensure_ascii=False, sort_keys=True)},
+                        "l": {"S": one.language},
+                    }
+                }
+            }
+            for one in indexed
+        ]
+        requests += [{"DeleteRequest": {"Key": search_entry_key(article_id)}} for article_id in unindexed]
+        batch.write_all(self.client, self.table, requests)
+
+    def count(self, articles: int, length: float, languages: dict[str, int]) -> None:
+        names = {f"#l{n}": f"{_LANGUAGE}{code}" for n, code in enumerate(sorted(languages))}
+        values = {f":l{n}": {"N": str(languages[code])} for n, code in enumerate(sorted(languages))}
+        adds = ["articles :a", "#length :n", *(f"{name} :{name[1:]}" for name in names)]
+        self.client.update_item(
+            TableName=self.table,
+            Key=SEARCH_CORPUS_KEY,
+            UpdateExpression="ADD " + ", ".join(adds),
+            ExpressionAttributeNames={"#length": "length", **names},
+            ExpressionAttributeValues={":a": {"N": str(articles)}, ":n": {"N": repr(length)}, **values},
+        )

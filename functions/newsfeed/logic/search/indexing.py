@@ -1,0 +1,113 @@
+"""Keeping the search index true as the content stream reports changes (in the related-lists function, which
+reads the stream beside the publisher; the index is written before the batch's related lists, so a publish is
+findable as soon as its batch arrives).
+
+A batch of stream changes (one live publish or an import's thousands) is indexed together: what is indexed
+of its articles is read in one BatchGetItem per 100, new articles take their sequence numbers in one update,
+every posting is written and every stale one deleted with BatchWriteItem (25 a request), and the corpus's
+counts move in one update. An article's postings are a posting per term (its entry, the term's count) under
+`word#<term>`, newest first; a correction rewrites them at the same sequence number and deletes those of the
+words it lost; a takedown, an unpublish or a return to draft deletes them all. Nothing here reads more as the
+archive grows. Done again (the stream's retries), it writes the same items. The corpus's counts move last,
+in one update: a batch that fails between its writes and that update leaves them short by its articles (they
+weigh words, as BM25's article count and average length; nothing is found or lost by them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from newsfeed.logic.ports import SearchIndex
+from newsfeed.logic.related.relator import leaving
+from newsfeed.logic.search.words import document_terms
+from newsfeed.models.article import Article, ArticleRecord
+from newsfeed.models.search import Entry, Indexed, Occurrence
+
+# What an article is found by, shown with or filtered on: a change to any of these is indexed again.
+SEARCHED_FIELDS = (
+    "title",
+    "subtitle",
+    "body",
+    "tags",
+    "tag_slugs",
+    "section_slug",
+    "slug",
+    "published_at",
+    "language",
+)
+
+Change = tuple[ArticleRecord | None, ArticleRecord | None] | None
+
+
+def primary_language(language: str) -> str:
+    return language.split("-", maxsplit=1)[0].lower()
+
+
+def needs_indexing(old: ArticleRecord | None, new: ArticleRecord | None) -> bool:
+    if not isinstance(new, Article) or not new.is_public:
+        return False
+    if not isinstance(old, Article) or not old.is_public or old.id != new.id:
+        return True
+    return any(getattr(old, name) != getattr(new, name) for name in SEARCHED_FIELDS)
+
+
+def outcomes(changes: Sequence[Change]) -> dict[str, Article | None]:
+    """For each article the changes touch, what it is to be indexed as once they are followed in order: the
+    article, or None (out of the index)."""
+    found: dict[str, Article | None] = {}
+    for change in changes:
+        if change is None:
+            continue
+        old, new = change
+        gone = leaving(old, new)
+        if gone is not None:
+            found[gone] = None
+        elif isinstance(new, Article) and needs_indexing(old, new):
+            found[new.id] = new
+    return found
+
+
+def _indexed(article: Article, seq: int) -> Indexed:
+    terms = document_terms(article)
+    entry = Entry(
+        article_id=article.id,
+        slug=article.slug,
+        seq=seq,
+        length=sum(terms.values()),
+        published=round(article.published_at.timestamp() * 1000),
+        section=article.section_slug,
+        tags=tuple(article.tag_slugs),
+    )
+    return Indexed(entry, terms, primary_language(article.language))
+
+
+def follow_changes(index: SearchIndex, changes: Sequence[Change]) -> int:
+    """Index the changes of one stream batch; how many articles went in, changed or went out."""
+    todo = outcomes(changes)
+    if not todo:
+        return 0
+    before = index.indexed(list(todo))
+    new = [i for i, article in todo.items() if article is not None and i not in before]
+    last = index.reserve(len(new)) if new else 0
+    seqs = {article_id: last - len(new) + 1 + n for n, article_id in enumerate(new)}
+    postings: list[tuple[str, Occurrence]] = []
+    deletes: list[tuple[str, int]] = []
+    written: list[Indexed] = []
+    articles, length, languages = 0, 0.0, dict[str, int]()
+    for article_id, article in todo.items():
+        old = before.get(article_id)
+        if old is not None:
+            deletes += [(term, old.entry.seq) for term in old.terms]
+            articles, length = articles - 1, length - old.entry.length
+            languages[old.language] = languages.get(old.language, 0) - 1
+        if article is None:
+            continue
+        now = _indexed(article, old.entry.seq if old is not None else seqs[article_id])
+        postings += [(term, Occurrence(now.entry, count)) for term, count in now.terms.items()]
+        written.append(now)
+        articles, length = articles + 1, length + now.entry.length
+        languages[now.language] = languages.get(now.language, 0) + 1
+    gone = [i for i, article in todo.items() if article is None and i in before]
+    index.write(postings, deletes, written, gone)
+    index.count(articles, length, {code: n for code, n in languages.items() if n})
+    return len(todo)

@@ -1,0 +1,59 @@
+"""A result's snippet: the stretch of the article's text with the most of the words it was found by, as
+plain text, and where those words are in it (offsets in code points, so that a page or an app marks them
+without parsing anything)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from newsfeed.logic.html import summarize, to_plain_text
+from newsfeed.logic.search.words import Spot, spots
+from newsfeed.models import limits
+from newsfeed.models.article import Article
+
+LEAD = 4  # words shown before the first match in the stretch
+MAX_MATCHES = 1_000  # matches looked at in a long article (the stretch is among the first ones)
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Snippet:
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+
+
+def _best_start(words: Sequence[Spot], hits: Sequence[int], forms: set[str]) -> int:
+    """The first word of the SNIPPET_WORDS-word stretch with the most different matched terms (then the
+    most matches, then the earliest)."""
+    best, best_key = 0, (-1, -1)
+    for n, first in enumerate(hits):
+        inside = [i for i in hits[n:] if i < first + limits.SNIPPET_WORDS - LEAD]
+        key = (len({words[i].term for i in inside} & forms), len(inside))
+        if key > best_key:
+            best, best_key = max(0, first - LEAD), key
+    return best
+
+
+def _cut(text: str, forms: set[str], language: str) -> Snippet | None:
+    words = list(spots(text, language))
+    hits = [n for n, word in enumerate(words) if word.term in forms][:MAX_MATCHES]
+    if not hits:
+        return None
+    start = _best_start(words, hits, forms)
+    end = min(len(words), start + limits.SNIPPET_WORDS)
+    begin, finish = words[start].start, words[end - 1].end
+    head = ELLIPSIS if start > 0 else ""
+    tail = ELLIPSIS if end < len(words) else ""
+    shift = len(head) - begin
+    marks = tuple((words[n].start + shift, words[n].end + shift) for n in hits if start <= n < end)
+    return Snippet(f"{head}{text[begin:finish]}{tail}", marks)
+
+
+def snippet(article: Article, forms: set[str]) -> Snippet:
+    """Around the matched words in the standfirst and body; else the summary, marked where it has them."""
+    for text in (f"{article.subtitle} {to_plain_text(article.body)}".strip(), article.summary):
+        found = _cut(text, forms, article.language)
+        if found is not None:
+            return found
+    return Snippet(summarize(article.summary, limits.DERIVED_SUMMARY_CHARS), ())

@@ -1,0 +1,168 @@
+"""Search through the real pipeline (uploads -> ingest -> the content stream -> the index -> GET /search):
+found by the words of its title and body in every language we publish in, by other forms of a word, by a
+phrase; never while a draft, never after a takedown; a correction's lost words no longer find it; the same
+results whether articles were published one by one or imported together; any query answered 200 or 400."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support import corpus
+from tests.support.factories import markdown
+from tests.support.moto import Stack, moto_stack
+from tests.support.pipeline import api, run_import
+
+STORIES = {
+    "ferry.md": {
+        "title": "Ferry sinks in the Caspian Sea",
+        "body": "A passenger ferry sank near Aktau port at dawn. Rescuers pulled forty passengers from the "
+        "cold water; the captain said the engines had failed.",
+        "section": "News",
+        "tags": "[Transport]",
+    },
+    "wheat.md": {
+        "title": "Wheat harvest breaks a record",
+        "body": "Farmers in Kostanay gathered a record wheat harvest this autumn; grain exports should rise.",
+        "section": "Business",
+    },
+    "vybory.md": {
+        "title": "Выборы в маслихаты пройдут в марте",
+        "body": "Центральная избирательная комиссия назначила выборы депутатов маслихатов на март.",
+        "section": "Politics",
+        "language": "ru",
+    },
+    "astana.md": {
+        "title": "Астанада жаңа мектептер ашылды",
+        "body": "Қазақстанның астанасында үш жаңа мектеп ашылды, оларда екі мың оқушы оқиды.",
+        "section": "Society",
+        "language": "kk",
+    },
+}
+
+
+def publish(stack: Stack, name: str, **changes: str) -> None:
+    stack.put(name, markdown(**{**STORIES[name], **changes}))
+    stack.drain()
+
+
+def search(stack: Stack, query: str, **params: Any) -> dict[str, Any]:
+    response = api(stack).get("/search", params={"q": query, **params})
+    assert response.status_code == 200, response.text
+    found: dict[str, Any] = response.json()
+    return found
+
+
+def found(stack: Stack, query: str, **params: Any) -> list[str]:
+    return [item["slug"] for item in search(stack, query, **params)["items"]]
+
+
+def test_found_by_title_and_body_words_in_every_language_and_by_other_forms(stack: Stack) -> None:
+    for name in STORIES:
+        publish(stack, name)
+    ferry, wheat = "ferry-sinks-in-the-caspian-sea", "wheat-harvest-breaks-a-record"
+    assert found(stack, "ferry") == [ferry]  # a title word
+    assert found(stack, "rescuers captain") == [ferry]  # body words, all of them
+    assert found(stack, "RESCUER Engine") == [ferry]  # other forms, any case
+    assert found(stack, "ferries") == [ferry]
+    assert found(stack, "harvested farmer") == [wheat]
+    assert found(stack, "ferry wheat") == []  # every word must be there
+    assert found(stack, "выборов") == ["vybory-v-maslikhaty-proidut-v-marte"]  # Russian, another form
+    assert found(stack, "ИЗБИРАТЕЛЬНОЙ комиссией") == ["vybory-v-maslikhaty-proidut-v-marte"]
+    assert found(stack, "мектептері") == ["astanada-zhana-mektepter-ashyldy"]  # Kazakh, another ending
+    assert found(stack, "Қазақстан") == ["astanada-zhana-mektepter-ashyldy"]
+
+
+def test_phrases_exclusions_filters_and_what_a_result_carries(stack: Stack) -> None:
+    for name in STORIES:
+        publish(stack, name)
+    ferry = "ferry-sinks-in-the-caspian-sea"
+    assert found(stack, '"passenger ferry"') == [ferry]
+    assert found(stack, '"ferry passenger"') == []  # not word after word
+    assert found(stack, '"the engines had failed') == [ferry]  # an unclosed phrase runs to the end
+    assert found(stack, "record -kostanay") == []
+    assert found(stack, "record -ferry") == ["wheat-harvest-breaks-a-record"]
+    assert found(stack, "ferry", section="business") == []
+    assert found(stack, "ferry", section="news", tag="transport") == [ferry]
+    assert found(stack, "ferry", to="2000-01-01") == []
+    answer = search(stack, "the rescuers")
+    assert answer["ignored"] == ["the"]
+    item = answer["items"][0]
+    assert item["url"].endswith(f"/articles/{ferry}") and item["title"] == "Ferry sinks in the Caspian Sea"
+    marked = [item["snippet"][h["start"] : h["end"]] for h in item["highlights"]]
+    assert marked == ["Rescuers"]
+    only = search(stack, "ferry", fields="slug,snippet")["items"][0]
+    assert set(only) == {"slug", "snippet"}
+
+
+def test_never_a_draft_never_after_a_takedown_and_a_correction_loses_its_old_words(stack: Stack) -> None:
+    publish(stack, "ferry.md", status="draft")
+    assert found(stack, "ferry") == []
+    publish(stack, "ferry.md")
+    assert found(stack, "captain") == ["ferry-sinks-in-the-caspian-sea"]
+    publish(stack, "ferry.md", body="A passenger ferry sank near Aktau port. The crew was rescued.")
+    assert found(stack, "captain") == []
+    assert found(stack, "crew") == ["ferry-sinks-in-the-caspian-sea"]
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/ferry.md")
+    stack.drain()
+    assert found(stack, "ferry") == []
+    assert found(stack, "crew") == []
+
+
+def test_pages_follow_one_another_and_an_unchanged_answer_is_not_sent_again(stack: Stack) -> None:
+    for n in range(7):
+        stack.put(f"s{n}.md", markdown(title=f"Storm report number {n}", body=f"The storm went on {n} days."))
+    stack.drain()
+    first = search(stack, "storm", limit=3)
+    assert len(first["items"]) == 3
+    seen = [item["slug"] for item in first["items"]]
+    page = first
+    while "next" in page:
+        page = search(stack, "storm", limit=3, cursor=page["next"]["cursor"])
+        seen += [item["slug"] for item in page["items"]]
+    assert sorted(seen) == sorted(f"storm-report-number-{n}" for n in range(7))
+    response = api(stack).get("/search", params={"q": "storm"})
+    again = api(stack).get(
+        "/search", params={"q": "storm"}, headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+def _results(stack: Stack, queries: list[str]) -> list[list[tuple[str, str]]]:
+    return [[(i["slug"], i["snippet"]) for i in search(stack, q, limit=20)["items"]] for q in queries]
+
+
+def test_the_same_results_published_one_by_one_or_imported_together(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ag"
+    folder.mkdir()
+    for n, (_, title, body) in enumerate(corpus.rows(80)):  # AG News, a day apart
+        at = f"2026-{1 + n // 28:02d}-{1 + n % 28:02d}T09:00:00Z"
+        (folder / f"ag-{n:02d}.md").write_text(markdown(title=title, body=body, published_at=at))
+    queries = ["reuters", "AP -monday", "Mondays", "games team", "companies", "launched", "network", '"hit"']
+    with moto_stack(monkeypatch) as one_by_one:
+        for file in sorted(folder.iterdir()):
+            one_by_one.put(file.name, file.read_text())
+            one_by_one.drain()
+        singly = _results(one_by_one, queries)
+    with moto_stack(monkeypatch) as together:
+        run_import(together, tmp_path / "ag")
+        together.drain()
+        imported = _results(together, queries)
+    assert imported == singly
+    assert sum(map(len, singly)) > 25  # the queries find something
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=600) | st.text(alphabet='"- abc\x00\u0301ёЁ', max_size=40))
+def test_any_query_is_answered_200_or_400_never_500(stack: Stack, q: str) -> None:
+    response = api(stack).get("/search", params={"q": q})
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["parameter"] == "q"
