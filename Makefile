@@ -7,7 +7,7 @@ AWS_PORT ?= 4566
 DATA ?= .newsfeed-data
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck template-lint pytest bench eval-related build deploy clean
+.PHONY: run test lint typecheck template-lint pytest bench eval-related eval-search build deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ bench: $(STAMP) .venv-lambda/bin/python
 # Related-article quality: precision at 5 on ../shared/corpora/ag_news_test.csv (about 90 s).
 eval-related: $(STAMP)
 	$(BIN)/python -m tests.bench.eval_related
+
+eval-search: $(STAMP)
+	$(BIN)/python -m tests.bench.eval_search
 
 # `sam build` needs the SAM CLI and the Lambda runtime's Python (3.13) on PATH. The SAM CLI gets a venv of
 # its own (its pins clash with moto's); Python 3.13 is taken from PATH, else from pyenv.

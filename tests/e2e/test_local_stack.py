@@ -219,7 +219,7 @@ def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(local
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout[-6000:]
-    assert "Selected: 10/10" in result.stdout
+    assert "Selected: 11/11" in result.stdout
 
 
 def test_the_cli_finds_the_running_stack_on_whatever_ports_it_was_given(local_stack: Running) -> None:

@@ -71,6 +71,9 @@ def test_found_by_title_and_body_words_in_every_language_and_by_other_forms(stac
     assert found(stack, "ferries") == [ferry]
     assert found(stack, "harvested farmer") == [wheat]
     assert found(stack, "ferry wheat") == []  # every word must be there
+    assert found(stack, "ferry the") == [ferry]  # a common word ranks, and excludes nothing
+    assert found(stack, "the") == [ferry]  # unless it is all there is
+    assert found(stack, "gathered this autumn") == [wheat]
     assert found(stack, "выборов") == ["vybory-v-maslikhaty-proidut-v-marte"]  # Russian, another form
     assert found(stack, "ИЗБИРАТЕЛЬНОЙ комиссией") == ["vybory-v-maslikhaty-proidut-v-marte"]
     assert found(stack, "мектептері") == ["astanada-zhana-mektepter-ashyldy"]  # Kazakh, another ending
@@ -89,9 +92,10 @@ def test_phrases_exclusions_filters_and_what_a_result_carries(stack: Stack) -> N
     assert found(stack, "ferry", section="business") == []
     assert found(stack, "ferry", section="news", tag="transport") == [ferry]
     assert found(stack, "ferry", to="2000-01-01") == []
-    answer = search(stack, "the rescuers")
-    assert answer["ignored"] == ["the"]
-    item = answer["items"][0]
+    weather = "storm rain wind snow hail fog sun cloud frost ice heat dust"
+    answer = search(stack, f"the rescuers x {weather}")
+    assert answer["ignored"] == ["x", "frost", "ice", "heat", "dust"]  # one letter; past the tenth word
+    item = search(stack, "the rescuers")["items"][0]
     assert item["url"].endswith(f"/articles/{ferry}") and item["title"] == "Ferry sinks in the Caspian Sea"
     marked = [item["snippet"][h["start"] : h["end"]] for h in item["highlights"]]
     assert marked == ["Rescuers"]
@@ -166,3 +170,41 @@ def test_any_query_is_answered_200_or_400_never_500(stack: Stack, q: str) -> Non
     if response.status_code == 400:
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["parameter"] == "q"
+
+
+def test_the_in_memory_index_that_eval_search_uses_answers_as_the_table_does(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.logic.search.finder import search as find
+    from newsfeed.logic.search.indexing import follow_changes
+    from newsfeed.logic.search.ranking import Filters
+    from newsfeed.models import limits
+    from tests.support.memory import MemoryArticles, MemorySearchIndex
+
+    monkeypatch.setattr(limits, "SEARCH_POSTINGS_READ", 5)  # so that common words' reads are cut short
+    articles = corpus.ag_articles(60)
+    table, memory = ContentTable(stack.table), MemorySearchIndex()
+    for start in range(0, 60, 20):  # three stream batches, the last correcting the first's articles
+        batch = [(None, a) for a in articles[start : start + 20]]
+        follow_changes(table.search, batch)
+        follow_changes(memory, batch)
+    changed = [(a, a.model_copy(update={"title": a.title + " storm"})) for a in articles[:5]]
+    gone = [(a, None) for a in articles[5:8]]
+    for index in (table.search, memory):
+        follow_changes(index, [*changed, *gone])
+    kept = MemoryArticles({a.slug: a for a in articles[8:]} | {new.slug: new for _, new in changed})
+
+    total = 0
+    for text in ["reuters", "storm", "ap -reuters", "monday", '"said on"', "oil prices"]:
+        results = [
+            [
+                f.article.slug
+                for f in find(i, kept, text, Filters(), start=0, limit=20, default_language="en").found
+            ]
+            for i in (table.search, memory)
+        ]
+        assert results[0] == results[1], text
+        total += len(results[0])
+    assert total > 15
+    assert table.search.corpus() == memory.counts

@@ -6,7 +6,7 @@ both give the same lists."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -17,6 +17,7 @@ from newsfeed.models.article import Article, ArticleCard, ArticleRecord, Moved, 
 from newsfeed.models.errors import ConcurrentChange
 from newsfeed.models.related_index import Corpus, Posting, PostingList, Signature
 from newsfeed.models.scope import Scope
+from newsfeed.models.search import Indexed, Occurrence, SearchCorpus, TermPostings
 from newsfeed.models.upload import ChangeKind, RejectionReport, UploadChange
 
 
@@ -230,3 +231,72 @@ def ingest_in_memory(name: str, data: bytes) -> tuple[IngestResult, MemoryFiles,
     result = ingest.apply(change)
     event(str(result.outcome))
     return result, files, store
+
+
+@dataclass
+class MemorySearchIndex:
+    """The search index in memory (`dal.search_index`'s behaviour, for `make eval-search`), counting the calls
+    the table would take."""
+
+    counts: SearchCorpus = field(default_factory=SearchCorpus)
+    lists: dict[str, dict[int, Occurrence]] = field(default_factory=dict)  # term -> seq -> occurrence
+    entries: dict[str, Indexed] = field(default_factory=dict)
+    calls: int = 0
+
+    def corpus(self) -> SearchCorpus:
+        self.calls += 1
+        return self.counts
+
+    def postings(self, terms: Sequence[str], limit: int) -> dict[str, TermPostings]:
+        self.calls += len(terms)
+        found = {}
+        for term in terms:
+            newest = sorted(self.lists.get(term, {}).items(), reverse=True)
+            found[term] = TermPostings(tuple(o for _, o in newest[:limit]), len(newest) <= limit)
+        return found
+
+    def indexed(self, article_ids: Sequence[str]) -> dict[str, Indexed]:
+        self.calls += math.ceil(len(article_ids) / 100)
+        return {i: self.entries[i] for i in article_ids if i in self.entries}
+
+    def reserve(self, count: int) -> int:
+        self.calls += 1
+        c = self.counts
+        self.counts = SearchCorpus(c.articles, c.length, c.seq + count, c.languages)
+        return self.counts.seq
+
+    def write(
+        self,
+        postings: Sequence[tuple[str, Occurrence]],
+        deletes: Sequence[tuple[str, int]],
+        indexed: Sequence[Indexed],
+        unindexed: Sequence[str],
+    ) -> None:
+        self.calls += math.ceil((len(postings) + len(deletes) + len(indexed) + len(unindexed)) / 25)
+        for term, seq in deletes:
+            self.lists.get(term, {}).pop(seq, None)
+        for term, occurrence in postings:
+            self.lists.setdefault(term, {})[occurrence.entry.seq] = occurrence
+        self.entries.update({one.entry.article_id: one for one in indexed})
+        for article_id in unindexed:
+            self.entries.pop(article_id, None)
+
+    def count(self, articles: int, length: float, languages: dict[str, int]) -> None:
+        self.calls += 1
+        c = self.counts
+        merged = {
+            code: c.languages.get(code, 0) + languages.get(code, 0) for code in {*c.languages, *languages}
+        }
+        self.counts = SearchCorpus(
+            c.articles + articles, c.length + length, c.seq, {k: n for k, n in merged.items() if n > 0}
+        )
+
+
+@dataclass
+class MemoryArticles:
+    """Stored articles by slug, as a search reads its matches back."""
+
+    by_slug: Mapping[str, ArticleRecord]
+
+    def article_records(self, slugs: Sequence[str]) -> dict[str, ArticleRecord]:
+        return {slug: self.by_slug[slug] for slug in slugs if slug in self.by_slug}

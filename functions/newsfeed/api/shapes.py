@@ -66,6 +66,7 @@ def _plain(error: ErrorDetails) -> str:
         "int_parsing": "must be a whole number",
         "int_from_float": "must be a whole number",
         "string_too_long": f"must be at most {bound('max_length')} characters long",
+        "string_too_short": "must not be empty",
         "string_pattern_mismatch": "is not in the form this parameter takes (see /docs)",
     }
     return plain.get(error["type"], error["msg"].removeprefix("Value error, "))

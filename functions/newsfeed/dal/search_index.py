@@ -83,10 +83,11 @@ class SearchIndexTable:
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": word_pk(term)}},
             ScanIndexForward=False,
-            Limit=limit,
+            Limit=limit + 1,  # one past the bound says whether there are more
         )
-        found = tuple(Occurrence(_entry(item), float(item["f"]["N"])) for item in response.get("Items", []))
-        return TermPostings(found, "LastEvaluatedKey" not in response)
+        items = response.get("Items", [])
+        found = tuple(Occurrence(_entry(item), float(item["f"]["N"])) for item in items[:limit])
+        return TermPostings(found, len(items) <= limit)
 
     def indexed(self, article_ids: Sequence[str]) -> dict[str, Indexed]:
         items = batch.get_all(self.client, self.table, map(search_entry_key, article_ids), consistent=True)

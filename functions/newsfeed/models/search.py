@@ -85,12 +85,12 @@ SEARCH_FIELDS = (*ArticleSummary.model_fields, *("snippet", "highlights"))
 
 class SearchPage(_Out):
     items: list[SearchResult] = Field(
-        description="Best match first: BM25 over the article's words (a title word counts up to three "
-        "times), raised by up to a tenth for the newest matches; ties newest first."
+        description="Best match first: BM25 over the article's words (a title word counts three times), "
+        "raised by up to a tenth for the newest matches; ties newest first."
     )
     ignored: list[str] = Field(
-        description="Words of the query left out of the search: common words (stop words in a language of "
-        f"the archive) and any after the first {limits.MAX_QUERY_WORDS}."
+        description="Words of the query left out of the search: any after the first "
+        f"{limits.MAX_QUERY_WORDS} (and one-letter words)."
     )
     next: NextPage | None = Field(default=None, description="Absent on the last page.")
 
@@ -101,9 +101,9 @@ class SearchQuery(_Query):
     q: str = Field(
         min_length=1,
         max_length=limits.MAX_QUERY_CHARS,
-        description='Words (an article must have them all, in any form: "elections" finds "election"), '
-        '"exact phrases" in double quotes, and -words to leave out. Case, accents and common words do not '
-        "count; nothing else is an operator.",
+        description='Words (an article must have them all, in any form: "elections" finds "election"; '
+        'common words such as "the" only rank), "exact phrases" in double quotes, and -words to leave out. '
+        "Case and accents do not count; nothing else is an operator.",
     )
     section: SlugParam | None = Field(default=None, description="Only this section's articles.")
     tag: SlugParam | None = Field(default=None, description="Only this tag's articles.")
@@ -117,6 +117,7 @@ class SearchQuery(_Query):
         Annotated[
             str,
             Field(
+                pattern=rf"^({'|'.join(SEARCH_FIELDS)})(,({'|'.join(SEARCH_FIELDS)}))*$",
                 max_length=400,
                 description=f"Comma-separated fields of each result, of: {', '.join(SEARCH_FIELDS)}.",
             ),

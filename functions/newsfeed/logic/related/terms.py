@@ -45,9 +45,12 @@ class Analyzer:
     def term(self, word: str) -> str | None:
         """The term a lower-cased word counts as, or None if it does not count (a stop word, one letter, a
         run of letters too long to be a word)."""
-        if 1 < len(word) <= limits.MAX_WORD_CHARS and word not in self.stop_words:
-            return self.reduce(word)
-        return None
+        return self.stem(word) if word not in self.stop_words else None
+
+    def stem(self, word: str) -> str | None:
+        """The lower-cased word reduced, stop word or not; None for one letter or a run too long to be a
+        word."""
+        return self.reduce(word) if 1 < len(word) <= limits.MAX_WORD_CHARS else None
 
 
 @cache

@@ -86,7 +86,7 @@ def search(
 ) -> Results:
     corpus = index.corpus()
     query = understood(parse(text), languages(corpus, default_language))
-    terms = sorted(all_forms(query.required) | all_forms(query.excluded))
+    terms = sorted(all_forms(query.searched) | all_forms(query.excluded))
     postings = index.postings(terms, limits.SEARCH_POSTINGS_READ) if query.required else {}
     matches = ranked(query, postings, corpus, filters)
     found: list[Found] = []

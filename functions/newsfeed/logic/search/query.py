@@ -3,7 +3,7 @@
 Any text parses: a quote opens a phrase and the next one closes it (an unclosed phrase runs to the end), a
 word written with a leading `-` outside a phrase is left out of the results, and everything that is not a
 letter separates words. Only the first `limits.MAX_QUERY_WORDS` words count; the rest are said to be
-ignored, as are common words (`words.query_word`).
+ignored. Common words are optional (`words`).
 """
 
 from __future__ import annotations
@@ -40,17 +40,24 @@ def parse(text: str) -> Written:
 
 @dataclass(frozen=True)
 class Query:
-    """What is searched for: words every result has (a phrase's words too), phrases it has word after word,
-    words it has not; and the words left out."""
+    """What is searched for: words every result has (a phrase's words too), common words that rank a result
+    that has them, phrases a result has word after word, words it has not; and the words left out."""
 
     required: tuple[QueryWord, ...] = ()
+    optional: tuple[QueryWord, ...] = ()
     phrases: tuple[tuple[QueryWord, ...], ...] = ()
     excluded: tuple[QueryWord, ...] = ()
     ignored: tuple[str, ...] = field(default=())
 
+    @property
+    def searched(self) -> tuple[QueryWord, ...]:
+        """Every word that ranks a result."""
+        return self.required + self.optional
+
 
 def understood(written: Written, languages: Sequence[str]) -> Query:
-    """The query in the archive's languages: common words out, and words past the limit."""
+    """The query in the archive's languages: words past the limit (and what is not a word) left out; common
+    words optional unless the query has nothing else."""
     budget = limits.MAX_QUERY_WORDS
     ignored: list[str] = []
 
@@ -66,9 +73,18 @@ def understood(written: Written, languages: Sequence[str]) -> Query:
             kept.append(found)
         return kept
 
-    required = take(written.words)
+    words = take(written.words)
     phrases = [tuple(kept) for phrase in written.phrases if (kept := take(phrase))]
     excluded = take(written.excluded)
     in_phrases = [word for phrase in phrases for word in phrase]
-    every = {word.forms: word for word in [*required, *in_phrases]}  # a word written twice counts once
-    return Query(tuple(every.values()), tuple(phrases), tuple(excluded), tuple(dict.fromkeys(ignored)))
+    rare = [word for word in words if not word.common]
+    required = _once([*(rare if rare or in_phrases else words), *in_phrases])
+    optional = [w for w in _once(words) if w.forms not in {r.forms for r in required}]
+    return Query(
+        tuple(required), tuple(optional), tuple(phrases), tuple(excluded), tuple(dict.fromkeys(ignored))
+    )
+
+
+def _once(words: Sequence[QueryWord]) -> list[QueryWord]:
+    """Each word once (a word written twice, or in two forms of one term, counts once)."""
+    return list({word.forms: word for word in words}.values())

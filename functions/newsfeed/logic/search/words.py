@@ -1,14 +1,19 @@
 """The words of search: an article's terms as the index holds them, and the forms a query word is looked up
 under.
 
-Words are split, stop words dropped and the rest stemmed exactly as for related lists
-(`logic.related.terms`: Snowball for English, Russian and 30-odd more, Kazakh cut to its first letters), in
-the article's language; then case and diacritics are folded ("Café" and "cafe", "ё" and "е" are one term).
-Folding comes after stemming, because Snowball expects the letters as written.
+Words are split and stemmed exactly as for related lists (`logic.related.terms`: Snowball for English,
+Russian and 30-odd more, Kazakh cut to its first letters), in the article's language; then case and
+diacritics are folded ("Café" and "cafe", "ё" and "е" are one term). Folding comes after stemming, because
+Snowball expects the letters as written.
+
+Every word is indexed, stop words too: the related lists' stop words (the `stop-words` package's, 1,333 in
+English) include "microsoft", "computer", "million" and "help", which a reader must be able to find. Search
+uses the same list on the query instead: a stop word there is optional (it ranks an article that has it, it
+never excludes one without it), unless the query has no other word, as in "The Who".
 
 A query has no language of its own: each word is looked up in each of the archive's most used languages
 (`limits.SEARCH_LANGUAGES`), so "elections" finds an English article by "election" and "выборах" a Russian
-one by "выборы", and a word that is a stop word in any of them is left out, as the articles left it out.
+one by "выборы".
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from newsfeed.logic.html import to_plain_text
-from newsfeed.logic.related.terms import WORD, analyzer, term_counts
+from newsfeed.logic.related.terms import WORD, analyzer
 from newsfeed.models.article import Article
+
+TITLE_WEIGHT = 3  # a word of the title counts as this many of the body: an article is about its headline
 
 
 @cache
@@ -33,15 +40,6 @@ def fold(term: str) -> str:
 def article_text(article: Article) -> tuple[str, str]:
     """What an article is found by: its title, and the rest of its words (standfirst, body, tags)."""
     return article.title, " ".join([article.subtitle, to_plain_text(article.body), *article.tags])
-
-
-def document_terms(article: Article) -> dict[str, float]:
-    """The article's terms and how often each occurs, a title word counting as 1 to 3 body words."""
-    counts: dict[str, float] = {}
-    for term, count in term_counts(*article_text(article), article.language).items():
-        folded = fold(term)
-        counts[folded] = counts.get(folded, 0.0) + count
-    return counts
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def spots(text: str, language: str) -> Iterator[Spot]:
     """Each word of `text`, with its place and its term in `language`."""
     words = analyzer(language)
     for match in WORD.finditer(text):
-        term = words.term(match.group().lower())
+        term = words.stem(match.group().lower())
         yield Spot(match.start(), match.end(), fold(term) if term is not None else None)
 
 
@@ -66,23 +64,39 @@ def text_terms(text: str, language: str) -> list[str]:
     return [spot.term for spot in spots(text, language) if spot.term is not None]
 
 
+def document_terms(article: Article) -> dict[str, float]:
+    """The article's terms and how often each occurs, a title word counting TITLE_WEIGHT times."""
+    title, rest = (text_terms(text, article.language) for text in article_text(article))
+    counts: dict[str, float] = {}
+    for term in rest:
+        counts[term] = counts.get(term, 0.0) + 1
+    for term in title:
+        counts[term] = counts.get(term, 0.0) + TITLE_WEIGHT
+    return counts
+
+
 @dataclass(frozen=True)
 class QueryWord:
-    """A word of a query, and the terms it may be indexed under (one per language, often the same)."""
+    """A word of a query, the terms it may be indexed under (one per language, often the same), and whether
+    it is a common word (a stop word in one of those languages)."""
 
     word: str
     forms: frozenset[str]
+    common: bool = False
 
 
 def query_word(word: str, languages: Sequence[str]) -> QueryWord | None:
-    """The word's forms in `languages`; None if it is a stop word (or not a word) in any of them."""
+    """The word's forms in `languages`; None if it is not a word (one letter, or too long to be one)."""
     forms: set[str] = set()
+    common = False
     for language in languages:
-        term = analyzer(language).term(word.lower())
+        words = analyzer(language)
+        term = words.stem(word.lower())
         if term is None:
             return None
         forms.add(fold(term))
-    return QueryWord(word, frozenset(forms))
+        common = common or word.lower() in words.stop_words
+    return QueryWord(word, frozenset(forms), common)
 
 
 def words_of(text: str) -> list[str]:
@@ -91,7 +105,7 @@ def words_of(text: str) -> list[str]:
 
 
 def has_phrase(terms: Sequence[str], phrase: Sequence[QueryWord]) -> bool:
-    """Whether `phrase` occurs in `terms` word after word (stop words do not count on either side)."""
+    """Whether `phrase` occurs in `terms` word after word."""
     span = len(phrase)
     return any(
         all(terms[start + n] in word.forms for n, word in enumerate(phrase))

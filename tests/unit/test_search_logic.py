@@ -1,0 +1,102 @@
+"""Search's pure parts, over generated input: any text is a query, a query is bounded, a snippet marks
+exactly the words it was found by, forms fold case and accents, and the in-memory index ranks as described."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsfeed.logic.search.finder import search
+from newsfeed.logic.search.indexing import follow_changes
+from newsfeed.logic.search.query import parse, understood
+from newsfeed.logic.search.ranking import Filters
+from newsfeed.logic.search.snippets import snippet
+from newsfeed.logic.search.words import fold, query_word, spots
+from newsfeed.models import limits
+from newsfeed.models.article import Article
+from tests.support.factories import article
+from tests.support.memory import MemoryArticles, MemorySearchIndex
+
+LANGUAGES = ["en", "ru", "kk"]
+
+
+@given(st.text(max_size=limits.MAX_QUERY_CHARS))
+def test_any_text_is_a_query_of_at_most_the_word_limit(text: str) -> None:
+    query = understood(parse(text), LANGUAGES)
+    every = [*query.searched, *(w for p in query.phrases for w in p), *query.excluded]
+    assert len({w.word for w in every}) <= limits.MAX_QUERY_WORDS
+    assert all(word.forms for word in every)
+
+
+def test_what_the_query_language_says() -> None:
+    written = parse('Ferry -storm "Caspian  Sea" the "unclosed phrase')
+    assert written.words == ("ferry", "the")
+    assert written.excluded == ("storm",)
+    assert written.phrases == (("caspian", "sea"), ("unclosed", "phrase"))
+    query = understood(written, ["en"])
+    assert [w.word for w in query.optional] == ["the"]  # a common word ranks only
+    assert {w.word for w in query.required} == {"ferry", "caspian", "sea", "unclosed", "phrase"}
+    assert [w.word for w in understood(parse("the who"), ["en"]).required] == ["the", "who"]
+
+
+@given(st.text(alphabet=st.characters(categories=("L", "M")), min_size=2, max_size=20))
+def test_case_and_accents_fold_to_one_form(word: str) -> None:
+    assert fold(fold(word)) == fold(word)
+    assert fold(word.upper()) == fold(word.lower()) or word.upper().lower() != word.lower()
+
+
+def test_a_word_is_found_in_its_other_forms_in_each_language() -> None:
+    def forms(word: str, language: str) -> frozenset[str]:
+        found = query_word(word, [language])
+        assert found is not None
+        return found.forms
+
+    assert forms("Elections", "en") == forms("election", "en")
+    assert forms("выборах", "ru") == forms("выборы", "ru")
+    assert forms("Қазақстанның", "kk") == forms("қазақстанда", "kk")
+    assert forms("café", "fr") == forms("CAFE", "fr")
+
+
+@settings(max_examples=200)
+@given(
+    words=st.lists(
+        st.sampled_from(["storm", "Ferry", "ferries", "the", "sea", "Sturm", "café", "x"]), max_size=80
+    ),
+    asked=st.sets(st.sampled_from(["storm", "ferry", "sea", "cafe"]), min_size=1),
+)
+def test_a_snippet_marks_exactly_the_words_it_was_found_by(words: list[str], asked: set[str]) -> None:
+    body = " ".join(words)
+    one = article(body=f"<p>{body}</p>", summary="A summary.", subtitle="")
+    forms = {form for word in asked if (q := query_word(word, ["en"])) for form in q.forms}
+    cut = snippet(one, forms)
+    assert all(0 <= start < end <= len(cut.text) for start, end in cut.highlights)
+    for start, end in cut.highlights:
+        (spot,) = spots(cut.text[start:end], "en")
+        assert spot.term in forms
+    marked = {(start, end) for start, end in cut.highlights}
+    for spot in spots(cut.text, "en"):
+        if spot.term in forms:
+            assert (spot.start, spot.end) in marked
+    assert len(list(spots(cut.text, "en"))) <= limits.SNIPPET_WORDS
+
+
+def _searched(articles: list[Article], text: str, filters: Filters | None = None) -> list[str]:
+    index = MemorySearchIndex()
+    follow_changes(index, [(None, a) for a in articles])
+    records = MemoryArticles({a.slug: a for a in articles})
+    found = search(index, records, text, filters or Filters(), start=0, limit=10, default_language="en")
+    return [f.article.slug for f in found.found]
+
+
+def test_a_title_outranks_a_mention_and_equals_go_newest_first() -> None:
+    about = article(1, title="Storm hits the coast", body="<p>Winds rose.</p>")
+    mention = article(2, title="Harbour news", body="<p>After the storm, boats returned.</p>")
+    assert _searched([mention, about], "storm") == [about.slug, mention.slug]
+    older = article(4, title="Storm alpha", body="<p>Winds rose.</p>")  # published 4 hours before EPOCH
+    newer = article(3, title="Storm gamma", body="<p>Winds rose.</p>")
+    assert _searched([older, newer], "storm") == [newer.slug, older.slug]
+    assert _searched([older, newer], "storm", Filters("kazakhstan-news", "politics")) == [
+        newer.slug,
+        older.slug,
+    ]
+    assert _searched([older, newer], "storm", Filters(tag="sport")) == []
