@@ -232,6 +232,7 @@ class LocalStack:
                 f"  site         {self.base_url}/   (front page; article pages at /articles/<slug>)",
                 f"  API          {out['ApiUrl']}/articles   (and /articles/<slug>, /related, /revisions)",
                 f"  API docs     {out['ApiUrl']}/docs   (OpenAPI: {out['ApiUrl']}/openapi.json)",
+                f"  search       {self.base_url}/search?q=words   (API: {out['ApiUrl']}/search?q=words)",
                 f"  feeds        {out['ApiUrl']}/feeds   (every feed's URL)",
                 f"  RSS          {out['FeedsUrl']}/feeds/rss.xml",
                 f"  Atom         {out['FeedsUrl']}/feeds/atom.xml",

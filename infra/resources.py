@@ -25,6 +25,7 @@ PLAYED_LOCALLY = {
     "AWS::CloudFront::Function": "its redirects are answered by uvicorn (infra/web.py)",
     "AWS::CloudFront::OriginAccessControl": "not needed locally",
     "AWS::CloudFront::ResponseHeadersPolicy": "its headers are sent by uvicorn (infra/web.py)",
+    "AWS::CloudFront::CachePolicy": "nothing is cached locally: every request reaches the origin",
     "AWS::S3::BucketPolicy": "not enforced by moto",
     "AWS::SQS::QueuePolicy": "not enforced by moto",
     "AWS::Logs::LogGroup": "logs go to the terminal",

@@ -1,5 +1,6 @@
 """The local front door: the API under /api (API Gateway's part), and the public bucket for the rest: pages,
-feeds, the sitemap (CloudFront's part, with its front page, not-found page and redirects)."""
+feeds, the sitemap (CloudFront's part, with its front page, not-found page and redirects), but for the
+paths the distribution hands to the API function (the search page: `site_routes`)."""
 
 from __future__ import annotations
 
@@ -164,6 +165,36 @@ def public_files(bucket: PublicBucket) -> ASGIApp:
     return serve
 
 
+def site_routes(template: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Site path -> the API's path for it: each of the distribution's cache behaviours whose origin is not the
+    bucket (one with an OriginPath, in front of the HTTP API), as template.yaml declares them."""
+    (distribution,) = resources_of_type(template or load_template(), "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    prefixes = {o["Id"]: o["OriginPath"] for o in config["Origins"] if "CustomOriginConfig" in o}
+    return {
+        f"/{b['PathPattern']}": f"{prefixes[b['TargetOriginId']]}/{b['PathPattern']}"
+        for b in config.get("CacheBehaviors", [])
+        if b["TargetOriginId"] in prefixes
+    }
+
+
+def with_headers(app: ASGIApp, headers: Mapping[str, str]) -> ASGIApp:
+    """`app` with these headers on every response (over its own), as a CloudFront response headers policy."""
+    extra = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    names = {name for name, _ in extra}
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                kept = [h for h in message.get("headers", []) if h[0].lower() not in names]
+                message = {**message, "headers": kept + extra}
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    return wrapped
+
+
 def api_cors(api: ASGIApp, template: Mapping[str, Any] | None = None) -> ASGIApp:
     """The API behind the CORS rules API Gateway applies on AWS: the template's own CorsConfiguration (of its
     one HTTP API), so the app sets no CORS header itself and the two targets cannot differ."""
@@ -191,6 +222,8 @@ def local_site(api: ASGIApp, bucket: PublicBucket, site_url: str) -> ASGIApp:
     # CloudFront compresses what it serves for clients that accept it (objects of 1,000 bytes and more);
     # API Gateway's HTTP APIs do not.
     files = GZipMiddleware(public_files(bucket), minimum_size=1000)
+    pages = GZipMiddleware(with_headers(api, security_headers()), minimum_size=1000)
+    routes = site_routes()
     api = api_cors(api)
 
     async def site(scope: Scope, receive: Receive, send: Send) -> None:
@@ -202,6 +235,8 @@ def local_site(api: ASGIApp, bucket: PublicBucket, site_url: str) -> ASGIApp:
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             await api({**scope, "root_path": scope.get("root_path", "") + API_PREFIX}, receive, send)
+        elif scope["type"] == "http" and path in routes:
+            await pages({**scope, "path": routes[path], "raw_path": routes[path].encode()}, receive, send)
         elif scope["type"] == "http":
             await files(scope, receive, send)
 

@@ -22,6 +22,7 @@ from tests.bench import (
     bench_photos,
     bench_publish,
     bench_related,
+    bench_search,
     bench_restart,
     chart,
     cost,
@@ -42,6 +43,7 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "photos": bench_photos.run,
     "hugo": bench_hugo.run,
     "related": bench_related.run,
+    "search": bench_search.run,
     "restart": bench_restart.run,
 }
 # Run only when named (`python -m tests.bench restart import`): filling and restarting a 10,000-article stack

@@ -5,6 +5,8 @@ results whether articles were published one by one or imported together; any que
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsfeed.models.article import Article
 from tests.support import corpus
 from tests.support.factories import markdown
 from tests.support.moto import Stack, moto_stack
@@ -208,3 +211,64 @@ def test_the_in_memory_index_that_eval_search_uses_answers_as_the_table_does(
         total += len(results[0])
     assert total > 15
     assert table.search.corpus() == memory.counts
+
+
+def test_reindex_rebuilds_the_index_from_the_published_articles(stack: Stack) -> None:
+    from newsfeed.cli.reindex import reindex
+    from newsfeed.dal.content import ContentTable
+    from newsfeed.logic.search.indexing import apply
+
+    for name in STORIES:
+        publish(stack, name)
+    publish(stack, "wheat.md", status="draft")
+    table = ContentTable(stack.table)
+    index_items = [
+        {"pk": item["pk"], "sk": item["sk"]}
+        for item in stack.dynamodb.scan(TableName=stack.table)["Items"]
+        if item["pk"]["S"].startswith(("word#", "searched#", "search#"))
+    ]
+    ferry = table.articles.article_record("ferry-sinks-in-the-caspian-sea")
+    wheat = table.articles.article_record("wheat-harvest-breaks-a-record")
+    for key in index_items:  # an index that lost everything but a stale entry of the draft
+        stack.dynamodb.delete_item(TableName=stack.table, Key=key)
+    assert isinstance(wheat, Article) and ferry is not None
+    apply(table.search, {wheat.id: wheat.model_copy(update={"status": "published"})})
+    assert found(stack, "ferry") == [] and table.search.indexed_ids() == [wheat.id]
+    said: list[str] = []
+    assert reindex(table, said.append) == 3
+    assert found(stack, "ferry") == ["ferry-sinks-in-the-caspian-sea"]
+    assert found(stack, "выборов") == ["vybory-v-maslikhaty-proidut-v-marte"]
+    assert wheat.id not in table.search.indexed_ids() and len(table.search.indexed_ids()) == 3
+    assert said[-1] == "search index: 1 no longer published, taken out"
+    assert table.search.corpus().articles == 3
+
+
+def test_the_site_search_page_shows_results_in_the_theme_with_the_words_marked(stack: Stack) -> None:
+    from newsfeed.api.app import SITE_SEARCH
+
+    for name in STORIES:
+        publish(stack, name)
+    client = api(stack)
+    page = client.get(SITE_SEARCH, params={"q": "rescuers"})
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<meta name="robots" content="noindex">' in page.text
+    assert "<mark>Rescuers</mark>" in page.text
+    assert 'href="https://kazpost.example/articles/ferry-sinks-in-the-caspian-sea"' in page.text
+    assert 'value="rescuers"' in page.text  # the box keeps what was asked
+    hostile = client.get(SITE_SEARCH, params={"q": '"><script>alert(1)</script>'})
+    assert hostile.status_code == 200 and "<script>alert" not in hostile.text
+    assert "&lt;script&gt;" in hostile.text
+    assert "Type the words to look for." in client.get(SITE_SEARCH).text
+    assert client.get(SITE_SEARCH, params={"q": "a" * 501}).status_code == 400
+    for n in range(12):
+        stack.put(f"w{n}.md", markdown(title=f"Wheat market report {n}", body="Wheat prices rose."))
+    stack.drain()
+    first = client.get(SITE_SEARCH, params={"q": "wheat"}).text
+    more = re.search(r'<a href="([^"]+)" rel="next">', first)
+    assert more is not None
+    second = client.get(
+        html.unescape(more.group(1))
+        .removeprefix("https://kazpost.example/search")
+        .replace("?", f"{SITE_SEARCH}?", 1)
+    )
+    assert second.status_code == 200 and second.text.count('<li class="card"') == 3  # 13 in all, 10 a page

@@ -24,6 +24,8 @@ from newsfeed.api.http import NO_STORE, PROBLEMS, guarded, respond_bytes
 from newsfeed.api.operations import Endpoint, Operation, on_first_use
 from newsfeed.models.site import Site
 
+SITE_SEARCH = "/site/search"  # the site's search page, as CloudFront's SiteDistribution forwards it
+
 if TYPE_CHECKING:
     from newsfeed.api.docs import Documents
     from newsfeed.api.read import ContentReader, ReadApi
@@ -71,6 +73,7 @@ def create_app(site: Site, articles: StoredArticleSource, content: Callable[[], 
 
     routes = [Route(op.path, guarded(op.endpoint), methods=["GET"], name=op.name) for op in served]
     routes += [
+        Route(SITE_SEARCH, guarded(listed(lambda api: api.search_page)), methods=["GET"]),
         Route("/openapi.json", on_first_use(lambda: documents().openapi), methods=["GET"]),
         Route("/docs", on_first_use(lambda: documents().page), methods=["GET"]),
     ]

@@ -184,3 +184,8 @@ class ReadApi:
         from newsfeed.api.search import search_page
 
         return search_page(request, self.index, self.stored, self.site)
+
+    async def search_page(self, request: Request) -> Response:
+        from newsfeed.api.search import search_site_page
+
+        return search_site_page(request, self.index, self.stored, self.site)

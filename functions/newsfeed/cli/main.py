@@ -214,6 +214,16 @@ def unpublish(slug: str, target: Target, timeout: float) -> int:
     return 1
 
 
+def reindex_stack(target: Target) -> int:
+    from newsfeed.cli.reindex import reindex
+
+    connection = connect_or_explain(target)
+    if connection is None:
+        return 2
+    reindex(connection.table)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
@@ -265,6 +275,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         "export", parents=[stack], help="write every stored article to a directory, as `import` reads them"
     )
     export_cmd.add_argument("directory", type=Path, metavar="DIR")
+    commands.add_parser(
+        "reindex",
+        parents=[stack],
+        help="rebuild the search index from every published article, with progress",
+    )
 
     validate_cmd = commands.add_parser("validate", help="check articles offline, with the ingest's rules")
     validate_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -301,6 +316,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             return import_directory(args.directory, target, args.timeout, args.workers)
         if args.command == "export":
             return export_directory(args.directory, target)
+        if args.command == "reindex":
+            return reindex_stack(target)
         return publish(args.files, target, args.timeout)
     except (BotoCoreError, ClientError, ResponseParserError) as error:
         hint = " (is `make run` still running?)" if target.stack == LOCAL_STACK else ""

@@ -165,5 +165,8 @@ def search_posting_key(term: str, seq: int) -> Item:
     return key(word_pk(term), f"{seq:012d}")
 
 
+ENTRY_PREFIX = "searched#"
+
+
 def search_entry_key(article_id: str) -> Item:
-    return key(f"searched#{article_id}", "searched")
+    return key(f"{ENTRY_PREFIX}{article_id}", "searched")

@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from newsfeed.dal import batch, clients
-from newsfeed.dal.keys import SEARCH_CORPUS_KEY, Item, search_entry_key, search_posting_key, word_pk
+from newsfeed.dal.keys import (
+    ENTRY_PREFIX,
+    SEARCH_CORPUS_KEY,
+    Item,
+    search_entry_key,
+    search_posting_key,
+    word_pk,
+)
+from newsfeed.dal.paging import every_item
 from newsfeed.models.search import Entry, Indexed, Occurrence, SearchCorpus, TermPostings
 
 if TYPE_CHECKING:
@@ -38,6 +46,33 @@ def _entry_attributes(entry: Entry) -> Item:
     if entry.tags:
         item["g"] = {"S": " ".join(entry.tags)}  # slugs have no spaces
     return item
+
+
+def posting_item(term: str, occurrence: Occurrence) -> Item:
+    return {
+        **search_posting_key(term, occurrence.entry.seq),
+        **_entry_attributes(occurrence.entry),
+        "f": {"N": repr(occurrence.count)},
+    }
+
+
+def entry_item(indexed: Indexed) -> Item:
+    return {
+        **search_entry_key(indexed.entry.article_id),
+        **_entry_attributes(indexed.entry),
+        "t": {"S": json.dumps(indexed.terms, ensure_ascii=False, sort_keys=True)},
+        "l": {"S": indexed.language},
+    }
+
+
+def corpus_item(corpus: SearchCorpus) -> Item:
+    return {
+        **SEARCH_CORPUS_KEY,
+        "articles": {"N": str(corpus.articles)},
+        "length": {"N": repr(corpus.length)},
+        "seq": {"N": str(corpus.seq)},
+        **{f"{_LANGUAGE}{code}": {"N": str(n)} for code, n in corpus.languages.items()},
+    }
 
 
 def _entry(item: Item) -> Entry:
@@ -94,6 +129,17 @@ class SearchIndexTable:
         indexed = [Indexed(_entry(item), dict(json.loads(item["t"]["S"])), item["l"]["S"]) for item in items]
         return {one.entry.article_id: one for one in indexed}
 
+    def indexed_ids(self) -> list[str]:
+        """The id of every article the index holds. A Scan: for `newsfeed reindex` on an editor's credentials
+        only (no function may Scan)."""
+        scan: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "begins_with(pk, :entry)",
+            "ExpressionAttributeValues": {":entry": {"S": ENTRY_PREFIX}},
+            "ProjectionExpression": "a",
+        }
+        return [item["a"]["S"] for item in every_item(self.client, "scan", scan)]
+
     def reserve(self, count: int) -> int:
         response = self.client.update_item(
             TableName=self.table,
@@ -113,36 +159,13 @@ class SearchIndexTable:
     ) -> None:
         """BatchWriteItem, 25 a request; a posting both written and deleted is written."""
         written = {(term, p.entry.seq) for term, p in postings}
-        requests: list[dict[str, Any]] = [
-            {
-                "PutRequest": {
-                    "Item": {
-                        **search_posting_key(term, p.entry.seq),
-                        **_entry_attributes(p.entry),
-                        "f": {"N": repr(p.count)},
-                    }
-                }
-            }
-            for term, p in postings
-        ]
+        requests: list[dict[str, Any]] = [{"PutRequest": {"Item": posting_item(*p)}} for p in postings]
         requests += [
             {"DeleteRequest": {"Key": search_posting_key(term, seq)}}
             for term, seq in dict.fromkeys(deletes)
             if (term, seq) not in written
         ]
-        requests += [
-            {
-                "PutRequest": {
-                    "Item": {
-                        **search_entry_key(one.entry.article_id),
-                        **_entry_attributes(one.entry),
-                        "t": {"S": json.dumps(one.terms, ensure_ascii=False, sort_keys=True)},
-                        "l": {"S": one.language},
-                    }
-                }
-            }
-            for one in indexed
-        ]
+        requests += [{"PutRequest": {"Item": entry_item(one)}} for one in indexed]
         requests += [{"DeleteRequest": {"Key": search_entry_key(article_id)}} for article_id in unindexed]
         batch.write_all(self.client, self.table, requests)
 

@@ -15,7 +15,7 @@ weigh words, as BM25's article count and average length; nothing is found or los
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from newsfeed.logic.ports import SearchIndex
 from newsfeed.logic.related.relator import leaving
@@ -83,7 +83,11 @@ def _indexed(article: Article, seq: int) -> Indexed:
 
 def follow_changes(index: SearchIndex, changes: Sequence[Change]) -> int:
     """Index the changes of one stream batch; how many articles went in, changed or went out."""
-    todo = outcomes(changes)
+    return apply(index, outcomes(changes))
+
+
+def apply(index: SearchIndex, todo: Mapping[str, Article | None]) -> int:
+    """Make the index hold each article as given (None: not at all); how many there were."""
     if not todo:
         return 0
     before = index.indexed(list(todo))

@@ -57,3 +57,17 @@ def snippet(article: Article, forms: set[str]) -> Snippet:
         if found is not None:
             return found
     return Snippet(summarize(article.summary, limits.DERIVED_SUMMARY_CHARS), ())
+
+
+def marked_runs(cut: Snippet) -> list[tuple[str, bool]]:
+    """The snippet as runs of text, each marked (a matched word) or not: what a page puts in <mark>."""
+    runs: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in cut.highlights:
+        if start > at:
+            runs.append((cut.text[at:start], False))
+        runs.append((cut.text[start:end], True))
+        at = end
+    if at < len(cut.text):
+        runs.append((cut.text[at:], False))
+    return runs

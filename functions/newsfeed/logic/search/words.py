@@ -33,8 +33,11 @@ TITLE_WEIGHT = 3  # a word of the title counts as this many of the body: an arti
 @cache
 def fold(term: str) -> str:
     """The term without case or diacritics (compatibility forms too: "ﬁ" is "fi")."""
-    decomposed = unicodedata.normalize("NFKD", term.casefold())
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    bare = term
+    for _ in range(2):  # a compatibility form may decompose to a capital ("ᴬ" is "A"): fold what that gives
+        decomposed = unicodedata.normalize("NFKD", bare.casefold())
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
 
 
 def article_text(article: Article) -> tuple[str, str]:

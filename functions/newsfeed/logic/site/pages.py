@@ -27,11 +27,15 @@ from newsfeed.logic.site.feeds import ILLEGAL_CHARACTERS
 from newsfeed.logic.site.furniture import Furniture
 from newsfeed.logic.site.paths import (
     ICON,
+    OPENSEARCH,
+    OPENSEARCH_TYPE,
     FeedFormat,
     feed_path,
     scope_page_url,
     scope_title,
+    search_url,
 )
+from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleCard, Image
 from newsfeed.models.photo import Rendition
 from newsfeed.models.scope import SITE, Scope, ScopeKind
@@ -69,7 +73,7 @@ def _theme() -> tuple[Environment, str, str]:
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     csp = (
         f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'self' https: data:; "
-        "media-src 'self' https:; base-uri 'none'; form-action 'none'"
+        "media-src 'self' https:; base-uri 'none'; form-action 'self'"
     )
     return environment, css, csp
 
@@ -134,6 +138,10 @@ def _render(template: str, site: Site, language: str, **context: Any) -> bytes:
         css=Markup(css),  # noqa: S704 -- the theme's own stylesheet
         csp=csp,
         logo_path=LOGO_PATH,
+        search_url=search_url(site),
+        max_query=limits.MAX_QUERY_CHARS,
+        opensearch=OPENSEARCH,
+        opensearch_type=OPENSEARCH_TYPE,
         **Furniture(language).context(),
         **context,
     )
@@ -341,6 +349,34 @@ def render_moved(site: Site, new_url: str) -> bytes:
         site,
         site.language,
         canonical=new_url,
+        description="",
+        feeds=feed_links(site, [SITE]),
+    )
+
+
+def render_search_page(
+    site: Site,
+    query: str,
+    results: Sequence[tuple[ArticleCard, Sequence[tuple[str, bool]]]],
+    *,
+    next_url: str | None = None,
+    too_long: bool = False,
+) -> bytes:
+    """The site's search page: the results for `query` (each card with its snippet, as runs of text marked
+    or not), or what to do instead."""
+    shown = [
+        {**_card(site, card), "language": card.language, "snippet": list(snippet)}
+        for card, snippet in results
+    ]
+    return _render(
+        "search.html",
+        site,
+        site.language,
+        query=query,
+        results=shown,
+        next=next_url,
+        too_long=too_long,
+        canonical=search_url(site),
         description="",
         feeds=feed_links(site, [SITE]),
     )

@@ -68,6 +68,15 @@ ICON_SIZES = {FAVICON: 64, RSS_ICON: 144, ICON: 512}
 FRONT_PAGE = "index.html"
 NOT_FOUND_PAGE = "404.html"
 HTML = "text/html; charset=utf-8"
+# The search page is not a file: CloudFront (and make run's front door) hands SEARCH_PAGE to the API
+# function (template.yaml's SiteDistribution). OPENSEARCH describes it to browsers.
+SEARCH_PAGE = "search"
+OPENSEARCH = "opensearch.xml"
+OPENSEARCH_TYPE = "application/opensearchdescription+xml"
+
+
+def search_url(site: Site) -> str:
+    return f"{site.url}/{SEARCH_PAGE}"
 
 
 def _scope_root(scope: Scope) -> str:

@@ -35,6 +35,8 @@ from newsfeed.logic.site.paths import (
     HTML,
     ICON_SIZES,
     NOT_FOUND_PAGE,
+    OPENSEARCH,
+    OPENSEARCH_TYPE,
     FeedFormat,
     SiteFile,
     article_page_path,
@@ -46,6 +48,7 @@ from newsfeed.logic.site.sitemap import (
     ROBOTS_PATH,
     SITEMAP_PATH,
     render_news_sitemap,
+    render_opensearch,
     render_robots,
     window_start,
 )
@@ -357,10 +360,11 @@ class Regenerator:
                 ),
                 SiteFile(NOT_FOUND_PAGE, render_not_found(self.site), HTML, caching.DOCUMENT),
                 SiteFile(LOGO_PATH, logo(), LOGO_TYPE, caching.DOCUMENT),
+                SiteFile(OPENSEARCH, render_opensearch(self.site), OPENSEARCH_TYPE, caching.DOCUMENT),
                 *(SiteFile(path, icon(path), "image/png", caching.DOCUMENT) for path in ICON_SIZES),
             ]
 
-        return FileSet([SITEMAP_PATH, ROBOTS_PATH, NOT_FOUND_PAGE, LOGO_PATH, *ICON_SIZES], build)
+        return FileSet([SITEMAP_PATH, ROBOTS_PATH, NOT_FOUND_PAGE, LOGO_PATH, OPENSEARCH, *ICON_SIZES], build)
 
     def _write(self, files: FileSet) -> list[str]:
         """Read ETags, then content, then write each changed file on the condition of its ETag; all of it

@@ -1,4 +1,6 @@
-"""The Google News sitemap (articles of the last two days) and the robots.txt that points to it."""
+"""What tells crawlers and browsers about the site: the Google News sitemap (articles of the last two days),
+the robots.txt that points to it (and keeps search results out of crawlers' indexes), and the OpenSearch
+description that lets a browser search the site from its address bar."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from newsfeed.logic.site.paths import FAVICON, OPENSEARCH, OPENSEARCH_TYPE, SEARCH_PAGE, search_url
 from newsfeed.models import limits
 from newsfeed.models.article import ArticleCard
 from newsfeed.models.site import Site
@@ -46,4 +49,23 @@ def render_news_sitemap(site: Site, cards: Sequence[ArticleCard], now: datetime)
 
 
 def render_robots(site: Site) -> bytes:
-    return f"User-agent: *\nAllow: /\n\nSitemap: {site.public_url(SITEMAP_PATH)}\n".encode()
+    rules = f"User-agent: *\nAllow: /\nDisallow: /{SEARCH_PAGE}\n"
+    return f"{rules}\nSitemap: {site.public_url(SITEMAP_PATH)}\n".encode()
+
+
+OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
+SHORT_NAME_CHARS = 16  # the OpenSearch 1.1 limit on ShortName
+
+
+def render_opensearch(site: Site) -> bytes:
+    """The OpenSearch 1.1 description of the site's search page (its namespace declared on the root by
+    hand: `ET.register_namespace` is global, and the sitemap's owns the default prefix)."""
+    root = ET.Element("OpenSearchDescription", xmlns=OPENSEARCH_NS)
+    ET.SubElement(root, "ShortName").text = site.name[:SHORT_NAME_CHARS]
+    ET.SubElement(root, "Description").text = site.description or site.name
+    ET.SubElement(root, "InputEncoding").text = "UTF-8"
+    ET.SubElement(root, "Image", width="64", height="64", type="image/png").text = f"{site.url}/{FAVICON}"
+    ET.SubElement(root, "Url", type="text/html", template=f"{search_url(site)}?q={{searchTerms}}")
+    ET.SubElement(root, "Url", type=OPENSEARCH_TYPE, rel="self", template=f"{site.url}/{OPENSEARCH}")
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
