@@ -22,8 +22,8 @@ from tests.bench import (
     bench_photos,
     bench_publish,
     bench_related,
-    bench_search,
     bench_restart,
+    bench_search,
     chart,
     cost,
 )

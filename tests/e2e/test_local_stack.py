@@ -104,6 +104,26 @@ def test_status_and_unpublish_take_an_article_out_of_the_api_and_every_feed(
     assert (missing.returncode, missing.stdout.strip()) == (1, "no article at 'no-such-story'")
 
 
+def test_search_finds_a_publish_within_seconds_and_loses_its_takedown(
+    local_stack: Running, tmp_path: Path
+) -> None:
+    path = tmp_path / "findable.md"
+    path.write_text(markdown(title="Saiga herds recover", body="Saiga antelopes roam the steppe."))
+    assert local_stack.cli("publish", str(path)).returncode == 0
+    slug = "saiga-herds-recover"
+
+    def found(query: str) -> list[str]:
+        answer = json.loads(get(f"{local_stack.api}/search?q={query}")[1])
+        return [item["slug"] for item in answer["items"]]
+
+    eventually(lambda: found("antelope+steppes") == [slug], 10, "not findable 10 s after its publish")
+    page = get(f"{local_stack.base}/search?q=antelope")[1].decode()
+    assert f'href="{local_stack.base}/articles/{slug}"' in page and "<mark>antelopes</mark>" in page
+    assert b'role="search"' in get(f"{local_stack.base}/")[1]  # every page has the box
+    assert local_stack.cli("unpublish", slug).returncode == 0
+    eventually(lambda: found("antelope") == [], 10, "still found 10 s after its takedown")
+
+
 def test_rejected_files_exit_non_zero_and_change_nothing(local_stack: Running, tmp_path: Path) -> None:
     before = get(f"{local_stack.base}/feeds/rss.xml")[1]
     no_title = tmp_path / "no-title.md"
@@ -321,6 +341,7 @@ def test_pages_and_files_carry_the_security_headers_cloudfront_adds(local_stack:
         local_stack.base + "/",
         local_stack.base + "/feeds/rss.xml",
         local_stack.base + "/nowhere",
+        local_stack.base + "/search?q=tokayev",
         newest,
     ):
         request = urllib.request.Request(url)
