@@ -49,8 +49,9 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
 # Run only when named (`python -m tests.bench restart import`): filling and restarting a 10,000-article stack
 # takes about four minutes, importing the 7,600 AG News files and waiting for every related list and the
 # publisher about fifteen, probing the live lane through such an import about as long, counting an import's
-# calls in this process a few minutes; `make bench` stays under ten minutes without them.
-ON_REQUEST = {"restart", "import", "import-cost", "lanes"}
+# calls in this process a few minutes, search's 20,000-article index and 7,600-article bulk indexing two or
+# three; `make bench` stays under ten minutes without them.
+ON_REQUEST = {"restart", "import", "import-cost", "lanes", "search"}
 
 
 def main(names: list[str]) -> None:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsfeed.dal.content import ContentTable
 from newsfeed.models.article import Article
 from tests.support import corpus
 from tests.support.factories import markdown
@@ -109,6 +110,10 @@ def test_phrases_exclusions_filters_and_what_a_result_carries(stack: Stack) -> N
 def test_never_a_draft_never_after_a_takedown_and_a_correction_loses_its_old_words(stack: Stack) -> None:
     publish(stack, "ferry.md", status="draft")
     assert found(stack, "ferry") == []
+    publish(stack, "wheat.md", published_at="2999-01-01T00:00:00Z")  # scheduled, not due for long
+    scheduled = ContentTable(stack.table).articles.article_record("wheat-harvest-breaks-a-record")
+    assert isinstance(scheduled, Article) and scheduled.status == "scheduled"
+    assert found(stack, "wheat") == []
     publish(stack, "ferry.md")
     assert found(stack, "captain") == ["ferry-sinks-in-the-caspian-sea"]
     publish(stack, "ferry.md", body="A passenger ferry sank near Aktau port. The crew was rescued.")

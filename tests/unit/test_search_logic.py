@@ -3,15 +3,18 @@ exactly the words it was found by, forms fold case and accents, and the in-memor
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsfeed.logic.related.terms import STEMMED, analyzer
 from newsfeed.logic.search.finder import search
 from newsfeed.logic.search.indexing import follow_changes
 from newsfeed.logic.search.query import parse, understood
 from newsfeed.logic.search.ranking import Filters
 from newsfeed.logic.search.snippets import snippet
-from newsfeed.logic.search.words import fold, query_word, spots
+from newsfeed.logic.search.words import fold, query_word, spots, text_terms
 from newsfeed.models import limits
 from newsfeed.models.article import Article
 from tests.support.factories import article
@@ -107,3 +110,28 @@ def test_a_title_outranks_a_mention_and_equals_go_newest_first() -> None:
         older.slug,
     ]
     assert _searched([older, newer], "storm", Filters(tag="sport")) == []
+
+
+SUPPORTED = sorted(STEMMED)
+
+
+def _alphabet(language: str) -> str:
+    letters = {c for word in analyzer(language).stop_words for c in word if c.isalpha()}
+    return "".join(sorted(letters)) or "abcdefghijklmnopqrstuvwxyz"
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), language=st.sampled_from(SUPPORTED))
+def test_in_every_supported_language_an_article_is_found_by_each_of_its_words(
+    data: st.DataObject, language: str
+) -> None:
+    words = data.draw(
+        st.lists(st.text(alphabet=_alphabet(language), min_size=3, max_size=12), min_size=1, max_size=8)
+    )
+    one = article(title="Report", body=f"<p>{' '.join(words)}</p>", language=language)
+    for word in words:
+        if text_terms(word, language):  # (a word of one-letter pieces is not a word)
+            assert _searched([one], word) == [one.slug], (language, word)
+            shouted = word.upper()  # in capitals, where they go back to the same letters
+            if unicodedata.normalize("NFC", shouted.lower()) == unicodedata.normalize("NFC", word):
+                assert _searched([one], shouted) == [one.slug], (language, shouted)

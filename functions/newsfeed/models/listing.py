@@ -3,15 +3,15 @@ parameters."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from newsfeed.models import limits
 from newsfeed.models.api import SERVED, ArticleSummary
 from newsfeed.models.article import Timestamp
-from newsfeed.models.article_shape import selected_fields
 from newsfeed.models.text import EXAMPLE_TIME, SLUG_PATTERN, parse_instant
 
 # The shapes of newsfeed.logic.cursors (models import nothing of ours but models).
@@ -199,18 +199,18 @@ class RevisionsQuery(_Query):
     )
 
 
+def fields_param(known: Sequence[str]) -> Any:
+    """`fields=title,slug`: some of the `known` fields, comma-separated (absent: all of them)."""
+    names = "|".join(known)
+    return Field(
+        default=None,
+        pattern=rf"^({names})(,({names}))*$",
+        max_length=400,
+        description=f"Comma-separated fields to return, of: {', '.join(known)}.",
+    )
+
+
 class ArticleQuery(_Query):
     """GET /articles/{slug}."""
 
-    fields: (
-        Annotated[
-            str,
-            Field(
-                pattern=rf"^({'|'.join(SERVED)})(,({'|'.join(SERVED)}))*$",
-                max_length=400,
-                description=f"Comma-separated fields to return, of: {', '.join(SERVED)}.",
-            ),
-            AfterValidator(lambda v: selected_fields(v, SERVED) and v),
-        ]
-        | None
-    ) = None
+    fields: str | None = fields_param(SERVED)

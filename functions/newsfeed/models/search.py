@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from newsfeed.models import limits
 from newsfeed.models.api import ArticleSummary
-from newsfeed.models.article_shape import selected_fields
-from newsfeed.models.listing import Limit, NextPage, Since, SlugParam, Until, _Out, _Query
+from newsfeed.models.listing import Limit, NextPage, Since, SlugParam, Until, _Out, _Query, fields_param
 
 
 @dataclass(frozen=True)
@@ -113,15 +112,4 @@ class SearchQuery(_Query):
     cursor: (
         Annotated[str, Field(pattern=r"^[0-9]{1,6}$", description="From the previous page's `next`.")] | None
     ) = None
-    fields: (
-        Annotated[
-            str,
-            Field(
-                pattern=rf"^({'|'.join(SEARCH_FIELDS)})(,({'|'.join(SEARCH_FIELDS)}))*$",
-                max_length=400,
-                description=f"Comma-separated fields of each result, of: {', '.join(SEARCH_FIELDS)}.",
-            ),
-            AfterValidator(lambda v: selected_fields(v, SEARCH_FIELDS) and v),
-        ]
-        | None
-    ) = None
+    fields: str | None = fields_param(SEARCH_FIELDS)

@@ -30,6 +30,7 @@ _SNOWBALL = {
     "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
     "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }  # fmt: skip
+STEMMED = frozenset({*_SNOWBALL, "kk"})  # the languages whose words are reduced (others keep whole words)
 
 
 @dataclass(frozen=True)

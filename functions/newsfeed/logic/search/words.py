@@ -62,9 +62,16 @@ def spots(text: str, language: str) -> Iterator[Spot]:
         yield Spot(match.start(), match.end(), fold(term) if term is not None else None)
 
 
+def _comparable(text: str) -> str:
+    """Lower case, composed: a capital that has no composed form with its accent ("Η͂") has one in lower
+    case ("ῆ"), and words split at a loose accent."""
+    return unicodedata.normalize("NFC", text.lower())
+
+
 def text_terms(text: str, language: str) -> list[str]:
-    """The terms of `text` in order (what a phrase is matched against)."""
-    return [spot.term for spot in spots(text, language) if spot.term is not None]
+    """The terms of `text` in order (what it is indexed under, and what a phrase is matched against)."""
+    words = analyzer(language)
+    return [fold(term) for word in WORD.findall(_comparable(text)) if (term := words.stem(word)) is not None]
 
 
 def document_terms(article: Article) -> dict[str, float]:
@@ -104,7 +111,7 @@ def query_word(word: str, languages: Sequence[str]) -> QueryWord | None:
 
 def words_of(text: str) -> list[str]:
     """The words in a piece of a query, as written (lower-cased)."""
-    return [word.lower() for word in WORD.findall(text)]
+    return WORD.findall(_comparable(text))
 
 
 def has_phrase(terms: Sequence[str], phrase: Sequence[QueryWord]) -> bool:
