@@ -277,3 +277,26 @@ def test_the_site_search_page_shows_results_in_the_theme_with_the_words_marked(s
         .replace("?", f"{SITE_SEARCH}?", 1)
     )
     assert second.status_code == 200 and second.text.count('<li class="card"') == 3  # 13 in all, 10 a page
+
+
+def test_an_article_of_random_words_is_indexed_under_its_most_frequent_and_stops_nothing(
+    stack: Stack,
+) -> None:
+    """A body of 12,000 different made-up words (more than any article has): its 10,000 most frequent are
+    indexed, so that one publish writes a bounded number of postings, and the stream goes on."""
+    from newsfeed.models import limits
+
+    letters = "bcdfghjklmnpqrstvwxz"
+    made_up = [
+        "".join(letters[(n // len(letters) ** k) % len(letters)] for k in range(4)) + "qu"
+        for n in range(12_000)
+    ]
+    body = " ".join(["zebrafinch"] * 5 + made_up)
+    stack.put("noise.md", markdown(title="Noise", body=body))
+    publish(stack, "ferry.md")
+    assert found(stack, "zebrafinch") == ["noise"]
+    assert found(stack, "ferry") == ["ferry-sinks-in-the-caspian-sea"]
+    noise = ContentTable(stack.table).articles.article_record("noise")
+    assert noise is not None
+    (kept,) = ContentTable(stack.table).search.indexed([noise.id]).values()
+    assert len(kept.terms) == limits.MAX_INDEXED_WORDS

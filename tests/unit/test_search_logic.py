@@ -13,8 +13,8 @@ from newsfeed.logic.search.finder import search
 from newsfeed.logic.search.indexing import follow_changes
 from newsfeed.logic.search.query import parse, understood
 from newsfeed.logic.search.ranking import Filters
-from newsfeed.logic.search.snippets import snippet
-from newsfeed.logic.search.words import fold, query_word, spots, text_terms
+from newsfeed.logic.search.snippets import LEAD, best_start, snippet
+from newsfeed.logic.search.words import Spot, fold, query_word, spots, text_terms
 from newsfeed.models import limits
 from newsfeed.models.article import Article
 from tests.support.factories import article
@@ -135,3 +135,19 @@ def test_in_every_supported_language_an_article_is_found_by_each_of_its_words(
             shouted = word.upper()  # in capitals, where they go back to the same letters
             if unicodedata.normalize("NFC", shouted.lower()) == unicodedata.normalize("NFC", word):
                 assert _searched([one], shouted) == [one.slug], (language, shouted)
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", None]), max_size=300))
+def test_the_snippet_window_is_the_best_stretch(terms: list[str | None]) -> None:
+    """The one-pass window against the plain definition: each match's stretch, compared."""
+    words = [Spot(n, n + 1, term) for n, term in enumerate(terms)]
+    hits = [n for n, term in enumerate(terms) if term is not None]
+    if not hits:
+        return
+    span = limits.SNIPPET_WORDS - LEAD
+    keys = []
+    for n, first in enumerate(hits):
+        inside = [i for i in hits[n:] if i < first + span]
+        keys.append(((len({terms[i] for i in inside}), len(inside)), -n))
+    best = hits[max(keys)[1] * -1]
+    assert best_start(words, hits) == max(0, best - LEAD)

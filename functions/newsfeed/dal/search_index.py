@@ -13,7 +13,6 @@ article record, so neither stream reader's filter passes them on.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -64,13 +63,13 @@ def entry_item(indexed: Indexed) -> Item:
     return {
         **search_entry_key(indexed.entry.article_id),
         "e": {"S": _packed(indexed.entry)},
-        "t": {"S": json.dumps(indexed.terms, ensure_ascii=False, sort_keys=True)},
+        "t": {"S": " ".join(indexed.terms)},  # terms have no spaces
         "l": {"S": indexed.language},
     }
 
 
 def _indexed(item: Item) -> Indexed:
-    return Indexed(_unpacked(item["e"]["S"])[0], dict(json.loads(item["t"]["S"])), item["l"]["S"])
+    return Indexed(_unpacked(item["e"]["S"])[0], tuple(item["t"]["S"].split()), item["l"]["S"])
 
 
 def corpus_item(corpus: SearchCorpus) -> Item:

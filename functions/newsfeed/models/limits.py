@@ -76,6 +76,7 @@ SEARCH_POSTINGS_READ = 1_000  # the newest postings read per term and language (
 SEARCH_LANGUAGES = 4  # a query word is looked up in the archive's this-many most used languages
 SEARCH_CHECKED = 200  # matches read back per request (BatchGetItem) to check phrases and make snippets
 SNIPPET_WORDS = 30  # words of text a result's snippet shows
+MAX_INDEXED_WORDS = 10_000  # different words indexed per article (its most frequent; a real one has fewer)
 
 # Feeds, archives and the news sitemap.
 FEED_ITEMS = 50  # the template's FeedItems default and its most (a unit test compares them)

@@ -28,8 +28,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Occurrence:
-    """An article under a term: the article, and how often the term occurs there (a title word counting as
-    1 to 3, `logic.related.terms.term_counts`)."""
+    """An article under a term: the article, and how often the term occurs there (a title word counting
+    `logic.search.words.TITLE_WEIGHT` times)."""
 
     entry: Entry
     count: float
@@ -48,7 +48,7 @@ class Indexed:
     """What the index keeps of an article to take it out or change it: its entry, its terms and language."""
 
     entry: Entry
-    terms: dict[str, float]
+    terms: tuple[str, ...]
     language: str
 
 

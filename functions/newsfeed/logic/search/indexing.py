@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from newsfeed.logic.ports import SearchIndex
 from newsfeed.logic.related.relator import leaving
 from newsfeed.logic.search.words import document_terms
+from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleRecord
 from newsfeed.models.search import Entry, Indexed, Occurrence
 
@@ -67,18 +68,23 @@ def outcomes(changes: Sequence[Change]) -> dict[str, Article | None]:
     return found
 
 
-def _indexed(article: Article, seq: int) -> Indexed:
-    terms = document_terms(article)
+def _indexed(article: Article, seq: int) -> tuple[Indexed, dict[str, float]]:
+    """What is indexed of the article, and its postings' counts: its MAX_INDEXED_WORDS most frequent terms
+    (a real article has a few thousand different words; a body of made-up ones could have 30,000, and its
+    publish write as many postings)."""
+    counts = document_terms(article)
+    if len(counts) > limits.MAX_INDEXED_WORDS:
+        counts = dict(sorted(counts.items(), key=lambda t: (-t[1], t[0]))[: limits.MAX_INDEXED_WORDS])
     entry = Entry(
         article_id=article.id,
         slug=article.slug,
         seq=seq,
-        length=sum(terms.values()),
+        length=sum(counts.values()),
         published=round(article.published_at.timestamp() * 1000),
         section=article.section_slug,
         tags=tuple(article.tag_slugs),
     )
-    return Indexed(entry, terms, primary_language(article.language))
+    return Indexed(entry, tuple(counts), primary_language(article.language)), counts
 
 
 def follow_changes(index: SearchIndex, changes: Sequence[Change]) -> int:
@@ -106,8 +112,8 @@ def apply(index: SearchIndex, todo: Mapping[str, Article | None]) -> int:
             languages[old.language] = languages.get(old.language, 0) - 1
         if article is None:
             continue
-        now = _indexed(article, old.entry.seq if old is not None else seqs[article_id])
-        postings += [(term, Occurrence(now.entry, count)) for term, count in now.terms.items()]
+        now, counts = _indexed(article, old.entry.seq if old is not None else seqs[article_id])
+        postings += [(term, Occurrence(now.entry, count)) for term, count in counts.items()]
         written.append(now)
         articles, length = articles + 1, length + now.entry.length
         languages[now.language] = languages.get(now.language, 0) + 1

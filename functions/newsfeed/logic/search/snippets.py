@@ -4,6 +4,7 @@ without parsing anything)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,15 +24,22 @@ class Snippet:
     highlights: tuple[tuple[int, int], ...]
 
 
-def _best_start(words: Sequence[Spot], hits: Sequence[int], forms: set[str]) -> int:
+def best_start(words: Sequence[Spot], hits: Sequence[int]) -> int:
     """The first word of the SNIPPET_WORDS-word stretch with the most different matched terms (then the
-    most matches, then the earliest)."""
-    best, best_key = 0, (-1, -1)
+    most matches, then the earliest): one pass, the stretch's end moving on as its first match does."""
+    span = limits.SNIPPET_WORDS - LEAD
+    inside: Counter[str | None] = Counter()
+    best, best_key, end = 0, (-1, -1), 0
     for n, first in enumerate(hits):
-        inside = [i for i in hits[n:] if i < first + limits.SNIPPET_WORDS - LEAD]
-        key = (len({words[i].term for i in inside} & forms), len(inside))
+        while end < len(hits) and hits[end] < first + span:
+            inside[words[hits[end]].term] += 1
+            end += 1
+        key = (len(inside), end - n)
         if key > best_key:
             best, best_key = max(0, first - LEAD), key
+        inside[words[first].term] -= 1
+        if not inside[words[first].term]:
+            del inside[words[first].term]
     return best
 
 
@@ -40,7 +48,7 @@ def _cut(text: str, forms: set[str], language: str) -> Snippet | None:
     hits = [n for n, word in enumerate(words) if word.term in forms][:MAX_MATCHES]
     if not hits:
         return None
-    start = _best_start(words, hits, forms)
+    start = best_start(words, hits)
     end = min(len(words), start + limits.SNIPPET_WORDS)
     begin, finish = words[start].start, words[end - 1].end
     head = ELLIPSIS if start > 0 else ""
