@@ -118,7 +118,15 @@ def axe_violations(driver: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    "path", [f"/articles/{SEED}", "/sections/kazakhstan-news", "/", "/articles/hostile", "/api/docs"]
+    "path",
+    [
+        f"/articles/{SEED}",
+        "/sections/kazakhstan-news",
+        "/",
+        "/articles/hostile",
+        "/api/docs",
+        "/search?q=script",
+    ],
 )
 def test_a_page_runs_nothing_from_content_stays_on_its_origin_and_passes_axe(
     site: Running, browser: Any, path: str
@@ -135,6 +143,19 @@ def test_a_page_runs_nothing_from_content_stays_on_its_origin_and_passes_axe(
     assert violations == [], [(v["id"], v["help"]) for v in violations]
     if path == f"/articles/{SEED}":
         browser.save_screenshot(str(SCREENSHOT))
+
+
+def test_the_search_box_takes_a_reader_to_the_results_without_a_script(site: Running, browser: Any) -> None:
+    """The header's form, as a reader sends it (the page's own policy allows a form to the site alone)."""
+    browser.get(site.base + "/")
+    box = browser.find_element("id", "search-words")
+    box.send_keys("coffee dawn")
+    box.submit()
+    eventually(lambda: "/search?q=coffee+dawn" in browser.current_url, 10, browser.current_url)
+    results = browser.find_element("css selector", "ol.results")
+    assert "Coffee at dawn" in results.text
+    assert [m.text for m in results.find_elements("tag name", "mark")] == []  # title words: no snippet marks
+    assert browser.find_element("id", "search-words").get_attribute("value") == "coffee dawn"
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -387,3 +387,12 @@ def test_the_publisher_may_write_and_delete_every_file_it_writes() -> None:
             assert any(
                 fnmatch(json.dumps({"Fn::Sub": f"${{PublicBucket.Arn}}/{path}"}), a) for a in allowed
             ), (action, path)
+
+
+def test_the_distribution_hands_the_search_page_to_the_route_the_app_serves_it_at() -> None:
+    from infra.web import site_routes
+
+    from newsfeed.api.app import SITE_SEARCH
+    from newsfeed.logic.site.paths import SEARCH_PAGE
+
+    assert site_routes() == {f"/{SEARCH_PAGE}": SITE_SEARCH}

@@ -24,7 +24,7 @@ from newsfeed.api.http import NO_STORE, PROBLEMS, guarded, respond_bytes
 from newsfeed.api.operations import Endpoint, Operation, on_first_use
 from newsfeed.models.site import Site
 
-SITE_SEARCH = "/site/search"  # the site's search page, as CloudFront's SiteDistribution forwards it
+SITE_SEARCH = "/site/search"  # the site's search page, as the distribution (FeedsDistribution) forwards it
 
 if TYPE_CHECKING:
     from newsfeed.api.docs import Documents

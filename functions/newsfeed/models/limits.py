@@ -74,7 +74,7 @@ MAX_QUERY_WORDS = 10  # words, phrases' words and -words of a query; later ones 
 SEARCH_PAGE_SIZE = 10  # results per page by default (at most MAX_PAGE_SIZE)
 SEARCH_POSTINGS_READ = 1_000  # the newest postings read per term and language (one Query of at most 1 MB)
 SEARCH_LANGUAGES = 4  # a query word is looked up in the archive's this-many most used languages
-SEARCH_CHECKED = 200  # matches read back per request (BatchGetItem) to check phrases and make snippets
+SEARCH_CHECKED = 100  # matches read back per request (BatchGetItem) to check phrases and make snippets
 SNIPPET_WORDS = 30  # words of text a result's snippet shows
 MAX_INDEXED_WORDS = 10_000  # different words indexed per article (its most frequent; a real one has fewer)
 
