@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 
 from newsfeed.logic.related.terms import WORD, analyzer
 from newsfeed.logic.search.finder import search
-from newsfeed.logic.search.indexing import follow_changes
+from newsfeed.logic.search.indexing import apply
 from newsfeed.logic.search.ranking import Filters
 from newsfeed.models.article import Article
 from tests.support.corpus import as_article, corpus, rows
@@ -103,7 +103,7 @@ def fts5(articles: Sequence[Article], bodies: dict[str, str]) -> Callable[[str],
 def ours(articles: Sequence[Article]) -> Callable[[str], list[str]]:
     index = MemorySearchIndex()
     for start in range(0, len(articles), BATCH):
-        follow_changes(index, [(None, article) for article in articles[start : start + BATCH]])
+        apply(index, {article.id: article for article in articles[start : start + BATCH]})
     records = MemoryArticles({a.slug: a for a in articles})
 
     def find(query: str) -> list[str]:

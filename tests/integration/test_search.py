@@ -185,7 +185,7 @@ def test_the_in_memory_index_that_eval_search_uses_answers_as_the_table_does(
 ) -> None:
     from newsfeed.dal.content import ContentTable
     from newsfeed.logic.search.finder import search as find
-    from newsfeed.logic.search.indexing import follow_changes
+    from newsfeed.logic.search.indexing import apply
     from newsfeed.logic.search.ranking import Filters
     from newsfeed.models import limits
     from tests.support.memory import MemoryArticles, MemorySearchIndex
@@ -193,15 +193,15 @@ def test_the_in_memory_index_that_eval_search_uses_answers_as_the_table_does(
     monkeypatch.setattr(limits, "SEARCH_POSTINGS_READ", 5)  # so that common words' reads are cut short
     articles = corpus.ag_articles(60)
     table, memory = ContentTable(stack.table), MemorySearchIndex()
-    for start in range(0, 60, 20):  # three stream batches, the last correcting the first's articles
-        batch = [(None, a) for a in articles[start : start + 20]]
-        follow_changes(table.search, batch)
-        follow_changes(memory, batch)
-    changed = [(a, a.model_copy(update={"title": a.title + " storm"})) for a in articles[:5]]
-    gone = [(a, None) for a in articles[5:8]]
+    for start in range(0, 60, 20):  # three batches, then one correcting some articles and removing others
+        batch: dict[str, Article | None] = {a.id: a for a in articles[start : start + 20]}
+        apply(table.search, batch)
+        apply(memory, batch)
+    changed = [a.model_copy(update={"title": a.title + " storm"}) for a in articles[:5]]
+    last: dict[str, Article | None] = {a.id: a for a in changed} | {a.id: None for a in articles[5:8]}
     for index in (table.search, memory):
-        follow_changes(index, [*changed, *gone])
-    kept = MemoryArticles({a.slug: a for a in articles[8:]} | {new.slug: new for _, new in changed})
+        apply(index, last)
+    kept = MemoryArticles({a.slug: a for a in articles[8:]} | {a.slug: a for a in changed})
 
     total = 0
     for text in ["reuters", "storm", "ap -reuters", "monday", '"said on"', "oil prices"]:
@@ -300,3 +300,42 @@ def test_an_article_of_random_words_is_indexed_under_its_most_frequent_and_stops
     assert noise is not None
     (kept,) = ContentTable(stack.table).search.indexed([noise.id]).values()
     assert len(kept.terms) == limits.MAX_INDEXED_WORDS
+
+
+def test_during_an_import_a_live_publish_and_takedown_reach_search_with_their_feeds(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The publisher indexes live changes as it writes their feeds; an import's wait for the related-lists
+    function, which indexes them before relating them."""
+    publish(stack, "wheat.md")
+    folder = tmp_path / "ag"
+    folder.mkdir()
+    (folder / "imported.md").write_text(
+        markdown(title="Glaciers retreat in the Tian Shan", body="Ice melts.")
+    )
+    run_import(stack, folder)
+    stack.put("ferry.md", markdown(**STORIES["ferry.md"]))
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/wheat.md")
+    stack.drain("IngestFunction", "PublisherFunction")  # not the related-lists function
+    assert found(stack, "ferry") == ["ferry-sinks-in-the-caspian-sea"]
+    assert found(stack, "harvest") == []
+    assert found(stack, "glaciers") == []  # the import's turn comes after
+    stack.drain()
+    assert found(stack, "glaciers") == ["glaciers-retreat-in-the-tian-shan"]
+
+
+def test_an_imports_record_followed_late_never_undoes_a_live_correction(stack: Stack, tmp_path: Path) -> None:
+    folder = tmp_path / "ag"
+    folder.mkdir()
+    (folder / "quake.md").write_text(markdown(title="Earthquake shakes Almaty", body="Tremors at dawn."))
+    run_import(stack, folder)
+    stack.put("quake.md", markdown(title="Earthquake shakes Almaty", body="Aftershocks at noon."))
+    stack.drain("IngestFunction", "PublisherFunction")  # the correction is indexed, the import not yet
+    assert found(stack, "aftershocks") == ["earthquake-shakes-almaty"]
+    stack.drain()  # now the related-lists function follows the import's record of the first version
+    assert found(stack, "aftershocks") == ["earthquake-shakes-almaty"]
+    assert found(stack, "tremors") == []
+    stored = ContentTable(stack.table).articles.article_record("earthquake-shakes-almaty")
+    assert stored is not None
+    (entry,) = ContentTable(stack.table).search.indexed([stored.id]).values()
+    assert "tremor" not in entry.terms and "aftershock" in entry.terms

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from newsfeed.logic.related.terms import STEMMED, analyzer
 from newsfeed.logic.search.finder import search
-from newsfeed.logic.search.indexing import follow_changes
+from newsfeed.logic.search.indexing import apply
 from newsfeed.logic.search.query import parse, understood
 from newsfeed.logic.search.ranking import Filters
 from newsfeed.logic.search.snippets import LEAD, best_start, snippet
@@ -92,7 +92,7 @@ def test_a_snippet_marks_exactly_the_words_it_was_found_by(words: list[str], ask
 
 def _searched(articles: list[Article], text: str, filters: Filters | None = None) -> list[str]:
     index = MemorySearchIndex()
-    follow_changes(index, [(None, a) for a in articles])
+    apply(index, {a.id: a for a in articles})
     records = MemoryArticles({a.slug: a for a in articles})
     found = search(index, records, text, filters or Filters(), start=0, limit=10, default_language="en")
     return [f.article.slug for f in found.found]

@@ -6,9 +6,9 @@ Each handler builds its services once per process (`per_process`): at cold start
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 _FACTORIES: list[Callable[[], object]] = []
@@ -29,3 +29,13 @@ def reset() -> None:
     clients.reset()
     for factory in _FACTORIES:
         factory.cache_clear()  # type: ignore[attr-defined]
+
+
+def handed_to_bulk_lane(record: Mapping[str, Any]) -> bool:
+    """Whether the publisher hands this stream record's change to the bulk lane (there is one, and the change
+    is bulk work: `dal.items.is_bulk`). Its search entry is then the related-lists function's to write; every
+    other change's, the publisher's."""
+    from newsfeed.config import get_settings
+    from newsfeed.dal.items import is_bulk
+
+    return bool(get_settings().bulk_queue_url) and is_bulk(record)

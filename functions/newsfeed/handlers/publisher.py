@@ -1,9 +1,10 @@
 """Content table stream -> here: regenerate the feeds, pages and sitemap the live changes touched (each scope
 once per batch and each article's page from what is stored, so bursts coalesce: per scope and per slug, not
-per record, which is why this is not all one BatchProcessor), hand bulk changes (an import's, and pages
-whose related list alone changed) to the bulk lane (`logic.site.lanes`), then queue each change's webhook
-event (per record, under Powertools' BatchProcessor). Related lists are the other consumer of the stream
-(handlers/related_lists.py); the lists they write come back here as changes of their articles' pages."""
+per record, which is why this is not all one BatchProcessor), index them for search, hand bulk changes (an
+import's, and pages whose related list alone changed) to the bulk lane (`logic.site.lanes`), then queue
+each change's webhook event (per record, under Powertools' BatchProcessor). Related lists are the other
+consumer of the stream (handlers/related_lists.py); the lists they write come back here as changes of their
+articles' pages."""
 
 from __future__ import annotations
 
@@ -22,14 +23,16 @@ from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.bulk_lane import BacklogCounter, BulkLane
 from newsfeed.dal.cdn import invalidate
 from newsfeed.dal.content import ContentTable
-from newsfeed.dal.items import ArticleChange, article_page_change, change_stamp, is_bulk
+from newsfeed.dal.items import ArticleChange, article_page_change, change_stamp
 from newsfeed.dal.items import article_images as images
 from newsfeed.dal.lists import ListStore
 from newsfeed.dal.photos import PhotoQueue, PhotoStore, PhotoUseStore
 from newsfeed.dal.public import PublicBucket
+from newsfeed.dal.search_index import SearchIndexTable
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
-from newsfeed.handlers import per_process
+from newsfeed.handlers import handed_to_bulk_lane, per_process
+from newsfeed.logic.search.indexing import follow_changes
 from newsfeed.logic.site.lanes import BulkWork, to_messages
 from newsfeed.logic.site.photo_uses import PhotoShowing
 from newsfeed.logic.site.regenerate import Regenerator, ScopeChange, scope_changes
@@ -57,6 +60,23 @@ def publisher() -> Regenerator:
         items=settings.feed_items,
         pinger=PingQueue(settings.ping_queue_url) if settings.ping_queue_url else None,
     )
+
+
+@per_process
+def search_index() -> SearchIndexTable:
+    return ContentTable(get_settings().content_table).search
+
+
+def index_for_search(pairs: list[ArticleChange]) -> bool:
+    """Index the live changes' articles as stored (an import's are the related-lists function's); False if
+    that failed."""
+    try:
+        if indexed := follow_changes(search_index(), lists().articles, pairs):
+            logger.info("indexed for search", extra={"articles": indexed})
+    except Exception:
+        logger.exception("search indexing failed")
+        return False
+    return True
 
 
 @per_process
@@ -180,7 +200,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     Bulk ones are handed to the bulk lane, so that they never hold a live one up. If anything fails, the
     first record it concerns is reported, and Lambda retries the batch from there."""
     records = event.get("Records", [])
-    bulk = {id(r) for r in records if bulk_lane() is not None and is_bulk(r)}
+    bulk = {id(r) for r in records if handed_to_bulk_lane(r)}
     pairs = [images(record) for record in records]  # each record parsed once
     changed = [article_page_change(r, pair) for r, pair in zip(records, pairs, strict=True)]
     pages = {id(r): page for r, page in zip(records, changed, strict=True) if page and id(r) not in bulk}
@@ -191,6 +211,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         (p, change_stamp(r)) for r, p in zip(records, pairs, strict=True) if p and id(r) not in bulk
     ]
     failed = regenerate_scopes(scope_changes([p for p, _ in live_pairs], [s for _, s in live_pairs]))
+    searchable = index_for_search([p for p, _ in live_pairs])  # findable once its feeds show it
     # Then the bulk ones, which only wait in a queue: a live change in a batch with hundreds of them need not
     # wait for their hand-over (the bulk lane renders from what is stored, so the order changes nothing it
     # writes).
@@ -204,6 +225,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             (id(record) in bulk and not handed)
             or (pair and (sequence in unqueued or not photos_followed))
             or (pair and id(record) not in bulk and failed & set(scope_changes([pair])))
+            or (pair and id(record) not in bulk and not searchable)
             or (page and page[0] in failed_pages)
         ):
             return {"batchItemFailures": [{"itemIdentifier": sequence}]}

@@ -1,8 +1,8 @@
 """Content table stream -> here: keep the search index and related lists true (logic.search, logic.related),
 beside the publisher.
 
-Each batch is indexed for search first, all of it together (`logic.search.indexing`), so that a publish is
-findable, and a takedown gone from search, before its related lists are worked out.
+An import's changes in each batch are indexed for search first, all of them together
+(`logic.search.indexing`), before their related lists are worked out; the publisher indexes live ones.
 
 A second consumer of the stream, so that feeds never wait for related lists: an article is related once it
 is published (its list, the index, offers to older articles), taken out of every list once unpublished.
@@ -31,7 +31,7 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.dal.items import ArticleChange, article_images
 from newsfeed.dal.related_index import RelatedIndexTable
 from newsfeed.dal.search_index import SearchIndexTable
-from newsfeed.handlers import per_process
+from newsfeed.handlers import handed_to_bulk_lane, per_process
 from newsfeed.logic.related.batch import relate_together, runs
 from newsfeed.logic.related.relator import Relator
 from newsfeed.logic.search.indexing import Change, follow_changes
@@ -52,8 +52,13 @@ def search_index() -> SearchIndexTable:
 
 
 @per_process
+def content() -> ContentTable:
+    return ContentTable(get_settings().content_table)
+
+
+@per_process
 def relator() -> Relator:
-    return Relator(index(), ContentTable(get_settings().content_table).related_lists)
+    return Relator(index(), content().related_lists)
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,8 @@ def plan(records: Sequence[dict[str, Any]], changes: Sequence[Change]) -> dict[s
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     changes = [article_images(record) for record in event["Records"]]  # each stream record parsed once
-    if indexed := follow_changes(search_index(), changes):
+    imported = [c for r, c in zip(event["Records"], changes, strict=True) if handed_to_bulk_lane(r)]
+    if indexed := follow_changes(search_index(), content().articles, imported):
         logger.info("indexed for search", extra={"articles": indexed})
     response = process_partial_response(
         event=event,

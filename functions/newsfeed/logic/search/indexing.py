@@ -1,6 +1,8 @@
-"""Keeping the search index true as the content stream reports changes (in the related-lists function, which
-reads the stream beside the publisher; the index is written before the batch's related lists, so a publish is
-findable as soon as its batch arrives).
+"""Keeping the search index true as the content stream reports changes, in the lanes of the rest: the
+publisher indexes live changes as it writes their feeds (so a publish is findable, and a takedown gone, within
+a second, whatever an import has queued), the related-lists function an import's, a stream batch together,
+before it relates them. Both index each article as it is stored when they read it, so neither undoes a newer
+change the other has indexed.
 
 A batch of stream changes (one live publish or an import's thousands) is indexed together: what is indexed
 of its articles is read in one BatchGetItem per 100, new articles take their sequence numbers in one update,
@@ -17,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from newsfeed.logic.ports import SearchIndex
+from newsfeed.logic.ports import SearchArticles, SearchIndex
 from newsfeed.logic.related.relator import leaving
 from newsfeed.logic.search.words import document_terms
 from newsfeed.models import limits
-from newsfeed.models.article import Article, ArticleRecord
+from newsfeed.models.article import Article, ArticleRecord, Moved
 from newsfeed.models.search import Entry, Indexed, Occurrence
 
 # What an article is found by, shown with or filtered on: a change to any of these is indexed again.
@@ -52,20 +54,33 @@ def needs_indexing(old: ArticleRecord | None, new: ArticleRecord | None) -> bool
     return any(getattr(old, name) != getattr(new, name) for name in SEARCHED_FIELDS)
 
 
-def outcomes(changes: Sequence[Change]) -> dict[str, Article | None]:
-    """For each article the changes touch, what it is to be indexed as once they are followed in order: the
-    article, or None (out of the index)."""
-    found: dict[str, Article | None] = {}
+def touched(changes: Sequence[Change]) -> dict[str, str]:
+    """article id -> the slug it is at, for each article whose place in the index the changes may move: it
+    went public, left public view, or changed what it is found by."""
+    found: dict[str, str] = {}
     for change in changes:
         if change is None:
             continue
         old, new = change
-        gone = leaving(old, new)
-        if gone is not None:
-            found[gone] = None
+        if leaving(old, new) is not None and isinstance(old, Article):
+            found[old.id] = old.slug
         elif isinstance(new, Article) and needs_indexing(old, new):
-            found[new.id] = new
+            found[new.id] = new.slug
     return found
+
+
+def as_stored(articles: SearchArticles, slugs: Mapping[str, str]) -> dict[str, Article | None]:
+    """What each article is to be indexed as: as it is stored now, if public at that slug; else nothing. An
+    article that has moved on is left to the change at its new slug."""
+    stored = articles.article_records(sorted(set(slugs.values())))
+    todo: dict[str, Article | None] = {}
+    for article_id, slug in slugs.items():
+        record = stored.get(slug)
+        if isinstance(record, Moved) and record.id == article_id:
+            continue
+        public = isinstance(record, Article) and record.id == article_id and record.is_public
+        todo[article_id] = record if public and isinstance(record, Article) else None
+    return todo
 
 
 def _indexed(article: Article, seq: int) -> tuple[Indexed, dict[str, float]]:
@@ -87,9 +102,12 @@ def _indexed(article: Article, seq: int) -> tuple[Indexed, dict[str, float]]:
     return Indexed(entry, tuple(counts), primary_language(article.language)), counts
 
 
-def follow_changes(index: SearchIndex, changes: Sequence[Change]) -> int:
-    """Index the changes of one stream batch; how many articles went in, changed or went out."""
-    return apply(index, outcomes(changes))
+def follow_changes(index: SearchIndex, articles: SearchArticles, changes: Sequence[Change]) -> int:
+    """Index the articles these stream changes touch, as they are stored now (not as the changes had them:
+    the publisher indexes live changes and the related-lists function an import's, so an import's record
+    may be followed after a live correction of its article, and must not undo it); how many articles went
+    in, changed or went out."""
+    return apply(index, as_stored(articles, touched(changes)))
 
 
 def apply(index: SearchIndex, todo: Mapping[str, Article | None]) -> int:
