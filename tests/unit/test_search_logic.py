@@ -40,6 +40,10 @@ def test_what_the_query_language_says() -> None:
     assert [w.word for w in query.optional] == ["the"]  # a common word ranks only
     assert {w.word for w in query.required} == {"ferry", "caspian", "sea", "unclosed", "phrase"}
     assert [w.word for w in understood(parse("the who"), ["en"]).required] == ["the", "who"]
+    assert parse("«выборы в маслихаты» “Caspian Sea”").phrases == (
+        ("выборы", "в", "маслихаты"),
+        ("caspian", "sea"),
+    )
 
 
 @given(st.text(alphabet=st.characters(categories=("L", "M")), min_size=2, max_size=20))

@@ -22,7 +22,14 @@ from newsfeed.logic.site.paths import HTML, search_url
 from newsfeed.models import caching, limits
 from newsfeed.models.article import Article
 from newsfeed.models.article_shape import selected_fields
-from newsfeed.models.search import SEARCH_FIELDS, Highlight, SearchPage, SearchQuery, SearchResult
+from newsfeed.models.search import (
+    SEARCH_CURSOR_PATTERN,
+    SEARCH_FIELDS,
+    Highlight,
+    SearchPage,
+    SearchQuery,
+    SearchResult,
+)
 from newsfeed.models.site import Site
 
 
@@ -63,7 +70,7 @@ def search_site_page(request: Request, index: SearchReader, articles: SearchArti
 
     text = request.query_params.get("q", "")
     cursor = request.query_params.get("cursor", "")
-    start = int(cursor) if re.fullmatch(r"[0-9]{1,6}", cursor) else 0
+    start = int(cursor) if re.fullmatch(SEARCH_CURSOR_PATTERN, cursor) else 0
     too_long = len(text) > limits.MAX_QUERY_CHARS
     found: list[tuple[Article, list[tuple[str, bool]]]] = []
     next_url = None

@@ -79,6 +79,7 @@ class SearchResult(ArticleSummary):
     highlights: list[Highlight] = Field(description="The matched words in `snippet`, in order.")
 
 
+SEARCH_CURSOR_PATTERN = r"^[0-9]{1,6}$"  # a place in the ranked matches
 SEARCH_FIELDS = (*ArticleSummary.model_fields, *("snippet", "highlights"))
 
 
@@ -110,6 +111,7 @@ class SearchQuery(_Query):
     until: Until | None = Field(default=None, alias="to", description="Published at or before.")
     limit: Limit = limits.SEARCH_PAGE_SIZE
     cursor: (
-        Annotated[str, Field(pattern=r"^[0-9]{1,6}$", description="From the previous page's `next`.")] | None
+        Annotated[str, Field(pattern=SEARCH_CURSOR_PATTERN, description="From the previous page's `next`.")]
+        | None
     ) = None
     fields: str | None = fields_param(SEARCH_FIELDS)

@@ -1,9 +1,9 @@
 """A search query as written: words, "exact phrases" and -words, and nothing else that can fail.
 
-Any text parses: a quote opens a phrase and the next one closes it (an unclosed phrase runs to the end), a
-word written with a leading `-` outside a phrase is left out of the results, and everything that is not a
-letter separates words. Only the first `limits.MAX_QUERY_WORDS` words count; the rest are said to be
-ignored. Common words are optional (`words`).
+Any text parses: a quote (" or “ ” „ « ») opens a phrase and the next one closes it (an unclosed phrase
+runs to the end), a word written with a leading `-` outside a phrase is left out of the results, and
+everything that is not a letter separates words. Only the first `limits.MAX_QUERY_WORDS` words count; the
+rest are said to be ignored. Common words are optional (`words`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,15 @@ class Written:
     excluded: tuple[str, ...] = ()
 
 
+# Quotation marks as typed in the languages we publish in (and by phones' "smart" keyboards) are quotes too.
+_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»", '"'))
+
+
 def parse(text: str) -> Written:
     words: list[str] = []
     phrases: list[tuple[str, ...]] = []
     excluded: list[str] = []
-    for n, part in enumerate(text.split('"')):
+    for n, part in enumerate(text.translate(_QUOTES).split('"')):
         if n % 2:  # inside quotes
             if phrase := words_of(part):
                 phrases.append(tuple(phrase))
