@@ -59,8 +59,9 @@ def _cut(text: str, forms: set[str], language: str) -> Snippet | None:
 
 
 def snippet(article: Article, forms: set[str]) -> Snippet:
-    """Around the matched words in the standfirst and body; else the summary, marked where it has them."""
-    for text in (f"{article.subtitle} {to_plain_text(article.body)}".strip(), article.summary):
+    """Around the matched words in the body, else in the standfirst (each a text of its own: joined, the
+    standfirst's last words ran into the body's first), else the summary, marked where it has them."""
+    for text in (to_plain_text(article.body), article.subtitle, article.summary):
         found = _cut(text, forms, article.language)
         if found is not None:
             return found
