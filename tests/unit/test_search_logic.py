@@ -102,7 +102,7 @@ def _searched(articles: list[Article], text: str, filters: Filters | None = None
     return [f.article.slug for f in found.found]
 
 
-def test_a_title_outranks_a_mention_and_equals_go_newest_first() -> None:
+def test_the_denser_match_ranks_first_and_equals_go_newest_first() -> None:
     about = article(1, title="Storm hits the coast", body="<p>Winds rose.</p>")
     mention = article(2, title="Harbour news", body="<p>After the storm, boats returned.</p>")
     assert _searched([mention, about], "storm") == [about.slug, mention.slug]

@@ -85,7 +85,7 @@ SEARCH_FIELDS = (*ArticleSummary.model_fields, *("snippet", "highlights"))
 
 class SearchPage(_Out):
     items: list[SearchResult] = Field(
-        description="Best match first: BM25 over the article's words (a title word counts three times), "
+        description="Best match first: BM25 over the article's words (title, standfirst, body, tags), "
         "raised by up to a tenth for the newest matches; ties newest first."
     )
     ignored: list[str] = Field(
