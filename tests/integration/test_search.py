@@ -339,3 +339,26 @@ def test_an_imports_record_followed_late_never_undoes_a_live_correction(stack: S
     assert stored is not None
     (entry,) = ContentTable(stack.table).search.indexed([stored.id]).values()
     assert "tremor" not in entry.terms and "aftershock" in entry.terms
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=st.one_of(st.text(max_size=300), st.just("a|b|1|nan|2|s||3"), st.just("|" * 9 + "9" * 5000)))
+def test_a_damaged_index_item_costs_its_own_article_only(stack: Stack, damage: str) -> None:
+    """A posting or an entry that is not one the index wrote (by hand, by a bug) is passed over: searches
+    answer, and the stream goes on indexing and taking articles out."""
+    publish(stack, "ferry.md")
+    table = ContentTable(stack.table)
+    ferry = table.articles.article_record("ferry-sinks-in-the-caspian-sea")
+    assert isinstance(ferry, Article)
+    forged = {"pk": {"S": "word#caspian"}, "sk": {"S": "999999999999"}, "e": {"S": damage}}
+    stack.dynamodb.put_item(TableName=stack.table, Item=forged)
+    stack.dynamodb.put_item(
+        TableName=stack.table,
+        Item={"pk": {"S": f"searched#{ferry.id}"}, "sk": {"S": "searched"}, "e": {"S": damage}},
+    )
+    assert api(stack).get("/search", params={"q": "caspian"}).status_code == 200
+    publish(stack, "wheat.md")
+    assert found(stack, "harvest") == ["wheat-harvest-breaks-a-record"]
+    stack.s3.delete_object(Bucket=stack.uploads, Key="inbox/ferry.md")
+    stack.drain()
+    assert found(stack, "caspian") == []

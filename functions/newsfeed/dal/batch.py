@@ -81,6 +81,16 @@ def write_all(client: DynamoDBClient, table: str, requests: list[dict[str, Any]]
     each(write, [requests[start : start + WRITE_LIMIT] for start in range(0, len(requests), WRITE_LIMIT)])
 
 
+def put_and_delete(client: DynamoDBClient, table: str, puts: Sequence[Item], deletes: Iterable[Item]) -> None:
+    """Put `puts` and delete the items at the keys `deletes`, 25 a BatchWriteItem; a key both put and deleted
+    is put (BatchWriteItem refuses two requests on one key), a key deleted twice is deleted once."""
+    put = {(item["pk"]["S"], item["sk"]["S"]) for item in puts}
+    gone = {(key["pk"]["S"], key["sk"]["S"]): key for key in deletes}
+    requests: list[dict[str, Any]] = [{"PutRequest": {"Item": item}} for item in puts]
+    requests += [{"DeleteRequest": {"Key": key}} for pair, key in gone.items() if pair not in put]
+    write_all(client, table, requests)
+
+
 def send_all(client: SQSClient, queue_url: str, bodies: Sequence[object]) -> None:
     """Send each body (as JSON) to the queue: one SendMessageBatch per SEND_LIMIT."""
     for start in range(0, len(bodies), SEND_LIMIT):

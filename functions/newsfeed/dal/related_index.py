@@ -174,22 +174,12 @@ class RelatedIndexTable:
         signatures: Sequence[Signature],
     ) -> None:
         """BatchWriteItem, 25 a request; a posting both written and deleted is written."""
-        written = {(term, p.seq) for term, p in postings}
-        requests: list[dict[str, Any]] = [
-            {
-                "PutRequest": {
-                    "Item": {**posting_key(term, p.seq), "a": {"S": p.article_id}, "w": {"N": repr(p.weight)}}
-                }
-            }
+        puts = [
+            {**posting_key(term, p.seq), "a": {"S": p.article_id}, "w": {"N": repr(p.weight)}}
             for term, p in postings
         ]
-        requests += [
-            {"DeleteRequest": {"Key": posting_key(term, seq)}}
-            for term, seq in dict.fromkeys(deletes)
-            if (term, seq) not in written
-        ]
-        requests += [{"PutRequest": {"Item": signature_item(signature)}} for signature in signatures]
-        batch.write_all(self.client, self.table, requests)
+        puts += [signature_item(signature) for signature in signatures]
+        batch.put_and_delete(self.client, self.table, puts, (posting_key(t, seq) for t, seq in deletes))
 
     def drop(self, signature: Signature) -> None:
         requests = [{"DeleteRequest": {"Key": posting_key(term, signature.seq)}} for term in signature.terms]

@@ -13,8 +13,10 @@ article record, so neither stream reader's filter passes them on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+import logging
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsfeed.dal import batch, clients
 from newsfeed.dal.keys import (
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _LANGUAGE = "language_"
+T = TypeVar("T")
+logger = logging.getLogger(
+    __name__
+)  # under the functions' "newsfeed" logger (the data layer imports no Powertools)
 
 
 def _packed(entry: Entry, *more: float) -> str:
@@ -43,10 +49,27 @@ def _packed(entry: Entry, *more: float) -> str:
 
 
 def _unpacked(text: str) -> tuple[Entry, list[str]]:
-    """The entry, and what followed it (a posting's count)."""
+    """The entry, and what followed it (a posting's count). ValueError if it is not one `_packed` wrote."""
     article_id, slug, seq, length, published, section, tags, *more = text.split("|")
-    entry = Entry(article_id, slug, int(seq), float(length), int(published), section, tuple(tags.split()))
+    entry = Entry(article_id, slug, int(seq), _finite(length), int(published), section, tuple(tags.split()))
     return entry, more
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {text[:20]}")
+    return number
+
+
+def _readable(read: Callable[[Item], T], items: Iterable[Item]) -> Iterator[T]:
+    """Each item as `read` reads it; a damaged one (by hand, or by a bug) is logged and passed over, so that
+    it costs its own article its place in the index, never a search or the stream."""
+    for item in items:
+        try:
+            yield read(item)
+        except (KeyError, TypeError, ValueError):
+            logger.warning("search index item unreadable", extra={"key": str(item.get("pk"))[:200]})
 
 
 def posting_item(term: str, occurrence: Occurrence) -> Item:
@@ -56,7 +79,7 @@ def posting_item(term: str, occurrence: Occurrence) -> Item:
 
 def _occurrence(item: Item) -> Occurrence:
     entry, (count, *_) = _unpacked(item["e"]["S"])
-    return Occurrence(entry, float(count))
+    return Occurrence(entry, _finite(count))
 
 
 def entry_item(indexed: Indexed) -> Item:
@@ -116,12 +139,12 @@ class SearchIndexTable:
             Limit=limit + 1,  # one past the bound says whether there are more
         )
         items = response.get("Items", [])
-        found = tuple(map(_occurrence, items[:limit]))
+        found = tuple(_readable(_occurrence, items[:limit]))
         return TermPostings(found, len(items) <= limit)
 
     def indexed(self, article_ids: Sequence[str]) -> dict[str, Indexed]:
         items = batch.get_all(self.client, self.table, map(search_entry_key, article_ids), consistent=True)
-        return {one.entry.article_id: one for one in map(_indexed, items)}
+        return {one.entry.article_id: one for one in _readable(_indexed, items)}
 
     def indexed_ids(self) -> list[str]:
         """The id of every article the index holds. A Scan: for `newsfeed reindex` on an editor's credentials
@@ -132,7 +155,8 @@ class SearchIndexTable:
             "ExpressionAttributeValues": {":entry": {"S": ENTRY_PREFIX}},
             "ProjectionExpression": "e",
         }
-        return [_unpacked(item["e"]["S"])[0].article_id for item in every_item(self.client, "scan", scan)]
+        read = lambda item: _unpacked(item["e"]["S"])[0].article_id  # noqa: E731
+        return list(_readable(read, every_item(self.client, "scan", scan)))
 
     def reserve(self, count: int) -> int:
         response = self.client.update_item(
@@ -152,16 +176,9 @@ class SearchIndexTable:
         unindexed: Sequence[str],
     ) -> None:
         """BatchWriteItem, 25 a request; a posting both written and deleted is written."""
-        written = {(term, p.entry.seq) for term, p in postings}
-        requests: list[dict[str, Any]] = [{"PutRequest": {"Item": posting_item(*p)}} for p in postings]
-        requests += [
-            {"DeleteRequest": {"Key": search_posting_key(term, seq)}}
-            for term, seq in dict.fromkeys(deletes)
-            if (term, seq) not in written
-        ]
-        requests += [{"PutRequest": {"Item": entry_item(one)}} for one in indexed]
-        requests += [{"DeleteRequest": {"Key": search_entry_key(article_id)}} for article_id in unindexed]
-        batch.write_all(self.client, self.table, requests)
+        puts = [*(posting_item(*p) for p in postings), *map(entry_item, indexed)]
+        gone = [*(search_posting_key(term, seq) for term, seq in deletes), *map(search_entry_key, unindexed)]
+        batch.put_and_delete(self.client, self.table, puts, gone)
 
     def count(self, articles: int, length: float, languages: dict[str, int]) -> None:
         names = {f"#l{n}": f"{_LANGUAGE}{code}" for n, code in enumerate(sorted(languages))}
