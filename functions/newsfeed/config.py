@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +24,7 @@ from newsfeed.models import limits
 from newsfeed.models.site import Site
 
 _LANGUAGE = re.compile(limits.LANGUAGE_PATTERN)
+_ACTOR_NAME = re.compile(limits.ACTOR_NAME_PATTERN)
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
@@ -58,6 +60,12 @@ def _between(least: float, most: float, unit: str = "") -> Callable[[Any], Any]:
 def _language(value: str) -> str:
     if not _LANGUAGE.match(value):
         raise ValueError("must be a BCP 47 language tag such as 'en' or 'kk-KZ'")
+    return value
+
+
+def _actor_name(value: str) -> str:
+    if value and not _ACTOR_NAME.match(value):
+        raise ValueError("must be lower-case letters, digits and underscores (dots and hyphens inside)")
     return value
 
 
@@ -103,6 +111,11 @@ class Settings:
     idempotency_table: str = _setting(default="")  # the ingest's ledger of applied upload changes
     webhook_urls: str = _setting(_url_list, "")  # comma-separated receivers of article events
     webhook_secret_arn: str = _setting(default="")  # what they are signed with (required with webhook_urls)
+    fediverse_name: str = _setting(_actor_name, "")  # the site actor's name (@<name>@<site>); "": site_name
+    actor_key_arn: str = _setting(default="")  # the secret holding our actors' signing key
+    delivery_queue_url: str = _setting(default="")  # activities to deliver to followers' servers
+    # The local stack's peers run on 127.0.0.1 over http; on AWS only https to public addresses is fetched.
+    fediverse_private_peers: bool = _setting(default=False)
     # How far ahead a scheduler run publishes (sleeping till due).
     schedule_look_ahead_seconds: float = _setting(_between(0, 900, " seconds"), 0.0)
 
@@ -134,6 +147,16 @@ class Settings:
         return tuple(url for url in self.webhook_urls.split(",") if url)
 
     @property
+    def actor_name(self) -> str:
+        """The site actor's name: as configured (FEDIVERSE_NAME), else the site's name in lower-case letters
+        and digits ('KazPost' -> 'kazpost'), else 'news'."""
+        if self.fediverse_name:
+            return self.fediverse_name
+        folded = unicodedata.normalize("NFKD", self.site_name).encode("ascii", "ignore").decode().lower()
+        name = re.sub(r"[^a-z0-9_]+", "", folded)[:64]
+        return name if _ACTOR_NAME.match(name) else "news"
+
+    @property
     def site(self) -> Site:
         return Site(
             name=self.site_name,
@@ -152,6 +175,10 @@ def _typed(text: str, kind: Any) -> Any:
             return int(text.strip())
         except ValueError:
             raise ValueError("must be a whole number") from None
+    if kind in ("bool", bool):
+        if text.strip().lower() not in ("true", "false"):
+            raise ValueError("must be true or false")
+        return text.strip().lower() == "true"
     if kind in ("float", float):
         try:
             return float(text.strip())

@@ -79,6 +79,7 @@ def export_document(
         "image": article.image.model_dump(include=set(ImageUpload.model_fields)) if article.image else None,
         "related": article.related_slugs,
         "show_in_related": None if article.show_in_related else False,
+        "federate": None if article.federate else False,
         "body": body_with_refs(article.body, body_refs or {}),
     }
     if photo is not None:

@@ -131,6 +131,15 @@ class ArticleStore(StoredArticles):
         )
         return [revision_from_item(item) for item in response.get("Items", [])]
 
+    def article_by_id(self, article_id: str) -> Article | None:
+        """The article with this id as it stands at its slug now, if it is stored there: two reads (its newest
+        revision names its slug)."""
+        newest = self.revisions(article_id, 1)
+        if not newest:
+            return None
+        record = self.article_records([newest[0].slug]).get(newest[0].slug)
+        return record if isinstance(record, Article) and record.id == article_id else None
+
     def all_articles(self) -> Iterator[Article]:
         """Every stored article, whatever its status (not what is left at unpublished or moved slugs).
 

@@ -23,6 +23,11 @@
 | search entry | `searched#<article id>` | `searched` | what is indexed of the article: its entry, terms |
 | search corpus | `search#corpus` | `corpus` | articles indexed, their length and languages, sequence |
 | bulk backlog | `site#backlog` | `backlog` | what the bulk lane has still to write: pages, scopes, by slot |
+| follower | `followers#<actor name>` | `<inbox> <follower's actor id>` | since when |
+| followed | `following#<follower's actor id>` | `<actor name>` | the follower's inbox |
+| follower server | `servers#<actor name>` | `<inbox>` | the actor's followers there (0: it had some) |
+| remote key | `remotekey#<key id>` | `key` | a fediverse actor's public key, its owner, when it was fetched |
+| seen signature | `seen#<hash of a signature>` | `seen` | a signed request accepted (`expires`: TTL) |
 
 Lists are written in the same transaction as the article, so a Query on a list partition (newest first)
 answers "the newest N articles of a scope" in one bounded read, whatever the size of the archive.
@@ -170,3 +175,31 @@ ENTRY_PREFIX = "searched#"
 
 def search_entry_key(article_id: str) -> Item:
     return key(f"{ENTRY_PREFIX}{article_id}", "searched")
+
+
+def follower_key(name: str, inbox: str, follower: str) -> Item:
+    return key(f"followers#{name}", f"{inbox} {follower}")
+
+
+def following_key(follower: str, name: str) -> Item:
+    return key(f"following#{follower}", name)
+
+
+def following_pk(follower: str) -> str:
+    return f"following#{follower}"
+
+
+def servers_pk(name: str) -> str:
+    return f"servers#{name}"
+
+
+def server_key(name: str, inbox: str) -> Item:
+    return key(servers_pk(name), inbox)
+
+
+def remote_key_key(key_id: str) -> Item:
+    return key(f"remotekey#{key_id}", "key")
+
+
+def seen_signature_key(signature_hash: str) -> Item:
+    return key(f"seen#{signature_hash}", "seen")

@@ -39,3 +39,13 @@ def handed_to_bulk_lane(record: Mapping[str, Any]) -> bool:
     from newsfeed.dal.items import is_bulk
 
     return bool(get_settings().bulk_queue_url) and is_bulk(record)
+
+
+@per_process
+def actor_private_key() -> str:
+    """Our actors' signing key (the fediverse function's and the delivery function's): made on first use."""
+    from newsfeed.config import get_settings
+    from newsfeed.dal.federation import ActorKeyStore
+    from newsfeed.logic.federation.signatures import new_key_pem
+
+    return ActorKeyStore(get_settings().actor_key_arn).private_key(new_key_pem)

@@ -1,10 +1,10 @@
 """Content table stream -> here: regenerate the feeds, pages and sitemap the live changes touched (each scope
 once per batch and each article's page from what is stored, so bursts coalesce: per scope and per slug, not
-per record, which is why this is not all one BatchProcessor), index them for search, hand bulk changes (an
-import's, and pages whose related list alone changed) to the bulk lane (`logic.site.lanes`), then queue
-each change's webhook event (per record, under Powertools' BatchProcessor). Related lists are the other
-consumer of the stream (handlers/related_lists.py); the lists they write come back here as changes of their
-articles' pages."""
+per record, which is why this is not all one BatchProcessor), index them for search, queue what they send to
+followers on the fediverse, hand bulk changes (an import's, and pages whose related list alone changed) to the
+bulk lane (`logic.site.lanes`), then queue each change's webhook event (per record, under Powertools'
+BatchProcessor). Related lists are the other consumer of the stream (handlers/related_lists.py); the lists
+they write come back here as changes of their articles' pages."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from newsfeed.dal.archives import FeedBookkeeping
 from newsfeed.dal.bulk_lane import BacklogCounter, BulkLane
 from newsfeed.dal.cdn import invalidate
 from newsfeed.dal.content import ContentTable
+from newsfeed.dal.federation import DeliveryQueue
 from newsfeed.dal.items import ArticleChange, article_page_change, change_stamp
 from newsfeed.dal.items import article_images as images
 from newsfeed.dal.lists import ListStore
@@ -32,6 +33,9 @@ from newsfeed.dal.search_index import SearchIndexTable
 from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import handed_to_bulk_lane, per_process
+from newsfeed.logic.federation.activities import outgoing
+from newsfeed.logic.federation.addresses import Fediverse
+from newsfeed.logic.federation.delivery import fanout_message
 from newsfeed.logic.search.indexing import follow_changes
 from newsfeed.logic.site.lanes import BulkWork, to_messages
 from newsfeed.logic.site.photo_uses import PhotoShowing
@@ -102,6 +106,30 @@ def queue_webhook_event(
         except Exception:
             logger.exception("webhook event not queued", extra={"change": sequence})
             raise
+
+
+@per_process
+def delivery_queue() -> DeliveryQueue | None:
+    settings = get_settings()
+    return DeliveryQueue(settings.delivery_queue_url) if settings.delivery_queue_url else None
+
+
+def queue_for_followers(pairs: list[ArticleChange]) -> bool:
+    """Queue what the live changes send to followers on the fediverse (an import's send nothing: its
+    stories are not news to them); False if that failed."""
+    if (queue := delivery_queue()) is None:
+        return True
+    settings = get_settings()
+    we = Fediverse(settings.site, settings.actor_name)
+    sent = [activity for old, new in pairs for activity in outgoing(we, old, new)]
+    try:
+        queue.send([fanout_message(activity) for activity in sent])
+    except Exception:
+        logger.exception("activities not queued for followers", extra={"activities": len(sent)})
+        return False
+    if sent:
+        logger.info("queued for followers", extra={"activities": [a.summary for a in sent]})
+    return True
 
 
 @per_process
@@ -212,6 +240,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ]
     failed = regenerate_scopes(scope_changes([p for p, _ in live_pairs], [s for _, s in live_pairs]))
     searchable = index_for_search([p for p, _ in live_pairs])  # findable once its feeds show it
+    federated = queue_for_followers([p for p, _ in live_pairs])  # sent once its page and feeds show it
     # Then the bulk ones, which only wait in a queue: a live change in a batch with hundreds of them need not
     # wait for their hand-over (the bulk lane renders from what is stored, so the order changes nothing it
     # writes).
@@ -225,7 +254,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             (id(record) in bulk and not handed)
             or (pair and (sequence in unqueued or not photos_followed))
             or (pair and id(record) not in bulk and failed & set(scope_changes([pair])))
-            or (pair and id(record) not in bulk and not searchable)
+            or (pair and id(record) not in bulk and not (searchable and federated))
             or (page and page[0] in failed_pages)
         ):
             return {"batchItemFailures": [{"itemIdentifier": sequence}]}

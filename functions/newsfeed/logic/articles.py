@@ -83,6 +83,7 @@ def build_article(
         related=previous.related if previous else [],
         related_slugs=list(dict.fromkeys(s for s in fields.related if s != parsed.slug)),
         show_in_related=fields.show_in_related,
+        federate=fields.federate,
         content_hash=fingerprint(parsed, photos),
         source_key=source_key,
     )

@@ -100,6 +100,7 @@ class Article(ArticleCard):
     related: list[RelatedCard] = []  # curated first, then automatic by score (logic.related)
     related_slugs: list[str] = []  # the editor's curated related articles, in the editor's order
     show_in_related: bool = True  # False: never in another article's automatic related list
+    federate: bool = True  # False: never sent to followers on the fediverse
     content_hash: str = ""  # fingerprint of what the editor uploaded: equal means nothing to write
     source_key: str = ""  # the upload this article comes from
 

@@ -28,6 +28,7 @@ NOT_SERVED = frozenset(
         "related",
         "related_slugs",
         "show_in_related",
+        "federate",
         "tag_slugs",
         "author_slugs",
     }

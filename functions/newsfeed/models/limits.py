@@ -32,6 +32,9 @@ YEARS_PATTERN = r"^(1[89][0-9][0-9]|2[0-9][0-9][0-9])-"
 
 # Settings the template also states as parameter patterns (a unit test compares the two).
 SITE_URL_PATTERN = r"^https?://[^/\s?#]+(/[^\s?#]*)?$"
+# A fediverse actor's name, as Mastodon's usernames: letters, digits and underscores, with dots and hyphens
+# inside (a section's slug is one).
+ACTOR_NAME_PATTERN = r"^[a-z0-9_](?:[a-z0-9_.-]{0,62}[a-z0-9_])?$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 # Article fields.

@@ -85,6 +85,8 @@ class ArticleUpload(EditorialFields):
     """Slugs of articles to show first in this article's related list, in this order."""
     show_in_related: bool = True
     """False keeps this article out of every other article's automatic related list."""
+    federate: bool = True
+    """False: followers on the fediverse never receive this article (it is still on the site and in feeds)."""
 
 
 class ChangeKind(StrEnum):

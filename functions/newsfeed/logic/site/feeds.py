@@ -33,7 +33,7 @@ from newsfeed.logic.site.paths import (
     scope_title,
 )
 from newsfeed.models import caching, limits
-from newsfeed.models.article import Article
+from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import Scope
 from newsfeed.models.site import Site
 from newsfeed.models.text import format_utc
@@ -96,7 +96,7 @@ def _clean(text: str) -> str:
 def _content_html(site: Site, article: Article) -> str:
     """The body, its links absolute, under the lead photo (for readers that ignore Media RSS)."""
     body = absolutize_links(article.body, site.article_url(article.slug))
-    shown = _feed_image(site, article)
+    shown = feed_image(site, article)
     if shown is None or article.image is None:
         return body
     size = f' width="{shown["width"]}" height="{shown["height"]}"' if shown.get("width") else ""
@@ -112,7 +112,7 @@ def _categories(article: Article) -> list[str]:
     return list(dict.fromkeys([article.section, *article.tags]))
 
 
-def _feed_image(site: Site, article: Article) -> dict[str, Any] | None:
+def feed_image(site: Site, article: Article | ArticleCard) -> dict[str, Any] | None:
     """The picture a feed item carries: of a photo sent with the article, its narrowest JPEG at least
     `limits.FEED_IMAGE_WIDTH` wide (else its widest), with its size and type; else the image's URL."""
     image = article.image
@@ -219,7 +219,7 @@ def render_rss(site: Site, doc: Document, articles: Sequence[Article]) -> bytes:
 
 
 def _media(parent: ET.Element, site: Site, article: Article) -> None:
-    shown = _feed_image(site, article)
+    shown = feed_image(site, article)
     if shown is None or article.image is None:
         return
     media = _sub(parent, f"{{{MEDIA_NS}}}content", medium="image", **{k: str(v) for k, v in shown.items()})
@@ -305,7 +305,7 @@ def render_json_feed(site: Site, doc: Document, articles: Sequence[Article]) -> 
             "tags": _categories(article),
             "language": article.language,
         }
-        if (shown := _feed_image(site, article)) is not None:
+        if (shown := feed_image(site, article)) is not None:
             item["image"] = shown["url"]
         if article.image and (banner := next((c for c in article.image.crops if c.name == "og"), None)):
             item["banner_image"] = site.absolute(banner.url)
