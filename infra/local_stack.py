@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -222,6 +223,17 @@ class LocalStack:
         )
         return names
 
+    def handle(self, resources: Resources) -> str:
+        """The site's handle on the fediverse (followed over http here: docs/fediverse.md)."""
+        from newsfeed.config import Settings
+
+        settings = Settings.from_environ(next(iter(resources.functions.values())).environment)
+        return f"@{settings.actor_name}@{self.host}"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc
+
     def banner(self, resources: Resources, samples: list[str], restored: bool = False) -> str:
         out = resources.outputs
         return "\n".join(
@@ -233,6 +245,7 @@ class LocalStack:
                 f"  API          {out['ApiUrl']}/articles   (and /articles/<slug>, /related, /revisions)",
                 f"  API docs     {out['ApiUrl']}/docs   (OpenAPI: {out['ApiUrl']}/openapi.json)",
                 f"  search       {self.base_url}/search?q=words   (API: {out['ApiUrl']}/search?q=words)",
+                f"  fediverse    {self.handle(resources)}   (each section: @<its slug>@{self.host})",
                 f"  feeds        {out['ApiUrl']}/feeds   (every feed's URL)",
                 f"  RSS          {out['FeedsUrl']}/feeds/rss.xml",
                 f"  Atom         {out['FeedsUrl']}/feeds/atom.xml",
@@ -311,12 +324,20 @@ class LocalStack:
         sys.setswitchinterval(SWITCH_INTERVAL)
         import uvicorn
 
-        from infra.web import MAX_REQUEST_HEAD_BYTES, FrontDoor, FrontDoorProtocol, local_site
+        from infra.web import MAX_REQUEST_HEAD_BYTES, FrontDoor, FrontDoorProtocol, by_prefix, local_site
+        from newsfeed.api.fediverse import PREFIX as FEDIVERSE_PREFIX
         from newsfeed.dal.public import PublicBucket
 
         with self.running() as resources:
             session = boto3.session.Session()
-            api = load_attribute(resources.functions["ApiFunction"].handler.rsplit(".", 1)[0] + ".app")
+            api = by_prefix(
+                load_attribute(resources.functions["ApiFunction"].handler.rsplit(".", 1)[0] + ".app"),
+                {
+                    FEDIVERSE_PREFIX: load_attribute(
+                        resources.functions["FediverseFunction"].handler.rsplit(".", 1)[0] + ".app"
+                    )
+                },
+            )
             outputs = resources.outputs
             site = local_site(api, PublicBucket(outputs["PublicBucketName"]), outputs["SiteUrl"])
             restored = self.aws is not None and self.aws.restored

@@ -297,5 +297,6 @@ def create_resources(
     for function in builder.result.functions.values():
         function.environment["FEEDS_URL"] = urls["FeedsUrl"]
         function.environment["WEBSUB_HUBS"] = hubs
+        function.environment["FEDIVERSE_PRIVATE_PEERS"] = "true"  # its followers' servers run on 127.0.0.1
     builder.outputs()
     return builder.result

@@ -167,7 +167,8 @@ def public_files(bucket: PublicBucket) -> ASGIApp:
 
 def site_routes(template: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Site path -> the API's path for it: each of the distribution's cache behaviours whose origin is not the
-    bucket (one with an OriginPath, in front of the HTTP API), as template.yaml declares them."""
+    bucket (one with an OriginPath, in front of the HTTP API), as template.yaml declares them. A pattern that
+    ends in `/*` stays one (`/ap/*` -> `/fediverse/ap/*`): `api_path` follows it."""
     (distribution,) = resources_of_type(template or load_template(), "AWS::CloudFront::Distribution").values()
     config = distribution["Properties"]["DistributionConfig"]
     prefixes = {o["Id"]: o["OriginPath"] for o in config["Origins"] if "CustomOriginConfig" in o}
@@ -176,6 +177,30 @@ def site_routes(template: Mapping[str, Any] | None = None) -> dict[str, str]:
         for b in config.get("CacheBehaviors", [])
         if b["TargetOriginId"] in prefixes
     }
+
+
+def api_path(routes: Mapping[str, str], path: str) -> str | None:
+    """The API's path for a site path, by `site_routes` (None: the bucket's)."""
+    if path in routes:
+        return routes[path]
+    for pattern, target in routes.items():
+        if pattern.endswith("/*") and path.startswith(pattern[:-1]):
+            return target[:-1] + path.removeprefix(pattern[:-1])
+    return None
+
+
+def by_prefix(default: ASGIApp, apps: Mapping[str, ASGIApp]) -> ASGIApp:
+    """One API of several functions, as API Gateway routes them: a path under a prefix to its app."""
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "").removeprefix(scope.get("root_path", ""))
+        for prefix, app in apps.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                await app(scope, receive, send)
+                return
+        await default(scope, receive, send)
+
+    return route
 
 
 def with_headers(app: ASGIApp, headers: Mapping[str, str]) -> ASGIApp:
@@ -235,8 +260,8 @@ def local_site(api: ASGIApp, bucket: PublicBucket, site_url: str) -> ASGIApp:
         path = scope.get("path", "")
         if scope["type"] == "http" and (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
             await api({**scope, "root_path": scope.get("root_path", "") + API_PREFIX}, receive, send)
-        elif scope["type"] == "http" and path in routes:
-            await pages({**scope, "path": routes[path], "raw_path": routes[path].encode()}, receive, send)
+        elif scope["type"] == "http" and (target := api_path(routes, path)) is not None:
+            await pages({**scope, "path": target, "raw_path": target.encode()}, receive, send)
         elif scope["type"] == "http":
             await files(scope, receive, send)
 

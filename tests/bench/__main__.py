@@ -12,6 +12,7 @@ from tests.bench import (
     bench_api,
     bench_burst,
     bench_cold_start,
+    bench_fediverse,
     bench_hugo,
     bench_import,
     bench_import_cost,
@@ -44,14 +45,16 @@ BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
     "hugo": bench_hugo.run,
     "related": bench_related.run,
     "search": bench_search.run,
+    "fediverse": bench_fediverse.run,
     "restart": bench_restart.run,
 }
 # Run only when named (`python -m tests.bench restart import`): filling and restarting a 10,000-article stack
 # takes about four minutes, importing the 7,600 AG News files and waiting for every related list and the
 # publisher about fifteen, probing the live lane through such an import about as long, counting an import's
 # calls in this process a few minutes, search's 20,000-article index and 7,600-article bulk indexing two or
-# three; `make bench` stays under ten minutes without them.
-ON_REQUEST = {"restart", "import", "import-cost", "lanes", "search"}
+# three, federation's 10,000 follower servers and its local stack about three; `make bench` stays under ten
+# minutes without them.
+ON_REQUEST = {"restart", "import", "import-cost", "lanes", "search", "fediverse"}
 
 
 def main(names: list[str]) -> None:

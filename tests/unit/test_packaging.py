@@ -15,7 +15,7 @@ def test_requirements_txt_pins_exactly_the_runtime_dependencies() -> None:
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     lines = [
         line.strip()
-        for layer in ("layer", "layer-pages", "layer-photos")
+        for layer in ("layer", "layer-pages", "layer-photos", "layer-federation")
         for line in (ROOT / layer / "requirements.txt").read_text().splitlines()
     ]
     pinned = [line for line in lines if line and not line.startswith("#")]

@@ -211,6 +211,30 @@ def test_each_function_may_do_what_its_code_does() -> None:
         "dynamodb:DeleteItem",
     }
     assert "sqs:SendMessage" in json.dumps(statements("IngestFunction"))  # photos passed on
+    # fediverse: sections and articles, followers (transactions of puts, updates, deletes), keys, accepts
+    assert {a for s in statements("FediverseFunction") for a in s["Action"]} == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "sqs:SendMessage",
+    }
+    # deliveries: follower servers, forgetting them, the key, fan-out and delays
+    assert {a for s in statements("DeliveryFunction") for a in s["Action"]} == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "sqs:SendMessage",
+        "sqs:ChangeMessageVisibility",
+    }
     notifier = json.dumps(statements("NotifierFunction"))
     assert "sqs:ChangeMessageVisibility" in notifier and "secretsmanager:GetSecretValue" in notifier
 
@@ -332,7 +356,9 @@ def test_the_local_stack_resolves_the_templates_conditions() -> None:
 
 
 def test_every_route_that_is_not_a_get_requires_an_iam_signature() -> None:
-    """In the CloudFormation `sam deploy` creates: GET routes are public, every other route needs SigV4."""
+    """In the CloudFormation `sam deploy` creates: GET routes are public, every other route needs SigV4, but
+    the fediverse's inboxes, which other servers sign with HTTP signatures (checked by the function:
+    tests/integration/test_fediverse.py)."""
     from infra.template_checks import translate
 
     translated = translate()["Resources"]
@@ -354,6 +380,7 @@ def test_every_route_that_is_not_a_get_requires_an_iam_signature() -> None:
         "PUT /articles/{slug}": "AWS_IAM",
         "DELETE /articles/{slug}": "AWS_IAM",
         "POST /articles/{slug}/photos/{name+}": "AWS_IAM",
+        "POST /fediverse/{path+}": "NONE",
     }
     assert {auth for key, auth in routes.items() if key.startswith("GET ")} == {"NONE"}
 
@@ -389,10 +416,26 @@ def test_the_publisher_may_write_and_delete_every_file_it_writes() -> None:
             ), (action, path)
 
 
-def test_the_distribution_hands_the_search_page_to_the_route_the_app_serves_it_at() -> None:
-    from infra.web import site_routes
+def test_the_distribution_hands_the_search_page_and_the_fediverse_to_the_routes_the_apps_serve() -> None:
+    from infra.web import api_path, site_routes
+    from starlette.routing import Route
 
     from newsfeed.api.app import SITE_SEARCH
+    from newsfeed.api.fediverse import create_fediverse_app
+    from newsfeed.logic.federation.addresses import ACTORS, NODEINFO, NODEINFO_LINKS, SHARED_INBOX, WEBFINGER
     from newsfeed.logic.site.paths import SEARCH_PAGE
 
-    assert site_routes() == {f"/{SEARCH_PAGE}": SITE_SEARCH}
+    routes = site_routes()
+    assert api_path(routes, f"/{SEARCH_PAGE}") == SITE_SEARCH
+    served = [r for r in create_fediverse_app(lambda: None).routes if isinstance(r, Route)]  # type: ignore[arg-type, return-value]
+    for path in (
+        WEBFINGER,
+        NODEINFO_LINKS,
+        NODEINFO,
+        f"{ACTORS}/kazpost",
+        f"{ACTORS}/sport/inbox",
+        SHARED_INBOX,
+    ):
+        target = api_path(routes, path)
+        assert target is not None and any(r.path_regex.match(target) for r in served), path
+    assert api_path(routes, "/articles/a-story") is None  # the bucket's
