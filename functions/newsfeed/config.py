@@ -165,6 +165,7 @@ class Settings:
             language=self.site_language,
             feeds_url=self.feeds_url,
             hubs=tuple(hub for hub in self.websub_hubs.split(",") if hub),
+            fediverse_name=self.actor_name,
         )
 
 

@@ -111,7 +111,7 @@ def inbox() -> list[Row]:
     from newsfeed.dal.federation import DeliveryQueue, FollowerStore, RemoteKeys, SeenSignatures
     from newsfeed.dal.keys import remote_key_key
     from newsfeed.logic.federation import signatures
-    from newsfeed.logic.federation.addresses import Fediverse
+    from newsfeed.models.fediverse import Fediverse
     from tests.support.factories import SITE
 
     with moto_stack() as bench:

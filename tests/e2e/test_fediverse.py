@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
 from tests.support.fediverse import PEER_INSTALLED, Peer
@@ -61,14 +60,8 @@ def publish(stack: Running, folder: Path, title: str, extra: str = "") -> None:
 
 
 def following(stack: Running, follower: str) -> bool:
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.aws,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    table = next(t for t in dynamodb.list_tables()["TableNames"] if "Content" in t or "content" in t)
+    dynamodb = stack.client("dynamodb")
+    table = next(t for t in dynamodb.list_tables()["TableNames"] if "content" in t.lower())
     item = dynamodb.get_item(
         TableName=table, Key={"pk": {"S": f"following#{follower}"}, "sk": {"S": "kazpost"}}
     )

@@ -16,7 +16,7 @@ from newsfeed.dal.content import ContentTable
 from newsfeed.dal.federation import DeliveryQueue, FollowerStore, KeyUnavailable, RemoteKeys, SeenSignatures
 from newsfeed.logic.articles import content_change
 from newsfeed.logic.federation import signatures
-from newsfeed.logic.federation.addresses import Fediverse
+from newsfeed.models.fediverse import Fediverse
 from newsfeed.models.upload import UploadRecord
 from tests.support.factories import SITE, article
 from tests.support.moto import Stack
@@ -24,10 +24,16 @@ from tests.support.moto import Stack
 WE = Fediverse(SITE, "kazpost")
 THEM = "https://social.example/users/reader"
 SHARED = "https://social.example/inbox"
+EVIL = "https://evil.example/users/mallory"
 
 
 @cache
 def their_key() -> str:
+    return signatures.new_key_pem()
+
+
+@cache
+def evil_key() -> str:
     return signatures.new_key_pem()
 
 
@@ -40,6 +46,17 @@ class TheirServer(RemoteKeys):
     """Their actor document, as their server would serve it (no network in tests)."""
 
     def actor(self, url: str) -> dict[str, Any]:
+        if url == EVIL:  # a server that claims another's account as the owner of its key
+            return {
+                "id": THEM,
+                "type": "Person",
+                "inbox": f"{EVIL}/inbox",
+                "publicKey": {
+                    "id": f"{EVIL}#main-key",
+                    "owner": THEM,
+                    "publicKeyPem": signatures.public_pem(evil_key()),
+                },
+            }
         if url != THEM:
             raise KeyUnavailable(f"{url} answered 404")
         return {
@@ -175,7 +192,7 @@ def test_a_section_is_followed_at_its_own_inbox(client: TestClient, side: Fedive
 
 @pytest.mark.parametrize(
     "attack",
-    ["forged", "expired", "future", "unsigned", "other body", "other actor", "replayed"],
+    ["forged", "expired", "future", "unsigned", "other body", "other actor", "replayed", "borrowed name"],
 )
 def test_a_bad_request_is_refused_and_changes_nothing(
     attack: str, client: TestClient, side: FediverseSide
@@ -189,6 +206,13 @@ def test_a_bad_request_is_refused_and_changes_nothing(
         assert client.post(f"{PREFIX}/ap/inbox", content=body, headers=headers).status_code == 202
         side.followers.remove(THEM)
         queued(side)
+        answer = client.post(f"{PREFIX}/ap/inbox", content=body, headers=headers)
+    elif attack == "borrowed name":
+        body = json.dumps(follow()).encode()
+        headers = signatures.sign(
+            evil_key(), f"{EVIL}#main-key", "POST", f"{SITE.url}/ap/inbox", body=body, now=datetime.now(UTC)
+        )
+        headers.pop("Host")
         answer = client.post(f"{PREFIX}/ap/inbox", content=body, headers=headers)
     elif attack == "forged":
         answer = post(client, follow(), key=signatures.new_key_pem())

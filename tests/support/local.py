@@ -71,15 +71,19 @@ class Running:
     def api(self) -> str:
         return f"{self.base}/api"
 
-    def uploads(self) -> tuple[Any, str]:
-        """An S3 client of the stack's moto and the uploads bucket's name: where an editor's files go."""
-        s3 = boto3.client(
-            "s3",
+    def client(self, service: str) -> Any:
+        """A client of the stack's moto."""
+        return boto3.client(  # type: ignore[call-overload]
+            service,
             endpoint_url=self.aws,
             region_name="us-east-1",
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
+
+    def uploads(self) -> tuple[Any, str]:
+        """An S3 client of the stack's moto and the uploads bucket's name: where an editor's files go."""
+        s3 = self.client("s3")
         return s3, next(b["Name"] for b in s3.list_buckets()["Buckets"] if "-uploads-" in b["Name"])
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from newsfeed.logic.federation import documents, inbox, signatures
 from newsfeed.logic.federation.activities import outgoing
-from newsfeed.logic.federation.addresses import Fediverse
 from newsfeed.logic.federation.delivery import GIVE_UP_SECONDS, retry_delay
 from newsfeed.models.article import Image, Unpublished
 from newsfeed.models.article_shape import ArticleStatus
+from newsfeed.models.fediverse import Fediverse
 from tests.support.factories import EPOCH, SITE, article
 
 WE = Fediverse(SITE, "kazpost")
@@ -155,6 +155,11 @@ def test_a_correction_is_an_update_and_a_takedown_a_delete_to_both_audiences() -
     assert delete.audiences == ("kazpost", old.section_slug) and delete.to_former_servers
 
 
+def test_a_new_related_list_sends_nothing() -> None:
+    old = article(1)
+    assert outgoing(WE, old, old.model_copy(update={"related_slugs": ["another-story"]})) == []
+
+
 def test_opted_out_drafts_and_scheduled_are_never_sent() -> None:
     assert outgoing(WE, None, article(1, federate=False)) == []
     assert outgoing(WE, None, article(1, status=ArticleStatus.DRAFT)) == []
@@ -179,3 +184,23 @@ def test_retries_grow_to_an_hour() -> None:
     delays = [retry_delay(attempt) for attempt in range(1, 12)]
     assert delays[:3] == [60, 120, 240] and max(delays) == 3600 == delays[-1]
     assert sum(delays) < GIVE_UP_SECONDS
+
+
+def test_pages_show_their_handle_and_articles_their_object() -> None:
+    from dataclasses import replace
+
+    from newsfeed.logic.site.pages import render_article_page, render_scope_page
+    from newsfeed.models.scope import SITE as SITE_SCOPE
+    from newsfeed.models.scope import Scope, ScopeKind
+
+    site = replace(SITE, fediverse_name="kazpost")
+    host = WE.host
+    front = render_scope_page(site, SITE_SCOPE, [article(1)]).decode()
+    assert f'<a href="{WE.actor_id("kazpost")}" rel="me">@kazpost@{host}</a>' in front
+    section = render_scope_page(site, Scope(ScopeKind.SECTION, "sport", "Sport"), [article(1)]).decode()
+    assert f'<a href="{WE.actor_id("sport")}" rel="me">@sport@{host}</a>' in section
+    shown = article(1)
+    page = render_article_page(site, shown).decode()
+    assert f'<link rel="alternate" type="application/activity+json" href="{WE.object_id(shown.id)}">' in page
+    assert "activity+json" not in render_article_page(site, article(1, federate=False)).decode()
+    assert 'rel="me"' not in render_scope_page(SITE, SITE_SCOPE, [article(1)]).decode()  # none configured

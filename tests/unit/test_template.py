@@ -422,8 +422,8 @@ def test_the_distribution_hands_the_search_page_and_the_fediverse_to_the_routes_
 
     from newsfeed.api.app import SITE_SEARCH
     from newsfeed.api.fediverse import create_fediverse_app
-    from newsfeed.logic.federation.addresses import ACTORS, NODEINFO, NODEINFO_LINKS, SHARED_INBOX, WEBFINGER
     from newsfeed.logic.site.paths import SEARCH_PAGE
+    from newsfeed.models.fediverse import ACTORS, NODEINFO, NODEINFO_LINKS, SHARED_INBOX, WEBFINGER
 
     routes = site_routes()
     assert api_path(routes, f"/{SEARCH_PAGE}") == SITE_SEARCH

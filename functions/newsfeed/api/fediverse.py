@@ -13,6 +13,7 @@ deleted itself forgotten. Everything else is answered 202 and dropped.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,10 +27,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from newsfeed.api.http import NO_STORE, PROBLEMS, Problem, guarded, not_found, respond_bytes
-from newsfeed.dal.federation import DeliveryQueue, FollowerStore, KeyUnavailable, RemoteKeys, SeenSignatures
+from newsfeed.dal.federation import (
+    DeliveryQueue,
+    FollowerStore,
+    KeyUnavailable,
+    RemoteKey,
+    RemoteKeys,
+    SeenSignatures,
+)
 from newsfeed.logic.federation import documents, inbox, signatures
 from newsfeed.logic.federation.activities import accept
-from newsfeed.logic.federation.addresses import (
+from newsfeed.models.article import Article, ArticleCard
+from newsfeed.models.fediverse import (
     ACTIVITY_JSON,
     ACTORS,
     ARTICLES,
@@ -39,7 +48,6 @@ from newsfeed.logic.federation.addresses import (
     WEBFINGER,
     Fediverse,
 )
-from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import SITE, ListQuery, Scope, ScopeKind
 from newsfeed.models.text import is_valid_slug
 
@@ -48,6 +56,7 @@ JRD_JSON = "application/jrd+json"
 NODEINFO_JSON = 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"'
 DOCUMENT_CACHE = "public, max-age=300"
 OUTBOX_PAGE = 20
+KEY_REFETCH_SECONDS = 300
 
 
 class Listed(Protocol):
@@ -208,18 +217,16 @@ async def _body(request: Request) -> bytes:
 def receive(side: FediverseSide, request: Request, body: bytes) -> Response:
     path = urlsplit(str(request.url)).path.removeprefix(PREFIX)
     headers = {name.lower(): value for name, value in request.headers.items()}
-    headers["host"] = (
-        side.fediverse.host
-    )  # what the sender signed: the site's host, not CloudFront's origin's
+    headers["host"] = side.fediverse.host  # what the sender signed: the site's, not CloudFront's origin's
     target = urlsplit(side.fediverse.site.url).path + path
     try:
         params = signatures.parse(headers.get("signature", ""))
         signatures.check_fresh_and_covering(params, "POST", headers, body, datetime.now(UTC))
         activity = inbox.read(body)
         key = _verified_key(side, params, target, headers, activity)
+        meaning = inbox.meaning(activity, side.fediverse, key.owner)
         if not side.seen.first_time(headers["signature"], 2 * signatures.CLOCK_WINDOW_SECONDS):
             raise signatures.SignatureRefused("this signature was already used (a replay)")
-        meaning = inbox.meaning(activity, side.fediverse, key.owner)
     except (signatures.SignatureRefused, KeyUnavailable) as refused:
         raise Problem(401, "Unauthorized", f"The request's signature is refused: {refused}") from None
     except inbox.ActivityRefused as refused:
@@ -234,8 +241,10 @@ def _verified_key(
     target: str,
     headers: dict[str, str],
     activity: dict[str, Any],
-) -> Any:
-    """The signer's key, once the signature holds with it (fetched again once: keys are rotated)."""
+) -> RemoteKey:
+    """The signer's key, once the signature holds with it. A key kept for more than KEY_REFETCH_SECONDS is
+    fetched again once if it does not verify (keys are rotated); a newer one is not, so that forged requests
+    cannot make us fetch a key again and again."""
     gone = activity.get("type") == "Delete" and inbox.id_of(activity.get("object")) == inbox.id_of(
         activity.get("actor")
     )
@@ -244,7 +253,7 @@ def _verified_key(
     try:
         signatures.verify(params, key.pem, "POST", target, headers)
     except signatures.SignatureRefused:
-        if gone:
+        if gone or time.time() - key.fetched_at < KEY_REFETCH_SECONDS:
             raise
         key = side.keys.key(params.key_id, fresh=True)
         signatures.verify(params, key.pem, "POST", target, headers)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from newsfeed.dal import batch, clients, http
 from newsfeed.dal.keys import (
@@ -304,6 +305,8 @@ class RemoteKeys:
         owner = key.get("owner")
         if not isinstance(owner, str) or owner != document.get("id"):
             raise KeyUnavailable(f"{key_id}'s owner is not the actor that shows it")
+        if urlsplit(owner).netloc.lower() != urlsplit(key_id).netloc.lower():
+            raise KeyUnavailable(f"{key_id} is on another server than its owner {owner}")  # a borrowed name
         endpoints = document.get("endpoints")
         shared = endpoints.get("sharedInbox") if isinstance(endpoints, dict) else None
         inbox = shared if isinstance(shared, str) else document.get("inbox")
@@ -312,15 +315,17 @@ class RemoteKeys:
         return RemoteKey(key_id, owner, key["publicKeyPem"], inbox, time.time())
 
     def actor(self, url: str) -> dict[str, Any]:
-        """An actor's (or key's) document; KeyUnavailable if it cannot be had."""
+        """An actor's (or key's) document, as its own server names it; KeyUnavailable if it cannot be had."""
         try:
             http.checked(url, allow_private=self.allow_private)
             headers = {"Accept": ACCEPT, **(self.signed_get(url) if self.signed_get else {})}
             document = http.get_json(url, headers, FETCH_TIMEOUT_SECONDS, MAX_ACTOR_BYTES)
         except (http.Refused, http.PostFailed) as failed:
             raise KeyUnavailable(str(failed)) from None
-        if not isinstance(document, dict):
-            raise KeyUnavailable(f"{url} is not a JSON object")
+        if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+            raise KeyUnavailable(f"{url} is not a JSON object with an id")
+        if urlsplit(document["id"]).netloc.lower() != urlsplit(url).netloc.lower():
+            raise KeyUnavailable(f"{url} answered a document of another server ({document['id']})")
         return document
 
 

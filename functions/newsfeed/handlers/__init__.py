@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 T = TypeVar("T")
 _FACTORIES: list[Callable[[], object]] = []
@@ -49,3 +53,18 @@ def actor_private_key() -> str:
     from newsfeed.logic.federation.signatures import new_key_pem
 
     return ActorKeyStore(get_settings().actor_key_arn).private_key(new_key_pem)
+
+
+def each_message(
+    handle: Callable[[SQSRecord], None], event: dict[str, Any], context: Any
+) -> PartialItemFailureResponse:
+    """Handle each message of an SQS batch on its own: the ones that raised are reported, and only they are
+    received again (Powertools' BatchProcessor, with `ReportBatchItemFailures` in the template)."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    return process_partial_response(
+        event=event,
+        record_handler=handle,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
+    )

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,9 +17,9 @@ from newsfeed.config import get_settings
 from newsfeed.dal.federation import DeliveryQueue, FollowerStore, as_json, post_activity
 from newsfeed.dal.http import PostFailed, Refused
 from newsfeed.dal.queues import retry_later
-from newsfeed.handlers import actor_private_key, per_process
+from newsfeed.handlers import actor_private_key, each_message, per_process
 from newsfeed.logic.federation import delivery, signatures
-from newsfeed.logic.federation.addresses import Fediverse
+from newsfeed.models.fediverse import Fediverse
 from newsfeed.observability import logger, metrics, tracer
 
 get_settings()
@@ -118,9 +117,4 @@ def deliver(record: SQSRecord, message: dict[str, Any]) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event,
-        record_handler=handle_message,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=context,
-    )
+    return each_message(handle_message, event, context)

@@ -9,7 +9,7 @@ from newsfeed.api.fediverse import FediverseSide, create_fediverse_app
 from newsfeed.config import get_settings
 from newsfeed.dal.federation import DeliveryQueue, FollowerStore, RemoteKeys, SeenSignatures
 from newsfeed.handlers import actor_private_key
-from newsfeed.logic.federation.addresses import Fediverse
+from newsfeed.models.fediverse import Fediverse
 
 settings = get_settings()
 

@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +16,7 @@ from newsfeed.config import get_settings
 from newsfeed.dal.queues import retry_later
 from newsfeed.dal.webhooks import DeliveryError, deliver, webhook_secret
 from newsfeed.dal.websub import HubError, ping_hub
+from newsfeed.handlers import each_message
 from newsfeed.logic.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, retry_delay, signature
 from newsfeed.observability import logger, metrics, tracer
 
@@ -72,9 +72,4 @@ def ping_hubs(topic: str) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event,
-        record_handler=handle_message,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=context,
-    )
+    return each_message(handle_message, event, context)

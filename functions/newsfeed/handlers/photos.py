@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,7 +15,7 @@ from newsfeed.config import get_settings
 from newsfeed.dal.photos import PhotoStore
 from newsfeed.dal.public import PublicBucket
 from newsfeed.dal.uploads import UploadBucket
-from newsfeed.handlers import per_process
+from newsfeed.handlers import each_message, per_process
 from newsfeed.logic.photos.intake import PhotoIntake
 from newsfeed.models.photo import CropRequest
 from newsfeed.models.upload import UploadChange
@@ -52,9 +51,4 @@ def handle_message(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event,
-        record_handler=handle_message,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=context,
-    )
+    return each_message(handle_message, event, context)

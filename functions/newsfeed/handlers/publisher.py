@@ -34,7 +34,6 @@ from newsfeed.dal.webhooks import WebhookQueue
 from newsfeed.dal.websub import PingQueue
 from newsfeed.handlers import handed_to_bulk_lane, per_process
 from newsfeed.logic.federation.activities import outgoing
-from newsfeed.logic.federation.addresses import Fediverse
 from newsfeed.logic.federation.delivery import fanout_message
 from newsfeed.logic.search.indexing import follow_changes
 from newsfeed.logic.site.lanes import BulkWork, to_messages
@@ -42,6 +41,7 @@ from newsfeed.logic.site.photo_uses import PhotoShowing
 from newsfeed.logic.site.regenerate import Regenerator, ScopeChange, scope_changes
 from newsfeed.logic.webhooks import change_event
 from newsfeed.models.backlog import slot
+from newsfeed.models.fediverse import Fediverse
 from newsfeed.models.scope import SITE, Scope
 from newsfeed.observability import logger, metrics, tracer
 

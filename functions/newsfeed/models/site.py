@@ -23,6 +23,7 @@ class Site:
     language: str
     feeds_url: str  # where the public bucket is served (CloudFront), no trailing slash
     hubs: tuple[str, ...] = ()  # WebSub hubs the feeds name and ping
+    fediverse_name: str = ""  # its actor's name on the fediverse (@<name>@<its host>); "": pages name none
 
     def article_url(self, slug: str) -> str:
         """The article's page on the site: what the API, feeds, sitemap and webhooks link to. An article's

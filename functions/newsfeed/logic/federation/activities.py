@@ -14,10 +14,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsfeed.logic.federation.addresses import Fediverse
 from newsfeed.logic.federation.documents import AS_CONTEXT, CONTEXT, PUBLIC, article_object
 from newsfeed.logic.webhooks import WebhookEvent, event_of
 from newsfeed.models.article import Article, ArticleRecord
+from newsfeed.models.fediverse import Fediverse
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ def outgoing(fediverse: Fediverse, old: ArticleRecord | None, new: ArticleRecord
     if event is None:
         return []
     kind, article = event
+    if isinstance(old, Article) and isinstance(new, Article) and old.revision == new.revision:
+        return []  # its related list changed, or a repeat: nothing a follower sees
     if kind is WebhookEvent.UNPUBLISHED or not _federated(new):
         return [_delete(fediverse, article)] if _federated(old) else []
     if kind is WebhookEvent.UPDATED and (_federated(old) or old is None):

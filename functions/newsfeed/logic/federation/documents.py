@@ -12,16 +12,16 @@ import html
 from typing import Any
 
 from newsfeed import __version__
-from newsfeed.logic.federation.addresses import (
+from newsfeed.logic.html import absolutize_links
+from newsfeed.logic.site.feeds import feed_image
+from newsfeed.logic.site.paths import ICON, ICON_SIZES, scope_page_url
+from newsfeed.models.article import Article, ArticleCard
+from newsfeed.models.fediverse import (
     ACTIVITY_JSON,
     NODEINFO,
     NODEINFO_SCHEMA,
     Fediverse,
 )
-from newsfeed.logic.html import absolutize_links
-from newsfeed.logic.site.feeds import feed_image
-from newsfeed.logic.site.paths import ICON, ICON_SIZES, scope_page_url
-from newsfeed.models.article import Article, ArticleCard
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.text import format_utc
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from newsfeed.logic.federation.addresses import Fediverse
+from newsfeed.models.fediverse import Fediverse
 
 MAX_ACTIVITY_BYTES = 256 * 1024  # Mastodon's own limit on a JSON-LD document is 1 MB; a Follow is < 1 KB
 

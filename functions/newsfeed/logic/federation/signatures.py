@@ -16,7 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 CLOCK_WINDOW_SECONDS = 3600  # as Fedify's default: a sender's clock may be this far off, either way
 MAX_SIGNATURE_HEADER = 8192
@@ -88,8 +93,8 @@ def sign(
     private_key_pem: str, key_id: str, method: str, url: str, *, body: bytes | None, now: datetime
 ) -> dict[str, str]:
     """The headers that sign a request to `url`: Host, Date, Digest (with a body) and Signature."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
 
     parts = urlsplit(url)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -97,10 +102,9 @@ def sign(
     if body is not None:
         headers["digest"] = digest(body)
     names = SIGNED_FOR_POST if body is not None else SIGNED_FOR_GET
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise TypeError("our actors' key must be an RSA key")
-    signed = key.sign(signing_string(names, method, target, headers), padding.PKCS1v15(), hashes.SHA256())
+    signed = _private(private_key_pem).sign(
+        signing_string(names, method, target, headers), padding.PKCS1v15(), hashes.SHA256()
+    )
     value = base64.b64encode(signed).decode()
     covered = " ".join(names)
     return {
@@ -167,12 +171,23 @@ def new_key_pem() -> str:
     ).decode()
 
 
+@lru_cache(maxsize=4)
+def _private(private_key_pem: str) -> RSAPrivateKey:
+    """Our key, loaded once per process: loading checks the key, which takes tens of milliseconds."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("our actors' key must be an RSA key")
+    return key
+
+
+@lru_cache(maxsize=4)
 def public_pem(private_key_pem: str) -> str:
     from cryptography.hazmat.primitives import serialization
 
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    public = _private(private_key_pem).public_key()
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()

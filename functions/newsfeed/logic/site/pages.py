@@ -37,6 +37,7 @@ from newsfeed.logic.site.paths import (
 )
 from newsfeed.models import limits
 from newsfeed.models.article import Article, ArticleCard, Image
+from newsfeed.models.fediverse import ACTIVITY_JSON, Fediverse
 from newsfeed.models.photo import Rendition
 from newsfeed.models.scope import SITE, Scope, ScopeKind
 from newsfeed.models.site import Site
@@ -129,8 +130,18 @@ def feed_links(site: Site, scopes: Sequence[Scope]) -> list[FeedLink]:
     ]
 
 
+def _fediverse(site: Site, scope: Scope = SITE) -> dict[str, str] | None:
+    """The handle a page's footer shows: its section's actor on a section's pages, else the site's."""
+    if not site.fediverse_name:
+        return None
+    we = Fediverse(site, site.fediverse_name)
+    name = scope.slug if scope.kind is ScopeKind.SECTION else we.name
+    return {"handle": we.handle(name), "url": we.actor_id(name)}
+
+
 def _render(template: str, site: Site, language: str, **context: Any) -> bytes:
     environment, css, csp = _theme()
+    context.setdefault("fediverse", _fediverse(site))
     page = environment.get_template(template).render(
         site=site,
         lang=language,
@@ -142,6 +153,7 @@ def _render(template: str, site: Site, language: str, **context: Any) -> bytes:
         max_query=limits.MAX_QUERY_CHARS,
         opensearch=OPENSEARCH,
         opensearch_type=OPENSEARCH_TYPE,
+        activity_json=ACTIVITY_JSON,
         **Furniture(language).context(),
         **context,
     )
@@ -281,6 +293,11 @@ def render_article_page(site: Site, article: Article) -> bytes:
         body=_body(site, article),
         related=[_card(site, card) for card in article.related],
         json_ld=json_ld(_news_article(site, article, canonical)),
+        activity=(
+            Fediverse(site, site.fediverse_name).object_id(article.id)
+            if site.fediverse_name and article.federate
+            else None
+        ),
     )
 
 
@@ -314,6 +331,7 @@ def render_scope_page(
         canonical=scope_page_url(site, scope, page),
         description=site.description if scope.kind is ScopeKind.SITE else f"{heading}: {site.name}",
         feeds=feed_links(site, [scope] if scope.kind is ScopeKind.SITE else [scope, SITE]),
+        fediverse=_fediverse(site, scope),
         cards=shown,
         lead=lead,
         sections=_sections_in(site, newest) if scope.kind is ScopeKind.SITE and page is None else [],
