@@ -4,11 +4,14 @@ requests without changing anything, and follows, accepts and unfollows signed on
 from __future__ import annotations
 
 import json
+import urllib.parse
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from newsfeed.api.fediverse import PREFIX, FediverseSide, create_fediverse_app
@@ -244,3 +247,40 @@ def test_anything_else_is_dropped(client: TestClient, side: FediverseSide) -> No
     like = {"type": "Like", "actor": THEM, "object": WE.object_id("x")}
     assert post(client, like).status_code == 202
     assert queued(side) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    signature=st.one_of(
+        st.text(max_size=300),
+        st.just(""),
+        st.builds(lambda k: f'keyId="{k}",signature="AAAA"', st.text(max_size=80)),
+    ),
+    body=st.one_of(st.binary(max_size=300), st.just(json.dumps(follow()).encode())),
+    date=st.one_of(st.text(max_size=40), st.just("Fri, 04 Dec 2026 12:00:00 GMT")),
+)
+def test_any_inbox_request_is_answered_and_refused_without_a_change(
+    client: TestClient, side: FediverseSide, signature: str, body: bytes, date: str
+) -> None:
+    headers = {"Signature": signature, "Date": date, "Digest": signatures.digest(body)}
+    safe = {k: v for k, v in headers.items() if v.isprintable() and v.isascii()}
+    answer = client.post(f"{PREFIX}/ap/inbox", content=body, headers=safe)
+    assert answer.status_code in (400, 401), answer.text
+    assert not side.followers.follows(THEM, "kazpost") and queued(side) == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=120))
+def test_any_lookup_is_answered(client: TestClient, text: str) -> None:
+    quoted = urllib.parse.quote(text, safe="")
+    for path in (
+        f"/ap/actors/{quoted}",
+        f"/ap/articles/{quoted}",
+        f"/ap/actors/kazpost/outbox?page={quoted}",
+    ):
+        assert client.get(PREFIX + path).status_code in (200, 400, 404), path
+    assert client.get(f"{PREFIX}/.well-known/webfinger", params={"resource": text}).status_code in (
+        200,
+        400,
+        404,
+    )
