@@ -63,6 +63,15 @@ def _language(value: str) -> str:
     return value
 
 
+def _site_image(value: str) -> str:
+    value = value.strip()
+    if value and not value.startswith("/"):
+        _base_url(value)
+    elif value.startswith("//") or any(ch.isspace() for ch in value):
+        raise ValueError("must be an absolute http(s) URL or a path on the site")
+    return value
+
+
 def _actor_name(value: str) -> str:
     if value and not _ACTOR_NAME.match(value):
         raise ValueError("must be lower-case letters, digits and underscores (dots and hyphens inside)")
@@ -100,6 +109,7 @@ class Settings:
     public_bucket: str = _setting(_bucket)
     site_description: str = _setting(_length(0, 1000), "")
     site_language: str = _setting(_language, "en")
+    site_image_url: str = _setting(_site_image, "")  # the header of its fediverse profiles
     feed_items: int = _setting(_between(1, limits.MAX_FEED_ITEMS), limits.FEED_ITEMS)
     websub_hubs: str = _setting(_url_list, "")  # comma-separated hub URLs
     ping_queue_url: str = _setting(default="")  # hub pings and webhook deliveries
@@ -166,6 +176,7 @@ class Settings:
             feeds_url=self.feeds_url,
             hubs=tuple(hub for hub in self.websub_hubs.split(",") if hub),
             fediverse_name=self.actor_name,
+            image_url=self.site_image_url,
         )
 
 

@@ -185,3 +185,45 @@ def test_a_server_failing_for_days_is_forgotten(
     one.failures_left = 100
     publish(stack)
     assert one.attempts == 1 and FollowerStore(stack.table).servers("kazpost")[0] == []
+
+
+def test_a_server_that_is_unreachable_gets_the_activity_once_it_listens(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on, for now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    waiting: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        "newsfeed.handlers.deliveries.retry_later",
+        lambda url, receipt, seconds: waiting.append((url, receipt)),
+    )
+    down = Server(inbox=f"http://127.0.0.1:{port}/inbox")
+    follow(stack, down)
+    publish(stack)
+    assert len(waiting) == 1 and down.received == []  # refused: connection refused, kept for later
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            down.received.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)  # back up
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url, receipt = waiting[0]
+        stack.session.client("sqs").change_message_visibility(
+            QueueUrl=url, ReceiptHandle=receipt, VisibilityTimeout=0
+        )
+        stack.drain()
+        assert down.kinds() == ["Create"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -204,3 +204,17 @@ def test_pages_show_their_handle_and_articles_their_object() -> None:
     assert f'<link rel="alternate" type="application/activity+json" href="{WE.object_id(shown.id)}">' in page
     assert "activity+json" not in render_article_page(site, article(1, federate=False)).decode()
     assert 'rel="me"' not in render_scope_page(SITE, SITE_SCOPE, [article(1)]).decode()  # none configured
+
+
+def test_an_actor_has_the_sites_icon_and_its_picture_as_header() -> None:
+    from dataclasses import replace
+
+    from newsfeed.models.scope import SITE as SITE_SCOPE
+
+    plain = documents.actor(WE, SITE_SCOPE, "PEM")
+    assert plain["icon"]["url"].endswith("/icon-512.png") and "image" not in plain
+    pictured = Fediverse(replace(SITE, image_url="/images/newsroom.jpg"), "kazpost")
+    assert documents.actor(pictured, SITE_SCOPE, "PEM")["image"] == {
+        "type": "Image",
+        "url": f"{SITE.url}/images/newsroom.jpg",
+    }

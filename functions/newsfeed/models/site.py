@@ -24,6 +24,9 @@ class Site:
     feeds_url: str  # where the public bucket is served (CloudFront), no trailing slash
     hubs: tuple[str, ...] = ()  # WebSub hubs the feeds name and ping
     fediverse_name: str = ""  # its actor's name on the fediverse (@<name>@<its host>); "": pages name none
+    image_url: str = (
+        ""  # a wide picture of it (the header of its fediverse profiles), absolute or a site path
+    )
 
     def article_url(self, slug: str) -> str:
         """The article's page on the site: what the API, feeds, sitemap and webhooks link to. An article's

@@ -73,7 +73,8 @@ def nodeinfo(fediverse: Fediverse) -> dict[str, Any]:
 
 
 def actor(fediverse: Fediverse, scope: Scope, public_key_pem: str) -> dict[str, Any]:
-    """The site's actor (`scope` SITE) or a section's: names, page, icon, key, and where to send things."""
+    """The site's actor (`scope` SITE) or a section's: names, page, icon (and header, if the site has a
+    picture), key, and where to send things."""
     name = fediverse.name if scope.kind is ScopeKind.SITE else scope.slug
     site = fediverse.site
     title = site.name if scope == SITE else f"{scope.name or scope.slug} · {site.name}"
@@ -93,6 +94,7 @@ def actor(fediverse: Fediverse, scope: Scope, public_key_pem: str) -> dict[str, 
             "width": ICON_SIZES[ICON],
             "height": ICON_SIZES[ICON],
         },
+        **({"image": {"type": "Image", "url": site.absolute(site.image_url)}} if site.image_url else {}),
         "inbox": fediverse.inbox(name),
         "outbox": fediverse.outbox(name),
         "followers": fediverse.followers(name),
