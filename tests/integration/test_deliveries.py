@@ -227,3 +227,17 @@ def test_a_server_that_is_unreachable_gets_the_activity_once_it_listens(
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize(
+    "damaged",  # what DynamoDB lets a hand or a bug write: no count, a string, a fraction, 38 digits
+    [{}, {"followers": {"S": "many"}}, {"followers": {"N": "1.5"}}, {"followers": {"N": "1" + "0" * 37}}],
+)
+def test_a_damaged_server_item_costs_only_itself(stack: Stack, one: Server, damaged: dict[str, Any]) -> None:
+    from newsfeed.dal.keys import key
+
+    follow(stack, one)
+    item = {**key("servers#kazpost", "http://127.0.0.1:9/damaged/inbox"), **damaged}
+    stack.dynamodb.put_item(TableName=stack.table, Item=item)
+    publish(stack)
+    assert one.kinds() == ["Create"]

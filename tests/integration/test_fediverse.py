@@ -284,3 +284,17 @@ def test_any_lookup_is_answered(client: TestClient, text: str) -> None:
         400,
         404,
     )
+
+
+def test_a_damaged_kept_key_or_follow_is_passed_over(client: TestClient, side: FediverseSide) -> None:
+    from newsfeed.dal.keys import following_key, remote_key_key
+
+    dynamodb = side.followers.client
+    dynamodb.put_item(
+        TableName=side.followers.table, Item={**remote_key_key(f"{THEM}#main-key"), "pem": {"N": "1"}}
+    )
+    assert post(client, follow()).status_code == 202  # the key is fetched again
+    assert side.followers.follows(THEM, "kazpost")
+    dynamodb.put_item(TableName=side.followers.table, Item=following_key(THEM, "sport"))  # no inbox
+    assert post(client, {"type": "Delete", "actor": THEM, "object": THEM}).status_code == 202
+    assert not side.followers.follows(THEM, "kazpost")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
+log = logging.getLogger(__name__)
 FETCH_TIMEOUT_SECONDS = 5
 MAX_ACTOR_BYTES = 512 * 1024
 KEY_CACHE_SECONDS = 24 * 3600  # a key is fetched again after a day, or at once when a signature fails with it
@@ -124,7 +126,11 @@ class FollowerStore:
             items = [found] if found else []
         removed = []
         for item in items:
-            followed, inbox = item["sk"]["S"], item["inbox"]["S"]
+            try:
+                followed, inbox = item["sk"]["S"], item["inbox"]["S"]
+            except (KeyError, TypeError):
+                log.warning("a follow is damaged: passed over", extra={"follower": follower})
+                continue
             try:
                 self.client.transact_write_items(
                     TransactItems=[
@@ -167,7 +173,7 @@ class FollowerStore:
             "Limit": SERVERS_PER_PAGE,
         }
         items, last = page(self.client, request, servers_pk(name), after)
-        return [Server(i["sk"]["S"], int(i.get("followers", {}).get("N", "0"))) for i in items], last
+        return [server for item in items if (server := _server(item)) is not None], last
 
     def failing(self, names: Sequence[str], inbox: str, since: float) -> float:
         """Note that delivery to `inbox` fails (from `since`, unless noted before); since when it has."""
@@ -218,6 +224,20 @@ class FollowerStore:
         return "Item" in self.client.get_item(TableName=self.table, Key=server_key(name, inbox))
 
 
+def _server(item: dict[str, Any]) -> Server | None:
+    """A follower server's item, or None (logged) if it is not one this store wrote: it costs only itself."""
+    try:
+        followers = item.get("followers", {}).get("N", "0")
+        if not (followers.lstrip("-").isdigit() and len(followers) < 10):
+            raise ValueError(followers)
+        return Server(item["sk"]["S"], int(followers))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        log.warning(
+            "a follower server's item is damaged: passed over", extra={"key": str(item.get("sk"))[:200]}
+        )
+        return None
+
+
 def item_key(item: dict[str, Any]) -> dict[str, Any]:
     return {"pk": item["pk"], "sk": item["sk"]}
 
@@ -256,16 +276,8 @@ class RemoteKeys:
 
     def key(self, key_id: str, *, fresh: bool = False) -> RemoteKey:
         """The key `key_id` names, from the table unless `fresh` or a day old; KeyUnavailable if none."""
-        if not fresh:
-            item = self.client.get_item(TableName=self.table, Key=remote_key_key(key_id)).get("Item")
-            if item and time.time() - float(item["fetched_at"]["N"]) < KEY_CACHE_SECONDS:
-                return RemoteKey(
-                    key_id,
-                    item["owner"]["S"],
-                    item["pem"]["S"],
-                    item["inbox"]["S"],
-                    float(item["fetched_at"]["N"]),
-                )
+        if not fresh and (kept := self.cached(key_id)) and time.time() - kept.fetched_at < KEY_CACHE_SECONDS:
+            return kept
         found = self.fetch(key_id)
         self.client.put_item(
             TableName=self.table,
@@ -282,11 +294,21 @@ class RemoteKeys:
     def cached(self, key_id: str) -> RemoteKey | None:
         """The key as last fetched, however old (an actor that deleted itself can no longer be fetched)."""
         item = self.client.get_item(TableName=self.table, Key=remote_key_key(key_id)).get("Item")
-        if not item:
+        try:
+            return (
+                RemoteKey(
+                    key_id,
+                    item["owner"]["S"],
+                    item["pem"]["S"],
+                    item["inbox"]["S"],
+                    float(item["fetched_at"]["N"]),
+                )
+                if item
+                else None
+            )
+        except (KeyError, TypeError, ValueError):
+            log.warning("a kept key is damaged: fetched again", extra={"key": key_id})
             return None
-        return RemoteKey(
-            key_id, item["owner"]["S"], item["pem"]["S"], item["inbox"]["S"], float(item["fetched_at"]["N"])
-        )
 
     def fetch(self, key_id: str) -> RemoteKey:
         document = self.actor(key_id.split("#", 1)[0])
